@@ -1,0 +1,115 @@
+"""The application factory: the one place where the parts are wired together."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from functools import partial
+
+import jinja2
+from aiohttp import web
+
+from .clients import RateLimit
+from .config import ROOT, Config, ConfigError
+from .devmail import linkify, start_dev_mailbox
+from .keys import (
+    clock_key,
+    config_key,
+    dev_mailbox_key,
+    rate_limit_key,
+    metrics_key,
+    sender_key,
+    signer_key,
+    store_key,
+    templates_key,
+)
+from .mail import SmtpSettings, compose
+from .metrics import Metrics
+from .middlewares import error_middleware, security_headers
+from .outbox import OutboxSender
+from .store import open_store
+from .tokens import LinkSigner
+from .views import setup_routes
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config: Config, *, clock: Callable[[], float] = time.time) -> web.Application:
+    if not config.secret_key:
+        raise ConfigError("MODERATION_SECRET_KEY: missing (call Config.with_secret_key() first)")
+    app = web.Application(middlewares=[error_middleware], client_max_size=config.max_body_bytes)
+    app[config_key] = config
+    app[clock_key] = clock
+    app[templates_key] = make_templates()
+    app[signer_key] = LinkSigner(config.secret_key, config.link_ttl, clock)
+    app[metrics_key] = Metrics()
+    if config.rate_limit:
+        app[rate_limit_key] = RateLimit(config.rate_limit)
+    app.on_response_prepare.append(security_headers)
+    # Order matters: the sender needs the store and the SMTP server; cleanup runs in reverse.
+    app.cleanup_ctx.append(store_context)
+    app.cleanup_ctx.append(sender_context)
+    setup_routes(app)
+    return app
+
+
+def make_templates() -> jinja2.Environment:
+    # One environment for pages and emails: .html is escaped, .txt (mail text) is not.
+    templates = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(ROOT / "templates"),
+        autoescape=jinja2.select_autoescape(["html"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    templates.filters["linkify"] = linkify
+    return templates
+
+
+async def store_context(app: web.Application) -> AsyncIterator[None]:
+    store = await open_store(app[config_key], app[clock_key])
+    try:
+        applied = await store.migrate()
+        if applied:
+            log.info("applied migrations: %s", ", ".join(applied))
+        app[store_key] = store
+        yield
+    finally:
+        await store.close()
+
+
+async def sender_context(app: web.Application) -> AsyncIterator[None]:
+    config = app[config_key]
+    server = None
+    if config.dev_mailbox:
+        app[dev_mailbox_key] = config.data_dir / "mailbox"
+        server, port = await start_dev_mailbox(app[dev_mailbox_key])
+        smtp = SmtpSettings(host="127.0.0.1", port=port, timeout=config.smtp_timeout)
+        log.info("dev mailbox: mail is caught on 127.0.0.1:%d and shown at %s/dev/mailbox", port, config.public_url)
+    else:
+        smtp = SmtpSettings.from_config(config)
+    sender = OutboxSender(
+        app[store_key],
+        smtp,
+        partial(compose, config=config, signer=app[signer_key], templates=app[templates_key]),
+        app[metrics_key],
+        clock=app[clock_key],
+        retry_base=config.retry_base,
+        retry_cap=config.retry_cap,
+        max_age=config.mail_max_age,
+        poll=config.outbox_poll,
+    )
+    app[sender_key] = sender
+    task = asyncio.create_task(sender.run(), name="outbox sender")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    if server is not None:
+        server.close()
+        await server.wait_closed()
+
+

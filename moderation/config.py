@@ -1,0 +1,241 @@
+"""Configuration: one frozen object, read once from the MODERATION_* variables."""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import logging
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from email.utils import parseaddr
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import limits
+
+log = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(ValueError):
+    """A bad setting; the message is one line that names the variable."""
+
+
+def _port(value: str) -> int:
+    port = int(value)
+    if not 0 <= port <= 65535:
+        raise ValueError("must be a port number from 0 to 65535")
+    return port
+
+
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number <= 0:
+        raise ValueError("must be a whole number above 0")
+    return number
+
+
+def _url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an http:// or https:// URL")
+    return value.rstrip("/")
+
+
+def _origin(value: str) -> str:
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
+        raise ValueError(f"{value.strip()!r} is not an origin like https://blog.example")
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def _addresses(value: str) -> tuple[str, ...]:
+    # Operators may use local names (moderator@localhost) that a commenter may not, so the
+    # check here is the syntax of an address, not whether the world could deliver to it.
+    found = tuple(item.strip() for item in value.split(",") if item.strip())
+    for address in found:
+        name, parsed = parseaddr(address)
+        local, _, domain = parsed.rpartition("@")
+        if name or parsed != address or not local or not domain:
+            raise ValueError(f"{address!r} is not an email address")
+    if not found:
+        raise ValueError("must name at least one address")
+    return found
+
+
+def _address(value: str) -> str:
+    found = _addresses(value)
+    if len(found) != 1:
+        raise ValueError("must be a single address")
+    return found[0]
+
+
+def _database_url(value: str) -> str:
+    if not value.startswith(("sqlite:///", "postgresql://", "postgres://")):
+        raise ValueError("must start with sqlite:/// or postgresql://")
+    return value
+
+
+def _tls(value: str) -> str:
+    if value not in ("none", "starttls", "tls"):
+        raise ValueError("must be none, starttls or tls")
+    return value
+
+
+def _env(value: str) -> str:
+    if value not in ("development", "production"):
+        raise ValueError("must be development or production")
+    return value
+
+
+def _rate_limit(value: str) -> str | None:
+    if value.strip().lower() == "off":
+        return None
+    try:
+        limits.parse(value)
+    except ValueError:
+        raise ValueError("must look like 5/minute, 100/hour or be off") from None
+    return value.strip()
+
+
+def _networks(value: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    try:
+        return tuple(ipaddress.ip_network(item.strip()) for item in value.split(",") if item.strip())
+    except ValueError as error:
+        raise ValueError(f"must be comma-separated CIDRs ({error})") from None
+
+
+def setting(env: str, default: Any, help: str, parse: Callable[[str], Any] = str, *, secret: bool = False) -> Any:
+    """A config field read from the variable `env`, with its documentation beside it."""
+    return field(default=default, repr=not secret, metadata={"env": env, "help": help, "parse": parse})
+
+
+@dataclass(frozen=True)
+class Config:
+    host: str = setting("MODERATION_HOST", "127.0.0.1", "Address to listen on.")
+    port: int = setting("MODERATION_PORT", 8080, "Port to listen on.", _port)
+    public_url: str = setting(
+        "MODERATION_PUBLIC_URL", "", "Base of every link in emails (default http://HOST:PORT).", _url
+    )
+    database_url: str = setting(
+        "MODERATION_DATABASE_URL",
+        "sqlite:///data/comments.sqlite3",
+        "sqlite:///relative/or//absolute/path, or postgresql://user@host:port/db.",
+        _database_url,
+    )
+    secret_key: str = setting(
+        "MODERATION_SECRET_KEY",
+        "",
+        "Signs every link and token. Generated once into the data folder if unset.",
+        secret=True,
+    )
+    env: str = setting("MODERATION_ENV", "development", "development or production.", _env)
+    moderators: tuple[str, ...] = setting(
+        "MODERATION_MODERATORS",
+        ("moderator@localhost",),
+        "Comma-separated moderator addresses; each gets every pending comment.",
+        _addresses,
+    )
+    smtp_host: str = setting("MODERATION_SMTP_HOST", "", "SMTP server; unset starts the dev mailbox.")
+    smtp_port: int = setting("MODERATION_SMTP_PORT", 587, "SMTP port.", _port)
+    smtp_username: str = setting("MODERATION_SMTP_USERNAME", "", "SMTP user, if the server wants one.")
+    smtp_password: str = setting("MODERATION_SMTP_PASSWORD", "", "SMTP password.", secret=True)
+    smtp_tls: str = setting("MODERATION_SMTP_TLS", "starttls", "none, starttls or tls.", _tls)
+    mail_from: str = setting("MODERATION_MAIL_FROM", "comments@localhost", "Sender of every email.", _address)
+    allowed_origins: tuple[str, ...] = setting(
+        "MODERATION_ALLOWED_ORIGINS",
+        (),
+        "Comma-separated site origins that may embed, post and be redirected back to "
+        "(default: the public URL's origin).",
+        lambda value: tuple(_origin(item) for item in value.split(",") if item.strip()),
+    )
+    rate_limit: str | None = setting(
+        "MODERATION_RATE_LIMIT", "5/minute", "Submissions per client address, or off.", _rate_limit
+    )
+    trusted_proxies: tuple[Any, ...] = setting(
+        "MODERATION_TRUSTED_PROXIES", (), "CIDRs whose X-Forwarded-For is believed.", _networks
+    )
+    link_ttl: int = setting("MODERATION_LINK_TTL", 604800, "Seconds a moderation link stays valid.", _positive_int)
+
+    # Tuning knobs without a variable: tests shorten them.
+    smtp_timeout: float = 30.0
+    retry_base: float = 2.0  # first gap between tries, doubled each time
+    retry_cap: float = 60.0  # the longest gap between tries
+    mail_max_age: float = 3 * 86400  # a mail still unsent after this is given up
+    outbox_poll: float = 5.0  # how often to look for due mail nobody woke us for
+    max_body_bytes: int = 64 * 1024
+
+    def __post_init__(self) -> None:
+        # Derived defaults, so that every other part sees finished values.
+        if not self.public_url:
+            object.__setattr__(self, "public_url", f"http://{self.host}:{self.port}")
+        if not self.allowed_origins:
+            object.__setattr__(self, "allowed_origins", (_origin(self.public_url),))
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Config:
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            env = f.metadata.get("env")
+            raw = environ.get(env, "").strip() if env else ""
+            if not raw:
+                continue
+            try:
+                values[f.name] = f.metadata["parse"](raw)
+            except ValueError as error:
+                reason = str(error) if not str(error).startswith("invalid literal") else "must be a whole number"
+                raise ConfigError(f"{env}: {reason}") from None
+        config = cls(**values)
+        if config.env == "production":
+            if not config.secret_key:
+                raise ConfigError("MODERATION_SECRET_KEY: required when MODERATION_ENV=production")
+            if not config.smtp_host:
+                raise ConfigError("MODERATION_SMTP_HOST: required when MODERATION_ENV=production")
+        return config
+
+    @property
+    def dev_mailbox(self) -> bool:
+        return not self.smtp_host
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        if not self.database_url.startswith("sqlite:///"):
+            return None
+        return Path(self.database_url.removeprefix("sqlite:///"))
+
+    @property
+    def data_dir(self) -> Path:
+        """Where the service keeps its files: beside the SQLite file, or ./data."""
+        path = self.sqlite_path
+        return path.parent if path else Path("data")
+
+    def replace(self, **changes: Any) -> Config:
+        return dataclasses.replace(self, **changes)
+
+    def with_secret_key(self) -> Config:
+        """Fill in a missing secret key from the data folder, generating it the first time."""
+        if self.secret_key:
+            return self
+        key_file = self.data_dir / "secret_key"
+        if not key_file.exists():
+            key_file.parent.mkdir(parents=True, exist_ok=True)
+            key_file.touch(mode=0o600)
+            key_file.write_text(secrets.token_urlsafe(32))
+        log.warning(
+            "MODERATION_SECRET_KEY is not set: using the generated key in %s. "
+            "Set it explicitly before running more than one instance.",
+            key_file,
+        )
+        return self.replace(secret_key=key_file.read_text().strip())
+
+
+def documented_variables() -> list[tuple[str, Any, str]]:
+    """(variable, default, help) for every setting: what the README must list."""
+    return [
+        (f.metadata["env"], f.default, f.metadata["help"])
+        for f in dataclasses.fields(Config)
+        if "env" in f.metadata
+    ]

@@ -1,0 +1,24 @@
+"""Every application key, typed, in one place."""
+
+from collections.abc import Callable
+from pathlib import Path
+
+import jinja2
+from aiohttp import web
+
+from .clients import RateLimit
+from .config import Config
+from .metrics import Metrics
+from .outbox import OutboxSender
+from .store import Store
+from .tokens import LinkSigner
+
+config_key = web.AppKey("config", Config)
+clock_key = web.AppKey("clock", Callable[[], float])
+templates_key = web.AppKey("templates", jinja2.Environment)
+signer_key = web.AppKey("signer", LinkSigner)
+metrics_key = web.AppKey("metrics", Metrics)
+rate_limit_key = web.AppKey("rate_limit", RateLimit)
+store_key = web.AppKey("store", Store)
+sender_key = web.AppKey("sender", OutboxSender)
+dev_mailbox_key = web.AppKey("dev_mailbox", Path)

@@ -1,0 +1,44 @@
+"""Prometheus metrics, one registry per app (no process-wide globals)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
+
+from .models import Backlog
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.comments_submitted = Counter(
+            "moderation_comments_submitted", "Comments accepted for moderation.", registry=self.registry
+        )
+        self.submissions_refused = Counter(
+            "moderation_submissions_refused",
+            "Submissions answered with an error, by reason.",
+            ["reason"],
+            registry=self.registry,
+        )
+        self.decisions = Counter(
+            "moderation_decisions", "Moderator decisions carried out, by action.", ["action"], registry=self.registry
+        )
+        self.mail_sent = Counter("moderation_mail_sent", "Emails handed to the SMTP server.", registry=self.registry)
+        self.mail_retried = Counter(
+            "moderation_mail_retried", "Email attempts that failed and will be tried again.", registry=self.registry
+        )
+        self.mail_failed = Counter(
+            "moderation_mail_failed", "Emails given up on (refused for good or too old).", registry=self.registry
+        )
+        self.outbox_pending = Gauge(
+            "moderation_outbox_pending", "Emails waiting to be sent.", registry=self.registry
+        )
+        self.outbox_failed = Gauge("moderation_outbox_failed", "Emails given up on, in total.", registry=self.registry)
+        self.outbox_oldest = Gauge(
+            "moderation_outbox_oldest_pending_seconds", "Age of the oldest email waiting.", registry=self.registry
+        )
+
+    def render(self, backlog: Backlog) -> bytes:
+        self.outbox_pending.set(backlog.pending)
+        self.outbox_failed.set(backlog.failed)
+        self.outbox_oldest.set(backlog.oldest_pending_seconds or 0)
+        return generate_latest(self.registry)

@@ -1,0 +1,88 @@
+"""Errors become plain answers (JSON for the API, a page otherwise); every answer gets its headers."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from .errors import ClientError, ExpiredToken, InvalidToken, StoreUnavailable
+from .keys import config_key, templates_key
+
+log = logging.getLogger(__name__)
+
+FORM = "application/x-www-form-urlencoded"
+
+SENTENCES = {
+    400: "The request could not be understood.",
+    403: "This link is not valid.",
+    404: "There is nothing here.",
+    405: "This address does not take that method.",
+    410: "This link has expired.",
+    413: "The request is too large.",
+    429: "Too many comments from your address; please wait a moment.",
+    500: "Something went wrong on our side; it has been logged.",
+    503: "The service is busy; please try again in a moment.",
+}
+
+
+def wants_page(request: web.Request) -> bool:
+    """Browsers posting a plain form get a page back; the JSON API gets JSON."""
+    return not request.path.startswith("/api/") or request.content_type == FORM
+
+
+def error_response(request: web.Request, status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
+    if not wants_page(request):
+        return web.json_response({"error": message}, status=status, headers=headers)
+    template = request.app[templates_key].select_template([f"{status}.html", "error.html"])
+    body = template.render(status=status, message=message)
+    return web.Response(text=body, status=status, content_type="text/html", headers=headers)
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise  # redirects and 304s are answers, not errors
+        kept = {name: exc.headers[name] for name in ("Allow", "Retry-After") if name in exc.headers}
+        return error_response(request, exc.status, SENTENCES.get(exc.status, exc.reason), kept)
+    except ClientError as error:
+        return error_response(request, error.status, str(error), error.headers)
+    except ExpiredToken as error:
+        return error_response(request, 410, str(error))
+    except InvalidToken as error:
+        return error_response(request, 403, str(error))
+    except StoreUnavailable as error:
+        log.warning("database unavailable for %s %s: %s", request.method, request.path, error)
+        return error_response(request, 503, SENTENCES[503], {"Retry-After": "5"})
+    except Exception:
+        log.exception("unexpected error in %s %s", request.method, request.path)
+        return error_response(request, 500, SENTENCES[500])
+
+
+def _content_security_policy(request: web.Request) -> str:
+    # Forms may post here and, after a 303, land back on the site's own pages.
+    form_targets = " ".join(["'self'", *request.app[config_key].allowed_origins])
+    return (
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+        f"form-action {form_targets}; frame-ancestors 'none'; base-uri 'none'"
+    )
+
+
+async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Content-Security-Policy", _content_security_policy(request))
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    if request.path.startswith("/moderate/"):
+        # Links in email carry the token in the path: nothing may keep or pass it on.
+        headers["Cache-Control"] = "no-store"
+        headers["Referrer-Policy"] = "no-referrer"
+    origin = request.headers.get("Origin")
+    if request.path.startswith("/api/") and origin in request.app[config_key].allowed_origins:
+        headers["Access-Control-Allow-Origin"] = origin
+        headers.add("Vary", "Origin")

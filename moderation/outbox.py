@@ -1,0 +1,142 @@
+"""The background sender: takes due notifications from the outbox and delivers them."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Callable
+from email.message import EmailMessage
+
+import aiosmtplib
+
+from .errors import StoreUnavailable
+from .mail import SmtpConnection, SmtpSettings
+from .metrics import Metrics
+from .models import Notification
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+BATCH = 10
+
+
+def is_permanent(error: BaseException) -> bool:
+    """A 5xx answer means the server will never take this message: stop trying."""
+    if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
+        return all(refused.code >= 500 for refused in error.recipients)
+    return isinstance(error, aiosmtplib.SMTPResponseException) and error.code >= 500
+
+
+def describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"[:500]
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        store: Store,
+        smtp: SmtpSettings,
+        compose: Callable[[Notification], EmailMessage],
+        metrics: Metrics,
+        *,
+        clock: Callable[[], float],
+        retry_base: float,
+        retry_cap: float,
+        max_age: float,
+        poll: float,
+    ):
+        self._store = store
+        self._smtp = smtp
+        self._compose = compose
+        self._metrics = metrics
+        self._clock = clock
+        self._retry_base = retry_base
+        self._retry_cap = retry_cap
+        self._max_age = max_age
+        self._poll = poll
+        self._wake = asyncio.Event()
+        # A claim outlives the slowest batch: connecting plus every message, each bounded by the timeout.
+        self._lease = (BATCH + 2) * smtp.timeout
+
+    def wake(self) -> None:
+        """New mail is waiting: look now instead of at the next poll."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        await self._store.release_claims()
+        while True:
+            try:
+                if await self.deliver_due():
+                    continue
+                await self._sleep_until_due()
+            except StoreUnavailable as error:
+                log.warning("outbox: database unavailable (%s); trying again shortly", error)
+                await asyncio.sleep(self._poll)
+            except Exception:
+                log.exception("outbox: unexpected error; the sender carries on")
+                await asyncio.sleep(self._poll)
+
+    async def _sleep_until_due(self) -> None:
+        # Clear first, then look: a wake-up that lands in between still finds its row due.
+        self._wake.clear()
+        due = await self._store.next_due()
+        delay = self._poll if due is None else min(self._poll, max(0.0, due - self._clock()))
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(delay):
+                await self._wake.wait()
+
+    async def deliver_due(self) -> int:
+        """Send one batch of due notifications; return how many were handled."""
+        batch = await self._store.claim_notifications(self._lease, BATCH)
+        if not batch:
+            return 0
+        waiting = list(batch)
+        try:
+            async with SmtpConnection(self._smtp) as smtp:
+                while waiting:
+                    notification = waiting[0]
+                    try:
+                        async with asyncio.timeout(self._smtp.timeout):
+                            await smtp.send(self._compose(notification))
+                    except (aiosmtplib.SMTPResponseException, aiosmtplib.SMTPRecipientsRefused) as error:
+                        # The server answered: the session is still good for the others.
+                        waiting.pop(0)
+                        await self._failed(notification, error)
+                        continue
+                    waiting.pop(0)
+                    await self._store.mark_sent(notification.id)
+                    self._metrics.mail_sent.inc()
+                    log.info("outbox: sent notification %d for comment %d", notification.id, notification.comment.id)
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
+            # The connection failed or broke: whatever was not sent waits for the next try.
+            for notification in waiting:
+                await self._failed(notification, error)
+        return len(batch)
+
+    async def _failed(self, notification: Notification, error: BaseException) -> None:
+        reason = describe(error)
+        age = self._clock() - notification.created.timestamp()
+        if is_permanent(error) or age > self._max_age:
+            await self._store.mark_failed(notification.id, reason)
+            self._metrics.mail_failed.inc()
+            log.error(
+                "outbox: gave up on notification %d for comment %d after %d tries: %s",
+                notification.id,
+                notification.comment.id,
+                notification.attempts + 1,
+                reason,
+            )
+            return
+        # Exponential back-off with jitter, so that instances do not retry in step.
+        delay = min(self._retry_cap, self._retry_base * 2**notification.attempts) * random.uniform(0.75, 1.0)
+        await self._store.mark_retry(notification.id, delay, reason)
+        self._metrics.mail_retried.inc()
+        log.warning(
+            "outbox: notification %d for comment %d not sent (%s); next try in %.1f s",
+            notification.id,
+            notification.comment.id,
+            reason,
+            delay,
+        )

@@ -1,0 +1,68 @@
+"""The storage interface: domain methods only, so that SQL never leaves this package."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from ..config import Config
+from ..models import Action, Backlog, Comment, NewComment, Notification, Thread
+
+
+class Store(Protocol):
+    async def migrate(self) -> list[str]:
+        """Apply pending migrations; return the names applied."""
+
+    async def add_comment(self, comment: NewComment, notify: Sequence[str]) -> int:
+        """Store a pending comment and one notification per address, atomically.
+
+        Raises InvalidParent if `comment.parent` is not an approved comment of the same thread.
+        """
+
+    async def get_comment(self, comment_id: int) -> Comment | None: ...
+
+    async def thread_version(self, key: str) -> int:
+        """A number that changes whenever the thread's approved comments do (0: no thread)."""
+
+    async def approved_thread(self, key: str) -> Thread:
+        """The approved comments of a thread, oldest first (an empty thread if unknown)."""
+
+    async def approved_counts(self, keys: Sequence[str]) -> dict[str, int]: ...
+
+    async def decide(self, comment_id: int, action: Action, moderator: str) -> tuple[Comment, bool]:
+        """Carry out a moderator's action on a pending comment.
+
+        Returns the comment as it now is and whether this call changed it: a comment that was
+        already decided stays as it was.
+        """
+
+    async def claim_notifications(self, lease: float, limit: int) -> list[Notification]:
+        """Take due notifications for sending; nobody else gets them until the lease ends."""
+
+    async def release_claims(self) -> None:
+        """Forget claims of senders that are gone (SQLite: only this process ever sends)."""
+
+    async def mark_sent(self, notification_id: int) -> None: ...
+
+    async def mark_retry(self, notification_id: int, delay: float, error: str) -> None: ...
+
+    async def mark_failed(self, notification_id: int, error: str) -> None: ...
+
+    async def next_due(self) -> float | None:
+        """When the earliest waiting notification may be tried (Unix seconds), if any."""
+
+    async def backlog(self) -> Backlog: ...
+
+    async def ping(self) -> None:
+        """Raise StoreUnavailable if the database cannot be reached."""
+
+    async def close(self) -> None: ...
+
+
+async def open_store(config: Config, clock: Callable[[], float]) -> Store:
+    path = config.sqlite_path
+    if path is None:
+        raise NotImplementedError("only sqlite:/// databases are supported so far")
+    from .sqlite import SqliteStore
+
+    return await SqliteStore.open(path, clock=clock)

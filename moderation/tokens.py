@@ -1,0 +1,63 @@
+"""Signed, expiring moderation links, and keyed digests that stand in for addresses."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+
+from .errors import ExpiredToken, InvalidToken
+from .models import Action
+
+
+def keyed_digest(secret: str, purpose: str, value: str) -> str:
+    """A stable pseudonym for `value` that nobody without the secret can compute or reverse."""
+    key = hashlib.sha256(f"{purpose}:{secret}".encode()).digest()
+    return hashlib.blake2b(value.encode(), key=key, digest_size=16).hexdigest()
+
+
+def avatar_key(secret: str, email: str) -> str:
+    return keyed_digest(secret, "avatar", email.strip().lower())
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a moderation link asks for: an action on a comment, by one moderator."""
+
+    comment_id: int
+    action: Action
+    moderator: str  # the moderator's keyed digest: a token holds no address
+
+
+class LinkSigner:
+    """Mints and checks moderation tokens, each signed for (comment, action, moderator)."""
+
+    def __init__(self, secret: str, ttl: int, clock: Callable[[], float] = time.time):
+        class ClockedSigner(TimestampSigner):
+            def get_timestamp(self) -> int:
+                return int(clock())
+
+        self._secret = secret
+        self._ttl = ttl
+        self._serializer = URLSafeTimedSerializer(secret, salt="moderate", signer=ClockedSigner)
+
+    def moderator_key(self, address: str) -> str:
+        return keyed_digest(self._secret, "moderator", address.lower())
+
+    def moderator_for(self, key: str, moderators: Sequence[str]) -> str | None:
+        return next((address for address in moderators if self.moderator_key(address) == key), None)
+
+    def mint(self, comment_id: int, action: Action, moderator: str) -> str:
+        return self._serializer.dumps([comment_id, action.value, self.moderator_key(moderator)])
+
+    def check(self, token: str) -> Decision:
+        try:
+            comment_id, action, moderator = self._serializer.loads(token, max_age=self._ttl)
+            return Decision(int(comment_id), Action(action), str(moderator))
+        except SignatureExpired:
+            raise ExpiredToken("This link has expired.") from None
+        except (BadSignature, ValueError, TypeError):
+            raise InvalidToken("This link is not valid.") from None

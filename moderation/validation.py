@@ -1,0 +1,113 @@
+"""What a submission must look like, and one plain sentence for each way it can be wrong."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+# Characters no name needs and that can disguise one: controls, bidi and zero-width formatting,
+# line and paragraph separators, surrogates.
+FORBIDDEN_IN_NAMES = {"Cc", "Cf", "Zl", "Zp", "Cs"}
+
+REQUIRED = {
+    "thread": "The page this comment belongs to is missing.",
+    "name": "Please enter your name.",
+    "email": "Please enter your email address.",
+    "body": "Please write a comment.",
+}
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("Contains a NUL character, which is not text.")
+    return value
+
+
+def _thread(value: str) -> str:
+    if not value.startswith("/"):
+        raise ValueError("Must be the page's path, starting with /.")
+    if any(unicodedata.category(char) == "Cc" for char in value):
+        raise ValueError("Must not contain control characters.")
+    return value
+
+
+def _name(value: str) -> str:
+    if any(unicodedata.category(char) in FORBIDDEN_IN_NAMES for char in value):
+        raise ValueError("Please use only printable characters in your name.")
+    return value
+
+
+def _email(value: str) -> str:
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise ValueError("Please enter a valid email address.") from None
+
+
+def _website(value: str) -> str:
+    if not value:
+        return value
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 -- raises ValueError for a port that is not a number
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or any(char.isspace() or unicodedata.category(char) == "Cc" for char in value)
+    ):
+        raise ValueError("Please enter a web address starting with http:// or https://.")
+    return value
+
+
+def _blank_is_none(value: Any) -> Any:
+    return None if value == "" else value
+
+
+class Submission(BaseModel):
+    """A comment as a reader sends it, from the widget (JSON) or a plain form."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, frozen=True)
+
+    thread: Annotated[str, Field(min_length=1, max_length=512), AfterValidator(_thread)]
+    name: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_name)]
+    email: Annotated[str, Field(min_length=1, max_length=254), AfterValidator(_email)]
+    website: Annotated[str, Field(max_length=512), AfterValidator(_website)] = ""
+    body: Annotated[str, Field(min_length=1, max_length=10_000), AfterValidator(_no_nul)]
+    parent: Annotated[int | None, BeforeValidator(_blank_is_none), Field(ge=1)] = None
+    title: Annotated[str, Field(max_length=300), AfterValidator(_no_nul)] = ""
+
+
+def _sentence(field: str, error: Any) -> str:
+    kind = error["type"]
+    if kind == "missing" or (kind == "string_too_short" and field in REQUIRED):
+        return REQUIRED.get(field, "This field is required.")
+    if kind == "string_too_long":
+        return f"Please keep this to {error['ctx']['max_length']:,} characters or fewer."
+    if kind == "string_unicode":  # JSON can carry lone surrogates ("\ud800")
+        return "Contains characters that are not valid text."
+    if kind == "string_type":
+        return "Must be text."
+    if kind == "value_error":
+        return str(error["ctx"]["error"])
+    if field == "parent":
+        return "Must be the id of a comment."
+    return str(error["msg"]) + "."
+
+
+def parse_submission(data: dict[str, Any]) -> Submission | dict[str, str]:
+    """The valid submission, or one sentence per invalid field."""
+    try:
+        return Submission.model_validate(data)
+    except ValidationError as invalid:
+        errors: dict[str, str] = {}
+        for error in invalid.errors(include_url=False):
+            field = str(error["loc"][0]) if error["loc"] else "body"
+            errors.setdefault(field, _sentence(field, error))
+        return errors

@@ -1,0 +1,20 @@
+"""The whole route table, every route named."""
+
+from aiohttp import web
+
+from . import comments, health, moderate, pages
+
+
+def setup_routes(app: web.Application) -> None:
+    router = app.router
+    router.add_get("/", pages.article, name="article")
+    router.add_get("/thanks", pages.thanks, name="thanks")
+    router.add_get("/static/style.css", pages.stylesheet, name="stylesheet")
+    router.add_get("/dev/mailbox", pages.dev_mailbox, name="dev_mailbox")
+    router.add_post("/api/comments", comments.submit, name="submit")
+    router.add_get("/api/comments", comments.list_comments, name="comments")
+    router.add_get("/api/comments/counts", comments.counts, name="counts")
+    router.add_get("/moderate/{token}", moderate.confirm, name="confirm")
+    router.add_post("/moderate/{token}", moderate.act, name="act")
+    router.add_get("/healthz", health.healthz, name="healthz")
+    router.add_get("/metrics", health.metrics, name="metrics")

@@ -1,0 +1,139 @@
+"""The public API: submit a comment, read the approved ones, count them."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
+
+from aiohttp import web
+
+from ..clients import client_address
+from ..config import Config
+from ..errors import ClientError, InvalidParent
+from ..keys import config_key, rate_limit_key, metrics_key, sender_key, store_key
+from ..middlewares import FORM
+from ..models import NewComment
+from ..render import render_body
+from ..tokens import avatar_key
+from ..validation import Submission, parse_submission
+from .pages import render_page
+
+FIELDS = ("thread", "name", "email", "website", "body", "parent", "title")
+MAX_THREADS_PER_COUNT = 100
+
+
+async def read_fields(request: web.Request) -> tuple[dict[str, Any], bool]:
+    """The submitted fields (allow-listed) and whether they came from a plain HTML form."""
+    if request.content_type not in ("application/json", FORM):
+        raise ClientError("Send the comment as JSON (application/json) or as a form (application/x-www-form-urlencoded).")
+    raw = await request.read()  # aiohttp answers 413 past client_max_size before we see it
+    try:
+        if request.content_type == FORM:
+            data: Any = dict(reversed(parse_qsl(raw.decode(), keep_blank_values=True, max_num_fields=50)))
+        else:
+            data = json.loads(raw)
+    except (ValueError, RecursionError):  # bad JSON, bad UTF-8, too many fields, too deep
+        raise ClientError("The request body is not valid JSON or form data.") from None
+    if not isinstance(data, dict):
+        raise ClientError("The request body must be a JSON object.")
+    allowed = FIELDS + ("return_to",) if request.content_type == FORM else FIELDS
+    return {key: value for key, value in data.items() if key in allowed}, request.content_type == FORM
+
+
+def safe_return_to(url: object, config: Config) -> str | None:
+    """A page on an allowed origin to send a form poster back to, or None."""
+    if not isinstance(url, str):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if f"{parts.scheme}://{parts.netloc}".lower() not in config.allowed_origins:
+        return None
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, "comment-pending"))
+
+
+def check_rate_limit(request: web.Request, address: str) -> None:
+    limit = request.app.get(rate_limit_key)
+    wait = limit.retry_after(address) if limit else None
+    if wait is not None:
+        request.app[metrics_key].submissions_refused.labels("rate_limited").inc()
+        raise ClientError("Too many comments from your address; please wait a moment.", 429, {"Retry-After": str(wait)})
+
+
+def form_page(request: web.Request, values: dict[str, Any], errors: dict[str, str]) -> web.Response:
+    """The form again, with what the reader typed and what is wrong with it."""
+    kept = {key: value for key, value in values.items() if isinstance(value, str)}
+    return render_page(request, "form_errors.html", status=422, values=kept, errors=errors)
+
+
+def invalid(request: web.Request, is_form: bool, values: dict[str, Any], errors: dict[str, str]) -> web.Response:
+    request.app[metrics_key].submissions_refused.labels("invalid").inc()
+    if is_form:
+        return form_page(request, values, errors)
+    return web.json_response({"errors": errors}, status=422)
+
+
+def new_comment(submission: Submission, config: Config, remote_addr: str) -> NewComment:
+    return NewComment(
+        thread=submission.thread,
+        title=submission.title,
+        name=submission.name,
+        email=submission.email,
+        website=submission.website,
+        body=submission.body,
+        body_html=render_body(submission.body),
+        avatar=avatar_key(config.secret_key, submission.email),
+        parent=submission.parent,
+        remote_addr=remote_addr,
+    )
+
+
+async def submit(request: web.Request) -> web.Response:
+    config = request.app[config_key]
+    values, is_form = await read_fields(request)
+    address = client_address(request, config.trusted_proxies)
+    check_rate_limit(request, address)
+    submission = parse_submission(values)
+    if isinstance(submission, dict):
+        return invalid(request, is_form, values, submission)
+    try:
+        comment_id = await request.app[store_key].add_comment(
+            new_comment(submission, config, address), config.moderators
+        )
+    except InvalidParent:
+        return invalid(request, is_form, values, {"parent": "You can only reply to a published comment on this page."})
+    request.app[sender_key].wake()
+    request.app[metrics_key].comments_submitted.inc()
+    if not is_form:
+        return web.json_response({"id": comment_id, "status": "pending"}, status=202)
+    target = safe_return_to(values.get("return_to"), config)
+    raise web.HTTPSeeOther(target or str(request.app.router["thanks"].url_for()))
+
+
+def thread_key(request: web.Request) -> str:
+    key = request.query.get("thread", "")
+    if not key.startswith("/") or len(key) > 512:
+        raise ClientError("Give the page's path as ?thread=/path/ (at most 512 characters).")
+    return key
+
+
+async def list_comments(request: web.Request) -> web.Response:
+    key = thread_key(request)
+    store = request.app[store_key]
+    if request.if_none_match:
+        # The cheap path: one row tells whether the reader's copy is still good.
+        version = await store.thread_version(key)
+        if any(tag.value == str(version) for tag in request.if_none_match):
+            raise web.HTTPNotModified(headers={"ETag": f'"{version}"', "Cache-Control": "no-cache"})
+    thread = await store.approved_thread(key)
+    body = {"thread": key, "count": len(thread.comments), "comments": [c.public() for c in thread.comments]}
+    return web.json_response(body, headers={"ETag": f'"{thread.version}"', "Cache-Control": "no-cache"})
+
+
+async def counts(request: web.Request) -> web.Response:
+    keys = request.query.getall("thread", [])
+    if not keys or len(keys) > MAX_THREADS_PER_COUNT or any(not k.startswith("/") or len(k) > 512 for k in keys):
+        raise ClientError(f"Give 1 to {MAX_THREADS_PER_COUNT} page paths as ?thread=/a/&thread=/b/.")
+    return web.json_response(await request.app[store_key].approved_counts(keys))

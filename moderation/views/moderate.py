@@ -1,0 +1,37 @@
+"""The links in moderator emails: GET shows the comment and a button, POST acts."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from ..errors import InvalidToken
+from ..keys import config_key, metrics_key, signer_key, store_key
+from ..models import Comment
+from ..tokens import Decision
+from .pages import render_page
+
+
+async def _decision(request: web.Request) -> tuple[Decision, Comment]:
+    decision = request.app[signer_key].check(request.match_info["token"])
+    comment = await request.app[store_key].get_comment(decision.comment_id)
+    if comment is None:
+        raise InvalidToken("This link is not valid.")  # signed by us, for a comment that is gone
+    return decision, comment
+
+
+async def confirm(request: web.Request) -> web.Response:
+    # Mail scanners open every link: a GET only shows, it never acts.
+    decision, comment = await _decision(request)
+    return render_page(request, "confirm.html", comment=comment, action=decision.action)
+
+
+async def act(request: web.Request) -> web.Response:
+    decision, comment = await _decision(request)
+    config = request.app[config_key]
+    moderator = request.app[signer_key].moderator_for(decision.moderator, config.moderators)
+    if moderator is None:
+        raise InvalidToken("This link belongs to someone who is no longer a moderator.")
+    comment, changed = await request.app[store_key].decide(comment.id, decision.action, moderator)
+    if changed:
+        request.app[metrics_key].decisions.labels(decision.action.value).inc()
+    return render_page(request, "decided.html", comment=comment, action=decision.action, changed=changed)
