@@ -105,6 +105,7 @@ async def sender_context(app: web.Application) -> AsyncIterator[None]:
     app[sender_key] = sender
     task = asyncio.create_task(sender.run(), name="outbox sender")
     yield
+    sender.stop()
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task

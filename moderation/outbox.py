@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from collections.abc import Callable
@@ -57,16 +56,27 @@ class OutboxSender:
         self._max_age = max_age
         self._poll = poll
         self._wake = asyncio.Event()
-        # A claim outlives the slowest batch: connecting plus every message, each bounded by the timeout.
-        self._lease = (BATCH + 2) * smtp.timeout
+        self._stopping = False
+        # A claim outlives the slowest batch: connecting, then for every message the four SMTP
+        # commands of a transaction (MAIL, RCPT, DATA, the data), each bounded by the timeout.
+        self._lease = (2 + 4 * BATCH) * smtp.timeout
 
     def wake(self) -> None:
         """New mail is waiting: look now instead of at the next poll."""
         self._wake.set()
 
+    def stop(self) -> None:
+        """Finish after the current step.
+
+        Cancelling alone is not enough on Python 3.11: asyncio.wait_for, which aiosmtplib uses,
+        drops a cancellation that arrives as the awaited operation fails (gh-86296).
+        """
+        self._stopping = True
+        self._wake.set()
+
     async def run(self) -> None:
         await self._store.release_claims()
-        while True:
+        while not self._stopping:
             try:
                 if await self.deliver_due():
                     continue
@@ -83,9 +93,13 @@ class OutboxSender:
         self._wake.clear()
         due = await self._store.next_due()
         delay = self._poll if due is None else min(self._poll, max(0.0, due - self._clock()))
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(delay):
-                await self._wake.wait()
+        # asyncio.wait, not asyncio.timeout: on Python 3.11 a timeout that fires together with
+        # a cancellation can swallow the cancellation, and the sender would never stop.
+        waiter = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({waiter}, timeout=delay)
+        finally:
+            waiter.cancel()
 
     async def deliver_due(self) -> int:
         """Send one batch of due notifications; return how many were handled."""
@@ -98,8 +112,7 @@ class OutboxSender:
                 while waiting:
                     notification = waiting[0]
                     try:
-                        async with asyncio.timeout(self._smtp.timeout):
-                            await smtp.send(self._compose(notification))
+                        await smtp.send(self._compose(notification))
                     except (aiosmtplib.SMTPResponseException, aiosmtplib.SMTPRecipientsRefused) as error:
                         # The server answered: the session is still good for the others.
                         waiting.pop(0)

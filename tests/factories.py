@@ -1,0 +1,45 @@
+"""Test data with defaults; override what a test is about."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+
+from tests.smtp import SmtpSink, link_path, mails_for
+
+
+def comment_data(**overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "thread": "/how-many-ketamine-treatments/",
+        "title": "How many ketamine treatments does depression take?",
+        "name": "Dana Reader",
+        "email": "dana.reader@example.com",
+        "website": "",
+        "body": "Thank you, this answered my question about the first six sessions.",
+    }
+    data.update(overrides)
+    return data
+
+
+async def submit(client: TestClient, **overrides: Any) -> int:
+    """Post a comment as JSON; return its id."""
+    response = await client.post("/api/comments", json=comment_data(**overrides))
+    assert response.status == 202, await response.text()
+    return int((await response.json())["id"])
+
+
+async def decide(client: TestClient, smtpd: SmtpSink, comment_id: int, action: str = "approve") -> None:
+    """Act on a comment from the first moderator email about it, as a moderator would."""
+    mails = mails_for(await smtpd.wait_for(1), comment_id)
+    while not mails:
+        mails = mails_for(await smtpd.wait_for(len(smtpd.messages) + 1), comment_id)
+    response = await client.post(link_path(mails[0], action))
+    assert response.status == 200, await response.text()
+
+
+async def publish(client: TestClient, smtpd: SmtpSink, **overrides: Any) -> int:
+    """Submit a comment and approve it."""
+    comment_id = await submit(client, **overrides)
+    await decide(client, smtpd, comment_id, "approve")
+    return comment_id
