@@ -74,8 +74,10 @@ def _address(value: str) -> str:
 
 
 def _database_url(value: str) -> str:
-    if not value.startswith(("sqlite:///", "postgresql://", "postgres://")):
-        raise ValueError("must start with sqlite:/// or postgresql://")
+    if value.startswith(("postgresql://", "postgres://")):
+        raise ValueError("postgresql:// is not supported by this version yet; use sqlite:///path")
+    if not value.startswith("sqlite:///") or value == "sqlite:///":
+        raise ValueError("must be sqlite:///path/to/file.sqlite3")
     return value
 
 
@@ -173,7 +175,8 @@ class Config:
         if not self.public_url:
             object.__setattr__(self, "public_url", f"http://{self.host}:{self.port}")
         if not self.allowed_origins:
-            object.__setattr__(self, "allowed_origins", (_origin(self.public_url),))
+            parts = urlsplit(self.public_url)
+            object.__setattr__(self, "allowed_origins", (f"{parts.scheme}://{parts.netloc}".lower(),))
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Config:

@@ -7,6 +7,7 @@ from typing import Protocol
 
 from ..config import Config
 from ..models import Action, Backlog, Comment, NewComment, Notification, Thread
+from .sqlite import SqliteStore
 
 
 class Store(Protocol):
@@ -61,8 +62,5 @@ class Store(Protocol):
 
 async def open_store(config: Config, clock: Callable[[], float]) -> Store:
     path = config.sqlite_path
-    if path is None:
-        raise NotImplementedError("only sqlite:/// databases are supported so far")
-    from .sqlite import SqliteStore
-
+    assert path is not None, "Config accepts sqlite:/// URLs only"
     return await SqliteStore.open(path, clock=clock)

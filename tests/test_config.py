@@ -1,0 +1,147 @@
+"""Configuration: every variable read, every bad value named, every variable documented."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from pathlib import Path
+
+import pytest
+
+from moderation.config import ROOT, Config, ConfigError, documented_variables
+
+README = (ROOT / "README.md").read_text()
+
+
+def test_defaults_are_the_documented_ones() -> None:
+    config = Config.from_env({})
+    assert (config.host, config.port) == ("127.0.0.1", 8080)
+    assert config.public_url == "http://127.0.0.1:8080"
+    assert config.database_url == "sqlite:///data/comments.sqlite3"
+    assert config.sqlite_path == Path("data/comments.sqlite3")
+    assert config.env == "development"
+    assert config.moderators == ("moderator@localhost",)
+    assert config.dev_mailbox
+    assert (config.smtp_port, config.smtp_tls) == (587, "starttls")
+    assert config.mail_from == "comments@localhost"
+    assert config.allowed_origins == ("http://127.0.0.1:8080",)
+    assert config.rate_limit == "5/minute"
+    assert config.trusted_proxies == ()
+    assert config.link_ttl == 604800
+
+
+def test_every_variable_is_read() -> None:
+    config = Config.from_env(
+        {
+            "MODERATION_HOST": "0.0.0.0",
+            "MODERATION_PORT": "9000",
+            "MODERATION_PUBLIC_URL": "https://comments.clinic.example/",
+            "MODERATION_DATABASE_URL": "sqlite:////var/lib/moderation/comments.sqlite3",
+            "MODERATION_SECRET_KEY": "s3cret",
+            "MODERATION_ENV": "production",
+            "MODERATION_MODERATORS": "a@clinic.example, b@clinic.example",
+            "MODERATION_SMTP_HOST": "smtp.clinic.example",
+            "MODERATION_SMTP_PORT": "465",
+            "MODERATION_SMTP_USERNAME": "comments",
+            "MODERATION_SMTP_PASSWORD": "hunter2",
+            "MODERATION_SMTP_TLS": "tls",
+            "MODERATION_MAIL_FROM": "comments@clinic.example",
+            "MODERATION_ALLOWED_ORIGINS": "https://blog.clinic.example, https://www.clinic.example",
+            "MODERATION_RATE_LIMIT": "10/hour",
+            "MODERATION_TRUSTED_PROXIES": "10.0.0.0/8, ::1/128",
+            "MODERATION_LINK_TTL": "3600",
+        }
+    )
+    assert (config.host, config.port) == ("0.0.0.0", 9000)
+    assert config.public_url == "https://comments.clinic.example"
+    assert config.sqlite_path == Path("/var/lib/moderation/comments.sqlite3")
+    assert config.secret_key == "s3cret" and config.env == "production"
+    assert config.moderators == ("a@clinic.example", "b@clinic.example")
+    assert (config.smtp_host, config.smtp_port, config.smtp_tls) == ("smtp.clinic.example", 465, "tls")
+    assert (config.smtp_username, config.smtp_password) == ("comments", "hunter2")
+    assert not config.dev_mailbox
+    assert config.mail_from == "comments@clinic.example"
+    assert config.allowed_origins == ("https://blog.clinic.example", "https://www.clinic.example")
+    assert config.rate_limit == "10/hour"
+    assert config.trusted_proxies == (ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("::1/128"))
+    assert config.link_ttl == 3600
+
+
+def test_rate_limit_can_be_switched_off() -> None:
+    assert Config.from_env({"MODERATION_RATE_LIMIT": "off"}).rate_limit is None
+
+
+def test_allowed_origins_follow_the_public_url_by_default() -> None:
+    config = Config.from_env({"MODERATION_PUBLIC_URL": "https://Comments.Clinic.example:8443/base"})
+    assert config.allowed_origins == ("https://comments.clinic.example:8443",)
+
+
+@pytest.mark.parametrize(
+    "variable, value",
+    [
+        ("MODERATION_PORT", "eighty"),
+        ("MODERATION_PORT", "70000"),
+        ("MODERATION_PUBLIC_URL", "comments.clinic.example"),
+        ("MODERATION_DATABASE_URL", "mysql://localhost/comments"),
+        ("MODERATION_DATABASE_URL", "postgresql://postgres@127.0.0.1/test"),
+        ("MODERATION_ENV", "staging"),
+        ("MODERATION_MODERATORS", "editor at clinic"),
+        ("MODERATION_MODERATORS", " , "),
+        ("MODERATION_SMTP_PORT", "-1"),
+        ("MODERATION_SMTP_TLS", "ssl3"),
+        ("MODERATION_MAIL_FROM", "a@clinic.example, b@clinic.example"),
+        ("MODERATION_ALLOWED_ORIGINS", "https://blog.clinic.example/articles/"),
+        ("MODERATION_ALLOWED_ORIGINS", "blog.clinic.example"),
+        ("MODERATION_RATE_LIMIT", "lots"),
+        ("MODERATION_TRUSTED_PROXIES", "10.0.0.0/33"),
+        ("MODERATION_LINK_TTL", "0"),
+        ("MODERATION_LINK_TTL", "a week"),
+    ],
+)
+def test_a_bad_value_is_one_line_naming_the_variable(variable: str, value: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        Config.from_env({variable: value})
+    message = str(caught.value)
+    assert message.startswith(f"{variable}: ")
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    "environ, variable",
+    [
+        ({"MODERATION_ENV": "production", "MODERATION_SMTP_HOST": "smtp.x.example"}, "MODERATION_SECRET_KEY"),
+        ({"MODERATION_ENV": "production", "MODERATION_SECRET_KEY": "k"}, "MODERATION_SMTP_HOST"),
+    ],
+)
+def test_production_refuses_development_defaults(environ: dict[str, str], variable: str) -> None:
+    with pytest.raises(ConfigError, match=f"^{variable}: "):
+        Config.from_env(environ)
+
+
+def test_secrets_stay_out_of_the_repr() -> None:
+    config = Config.from_env({"MODERATION_SECRET_KEY": "k-9f2c", "MODERATION_SMTP_PASSWORD": "p-77ab"})
+    assert "k-9f2c" not in repr(config) and "p-77ab" not in repr(config)
+
+
+def test_a_missing_secret_key_is_generated_once_and_kept(tmp_path: Path) -> None:
+    config = Config(database_url=f"sqlite:///{tmp_path}/db/comments.sqlite3")
+    first = config.with_secret_key()
+    second = config.with_secret_key()
+    key_file = tmp_path / "db" / "secret_key"
+    assert first.secret_key and first.secret_key == second.secret_key == key_file.read_text().strip()
+    assert key_file.stat().st_mode & 0o077 == 0  # readable by the owner only
+
+
+def test_readme_documents_every_variable() -> None:
+    table = {row.split("|")[1].strip(" `") for row in README.splitlines() if row.startswith("| `MODERATION_")}
+    assert {variable for variable, _, _ in documented_variables()} <= table
+
+
+def test_readme_starts_with_the_run_and_test_commands_and_ci_runs_the_test_one() -> None:
+    first_block = re.search(r"```sh\n(.*?)```", README, re.DOTALL)
+    assert first_block and README.index("```sh") < 20
+    run, test = first_block.group(1).strip().splitlines()
+    assert run.endswith("moderation serve")
+    assert test.endswith("python -m pytest")
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "README.md" in ci and ".venv/bin/python -m pytest" in ci
