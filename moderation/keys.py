@@ -14,7 +14,7 @@ from .store import Store
 from .tokens import LinkSigner
 
 config_key = web.AppKey("config", Config)
-clock_key = web.AppKey("clock", Callable[[], float])
+clock_key: web.AppKey[Callable[[], float]] = web.AppKey("clock")
 templates_key = web.AppKey("templates", jinja2.Environment)
 signer_key = web.AppKey("signer", LinkSigner)
 metrics_key = web.AppKey("metrics", Metrics)

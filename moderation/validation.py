@@ -70,6 +70,9 @@ def _blank_is_none(value: Any) -> Any:
     return None if value == "" else value
 
 
+CommentId = Annotated[int, Field(ge=1, le=2**63 - 1)]  # what an SQL integer key can hold
+
+
 class Submission(BaseModel):
     """A comment as a reader sends it, from the widget (JSON) or a plain form."""
 
@@ -80,7 +83,7 @@ class Submission(BaseModel):
     email: Annotated[str, Field(min_length=1, max_length=254), AfterValidator(_email)]
     website: Annotated[str, Field(max_length=512), AfterValidator(_website)] = ""
     body: Annotated[str, Field(min_length=1, max_length=10_000), AfterValidator(_no_nul)]
-    parent: Annotated[int | None, BeforeValidator(_blank_is_none), Field(ge=1)] = None
+    parent: Annotated[CommentId | None, BeforeValidator(_blank_is_none)] = None
     title: Annotated[str, Field(max_length=300), AfterValidator(_no_nul)] = ""
 
 

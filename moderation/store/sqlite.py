@@ -290,7 +290,8 @@ class SqliteStore:
         rows = await self._read(
             "SELECT MIN(MAX(next_attempt_at, COALESCE(claimed_until, 0))) FROM outbox WHERE status = 'pending'"
         )
-        return rows[0][0]
+        due: float | None = rows[0][0]
+        return due
 
     async def backlog(self) -> Backlog:
         rows = await self._read(
