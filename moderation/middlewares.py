@@ -82,7 +82,8 @@ async def security_headers(request: web.Request, response: web.StreamResponse) -
         # Links in email carry the token in the path: nothing may keep or pass it on.
         headers["Cache-Control"] = "no-store"
         headers["Referrer-Policy"] = "no-referrer"
-    origin = request.headers.get("Origin")
-    if request.path.startswith("/api/") and origin in request.app[config_key].allowed_origins:
-        headers["Access-Control-Allow-Origin"] = origin
-        headers.add("Vary", "Origin")
+    if request.path.startswith("/api/"):
+        headers.add("Vary", "Origin")  # the answer differs by origin: caches must keep them apart
+        origin = request.headers.get("Origin")
+        if origin in request.app[config_key].allowed_origins:
+            headers["Access-Control-Allow-Origin"] = origin

@@ -13,6 +13,7 @@ def setup_routes(app: web.Application) -> None:
     router.add_get("/dev/mailbox", pages.dev_mailbox, name="dev_mailbox")
     router.add_post("/api/comments", comments.submit, name="submit")
     router.add_get("/api/comments", comments.list_comments, name="comments")
+    router.add_route("OPTIONS", "/api/comments", comments.preflight, name="preflight")
     router.add_get("/api/comments/counts", comments.counts, name="counts")
     router.add_get("/moderate/{token}", moderate.confirm, name="confirm")
     router.add_post("/moderate/{token}", moderate.act, name="act")

@@ -137,3 +137,13 @@ async def counts(request: web.Request) -> web.Response:
     if not keys or len(keys) > MAX_THREADS_PER_COUNT or any(not k.startswith("/") or len(k) > 512 for k in keys):
         raise ClientError(f"Give 1 to {MAX_THREADS_PER_COUNT} page paths as ?thread=/a/&thread=/b/.")
     return web.json_response(await request.app[store_key].approved_counts(keys))
+
+
+async def preflight(request: web.Request) -> web.Response:
+    """CORS preflight for the widget's JSON posts; only allowed origins get the go-ahead."""
+    response = web.Response(status=204)
+    if request.headers.get("Origin") in request.app[config_key].allowed_origins:
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST"
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+        response.headers["Access-Control-Max-Age"] = "86400"
+    return response
