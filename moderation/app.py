@@ -57,10 +57,10 @@ def create_app(config: Config, *, clock: Callable[[], float] = time.time) -> web
 
 
 def make_templates() -> jinja2.Environment:
-    # One environment for pages and emails: .html is escaped, .txt (mail text) is not.
+    # One environment for pages, feeds and emails: .html and .xml are escaped, .txt (mail text) is not.
     templates = jinja2.Environment(
         loader=jinja2.FileSystemLoader(ROOT / "templates"),
-        autoescape=jinja2.select_autoescape(["html"]),
+        autoescape=jinja2.select_autoescape(["html", "xml"]),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -63,21 +63,26 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return error_response(request, 500, SENTENCES[500])
 
 
-def _content_security_policy(request: web.Request) -> str:
+def _content_security_policy(request: web.Request, frame_ancestors: str) -> str:
     # Forms may post here and, after a 303, land back on the site's own pages.
     form_targets = " ".join(["'self'", *request.app[config_key].allowed_origins])
     return (
-        "default-src 'none'; style-src 'self'; img-src 'self' data:; "
-        f"form-action {form_targets}; frame-ancestors 'none'; base-uri 'none'"
+        "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"form-action {form_targets}; frame-ancestors {frame_ancestors}; base-uri 'none'"
     )
 
 
 async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
     headers = response.headers
+    allowed_origins = request.app[config_key].allowed_origins
     headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Content-Security-Policy", _content_security_policy(request))
-    headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    if request.path == "/embed":
+        # The fragment may sit in an iframe on the site's pages, and only there.
+        headers.setdefault("Content-Security-Policy", _content_security_policy(request, " ".join(allowed_origins)))
+    else:
+        headers.setdefault("Content-Security-Policy", _content_security_policy(request, "'none'"))
+        headers.setdefault("X-Frame-Options", "DENY")
     if request.path.startswith("/moderate/"):
         # Links in email carry the token in the path: nothing may keep or pass it on.
         headers["Cache-Control"] = "no-store"
@@ -85,5 +90,5 @@ async def security_headers(request: web.Request, response: web.StreamResponse) -
     if request.path.startswith("/api/"):
         headers.add("Vary", "Origin")  # the answer differs by origin: caches must keep them apart
         origin = request.headers.get("Origin")
-        if origin in request.app[config_key].allowed_origins:
+        if origin in allowed_origins:
             headers["Access-Control-Allow-Origin"] = origin

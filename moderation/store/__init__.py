@@ -30,6 +30,9 @@ class Store(Protocol):
 
     async def approved_counts(self, keys: Sequence[str]) -> dict[str, int]: ...
 
+    async def recent_approved(self, limit: int) -> list[Comment]:
+        """The latest approved comments of every thread, newest first."""
+
     async def decide(self, comment_id: int, action: Action, moderator: str) -> tuple[Comment, bool]:
         """Carry out a moderator's action on a pending comment.
 

@@ -202,6 +202,14 @@ class SqliteStore:
                 counts[key] = approved
         return counts
 
+    async def recent_approved(self, limit: int) -> list[Comment]:
+        rows = await self._read(
+            f"SELECT {COMMENT_COLUMNS} FROM comments c JOIN threads t ON t.id = c.thread_id"
+            " WHERE c.status = 'approved' ORDER BY c.id DESC LIMIT ?",
+            (limit,),
+        )
+        return [_comment(row) for row in rows]
+
     async def decide(self, comment_id: int, action: Action, moderator: str) -> tuple[Comment, bool]:
         async with self._transaction() as db:
             cursor = await db.execute(

@@ -2,19 +2,23 @@
 
 from aiohttp import web
 
-from . import comments, health, moderate, pages
+from . import comments, embed, health, moderate, pages
 
 
 def setup_routes(app: web.Application) -> None:
     router = app.router
     router.add_get("/", pages.article, name="article")
     router.add_get("/thanks", pages.thanks, name="thanks")
-    router.add_get("/static/style.css", pages.stylesheet, name="stylesheet")
+    router.add_get("/embed.js", embed.static_file, name="widget")
+    router.add_get("/static/{name}", embed.static_file, name="static")
+    router.add_get("/embed", embed.fragment, name="fragment")
+    router.add_get("/avatar/{key}.svg", embed.avatar, name="avatar")
     router.add_get("/dev/mailbox", pages.dev_mailbox, name="dev_mailbox")
     router.add_post("/api/comments", comments.submit, name="submit")
     router.add_get("/api/comments", comments.list_comments, name="comments")
     router.add_route("OPTIONS", "/api/comments", comments.preflight, name="preflight")
     router.add_get("/api/comments/counts", comments.counts, name="counts")
+    router.add_get("/api/comments/feed", embed.feed, name="feed")
     router.add_get("/moderate/{token}", moderate.confirm, name="confirm")
     router.add_post("/moderate/{token}", moderate.act, name="act")
     router.add_get("/healthz", health.healthz, name="healthz")

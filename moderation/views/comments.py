@@ -65,7 +65,7 @@ def check_rate_limit(request: web.Request, address: str) -> None:
 def form_page(request: web.Request, values: dict[str, Any], errors: dict[str, str]) -> web.Response:
     """The form again, with what the reader typed and what is wrong with it."""
     kept = {key: value for key, value in values.items() if isinstance(value, str)}
-    return render_page(request, "form_errors.html", status=422, values=kept, errors=errors)
+    return render_page(request, "form_errors.html", status=422, base="", values=kept, errors=errors)
 
 
 def invalid(request: web.Request, is_form: bool, values: dict[str, Any], errors: dict[str, str]) -> web.Response:

@@ -6,13 +6,11 @@ from pathlib import Path
 
 from aiohttp import web
 
-from ..config import ROOT
 from ..devmail import read_dev_mailbox
 from ..keys import config_key, dev_mailbox_key, store_key, templates_key
 
 DEMO_THREAD = "/"
 DEMO_TITLE = "How many ketamine treatments does depression take?"
-STYLESHEET = ROOT / "templates" / "style.css"
 
 
 def render_page(request: web.Request, template: str, *, status: int = 200, **context: object) -> web.Response:
@@ -26,6 +24,7 @@ async def article(request: web.Request) -> web.Response:
         request,
         "article.html",
         title=DEMO_TITLE,
+        base="",
         thread=thread,
         values={"thread": DEMO_THREAD, "title": DEMO_TITLE, "return_to": request.app[config_key].public_url + "/"},
         errors={},
@@ -41,7 +40,3 @@ async def dev_mailbox(request: web.Request) -> web.Response:
     if mail_dir is None:
         raise web.HTTPNotFound()  # only when the service runs its own mailbox
     return render_page(request, "mailbox.html", mails=read_dev_mailbox(mail_dir))
-
-
-async def stylesheet(request: web.Request) -> web.FileResponse:
-    return web.FileResponse(STYLESHEET, headers={"Cache-Control": "public, max-age=3600"})

@@ -1,0 +1,90 @@
+"""What site pages embed: the widget script, the no-JavaScript fragment, avatars, feeds."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from aiohttp import web
+
+from ..avatars import AVATAR_KEY, identicon
+from ..config import ROOT
+from ..keys import clock_key, config_key, store_key
+from .comments import safe_return_to, thread_key
+from .pages import render_page
+
+STATIC = ROOT / "static"
+# Short enough that a new version reaches readers within minutes; conditional requests do the rest.
+STATIC_FILES = {"embed.js": "text/javascript", "embed.css": "text/css", "style.css": "text/css"}
+FEED_SIZE = 50
+
+
+async def static_file(request: web.Request) -> web.FileResponse:
+    name = request.match_info.get("name", "embed.js")
+    if name not in STATIC_FILES:
+        raise web.HTTPNotFound()
+    return web.FileResponse(
+        STATIC / name,
+        headers={"Cache-Control": "public, max-age=300", "Content-Type": STATIC_FILES[name]},
+    )
+
+
+async def fragment(request: web.Request) -> web.Response:
+    """The thread and its form as server-rendered HTML, for pages without JavaScript."""
+    config = request.app[config_key]
+    key = thread_key(request)
+    thread = await request.app[store_key].approved_thread(key)
+    return_to = safe_return_to(request.query.get("url"), config) or config.allowed_origins[0] + key
+    response = render_page(
+        request,
+        "embed.html",
+        base=config.public_url,
+        thread=thread,
+        values={"thread": key, "title": request.query.get("title", "")[:300], "return_to": return_to.split("#")[0]},
+        errors={},
+    )
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+async def avatar(request: web.Request) -> web.Response:
+    key = request.match_info["key"]
+    if not AVATAR_KEY.match(key):
+        raise web.HTTPNotFound()
+    return web.Response(
+        text=identicon(key),
+        content_type="image/svg+xml",
+        headers={"Cache-Control": "public, max-age=31536000, immutable"},
+    )
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+async def feed(request: web.Request) -> web.Response:
+    """Atom: one thread's approved comments with ?thread=, else the latest of the whole site."""
+    config = request.app[config_key]
+    store = request.app[store_key]
+    if "thread" in request.query:
+        key = thread_key(request)
+        comments = list(reversed((await store.approved_thread(key)).comments))[:FEED_SIZE]
+        title, page_url = f"Comments on {comments[0].title if comments and comments[0].title else key}", key
+    else:
+        comments = await store.recent_approved(FEED_SIZE)
+        title, page_url = "Latest comments", "/"
+    origin = config.allowed_origins[0]
+    newest = comments[0].created if comments else datetime.fromtimestamp(request.app[clock_key](), UTC)
+    body = render_page(
+        request,
+        "feed.xml",
+        title=title,
+        self_url=config.public_url + str(request.rel_url),
+        page_url=origin + page_url,
+        origin=origin,
+        updated=_iso(newest),
+        comments=comments,
+        iso=_iso,
+    )
+    body.content_type = "application/atom+xml"
+    body.headers["Cache-Control"] = "public, max-age=300"
+    return body
