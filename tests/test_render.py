@@ -1,0 +1,88 @@
+"""Comment bodies: the Markdown subset that is kept, and everything that is not."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import pytest
+
+from moderation.render import render_body
+
+
+def elements(html: str) -> list[tuple[str, dict[str, str | None]]]:
+    """Every element of the HTML, as a browser would see it, with its attributes."""
+    found: list[tuple[str, dict[str, str | None]]] = []
+
+    class Collector(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            found.append((tag, dict(attrs)))
+
+    Collector().feed(html)
+    return found
+
+
+@pytest.mark.parametrize(
+    "text, html",
+    [
+        ("Plain words.", "<p>Plain words.</p>"),
+        ("one\n\ntwo", "<p>one</p>\n<p>two</p>"),
+        ("line one\nline two", "<p>line one<br>\nline two</p>"),
+        ("*soft* and **strong**", "<p><em>soft</em> and <strong>strong</strong></p>"),
+        ("use `ketamine --dose`", "<p>use <code>ketamine --dose</code></p>"),
+        ("```\nblock\n```", "<pre><code>block\n</code></pre>"),
+        ("> quoted", "<blockquote>\n<p>quoted</p>\n</blockquote>"),
+        ("- a\n- b", "<ul>\n<li>a</li>\n<li>b</li>\n</ul>"),
+        ("3. c\n4. d", '<ol start="3">\n<li>c</li>\n<li>d</li>\n</ol>'),
+    ],
+)
+def test_the_markdown_subset_renders(text: str, html: str) -> None:
+    assert render_body(text) == html
+
+
+def test_links_are_http_only_and_marked_as_user_content() -> None:
+    html = render_body("[clinic](https://clinic.example/faq) and <https://clinic.example/>")
+    assert html.count('rel="nofollow ugc noopener"') == 2
+    assert 'href="https://clinic.example/faq"' in html
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "[x](javascript:alert(1))",
+        "[x](JaVaScRiPt:alert(1))",
+        "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+        "[x](vbscript:msgbox(1))",
+        "[x](ftp://files.example/x)",
+        "<javascript:alert(1)>",
+    ],
+)
+def test_links_to_other_schemes_lose_their_href(link: str) -> None:
+    assert all("href" not in attributes for _, attributes in elements(render_body(link)))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(1)>",
+        '<a href="https://x.example" onclick="alert(1)">x</a>',
+        "<iframe src=https://evil.example></iframe>",
+        "<style>body{display:none}</style>",
+        "<svg onload=alert(1)>",
+    ],
+)
+def test_raw_html_is_shown_as_text_never_as_markup(text: str) -> None:
+    html = render_body(text)
+    assert [tag for tag, _ in elements(html)] == ["p"]
+    assert "&lt;" in html  # the reader still sees what was typed
+
+
+def test_images_and_headings_are_not_rendered() -> None:
+    html = render_body("# Big title\n\n![pic](https://x.example/p.png)")
+    assert "<h1" not in html and "<img" not in html
+    assert "# Big title" in html
+
+
+def test_rendering_is_the_same_every_time() -> None:
+    text = "Some *text* with [a link](https://clinic.example)."
+    assert render_body(text) == render_body(text)
