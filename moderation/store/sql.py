@@ -1,0 +1,258 @@
+"""The domain's SQL, written once for both dialects; the drivers live in sqlite.py and postgres.py."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from ..errors import InvalidParent
+from ..models import Action, Backlog, Comment, CommentStatus, NewComment, Notification, Thread
+
+Row = Sequence[Any]
+
+COMMENT_COLUMNS = """
+    c.id, t.key, t.title, c.parent_id, c.name, c.email, c.website, c.avatar,
+    c.body, c.body_html, c.status, c.created_at
+"""
+COMMENT_FROM = "comments c JOIN threads t ON t.id = c.thread_id"
+
+
+def marks(count: int) -> str:
+    return ", ".join("?" * count)
+
+
+def _comment(row: Row) -> Comment:
+    return Comment(
+        id=row[0],
+        thread=row[1],
+        title=row[2],
+        parent=row[3],
+        name=row[4],
+        email=row[5],
+        website=row[6],
+        avatar=row[7],
+        body=row[8],
+        body_html=row[9],
+        status=CommentStatus(row[10]),
+        created=datetime.fromtimestamp(row[11], UTC),
+    )
+
+
+class Transaction(Protocol):
+    """What the domain SQL needs from a driver inside a transaction. Parameters are `?`."""
+
+    async def fetch(self, sql: str, *args: Any) -> list[Row]: ...
+
+    async def execute(self, sql: str, *args: Any) -> None: ...
+
+    async def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None: ...
+
+
+class SqlStore:
+    """Every domain method of the Store interface, in SQL both SQLite and PostgreSQL speak.
+
+    Times are Unix seconds from the injected clock, stored as floating point numbers in both
+    dialects, so that tests can move time and both stores behave the same.
+    """
+
+    # PostgreSQL instances share the outbox: a claimed row is skipped by the others.
+    claim_lock = ""
+
+    def __init__(self, clock: Callable[[], float]):
+        self._clock = clock
+
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]:
+        raise NotImplementedError
+
+    async def fetch(self, sql: str, *args: Any) -> list[Row]:
+        """A read outside any write transaction."""
+        raise NotImplementedError
+
+    async def add_comment(self, comment: NewComment, notify: Sequence[str]) -> int:
+        now = self._clock()
+        async with self.transaction() as tx:
+            ((thread_id,),) = await tx.fetch(
+                "INSERT INTO threads (key, title) VALUES (?, ?) ON CONFLICT (key) DO UPDATE"
+                " SET title = CASE WHEN excluded.title = '' THEN threads.title ELSE excluded.title END"
+                " RETURNING id",
+                comment.thread,
+                comment.title,
+            )
+            if comment.parent is not None and not await tx.fetch(
+                "SELECT 1 FROM comments WHERE id = ? AND thread_id = ? AND status = 'approved'",
+                comment.parent,
+                thread_id,
+            ):
+                raise InvalidParent(comment.parent)
+            ((comment_id,),) = await tx.fetch(
+                "INSERT INTO comments (thread_id, parent_id, name, email, website, avatar, body, body_html,"
+                " remote_addr, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                thread_id,
+                comment.parent,
+                comment.name,
+                comment.email,
+                comment.website,
+                comment.avatar,
+                comment.body,
+                comment.body_html,
+                comment.remote_addr,
+                now,
+            )
+            await tx.executemany(
+                "INSERT INTO outbox (comment_id, recipient, next_attempt_at, created_at) VALUES (?, ?, ?, ?)",
+                [(comment_id, recipient, now, now) for recipient in notify],
+            )
+        return int(comment_id)
+
+    async def get_comment(self, comment_id: int) -> Comment | None:
+        rows = await self.fetch(f"SELECT {COMMENT_COLUMNS} FROM {COMMENT_FROM} WHERE c.id = ?", comment_id)
+        return _comment(rows[0]) if rows else None
+
+    async def thread_version(self, key: str) -> int:
+        rows = await self.fetch("SELECT version FROM threads WHERE key = ?", key)
+        return int(rows[0][0]) if rows else 0
+
+    async def approved_thread(self, key: str) -> Thread:
+        # The version is read first: if an approval lands in between, the newer list goes out
+        # under the older version, and the next request simply gets it again.
+        rows = await self.fetch("SELECT id, title, version FROM threads WHERE key = ?", key)
+        if not rows:
+            return Thread(key=key, title="", version=0, comments=[])
+        thread_id, title, version = rows[0]
+        comments = await self.fetch(
+            f"SELECT {COMMENT_COLUMNS} FROM {COMMENT_FROM} WHERE c.thread_id = ? AND c.status = 'approved'"
+            " ORDER BY c.id",
+            thread_id,
+        )
+        return Thread(key=key, title=title, version=version, comments=[_comment(row) for row in comments])
+
+    async def approved_counts(self, keys: Sequence[str]) -> dict[str, int]:
+        counts = dict.fromkeys(keys, 0)
+        if keys:
+            for key, approved in await self.fetch(
+                f"SELECT key, approved FROM threads WHERE key IN ({marks(len(keys))})", *keys
+            ):
+                counts[key] = approved
+        return counts
+
+    async def recent_approved(self, limit: int) -> list[Comment]:
+        rows = await self.fetch(
+            f"SELECT {COMMENT_COLUMNS} FROM {COMMENT_FROM} WHERE c.status = 'approved' ORDER BY c.id DESC LIMIT ?",
+            limit,
+        )
+        return [_comment(row) for row in rows]
+
+    async def decide(self, comment_id: int, action: Action, moderator: str) -> tuple[Comment, bool]:
+        now = self._clock()
+        async with self.transaction() as tx:
+            changed = await tx.fetch(
+                "UPDATE comments SET status = ?, decided_at = ?, decided_by = ? WHERE id = ? AND status = 'pending'"
+                " RETURNING thread_id",
+                action.status.value,
+                now,
+                moderator,
+                comment_id,
+            )
+            if changed and action is Action.APPROVE:
+                # Microseconds, not +1: a version never repeats even if the database is rebuilt.
+                stamp = int(now * 1_000_000)
+                await tx.execute(
+                    "UPDATE threads SET approved = approved + 1,"
+                    " version = CASE WHEN version >= ? THEN version + 1 ELSE ? END WHERE id = ?",
+                    stamp,
+                    stamp,
+                    changed[0][0],
+                )
+            rows = await tx.fetch(f"SELECT {COMMENT_COLUMNS} FROM {COMMENT_FROM} WHERE c.id = ?", comment_id)
+        if not rows:
+            raise LookupError(comment_id)
+        return _comment(rows[0]), bool(changed)
+
+    async def claim_notifications(self, lease: float, limit: int) -> list[Notification]:
+        now = self._clock()
+        async with self.transaction() as tx:
+            claimed = await tx.fetch(
+                "UPDATE outbox SET claimed_until = ? WHERE id IN ("
+                "  SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?"
+                "  AND (claimed_until IS NULL OR claimed_until < ?)"
+                f" ORDER BY next_attempt_at, id LIMIT ? {self.claim_lock}"
+                ") RETURNING id",
+                now + lease,
+                now,
+                now,
+                limit,
+            )
+            if not claimed:
+                return []
+            rows = await tx.fetch(
+                f"SELECT o.id, o.recipient, o.attempts, o.created_at, {COMMENT_COLUMNS}"
+                " FROM outbox o JOIN comments c ON c.id = o.comment_id JOIN threads t ON t.id = c.thread_id"
+                f" WHERE o.id IN ({marks(len(claimed))}) ORDER BY o.id",
+                *(row[0] for row in claimed),
+            )
+        return [
+            Notification(
+                id=row[0],
+                recipient=row[1],
+                attempts=row[2],
+                created=datetime.fromtimestamp(row[3], UTC),
+                comment=_comment(row[4:]),
+            )
+            for row in rows
+        ]
+
+    async def release_claims(self) -> None:
+        """Nothing by default: other instances may hold live claims."""
+
+    async def mark_sent(self, notification_id: int) -> None:
+        async with self.transaction() as tx:
+            await tx.execute(
+                "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, claimed_until = NULL,"
+                " last_error = NULL WHERE id = ?",
+                self._clock(),
+                notification_id,
+            )
+
+    async def mark_retry(self, notification_id: int, delay: float, error: str) -> None:
+        async with self.transaction() as tx:
+            await tx.execute(
+                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, claimed_until = NULL,"
+                " last_error = ? WHERE id = ?",
+                self._clock() + delay,
+                error,
+                notification_id,
+            )
+
+    async def mark_failed(self, notification_id: int, error: str) -> None:
+        async with self.transaction() as tx:
+            await tx.execute(
+                "UPDATE outbox SET status = 'failed', attempts = attempts + 1, claimed_until = NULL,"
+                " last_error = ? WHERE id = ?",
+                error,
+                notification_id,
+            )
+
+    async def next_due(self) -> float | None:
+        rows = await self.fetch(
+            "SELECT MIN(CASE WHEN claimed_until > next_attempt_at THEN claimed_until ELSE next_attempt_at END)"
+            " FROM outbox WHERE status = 'pending'"
+        )
+        due = rows[0][0]
+        return None if due is None else float(due)
+
+    async def backlog(self) -> Backlog:
+        rows = await self.fetch(
+            "SELECT COUNT(*) FILTER (WHERE status = 'pending'), COUNT(*) FILTER (WHERE status = 'failed'),"
+            " MIN(created_at) FILTER (WHERE status = 'pending') FROM outbox WHERE status IN ('pending', 'failed')"
+        )
+        pending, failed, oldest = rows[0]
+        return Backlog(
+            pending=pending,
+            failed=failed,
+            oldest_pending_seconds=None if oldest is None else round(max(0.0, self._clock() - oldest), 3),
+        )
+
+    async def ping(self) -> None:
+        await self.fetch("SELECT 1")
