@@ -74,11 +74,9 @@ def _address(value: str) -> str:
 
 
 def _database_url(value: str) -> str:
-    if value.startswith(("postgresql://", "postgres://")):
-        raise ValueError("postgresql:// is not supported by this version yet; use sqlite:///path")
-    if not value.startswith("sqlite:///") or value == "sqlite:///":
-        raise ValueError("must be sqlite:///path/to/file.sqlite3")
-    return value
+    if value.startswith(("postgresql://", "postgres://")) or (value.startswith("sqlite:///") and value != "sqlite:///"):
+        return value
+    raise ValueError("must be sqlite:///path/to/file.sqlite3 or postgresql://user@host:port/database")
 
 
 def _tls(value: str) -> str:

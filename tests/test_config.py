@@ -83,7 +83,7 @@ def test_allowed_origins_follow_the_public_url_by_default() -> None:
         ("MODERATION_PORT", "70000"),
         ("MODERATION_PUBLIC_URL", "comments.clinic.example"),
         ("MODERATION_DATABASE_URL", "mysql://localhost/comments"),
-        ("MODERATION_DATABASE_URL", "postgresql://postgres@127.0.0.1/test"),
+        ("MODERATION_DATABASE_URL", "sqlite:///"),
         ("MODERATION_ENV", "staging"),
         ("MODERATION_MODERATORS", "editor at clinic"),
         ("MODERATION_MODERATORS", " , "),

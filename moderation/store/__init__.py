@@ -7,6 +7,7 @@ from typing import Protocol
 
 from ..config import Config
 from ..models import Action, Backlog, Comment, NewComment, Notification, Thread
+from .postgres import PostgresStore
 from .sqlite import SqliteStore
 
 
@@ -65,5 +66,6 @@ class Store(Protocol):
 
 async def open_store(config: Config, clock: Callable[[], float]) -> Store:
     path = config.sqlite_path
-    assert path is not None, "Config accepts sqlite:/// URLs only"
+    if path is None:
+        return await PostgresStore.open(config.database_url, clock=clock)
     return await SqliteStore.open(path, clock=clock)

@@ -1,0 +1,97 @@
+"""The scale-out store: PostgreSQL through an asyncpg pool, shared by any number of instances."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+
+from ..errors import StoreUnavailable
+from .migrate import migration_files
+from .sql import Row, SqlStore
+
+# Any number that fits in 64 bits, the same for every instance: migrations run one at a time.
+MIGRATION_LOCK = 0x6D6F6465726174
+
+
+def _numbered(sql: str) -> str:
+    """The domain SQL says `?`; asyncpg wants $1, $2, ..."""
+    counter = iter(range(1, sql.count("?") + 1))
+    return re.sub(r"\?", lambda _: f"${next(counter)}", sql)
+
+
+@asynccontextmanager
+async def _translated_errors() -> AsyncIterator[None]:
+    # Lost connections, a server shutting down, too many clients: none is the client's fault.
+    try:
+        yield
+    except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as error:
+        raise StoreUnavailable(str(error)) from error
+    except asyncpg.PostgresError as error:
+        if error.sqlstate and error.sqlstate[:2] in ("08", "53", "57"):  # connection, resources, shutdown
+            raise StoreUnavailable(str(error)) from error
+        raise
+
+
+class _Transaction:
+    def __init__(self, connection: asyncpg.Connection):
+        self._connection = connection
+
+    async def fetch(self, sql: str, *args: Any) -> list[Row]:
+        return [tuple(record) for record in await self._connection.fetch(_numbered(sql), *args)]
+
+    async def execute(self, sql: str, *args: Any) -> None:
+        await self._connection.execute(_numbered(sql), *args)
+
+    async def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        await self._connection.executemany(_numbered(sql), rows)
+
+
+class PostgresStore(SqlStore):
+    claim_lock = "FOR UPDATE SKIP LOCKED"
+
+    def __init__(self, pool: asyncpg.Pool, clock: Callable[[], float]):
+        super().__init__(clock)
+        self._pool = pool
+
+    @classmethod
+    async def open(cls, url: str, *, clock: Callable[[], float]) -> PostgresStore:
+        # Extra query parameters of the URL (search_path=...) become server settings.
+        async with _translated_errors():
+            pool = await asyncpg.create_pool(url, min_size=1, max_size=10)
+        return cls(pool, clock)
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[_Transaction]:
+        async with _translated_errors(), self._pool.acquire() as connection, connection.transaction():
+            yield _Transaction(connection)
+
+    async def fetch(self, sql: str, *args: Any) -> list[Row]:
+        async with _translated_errors():
+            return [tuple(record) for record in await self._pool.fetch(_numbered(sql), *args)]
+
+    async def migrate(self) -> list[str]:
+        applied: list[str] = []
+        async with _translated_errors(), self._pool.acquire() as connection:
+            for path in migration_files("postgres"):
+                async with connection.transaction():
+                    # Several instances may start at once; the lock lets one migrate at a time.
+                    await connection.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
+                    await connection.execute(
+                        "CREATE TABLE IF NOT EXISTS schema_migrations"
+                        " (name text PRIMARY KEY, applied_at double precision NOT NULL)"
+                    )
+                    if await connection.fetchval("SELECT 1 FROM schema_migrations WHERE name = $1", path.name):
+                        continue
+                    await connection.execute(path.read_text())
+                    await connection.execute(
+                        "INSERT INTO schema_migrations (name, applied_at) VALUES ($1, $2)", path.name, self._clock()
+                    )
+                applied.append(path.name)
+        return applied
