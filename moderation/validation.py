@@ -21,9 +21,26 @@ REQUIRED = {
 }
 
 
+# Bidi embeddings, overrides, isolates and marks: in a body they can make text read backwards
+# (and hide what a link really says); nothing a comment needs.
+BIDI_CONTROLS = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+
+
 def _no_nul(value: str) -> str:
     if "\x00" in value:
         raise ValueError("Contains a NUL character, which is not text.")
+    return value
+
+
+def _clean_text(value: str) -> str:
+    """One spelling for what looks the same (NFC), without bidi controls."""
+    return unicodedata.normalize("NFC", _no_nul(value)).translate(BIDI_CONTROLS)
+
+
+def _body(value: str) -> str:
+    value = _clean_text(value).strip()
+    if not value:
+        raise ValueError(REQUIRED["body"])
     return value
 
 
@@ -38,7 +55,7 @@ def _thread(value: str) -> str:
 def _name(value: str) -> str:
     if any(unicodedata.category(char) in FORBIDDEN_IN_NAMES for char in value):
         raise ValueError("Please use only printable characters in your name.")
-    return value
+    return unicodedata.normalize("NFC", value)
 
 
 def _email(value: str) -> str:
@@ -66,7 +83,9 @@ def _website(value: str) -> str:
     return value
 
 
-def _blank_is_none(value: Any) -> Any:
+def _parent_id(value: Any) -> Any:
+    if isinstance(value, bool):  # JSON true would otherwise pass as comment 1
+        raise ValueError("Must be the id of a comment.")
     return None if value == "" else value
 
 
@@ -82,9 +101,9 @@ class Submission(BaseModel):
     name: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_name)]
     email: Annotated[str, Field(min_length=1, max_length=254), AfterValidator(_email)]
     website: Annotated[str, Field(max_length=512), AfterValidator(_website)] = ""
-    body: Annotated[str, Field(min_length=1, max_length=10_000), AfterValidator(_no_nul)]
-    parent: Annotated[CommentId | None, BeforeValidator(_blank_is_none)] = None
-    title: Annotated[str, Field(max_length=300), AfterValidator(_no_nul)] = ""
+    body: Annotated[str, Field(min_length=1, max_length=10_000), AfterValidator(_body)]
+    parent: Annotated[CommentId | None, BeforeValidator(_parent_id)] = None
+    title: Annotated[str, Field(max_length=300), AfterValidator(_clean_text)] = ""
 
 
 def _sentence(field: str, error: Any) -> str:
