@@ -8,29 +8,56 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
 from .app import create_app
 from .config import Config, ConfigError
 from .errors import StoreUnavailable
-from .store import open_store
+from .retention import purge
+from .store import Store, open_store
 
 log = logging.getLogger("moderation")
 
 
-async def migrate(config: Config) -> None:
+async def migrate(store: Store, config: Config, args: argparse.Namespace) -> str:
+    applied = await store.migrate()
+    return "applied: " + ", ".join(applied) if applied else "nothing to apply: the database is up to date"
+
+
+async def purge_now(store: Store, config: Config, args: argparse.Namespace) -> str:
+    erased = await purge(store, config.retention_days, time.time)
+    return f"erased the addresses of {erased} rejected or spam comments older than {config.retention_days} days"
+
+
+async def forget(store: Store, config: Config, args: argparse.Namespace) -> str:
+    gone = await store.forget(args.address)
+    return (
+        f"removed {gone.comments} comments ({gone.published} of them published)"
+        f" and {gone.notifications} moderator emails written for that address"
+    )
+
+
+async def run_on_store(command: Callable[..., Awaitable[str]], config: Config, args: argparse.Namespace) -> None:
     store = await open_store(config, clock=time.time)
     try:
-        applied = await store.migrate()
+        await store.migrate()
+        print(await command(store, config, args))
     finally:
         await store.close()
-    print("applied: " + ", ".join(applied) if applied else "nothing to apply: the database is up to date")
+
+
+COMMANDS = {"migrate": migrate, "purge": purge_now, "forget": forget}
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="moderation", description=__doc__)
-    parser.add_argument("command", choices=["serve", "migrate"])
+    parser = argparse.ArgumentParser(prog="moderation", description="Comment moderation service.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve", help="apply pending migrations and serve")
+    commands.add_parser("migrate", help="apply pending migrations and exit")
+    commands.add_parser("purge", help="erase addresses of old rejected and spam comments now (also done daily)")
+    commands.add_parser("forget", help="delete everything written with one email address").add_argument("address")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Their INFO lines carry client addresses and, for the dev mailbox, email addresses.
@@ -38,18 +65,18 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(chatty).setLevel(logging.WARNING)
     try:
         config = Config.from_env(os.environ)
-        if args.command == "migrate":
-            asyncio.run(migrate(config))
-            return 0
-        app = create_app(config.with_secret_key())
     except ConfigError as error:
         print(f"moderation: {error}", file=sys.stderr)
         return 2
-    log.info("serving on http://%s:%d (public URL %s)", config.host, config.port, config.public_url)
     try:
-        web.run_app(app, host=config.host, port=config.port, print=None, shutdown_timeout=10)
-    except (StoreUnavailable, OSError) as error:  # a locked or unwritable database, a port in use
-        print(f"moderation: cannot start: {error}", file=sys.stderr)
+        if args.command in COMMANDS:
+            asyncio.run(run_on_store(COMMANDS[args.command], config, args))
+        else:
+            app = create_app(config.with_secret_key())
+            log.info("serving on http://%s:%d (public URL %s)", config.host, config.port, config.public_url)
+            web.run_app(app, host=config.host, port=config.port, print=None, shutdown_timeout=10)
+    except (StoreUnavailable, OSError) as error:  # a locked, full or unreachable database, a port in use
+        print(f"moderation: cannot {args.command}: {error}", file=sys.stderr)
         return 1
     return 0
 

@@ -19,10 +19,12 @@ from .keys import (
     clock_key,
     config_key,
     dev_mailbox_key,
+    form_stamp_key,
     rate_limit_key,
     metrics_key,
     sender_key,
     signer_key,
+    spam_guard_key,
     store_key,
     templates_key,
 )
@@ -30,8 +32,10 @@ from .mail import SmtpSettings, compose
 from .metrics import Metrics
 from .middlewares import error_middleware, security_headers
 from .outbox import OutboxSender
+from .retention import purge_daily
 from .store import open_store
-from .tokens import LinkSigner
+from .spam import SpamGuard
+from .tokens import FormStamp, LinkSigner
 from .views import setup_routes
 
 log = logging.getLogger(__name__)
@@ -45,6 +49,7 @@ def create_app(config: Config, *, clock: Callable[[], float] = time.time) -> web
     app[clock_key] = clock
     app[templates_key] = make_templates()
     app[signer_key] = LinkSigner(config.secret_key, config.link_ttl, clock)
+    app[form_stamp_key] = FormStamp(config.secret_key, clock)
     app[metrics_key] = Metrics()
     if config.rate_limit:
         app[rate_limit_key] = RateLimit(config.rate_limit)
@@ -52,6 +57,7 @@ def create_app(config: Config, *, clock: Callable[[], float] = time.time) -> web
     # Order matters: the sender needs the store and the SMTP server; cleanup runs in reverse.
     app.cleanup_ctx.append(store_context)
     app.cleanup_ctx.append(sender_context)
+    app.cleanup_ctx.append(retention_context)
     setup_routes(app)
     return app
 
@@ -76,6 +82,13 @@ async def store_context(app: web.Application) -> AsyncIterator[None]:
         if applied:
             log.info("applied migrations: %s", ", ".join(applied))
         app[store_key] = store
+        app[spam_guard_key] = SpamGuard(
+            store,
+            app[form_stamp_key],
+            blocklist=app[config_key].blocklist,
+            hold_words=app[config_key].hold_words,
+            max_links=app[config_key].max_links,
+        )
         yield
     finally:
         await store.close()
@@ -112,5 +125,14 @@ async def sender_context(app: web.Application) -> AsyncIterator[None]:
     if server is not None:
         server.close()
         await server.wait_closed()
+
+
+async def retention_context(app: web.Application) -> AsyncIterator[None]:
+    config = app[config_key]
+    task = asyncio.create_task(purge_daily(app[store_key], config.retention_days, app[clock_key]), name="retention")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 

@@ -38,6 +38,17 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _count(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError("must be a whole number, 0 or more")
+    return number
+
+
+def _words(value: str) -> tuple[str, ...]:
+    return tuple(word.strip() for word in value.split(",") if word.strip())
+
+
 def _url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -159,6 +170,27 @@ class Config:
         "MODERATION_TRUSTED_PROXIES", (), "CIDRs whose X-Forwarded-For is believed.", _networks
     )
     link_ttl: int = setting("MODERATION_LINK_TTL", 604800, "Seconds a moderation link stays valid.", _positive_int)
+    blocklist: tuple[str, ...] = setting(
+        "MODERATION_BLOCKLIST",
+        (),
+        "Comma-separated words, phrases or domains that make a comment spam (kept, never emailed).",
+        _words,
+    )
+    hold_words: tuple[str, ...] = setting(
+        "MODERATION_HOLD_WORDS",
+        (),
+        "Comma-separated words that flag a comment for a closer look in the moderator email.",
+        _words,
+    )
+    max_links: int = setting(
+        "MODERATION_MAX_LINKS", 3, "More links than this in a comment flag it for a closer look.", _count
+    )
+    retention_days: int = setting(
+        "MODERATION_RETENTION_DAYS",
+        30,
+        "Days after which rejected and spam comments lose their email address (moderation purge).",
+        _positive_int,
+    )
 
     # Tuning knobs without a variable: tests shorten them.
     smtp_timeout: float = 30.0
@@ -173,8 +205,7 @@ class Config:
         if not self.public_url:
             object.__setattr__(self, "public_url", f"http://{self.host}:{self.port}")
         if not self.allowed_origins:
-            parts = urlsplit(self.public_url)
-            object.__setattr__(self, "allowed_origins", (f"{parts.scheme}://{parts.netloc}".lower(),))
+            object.__setattr__(self, "allowed_origins", (self.public_origin,))
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Config:
@@ -196,6 +227,11 @@ class Config:
             if not config.smtp_host:
                 raise ConfigError("MODERATION_SMTP_HOST: required when MODERATION_ENV=production")
         return config
+
+    @property
+    def public_origin(self) -> str:
+        parts = urlsplit(self.public_url)
+        return f"{parts.scheme}://{parts.netloc}".lower()
 
     @property
     def dev_mailbox(self) -> bool:

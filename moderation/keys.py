@@ -10,13 +10,16 @@ from .clients import RateLimit
 from .config import Config
 from .metrics import Metrics
 from .outbox import OutboxSender
+from .spam import SpamGuard
 from .store import Store
-from .tokens import LinkSigner
+from .tokens import FormStamp, LinkSigner
 
 config_key = web.AppKey("config", Config)
 clock_key: web.AppKey[Callable[[], float]] = web.AppKey("clock")
 templates_key = web.AppKey("templates", jinja2.Environment)
 signer_key = web.AppKey("signer", LinkSigner)
+form_stamp_key = web.AppKey("form_stamp", FormStamp)
+spam_guard_key = web.AppKey("spam_guard", SpamGuard)
 metrics_key = web.AppKey("metrics", Metrics)
 rate_limit_key = web.AppKey("rate_limit", RateLimit)
 store_key = web.AppKey("store", Store)

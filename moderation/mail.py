@@ -55,7 +55,7 @@ def compose(
     }
     context = {
         "comment": comment,
-        "page_title": _one_line(comment.title) or comment.thread,
+        "page_title": _one_line(comment.title or comment.thread),
         "page_url": config.allowed_origins[0] + comment.thread,
         "approve_url": links["approve"],
         "reject_url": links["reject"],

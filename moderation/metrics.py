@@ -13,6 +13,9 @@ class Metrics:
         self.comments_submitted = Counter(
             "moderation_comments_submitted", "Comments accepted for moderation.", registry=self.registry
         )
+        self.comments_spam = Counter(
+            "moderation_comments_spam", "Comments kept as spam, not emailed.", registry=self.registry
+        )
         self.submissions_refused = Counter(
             "moderation_submissions_refused",
             "Submissions answered with an error, by reason.",

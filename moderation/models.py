@@ -39,6 +39,8 @@ class NewComment:
     avatar: str
     parent: int | None = None
     remote_addr: str = ""
+    status: CommentStatus = CommentStatus.PENDING
+    flags: str = ""  # why spam checks held it or kept it as spam
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class Comment:
     body_html: str
     status: CommentStatus
     created: datetime
+    flags: str = ""
 
     def public(self) -> dict[str, object]:
         """What readers may see: never the address."""
@@ -93,3 +96,12 @@ class Backlog:
     pending: int
     failed: int
     oldest_pending_seconds: float | None
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    """What `moderation forget` removed for one address."""
+
+    comments: int
+    published: int
+    notifications: int

@@ -112,7 +112,15 @@ class OutboxSender:
                 while waiting:
                     notification = waiting[0]
                     try:
-                        await smtp.send(self._compose(notification))
+                        message = self._compose(notification)
+                    except Exception as error:  # a mail that cannot be written will never be sent
+                        log.exception("outbox: cannot compose notification %d", notification.id)
+                        waiting.pop(0)
+                        await self._store.mark_failed(notification.id, describe(error))
+                        self._metrics.mail_failed.inc()
+                        continue
+                    try:
+                        await smtp.send(message)
                     except (aiosmtplib.SMTPResponseException, aiosmtplib.SMTPRecipientsRefused) as error:
                         # The server answered: the session is still good for the others.
                         waiting.pop(0)

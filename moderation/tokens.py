@@ -32,17 +32,21 @@ class Decision:
     moderator: str  # the moderator's keyed digest: a token holds no address
 
 
+def _clocked(clock: Callable[[], float]) -> type[TimestampSigner]:
+    class ClockedSigner(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(clock())
+
+    return ClockedSigner
+
+
 class LinkSigner:
     """Mints and checks moderation tokens, each signed for (comment, action, moderator)."""
 
     def __init__(self, secret: str, ttl: int, clock: Callable[[], float] = time.time):
-        class ClockedSigner(TimestampSigner):
-            def get_timestamp(self) -> int:
-                return int(clock())
-
         self._secret = secret
         self._ttl = ttl
-        self._serializer = URLSafeTimedSerializer(secret, salt="moderate", signer=ClockedSigner)
+        self._serializer = URLSafeTimedSerializer(secret, salt="moderate", signer=_clocked(clock))
 
     def moderator_key(self, address: str) -> str:
         return keyed_digest(self._secret, "moderator", address.lower())
@@ -61,3 +65,24 @@ class LinkSigner:
             raise ExpiredToken("This link has expired.") from None
         except (BadSignature, ValueError, TypeError):
             raise InvalidToken("This link is not valid.") from None
+
+
+class FormStamp:
+    """A signed note of when a reader was given the form: bots post too fast, or far too late."""
+
+    def __init__(self, secret: str, clock: Callable[[], float] = time.time):
+        self._clock = clock
+        self._serializer = URLSafeTimedSerializer(secret, salt="form", signer=_clocked(clock))
+
+    def issue(self) -> str:
+        return self._serializer.dumps(int(self._clock()))
+
+    def age(self, stamp: str) -> float:
+        """Seconds since the stamp was issued; InvalidToken if it was not issued here."""
+        try:
+            issued = self._serializer.loads(stamp)
+        except BadSignature:
+            raise InvalidToken("This form was not issued here.") from None
+        if not isinstance(issued, int):
+            raise InvalidToken("This form was not issued here.")
+        return self._clock() - issued

@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-# Characters no name needs and that can disguise one: controls, bidi and zero-width formatting,
-# line and paragraph separators, surrogates.
+# Characters no name (nor page path) needs and that can disguise one: controls, bidi and
+# zero-width formatting, line and paragraph separators, surrogates.
 FORBIDDEN_IN_NAMES = {"Cc", "Cf", "Zl", "Zp", "Cs"}
 
 REQUIRED = {
@@ -47,8 +47,8 @@ def _body(value: str) -> str:
 def _thread(value: str) -> str:
     if not value.startswith("/"):
         raise ValueError("Must be the page's path, starting with /.")
-    if any(unicodedata.category(char) == "Cc" for char in value):
-        raise ValueError("Must not contain control characters.")
+    if any(unicodedata.category(char) in FORBIDDEN_IN_NAMES for char in value):
+        raise ValueError("Must not contain control or invisible characters.")
     return value
 
 

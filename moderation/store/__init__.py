@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from ..config import Config
-from ..models import Action, Backlog, Comment, NewComment, Notification, Thread
+from ..models import Action, Backlog, Comment, Forgotten, NewComment, Notification, Thread
 from .postgres import PostgresStore
 from .sqlite import SqliteStore
 
@@ -16,10 +16,13 @@ class Store(Protocol):
         """Apply pending migrations; return the names applied."""
 
     async def add_comment(self, comment: NewComment, notify: Sequence[str]) -> int:
-        """Store a pending comment and one notification per address, atomically.
+        """Store a comment and one notification per address, atomically.
 
         Raises InvalidParent if `comment.parent` is not an approved comment of the same thread.
         """
+
+    async def has_comment_body(self, thread: str, body: str) -> bool:
+        """Whether this exact text was already posted on this page, in any state."""
 
     async def get_comment(self, comment_id: int) -> Comment | None: ...
 
@@ -57,6 +60,12 @@ class Store(Protocol):
         """When the earliest waiting notification may be tried (Unix seconds), if any."""
 
     async def backlog(self) -> Backlog: ...
+
+    async def purge_addresses(self, before: float) -> int:
+        """Erase the address of rejected and spam comments decided before then; return how many."""
+
+    async def forget(self, email: str) -> Forgotten:
+        """Delete every comment written with this address, and its mail; report what went."""
 
     async def ping(self) -> None:
         """Raise StoreUnavailable if the database cannot be reached."""

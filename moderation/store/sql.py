@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from ..errors import InvalidParent
-from ..models import Action, Backlog, Comment, CommentStatus, NewComment, Notification, Thread
+from ..models import Action, Backlog, Comment, CommentStatus, Forgotten, NewComment, Notification, Thread
 
 Row = Sequence[Any]
 
 COMMENT_COLUMNS = """
     c.id, t.key, t.title, c.parent_id, c.name, c.email, c.website, c.avatar,
-    c.body, c.body_html, c.status, c.created_at
+    c.body, c.body_html, c.status, c.created_at, c.flags
 """
 COMMENT_FROM = "comments c JOIN threads t ON t.id = c.thread_id"
 
@@ -37,6 +38,7 @@ def _comment(row: Row) -> Comment:
         body_html=row[9],
         status=CommentStatus(row[10]),
         created=datetime.fromtimestamp(row[11], UTC),
+        flags=row[12],
     )
 
 
@@ -88,7 +90,7 @@ class SqlStore:
                 raise InvalidParent(comment.parent)
             ((comment_id,),) = await tx.fetch(
                 "INSERT INTO comments (thread_id, parent_id, name, email, website, avatar, body, body_html,"
-                " remote_addr, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                " remote_addr, created_at, status, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 thread_id,
                 comment.parent,
                 comment.name,
@@ -99,12 +101,23 @@ class SqlStore:
                 comment.body_html,
                 comment.remote_addr,
                 now,
+                comment.status.value,
+                comment.flags,
             )
             await tx.executemany(
                 "INSERT INTO outbox (comment_id, recipient, next_attempt_at, created_at) VALUES (?, ?, ?, ?)",
                 [(comment_id, recipient, now, now) for recipient in notify],
             )
         return int(comment_id)
+
+    async def has_comment_body(self, thread: str, body: str) -> bool:
+        return bool(
+            await self.fetch(
+                f"SELECT 1 FROM {COMMENT_FROM} WHERE t.key = ? AND c.body = ? LIMIT 1",
+                thread,
+                body,
+            )
+        )
 
     async def get_comment(self, comment_id: int) -> Comment | None:
         rows = await self.fetch(f"SELECT {COMMENT_COLUMNS} FROM {COMMENT_FROM} WHERE c.id = ?", comment_id)
@@ -253,6 +266,42 @@ class SqlStore:
             failed=failed,
             oldest_pending_seconds=None if oldest is None else round(max(0.0, self._clock() - oldest), 3),
         )
+
+    async def purge_addresses(self, before: float) -> int:
+        async with self.transaction() as tx:
+            erased = await tx.fetch(
+                "UPDATE comments SET email = '', avatar = '', remote_addr = ''"
+                " WHERE status IN ('rejected', 'spam') AND email != '' AND COALESCE(decided_at, created_at) < ?"
+                " RETURNING id",
+                before,
+            )
+        return len(erased)
+
+    async def forget(self, email: str) -> Forgotten:
+        async with self.transaction() as tx:
+            rows = await tx.fetch(
+                "SELECT c.id, c.thread_id, c.status FROM comments c WHERE LOWER(c.email) = LOWER(?)", email
+            )
+            if not rows:
+                return Forgotten(comments=0, published=0, notifications=0)
+            ids = [row[0] for row in rows]
+            id_marks = marks(len(ids))
+            # Replies by other people stay, moved up to the top of their thread.
+            await tx.execute(f"UPDATE comments SET parent_id = NULL WHERE parent_id IN ({id_marks})", *ids)
+            notifications = await tx.fetch(f"DELETE FROM outbox WHERE comment_id IN ({id_marks}) RETURNING id", *ids)
+            await tx.execute(f"DELETE FROM comments WHERE id IN ({id_marks})", *ids)
+            published = [row for row in rows if row[2] == CommentStatus.APPROVED]
+            stamp = int(self._clock() * 1_000_000)
+            for thread_id, removed in Counter(row[1] for row in published).items():
+                await tx.execute(
+                    "UPDATE threads SET approved = approved - ?,"
+                    " version = CASE WHEN version >= ? THEN version + 1 ELSE ? END WHERE id = ?",
+                    removed,
+                    stamp,
+                    stamp,
+                    thread_id,
+                )
+        return Forgotten(comments=len(ids), published=len(published), notifications=len(notifications))
 
     async def ping(self) -> None:
         await self.fetch("SELECT 1")

@@ -11,15 +11,17 @@ from aiohttp import web
 from ..clients import client_address
 from ..config import Config
 from ..errors import ClientError, InvalidParent
-from ..keys import config_key, rate_limit_key, metrics_key, sender_key, store_key
+from ..keys import config_key, form_stamp_key, metrics_key, rate_limit_key, sender_key, spam_guard_key, store_key
 from ..middlewares import FORM
-from ..models import NewComment
+from ..models import CommentStatus, NewComment
 from ..render import render_body
+from ..spam import Screening, Verdict
 from ..tokens import avatar_key
 from ..validation import Submission, parse_submission
 from .pages import render_page
 
 FIELDS = ("thread", "name", "email", "website", "body", "parent", "title")
+SPAM_FIELDS = ("homepage", "issued")  # the honeypot and the form stamp (see spam.py)
 MAX_THREADS_PER_COUNT = 100
 
 
@@ -37,7 +39,7 @@ async def read_fields(request: web.Request) -> tuple[dict[str, Any], bool]:
         raise ClientError("The request body is not valid JSON or form data.") from None
     if not isinstance(data, dict):
         raise ClientError("The request body must be a JSON object.")
-    allowed = FIELDS + ("return_to",) if request.content_type == FORM else FIELDS
+    allowed = FIELDS + SPAM_FIELDS + (("return_to",) if request.content_type == FORM else ())
     return {key: value for key, value in data.items() if key in allowed}, request.content_type == FORM
 
 
@@ -75,7 +77,24 @@ def invalid(request: web.Request, is_form: bool, values: dict[str, Any], errors:
     return web.json_response({"errors": errors}, status=422)
 
 
-def new_comment(submission: Submission, config: Config, remote_addr: str) -> NewComment:
+def check_origin(request: web.Request) -> None:
+    """Posts from a browser must come from the site or from here, whatever their content type.
+
+    A plain form or a text/plain post needs no CORS preflight, so CORS alone would not stop
+    another site from posting in its readers' names.
+    """
+    config = request.app[config_key]
+    origin = request.headers.get("Origin")
+    if origin is not None:
+        allowed = origin in config.allowed_origins or origin == config.public_origin
+    else:  # older browsers send no Origin on same-origin posts, but do send Sec-Fetch-Site
+        allowed = request.headers.get("Sec-Fetch-Site", "same-origin") in ("same-origin", "same-site", "none")
+    if not allowed:
+        request.app[metrics_key].submissions_refused.labels("cross_site").inc()
+        raise ClientError("Comments can only be posted from the site's own pages.", 403)
+
+
+def new_comment(submission: Submission, config: Config, remote_addr: str, verdict: Verdict) -> NewComment:
     return NewComment(
         thread=submission.thread,
         title=submission.title,
@@ -87,25 +106,36 @@ def new_comment(submission: Submission, config: Config, remote_addr: str) -> New
         avatar=avatar_key(config.secret_key, submission.email),
         parent=submission.parent,
         remote_addr=remote_addr,
+        status=CommentStatus.SPAM if verdict.spam else CommentStatus.PENDING,
+        flags="; ".join(verdict.reasons),
     )
 
 
 async def submit(request: web.Request) -> web.Response:
     config = request.app[config_key]
+    check_origin(request)
     values, is_form = await read_fields(request)
     address = client_address(request, config.trusted_proxies)
     check_rate_limit(request, address)
     submission = parse_submission(values)
     if isinstance(submission, dict):
         return invalid(request, is_form, values, submission)
+    stamp = values.get("issued")
+    verdict = await request.app[spam_guard_key].screen(
+        Screening(submission, honeypot=str(values.get("homepage") or ""), stamp=None if stamp is None else str(stamp))
+    )
+    comment = new_comment(submission, config, address, verdict)
     try:
-        comment_id = await request.app[store_key].add_comment(
-            new_comment(submission, config, address), config.moderators
-        )
+        # Spam is kept, so that a moderator can look, but nobody is emailed about it.
+        comment_id = await request.app[store_key].add_comment(comment, [] if verdict.spam else config.moderators)
     except InvalidParent:
         return invalid(request, is_form, values, {"parent": "You can only reply to a published comment on this page."})
-    request.app[sender_key].wake()
-    request.app[metrics_key].comments_submitted.inc()
+    if verdict.spam:
+        request.app[metrics_key].comments_spam.inc()
+    else:
+        request.app[sender_key].wake()
+        request.app[metrics_key].comments_submitted.inc()
+    # Spam gets the same answer as anything else: a bot learns nothing from it.
     if not is_form:
         return web.json_response({"id": comment_id, "status": "pending"}, status=202)
     target = safe_return_to(values.get("return_to"), config)
@@ -147,3 +177,10 @@ async def preflight(request: web.Request) -> web.Response:
         response.headers["Access-Control-Allow-Headers"] = "Content-Type"
         response.headers["Access-Control-Max-Age"] = "86400"
     return response
+
+
+async def form_stamp(request: web.Request) -> web.Response:
+    """A fresh form stamp for the widget, fetched when a reader starts writing."""
+    return web.json_response(
+        {"issued": request.app[form_stamp_key].issue()}, headers={"Cache-Control": "no-store"}
+    )

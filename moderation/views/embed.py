@@ -8,7 +8,7 @@ from aiohttp import web
 
 from ..avatars import AVATAR_KEY, identicon
 from ..config import ROOT
-from ..keys import clock_key, config_key, store_key
+from ..keys import clock_key, config_key, form_stamp_key, store_key
 from .comments import safe_return_to, thread_key
 from .pages import render_page
 
@@ -39,7 +39,12 @@ async def fragment(request: web.Request) -> web.Response:
         "embed.html",
         base=config.public_url,
         thread=thread,
-        values={"thread": key, "title": request.query.get("title", "")[:300], "return_to": return_to.split("#")[0]},
+        values={
+            "thread": key,
+            "title": request.query.get("title", "")[:300],
+            "return_to": return_to.split("#")[0],
+            "issued": request.app[form_stamp_key].issue(),
+        },
         errors={},
     )
     response.headers["Cache-Control"] = "no-cache"

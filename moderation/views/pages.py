@@ -7,7 +7,7 @@ from pathlib import Path
 from aiohttp import web
 
 from ..devmail import read_dev_mailbox
-from ..keys import config_key, dev_mailbox_key, store_key, templates_key
+from ..keys import config_key, dev_mailbox_key, form_stamp_key, store_key, templates_key
 
 DEMO_THREAD = "/"
 DEMO_TITLE = "How many ketamine treatments does depression take?"
@@ -26,7 +26,12 @@ async def article(request: web.Request) -> web.Response:
         title=DEMO_TITLE,
         base="",
         thread=thread,
-        values={"thread": DEMO_THREAD, "title": DEMO_TITLE, "return_to": request.app[config_key].public_url + "/"},
+        values={
+            "thread": DEMO_THREAD,
+            "title": DEMO_TITLE,
+            "return_to": request.app[config_key].public_url + "/",
+            "issued": request.app[form_stamp_key].issue(),
+        },
         errors={},
     )
 

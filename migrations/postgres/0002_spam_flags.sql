@@ -1,0 +1,2 @@
+-- Why a comment was held for a closer look or kept as spam, for moderators; '' when nothing.
+ALTER TABLE comments ADD COLUMN flags text NOT NULL DEFAULT '';

@@ -1,0 +1,30 @@
+"""Keeping no more than needed: addresses of rejected and spam comments are erased after a while."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from .errors import StoreUnavailable
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+DAY = 86400.0
+
+
+async def purge(store: Store, retention_days: int, clock: Callable[[], float]) -> int:
+    erased = await store.purge_addresses(before=clock() - retention_days * DAY)
+    if erased:
+        log.info("retention: erased the addresses of %d rejected or spam comments", erased)
+    return erased
+
+
+async def purge_daily(store: Store, retention_days: int, clock: Callable[[], float]) -> None:
+    while True:
+        try:
+            await purge(store, retention_days, clock)
+        except StoreUnavailable as error:
+            log.warning("retention: database unavailable (%s); trying again tomorrow", error)
+        await asyncio.sleep(DAY)

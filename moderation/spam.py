@@ -1,0 +1,140 @@
+"""Spam checks: small, run in order, each returning a finding or nothing. Knows nothing of HTTP.
+
+A finding is either spam (kept as spam, never emailed, answered like any other submission) or
+a hold: the comment waits for approval as every comment does, and the moderator email says
+why it deserves a closer look.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from .errors import InvalidToken
+from .store import Store
+from .tokens import FormStamp
+from .validation import Submission
+
+LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
+
+
+class Severity(StrEnum):
+    HOLD = "hold"
+    SPAM = "spam"
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: Severity
+    reason: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    spam: bool = False
+    reasons: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Screening:
+    """A submission together with what the form carried besides the comment."""
+
+    submission: Submission
+    honeypot: str = ""
+    stamp: str | None = None  # absent for API clients that never saw a form
+
+
+Check = Callable[[Screening], Awaitable[Finding | None]]
+
+
+def _words_pattern(words: Sequence[str]) -> re.Pattern[str] | None:
+    if not words:
+        return None
+    return re.compile("|".join(rf"(?<!\w){re.escape(word)}(?!\w)" for word in words), re.IGNORECASE)
+
+
+class SpamGuard:
+    def __init__(
+        self,
+        store: Store,
+        stamps: FormStamp,
+        *,
+        blocklist: Sequence[str] = (),
+        hold_words: Sequence[str] = (),
+        max_links: int = 3,
+        min_seconds: float = 3.0,
+        max_form_age: float = 3 * 86400,
+    ):
+        self._store = store
+        self._stamps = stamps
+        self._blocklist = _words_pattern(blocklist)
+        self._hold_words = _words_pattern(hold_words)
+        self._max_links = max_links
+        self._min_seconds = min_seconds
+        self._max_form_age = max_form_age
+        self.checks: tuple[Check, ...] = (
+            self.honeypot,
+            self.form_timing,
+            self.duplicate,
+            self.links,
+            self.blocklisted,
+            self.hold_words,
+        )
+
+    async def screen(self, screening: Screening) -> Verdict:
+        holds: list[str] = []
+        for check in self.checks:
+            finding = await check(screening)
+            if finding is None:
+                continue
+            if finding.severity is Severity.SPAM:
+                return Verdict(spam=True, reasons=(finding.reason,))
+            holds.append(finding.reason)
+        return Verdict(reasons=tuple(holds))
+
+    async def honeypot(self, screening: Screening) -> Finding | None:
+        if screening.honeypot.strip():
+            return Finding(Severity.SPAM, "filled in the hidden field that people never see")
+        return None
+
+    async def form_timing(self, screening: Screening) -> Finding | None:
+        if screening.stamp is None:
+            return None
+        try:
+            age = self._stamps.age(screening.stamp)
+        except InvalidToken:
+            return Finding(Severity.SPAM, "sent a form stamp that was not issued here")
+        if age < self._min_seconds:
+            return Finding(Severity.SPAM, f"posted {max(age, 0):.0f} s after the form was shown")
+        if age > self._max_form_age:
+            return Finding(Severity.HOLD, f"the form was open for {age / 86400:.0f} days")
+        return None
+
+    async def duplicate(self, screening: Screening) -> Finding | None:
+        submission = screening.submission
+        if await self._store.has_comment_body(submission.thread, submission.body):
+            return Finding(Severity.SPAM, "the same text was already posted on this page")
+        return None
+
+    async def links(self, screening: Screening) -> Finding | None:
+        count = len(LINK.findall(screening.submission.body))
+        if count > self._max_links:
+            return Finding(Severity.HOLD, f"{count} links")
+        return None
+
+    def _matches(self, pattern: re.Pattern[str] | None, submission: Submission) -> str | None:
+        if pattern is None:
+            return None
+        text = "\n".join((submission.name, submission.email, submission.website, submission.body))
+        found = pattern.search(text)
+        return found.group(0) if found else None
+
+    async def blocklisted(self, screening: Screening) -> Finding | None:
+        word = self._matches(self._blocklist, screening.submission)
+        return Finding(Severity.SPAM, f"contains the blocked word {word!r}") if word else None
+
+    async def hold_words(self, screening: Screening) -> Finding | None:
+        word = self._matches(self._hold_words, screening.submission)
+        return Finding(Severity.HOLD, f"contains {word!r}") if word else None
