@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from aiohttp.test_utils import TestClient
 
 from moderation.app import create_app
 from moderation.config import Config
+from moderation.store import Store, open_store
 from tests.smtp import SmtpSink
 
 MODERATORS = ("alice@clinic.example", "bob@clinic.example")
@@ -62,3 +64,12 @@ def config(tmp_path: Path, smtpd: SmtpSink) -> Config:
 @pytest.fixture
 async def client(aiohttp_client, config: Config) -> TestClient:  # type: ignore[no-untyped-def]
     return await aiohttp_client(create_app(config))
+
+
+@pytest.fixture
+async def store(config: Config) -> AsyncIterator[Store]:
+    """The configured store, migrated, without the web app around it."""
+    opened = await open_store(config, time.time)
+    await opened.migrate()
+    yield opened
+    await opened.close()
