@@ -14,6 +14,7 @@ from ..errors import ClientError, InvalidParent
 from ..keys import config_key, form_stamp_key, metrics_key, rate_limit_key, sender_key, spam_guard_key, store_key
 from ..middlewares import FORM
 from ..models import CommentStatus, NewComment
+from ..openapi import openapi_document
 from ..render import render_body
 from ..spam import Screening, Verdict
 from ..tokens import avatar_key
@@ -184,3 +185,7 @@ async def form_stamp(request: web.Request) -> web.Response:
     return web.json_response(
         {"issued": request.app[form_stamp_key].issue()}, headers={"Cache-Control": "no-store"}
     )
+
+
+async def openapi(request: web.Request) -> web.Response:
+    return web.json_response(openapi_document(request.app[config_key].public_url))

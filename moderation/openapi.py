@@ -1,0 +1,155 @@
+"""The OpenAPI description of the public API, served at /api/openapi.json.
+
+The submission schema comes from the validation model itself, so the two cannot drift apart;
+the rest is written here, and tests check every answer against it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import __version__
+from .validation import Submission
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+THREAD_PARAMETER = {
+    "name": "thread",
+    "in": "query",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^/", "maxLength": 512},
+    "description": "The page's path.",
+}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {"error": {"type": "string"}},
+        "additionalProperties": False,
+    },
+    "ValidationErrors": {
+        "type": "object",
+        "required": ["errors"],
+        "properties": {"errors": {"type": "object", "additionalProperties": {"type": "string"}}},
+        "additionalProperties": False,
+    },
+    "Accepted": {
+        "type": "object",
+        "required": ["id", "status"],
+        "properties": {"id": {"type": "integer", "minimum": 1}, "status": {"const": "pending"}},
+        "additionalProperties": False,
+    },
+    "Comment": {
+        "type": "object",
+        "required": ["id", "parent", "name", "website", "avatar", "body_html", "created"],
+        "properties": {
+            "id": {"type": "integer"},
+            "parent": {"type": ["integer", "null"]},
+            "name": {"type": "string"},
+            "website": {"type": ["string", "null"]},
+            "avatar": {"type": "string", "pattern": "^[0-9a-f]{32}$", "description": "Keyed hash; /avatar/KEY.svg"},
+            "body_html": {"type": "string", "description": "Sanitised HTML, safe to insert."},
+            "created": {"type": "string", "pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"},
+        },
+        "additionalProperties": False,
+    },
+    "Thread": {
+        "type": "object",
+        "required": ["thread", "count", "comments"],
+        "properties": {
+            "thread": {"type": "string"},
+            "count": {"type": "integer", "minimum": 0},
+            "comments": {"type": "array", "items": _ref("Comment")},
+        },
+        "additionalProperties": False,
+    },
+    "Counts": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}},
+    "FormStamp": {
+        "type": "object",
+        "required": ["issued"],
+        "properties": {"issued": {"type": "string"}},
+        "additionalProperties": False,
+    },
+}
+
+ERRORS = {
+    "400": _json(_ref("Error"), "The body is not JSON or a form, or the content type is neither."),
+    "403": _json(_ref("Error"), "Posted from a page of another site."),
+    "413": _json(_ref("Error"), "The body is over 64 KiB."),
+    "429": {
+        **_json(_ref("Error"), "Too many submissions from this address."),
+        "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+    },
+    "503": _json(_ref("Error"), "The database is busy or unreachable; try again."),
+}
+
+
+def openapi_document(public_url: str) -> dict[str, Any]:
+    submission = Submission.model_json_schema(ref_template="#/components/schemas/{model}")
+    form = {**submission, "properties": {**submission["properties"], "return_to": {"type": "string"}}}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Comment moderation", "version": __version__},
+        "servers": [{"url": public_url}],
+        "paths": {
+            "/api/comments": {
+                "post": {
+                    "summary": "Submit a comment for moderation.",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {"schema": _ref("Submission")},
+                            "application/x-www-form-urlencoded": {"schema": form},
+                        },
+                    },
+                    "responses": {
+                        "202": _json(_ref("Accepted"), "Stored, waiting for a moderator."),
+                        "303": {"description": "A form post: back to return_to#comment-pending."},
+                        "422": _json(_ref("ValidationErrors"), "One sentence per invalid field."),
+                        **ERRORS,
+                    },
+                },
+                "get": {
+                    "summary": "The approved comments of a thread, oldest first.",
+                    "parameters": [THREAD_PARAMETER],
+                    "responses": {
+                        "200": _json(_ref("Thread"), "The thread; with an ETag."),
+                        "304": {"description": "Unchanged since the ETag given in If-None-Match."},
+                        "400": ERRORS["400"],
+                    },
+                },
+            },
+            "/api/comments/counts": {
+                "get": {
+                    "summary": "Approved comment counts of up to 100 threads.",
+                    "parameters": [{**THREAD_PARAMETER, "explode": True, "schema": {"type": "array"}}],
+                    "responses": {"200": _json(_ref("Counts"), "Thread path to count."), "400": ERRORS["400"]},
+                }
+            },
+            "/api/comments/feed": {
+                "get": {
+                    "summary": "An Atom feed: one thread's approved comments, or the site's latest.",
+                    "parameters": [{**THREAD_PARAMETER, "required": False}],
+                    "responses": {
+                        "200": {"description": "Atom", "content": {"application/atom+xml": {}}},
+                        "400": ERRORS["400"],
+                    },
+                }
+            },
+            "/api/comments/form": {
+                "get": {
+                    "summary": "A form stamp for the widget to send back as `issued`.",
+                    "responses": {"200": _json(_ref("FormStamp"), "A fresh stamp.")},
+                }
+            },
+        },
+        "components": {"schemas": {**SCHEMAS, "Submission": submission}},
+    }
