@@ -42,7 +42,8 @@ async def forget(store: Store, config: Config, args: argparse.Namespace) -> str:
 async def run_on_store(command: Callable[..., Awaitable[str]], config: Config, args: argparse.Namespace) -> None:
     store = await open_store(config, clock=time.time)
     try:
-        await store.migrate()
+        if command is not migrate:  # the others need an up-to-date schema, migrate reports it
+            await store.migrate()
         print(await command(store, config, args))
     finally:
         await store.close()
@@ -75,7 +76,10 @@ def main(argv: list[str] | None = None) -> int:
             app = create_app(config.with_secret_key())
             log.info("serving on http://%s:%d (public URL %s)", config.host, config.port, config.public_url)
             web.run_app(app, host=config.host, port=config.port, print=None, shutdown_timeout=10)
-    except (StoreUnavailable, OSError) as error:  # a locked, full or unreachable database, a port in use
+    except StoreUnavailable as error:  # a locked, full, unwritable or unreachable database
+        print(f"moderation: MODERATION_DATABASE_URL: cannot use the database: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:  # a port in use, an address that is not ours
         print(f"moderation: cannot {args.command}: {error}", file=sys.stderr)
         return 1
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import re
 from collections.abc import Callable
 from email.message import EmailMessage
 
@@ -28,8 +29,12 @@ def is_permanent(error: BaseException) -> bool:
     return isinstance(error, aiosmtplib.SMTPResponseException) and error.code >= 500
 
 
+ADDRESS = re.compile(r"[^\s<>()\[\]'\",;:]+@[^\s<>()\[\]'\",;:]+")
+
+
 def describe(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}"[:500]
+    """The error for the log and the outbox row, without the addresses SMTP servers echo back."""
+    return ADDRESS.sub("<address>", f"{type(error).__name__}: {error}")[:500]
 
 
 class OutboxSender:

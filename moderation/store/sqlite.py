@@ -52,7 +52,10 @@ class SqliteStore(SqlStore):
 
     @classmethod
     async def open(cls, path: Path, *, clock: Callable[[], float]) -> SqliteStore:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StoreUnavailable(f"cannot create {path.parent}: {error.strerror}") from error
         writer = await cls._connect(path)
         async with _translated_errors(), writer.execute("PRAGMA journal_mode = WAL") as cursor:
             await cursor.fetchall()

@@ -1,0 +1,88 @@
+"""Concurrency is not an error: hundreds of simultaneous submissions on one SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections import Counter
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp.test_utils import TestClient
+
+from moderation.config import Config
+from tests.conftest import MODERATORS
+from tests.factories import comment_data
+from tests.service import running, service_env
+from tests.smtp import SmtpSink
+
+SUBMISSIONS = 300
+
+
+def query(database: Path, sql: str) -> list[tuple[Any, ...]]:
+    with closing(sqlite3.connect(database)) as db:
+        return db.execute(sql).fetchall()
+
+
+def report(where: str, elapsed: float) -> None:
+    print(f"\n{SUBMISSIONS} concurrent submissions ({where}): {elapsed:.2f} s, {SUBMISSIONS / elapsed:.0f} submissions/s")
+
+
+async def test_300_simultaneous_submissions_all_succeed_and_each_mail_is_sent_exactly_once(
+    client: TestClient, smtpd: SmtpSink, config: Config
+) -> None:
+    async def submit(n: int) -> tuple[int, Any]:
+        response = await client.post("/api/comments", json=comment_data(name=f"Reader {n}", body=f"Comment number {n}."))
+        return response.status, await response.json()
+
+    started = time.perf_counter()
+    answers = await asyncio.gather(*(submit(n) for n in range(SUBMISSIONS)))
+    report("in-process app", time.perf_counter() - started)
+
+    assert Counter(status for status, _ in answers) == {202: SUBMISSIONS}, [a for a in answers if a[0] != 202][:3]
+    ids = [body["id"] for _, body in answers]
+    assert len(set(ids)) == SUBMISSIONS
+
+    database = config.sqlite_path
+    assert database is not None
+    stored = [row[0] for row in query(database, "SELECT id FROM comments")]
+    assert sorted(stored) == sorted(ids)
+    outbox = query(database, "SELECT comment_id, recipient FROM outbox")
+    assert len(outbox) == len(MODERATORS) * SUBMISSIONS
+    assert set(outbox) == {(comment_id, moderator) for comment_id in ids for moderator in MODERATORS}
+
+    await smtpd.wait_for(len(outbox), timeout=60)
+    deadline = time.monotonic() + 30
+    while query(database, "SELECT COUNT(*) FROM outbox WHERE status != 'sent'")[0][0]:
+        assert time.monotonic() < deadline, "the outbox never emptied"
+        await asyncio.sleep(0.1)
+    message_ids = Counter(str(message["Message-ID"]) for message in smtpd.messages)
+    assert len(message_ids) == len(outbox)
+    assert set(message_ids.values()) == {1}, "a mail arrived more than once"
+
+
+async def test_300_simultaneous_submissions_over_tcp_to_the_real_process_all_get_202(
+    tmp_path: Path, smtpd: SmtpSink
+) -> None:
+    env = service_env(tmp_path, smtp_port=smtpd.port)
+    async with running(env, tmp_path) as service:
+        connector = aiohttp.TCPConnector(limit=SUBMISSIONS)
+        async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60)) as session:
+
+            async def submit(n: int) -> tuple[int, Any]:
+                payload = comment_data(name=f"Reader {n}", body=f"Comment number {n}.")
+                async with session.post(service.url + "/api/comments", json=payload) as response:
+                    return response.status, await response.json()
+
+            started = time.perf_counter()
+            answers = await asyncio.gather(*(submit(n) for n in range(SUBMISSIONS)))
+            report("subprocess over TCP", time.perf_counter() - started)
+
+        assert Counter(status for status, _ in answers) == {202: SUBMISSIONS}, [a for a in answers if a[0] != 202][:3]
+        ids = {body["id"] for _, body in answers}
+        assert len(ids) == SUBMISSIONS
+        assert {row[0] for row in query(service.database, "SELECT id FROM comments")} == ids
+        assert await service.terminate() == 0

@@ -1,0 +1,108 @@
+"""Migrations: numbered files, each applied once and in order, all or nothing; WAL on disk."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import time
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from moderation.config import ROOT, Config
+from moderation.store import open_store
+from tests.conftest import free_port, make_config
+from tests.factories import submit
+
+FOLDER = ROOT / "migrations" / "sqlite"
+FILES = sorted(path.name for path in FOLDER.glob("*.sql"))
+TABLES = ("threads", "comments", "outbox")
+
+
+def query(database: Path, sql: str) -> list[tuple[Any, ...]]:
+    with closing(sqlite3.connect(database)) as db:
+        return db.execute(sql).fetchall()
+
+
+def schema(database: Path) -> list[tuple[Any, ...]]:
+    return query(database, "SELECT type, name, sql FROM sqlite_master ORDER BY type, name")
+
+
+def ledger(database: Path) -> list[tuple[Any, ...]]:
+    return query(database, "SELECT name, applied_at FROM schema_migrations ORDER BY applied_at, rowid")
+
+
+@pytest.fixture
+def store_config(tmp_path: Path) -> Config:
+    return make_config(tmp_path, free_port())
+
+
+async def migrate(config: Config) -> list[str]:
+    store = await open_store(config, time.time)
+    try:
+        return await store.migrate()
+    finally:
+        await store.close()
+
+
+def test_migration_files_are_named_like_0001_name_sql_with_distinct_numbers() -> None:
+    entries = sorted(path.name for path in FOLDER.iterdir())
+    assert entries, "no migrations at all"
+    for name in entries:
+        assert re.fullmatch(r"\d{4}_[a-z0-9_]+\.sql", name), f"{name} is not named like 0001_name.sql"
+    numbers = [name[:4] for name in entries]
+    assert len(set(numbers)) == len(numbers)
+
+
+async def test_each_migration_file_is_applied_once_in_order_with_its_row_in_schema_migrations(
+    store_config: Config,
+) -> None:
+    assert await migrate(store_config) == FILES
+    database = store_config.sqlite_path
+    assert database is not None
+    assert [name for name, _ in ledger(database)] == FILES
+    tables = {row[0] for row in query(database, "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert set(TABLES) <= tables
+
+
+async def test_migrating_twice_changes_nothing_the_second_time(store_config: Config) -> None:
+    await migrate(store_config)
+    database = store_config.sqlite_path
+    assert database is not None
+    before = (schema(database), ledger(database))
+
+    assert await migrate(store_config) == []
+    assert (schema(database), ledger(database)) == before
+
+
+async def test_a_migration_that_fails_leaves_no_trace_and_can_be_run_again(store_config: Config) -> None:
+    # A table in the way of the first migration's last statement: everything before it must go.
+    database = store_config.sqlite_path
+    assert database is not None
+    database.parent.mkdir(parents=True, exist_ok=True)
+    with closing(sqlite3.connect(database)) as db:
+        db.execute("CREATE TABLE outbox (something_else TEXT)")
+        db.commit()
+
+    with pytest.raises(Exception, match="outbox"):
+        await migrate(store_config)
+    tables = {row[0] for row in query(database, "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert tables <= {"outbox", "schema_migrations"}, f"half a migration was left behind: {tables}"
+    assert "schema_migrations" not in tables or ledger(database) == []
+    assert [row[1] for row in query(database, "PRAGMA table_info(outbox)")] == ["something_else"]
+
+    with closing(sqlite3.connect(database)) as db:
+        db.execute("DROP TABLE outbox")
+        db.commit()
+    assert await migrate(store_config) == FILES
+    assert [name for name, _ in ledger(database)] == FILES
+
+
+async def test_the_database_file_is_in_wal_mode_once_the_app_has_started(client: TestClient, config: Config) -> None:
+    await submit(client)
+    database = config.sqlite_path
+    assert database is not None
+    assert query(database, "PRAGMA journal_mode") == [("wal",)]
