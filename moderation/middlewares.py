@@ -92,3 +92,4 @@ async def security_headers(request: web.Request, response: web.StreamResponse) -
         origin = request.headers.get("Origin")
         if origin in allowed_origins:
             headers["Access-Control-Allow-Origin"] = origin
+            headers["Access-Control-Expose-Headers"] = "Retry-After"  # so the widget can say how long

@@ -27,4 +27,6 @@ async def purge_daily(store: Store, retention_days: int, clock: Callable[[], flo
             await purge(store, retention_days, clock)
         except StoreUnavailable as error:
             log.warning("retention: database unavailable (%s); trying again tomorrow", error)
+        except Exception:
+            log.exception("retention: purge failed; trying again tomorrow")
         await asyncio.sleep(DAY)

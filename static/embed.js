@@ -1,1 +1,378 @@
-/* placeholder */
+/* Comment widget: <div id="comments"></div>
+   <script src="https://SERVICE/embed.js" data-thread="/path/" data-title="Title" async></script>
+   Draws the approved comments and the reply form with the same markup as the /embed fragment,
+   and posts the form without leaving the page. No framework, no build step, no innerHTML except
+   the server's sanitised comment bodies. */
+(function () {
+  "use strict";
+
+  var script = document.currentScript;
+  if (!script || !script.src) return;
+  var base = script.src.replace(/[?#].*$/, "").replace(/\/embed\.js$/, "");
+  var thread = script.getAttribute("data-thread") || location.pathname;
+  var title = script.getAttribute("data-title") || document.title;
+  var target = null;
+
+  /* The element to draw into, once the page has been parsed (the script may come before it). */
+  function whenReady(draw) {
+    return function (value) {
+      if (document.readyState === "loading") {
+        return document.addEventListener("DOMContentLoaded", function () { whenReady(draw)(value); });
+      }
+      try {
+        target = document.querySelector(script.getAttribute("data-target") || "#comments");
+      } catch (e) { /* an invalid selector: fall back to a new element */ }
+      if (!target) {
+        target = el("div");
+        (script.parentNode || document.body).insertBefore(target, script.nextSibling);
+      }
+      draw(value);
+    };
+  }
+
+  var LIMITS = { body: 10000, name: 100, email: 254 };
+  var REQUIRED = {
+    body: "Please write a comment.",
+    name: "Please enter your name.",
+    email: "Please enter your email address."
+  };
+  var FAILED = {
+    400: "Your comment could not be sent. Please reload the page and try again.",
+    413: "Your comment is too large to send. Please shorten it.",
+    429: "You have posted several comments in a short time. Please wait a minute, then try again."
+  };
+  var FORM_MIN_AGE = 3100; // ms: the service takes faster posts for a bot's (see spam.py)
+  var SERVER_DOWN = "The comment service is not answering right now. Please try again in a moment; what you wrote is still here.";
+  var OFFLINE = "Your comment could not be sent. Check your connection and try again; what you wrote is still here.";
+
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text != null) node.textContent = text;
+    return node;
+  }
+
+  function attrs(node, values) {
+    for (var name in values) node.setAttribute(name, values[name]);
+    return node;
+  }
+
+  function add(parent) {
+    for (var i = 1; i < arguments.length; i++) if (arguments[i]) parent.appendChild(arguments[i]);
+    return parent;
+  }
+
+  function stylesheet() {
+    var href = base + "/static/embed.css";
+    var links = document.querySelectorAll('link[rel~="stylesheet"]');
+    for (var i = 0; i < links.length; i++) if (links[i].href === href) return;
+    add(document.head, attrs(el("link"), { rel: "stylesheet", href: href }));
+  }
+
+  function required() {
+    return attrs(el("span", "mod-required", "*"), { "aria-hidden": "true" });
+  }
+
+  function plural(count) {
+    return count + (count === 1 ? " comment" : " comments");
+  }
+
+  function formatDate(iso) {
+    var date = new Date(iso);
+    if (isNaN(date)) return iso;
+    return date.toLocaleDateString(undefined, { year: "numeric", month: "long", day: "numeric" });
+  }
+
+  /* One comment, as _comments.html draws it; `body` fills .mod-body. */
+  function commentItem(comment, body, badge) {
+    var header = el("header", "mod-meta");
+    if (comment.avatar) {
+      add(header, attrs(el("img", "mod-avatar"), {
+        src: base + "/avatar/" + encodeURIComponent(comment.avatar) + ".svg", alt: "", width: "40", height: "40"
+      }));
+    }
+    if (comment.website && /^https?:\/\//i.test(comment.website)) {
+      add(header, attrs(el("a", "mod-author", comment.name), { href: comment.website, rel: "nofollow ugc noopener" }));
+    } else {
+      add(header, el("span", "mod-author", comment.name));
+    }
+    if (comment.created) add(header, attrs(el("time", "mod-date", formatDate(comment.created)), { datetime: comment.created }));
+    if (badge) add(header, el("span", "mod-badge", badge));
+    var item = el("li", "mod-comment");
+    item.id = "comment-" + comment.id;
+    return add(item, add(el("article"), header, add(el("div", "mod-body"), body)));
+  }
+
+  function replyButton(comment) {
+    var button = attrs(el("button", "mod-reply", "Reply"), { type: "button", "aria-label": "Reply to " + comment.name });
+    button.addEventListener("click", function () { form.replyTo(comment, button); });
+    return button;
+  }
+
+  /* The approved comments, replies under their parents (parent === null at the top). */
+  function commentList(children, parent) {
+    var list = children[parent];
+    if (!list) return null;
+    var ol = el("ol", parent == null ? "mod-list" : "mod-list mod-replies");
+    list.forEach(function (comment) {
+      var body = el("template"); // parsed inert; the service has rendered and sanitised it
+      body.innerHTML = comment.body_html;
+      add(ol, add(commentItem(comment, body.content), replyButton(comment), commentList(children, comment.id)));
+    });
+    return ol;
+  }
+
+  /* What the reader typed, shown as plain text: paragraphs and line breaks, no Markdown. */
+  function textBody(text) {
+    var fragment = document.createDocumentFragment();
+    text.split(/\n[ \t]*\n+/).forEach(function (para) {
+      var p = el("p");
+      para.split("\n").forEach(function (line, i) {
+        if (i) add(p, el("br"));
+        add(p, document.createTextNode(line));
+      });
+      add(fragment, p);
+    });
+    return fragment;
+  }
+
+  function field(name, label, control, mark) {
+    var id = "mod-" + name;
+    control.id = id;
+    control.name = name;
+    var labelNode = attrs(el("label", null, label), { "for": id });
+    if (mark) add(labelNode, document.createTextNode(" "), required());
+    return add(el("p", "mod-field"), labelNode, control);
+  }
+
+  function input(type, max, autocomplete, isRequired) {
+    var node = attrs(el("input"), { type: type, maxlength: String(max), autocomplete: autocomplete });
+    node.required = isRequired;
+    return node;
+  }
+
+  var form; // the reply form, built once
+
+  function makeForm(root) {
+    var node = attrs(el("form", "mod-form"), { method: "post", action: base + "/api/comments", novalidate: "" });
+    var body = attrs(el("textarea"), { rows: "6", maxlength: String(LIMITS.body) });
+    body.required = true;
+    var fields = {
+      body: body,
+      name: input("text", LIMITS.name, "name", true),
+      email: input("email", LIMITS.email, "email", true),
+      website: input("url", 512, "url", false)
+    };
+    var button = attrs(el("button", null, "Post Comment"), { type: "submit" });
+    var status = attrs(el("p", "mod-status"), { role: "status", "aria-live": "polite" });
+    var alertBox = attrs(el("p", "mod-error"), { role: "alert" });
+    var notes = add(el("p", "mod-notes", "Your email address will not be published. Required fields are marked "), required());
+    // The field people never see (bots fill it in), as in the server's form.
+    var honeypot = attrs(input("text", 100, "off", false), { id: "mod-homepage", name: "homepage", tabindex: "-1" });
+    var trap = add(attrs(el("p", "mod-hp"), { "aria-hidden": "true" }),
+      attrs(el("label", null, "Leave this field empty"), { "for": "mod-homepage" }), honeypot);
+    add(node, notes, trap,
+      field("body", "Comment", body, true), field("name", "Name", fields.name, true),
+      field("email", "Email", fields.email, true), field("website", "Website", fields.website, false),
+      add(el("p", "mod-submit"), button), status);
+
+    var respond = root.querySelector(".mod-respond");
+    var heading = respond.querySelector(".mod-reply-title");
+    var cancel = attrs(el("button", "mod-reply mod-cancel-reply", "Cancel reply"), { type: "button" });
+    cancel.hidden = true;
+    add(respond, cancel, node);
+    var home = respond.nextSibling;
+    var parent = null;
+    var replyButtonUsed = null;
+    var stamp = null, stampedAt = 0, stamping = null;
+
+    /* The service's signed note of when the form was handed out, asked for when the reader
+       starts writing; without it (an older service, a network hiccup) the post goes without. */
+    function getStamp() {
+      stamping = stamping || fetch(base + "/api/comments/form", { mode: "cors", credentials: "omit" })
+        .then(function (response) { return response.ok ? response.json() : {}; })
+        .then(function (answer) {
+          if (answer.issued) { stamp = answer.issued; stampedAt = Date.now(); }
+        }, function () { stamping = null; });
+      return stamping;
+    }
+    node.addEventListener("focusin", getStamp);
+
+    /* A reader quicker than the service's bot threshold waits a moment rather than being
+       taken for a bot (which would keep the comment as spam, silently). */
+    function stampAged() {
+      return getStamp().then(function () {
+        var wait = stamp ? FORM_MIN_AGE - (Date.now() - stampedAt) : 0;
+        return new Promise(function (resolve) { setTimeout(resolve, Math.max(0, wait)); });
+      });
+    }
+
+    function say(message) { status.textContent = message; }
+
+    function clearErrors() {
+      if (alertBox.parentNode) node.removeChild(alertBox);
+      var spans = node.querySelectorAll("span.mod-error");
+      for (var i = 0; i < spans.length; i++) spans[i].parentNode.removeChild(spans[i]);
+      for (var name in fields) {
+        fields[name].removeAttribute("aria-invalid");
+        fields[name].removeAttribute("aria-describedby");
+      }
+    }
+
+    function showErrors(errors) {
+      var first = null, general = [];
+      for (var name in errors) {
+        var control = fields[name];
+        if (!control) { general.push(errors[name]); continue; }
+        var span = el("span", "mod-error", errors[name]);
+        span.id = control.id + "-error";
+        add(control.parentNode, span);
+        attrs(control, { "aria-invalid": "true", "aria-describedby": span.id });
+        if (!first || order(control) < order(first)) first = control;
+      }
+      if (general.length) {
+        alertBox.textContent = general.join(" ");
+        node.insertBefore(alertBox, notes.nextSibling);
+      }
+      say("Your comment was not posted: please check the highlighted fields.");
+      if (first) first.focus();
+    }
+
+    function order(control) {
+      return ["mod-body", "mod-name", "mod-email", "mod-website"].indexOf(control.id);
+    }
+
+    function validate(values) {
+      var errors = {};
+      for (var name in REQUIRED) if (!values[name]) errors[name] = REQUIRED[name];
+      for (name in LIMITS) {
+        if (values[name].length > LIMITS[name]) {
+          errors[name] = "Please keep this to " + LIMITS[name].toLocaleString("en") + " characters or fewer.";
+        }
+      }
+      /* Controls, bidi and zero-width formatting, line and paragraph separators. */
+      if (/[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/.test(values.name)) {
+        errors.name = "Please use only printable characters in your name.";
+      }
+      if (values.email && !errors.email && !/^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/.test(values.email)) {
+        errors.email = "Please enter a valid email address.";
+      }
+      if (values.website && !/^https?:\/\/\S*$/i.test(values.website)) {
+        errors.website = "Please enter a web address starting with http:// or https://.";
+      }
+      return errors;
+    }
+
+    function moveHome() {
+      parent = null;
+      cancel.hidden = true;
+      heading.textContent = "Leave a Reply";
+      root.insertBefore(respond, home);
+    }
+
+    form = {
+      replyTo: function (comment, from) {
+        parent = comment.id;
+        replyButtonUsed = from;
+        heading.textContent = "Leave a Reply to " + comment.name;
+        cancel.hidden = false;
+        from.parentNode.insertBefore(respond, from.nextSibling);
+        body.focus();
+      }
+    };
+
+    cancel.addEventListener("click", function () {
+      var back = replyButtonUsed;
+      moveHome();
+      if (back) back.focus();
+    });
+
+    node.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (button.disabled) return;
+      clearErrors();
+      var values = {};
+      for (var name in fields) values[name] = fields[name].value.trim();
+      var errors = validate(values);
+      if (Object.keys(errors).length) return showErrors(errors);
+      var data = {
+        thread: thread, title: title, name: values.name, email: values.email,
+        website: values.website, body: values.body, parent: parent, homepage: honeypot.value
+      };
+      button.disabled = true;
+      node.setAttribute("aria-busy", "true");
+      say("Posting your comment…");
+      stampAged().then(function () {
+        data.issued = stamp;
+        return fetch(base + "/api/comments", {
+          method: "POST", mode: "cors", credentials: "omit",
+          headers: { "Content-Type": "application/json", "Accept": "application/json" },
+          body: JSON.stringify(data)
+        });
+      }).then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (answer) {
+          if (response.status === 202) return posted(data, answer);
+          if (response.status === 422 && answer.errors) return showErrors(answer.errors);
+          say(FAILED[response.status] || (response.status >= 500 ? SERVER_DOWN : answer.error || SERVER_DOWN));
+        });
+      }, function () {
+        say(OFFLINE);
+      }).then(function () {
+        button.disabled = false;
+        node.removeAttribute("aria-busy");
+        // Disabling the focused button dropped the focus; give it back to keyboard users.
+        if (!document.activeElement || document.activeElement === document.body) button.focus();
+      });
+    });
+
+    function posted(data, answer) {
+      var item = commentItem(
+        { id: answer.id, name: data.name, website: data.website, created: new Date().toISOString() },
+        textBody(data.body),
+        "Awaiting moderation"
+      );
+      item.className += " mod-pending";
+      var holder = data.parent == null ? root : root.querySelector("#comment-" + data.parent) || root;
+      var list = holder.querySelector(":scope > ol.mod-list");
+      if (!list) {
+        list = el("ol", holder === root ? "mod-list" : "mod-list mod-replies");
+        holder.insertBefore(list, holder === root ? root.querySelector(".mod-notice") : null);
+      }
+      add(list, item);
+      body.value = "";
+      moveHome();
+      say("Thank you: your comment is awaiting moderation. Only you can see it until a moderator approves it.");
+    }
+  }
+
+  function render(answer) {
+    var comments = answer.comments || [];
+    var children = {};
+    comments.forEach(function (comment) {
+      (children[comment.parent] = children[comment.parent] || []).push(comment);
+    });
+    var root = el("div", "mod-comments");
+    var count = el("h2", "mod-count", plural(comments.length));
+    var notice = attrs(el("p", "mod-notice", "Thank you: your comment is awaiting moderation."), { id: "comment-pending", role: "status" });
+    var respond = add(el("div", "mod-respond"), el("h2", "mod-reply-title", "Leave a Reply"));
+    add(root, count, commentList(children, null), notice, respond);
+    makeForm(root);
+    target.textContent = "";
+    add(target, root);
+  }
+
+  function failed() {
+    var message = attrs(el("p", "mod-error", "The comments could not be loaded. Please try again later."), { role: "alert" });
+    var existing = target.querySelector(".mod-comments");
+    if (existing) existing.insertBefore(message, existing.firstChild); // keep the server-rendered copy
+    else add(target, add(el("div", "mod-comments"), message));
+  }
+
+  stylesheet();
+  fetch(base + "/api/comments?thread=" + encodeURIComponent(thread), {
+    mode: "cors", credentials: "omit", headers: { "Accept": "application/json" }
+  }).then(function (response) {
+    if (!response.ok) throw new Error(response.status);
+    return response.json();
+  }).then(whenReady(render)).catch(whenReady(failed));
+})();

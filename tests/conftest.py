@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import time
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient
 
@@ -56,13 +59,35 @@ def make_config(tmp_path: Path, smtp_port: int, **overrides: object) -> Config:
     return Config(**settings)  # type: ignore[arg-type]
 
 
-@pytest.fixture
-def config(tmp_path: Path, smtpd: SmtpSink) -> Config:
-    return make_config(tmp_path, smtpd.port)
+POSTGRES_URL = os.environ.get("MODERATION_TEST_POSTGRES_URL", "")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """Each store-touching test runs on a SQLite file and on PostgreSQL (a schema of its own)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/comments.sqlite3"
+        return
+    if not POSTGRES_URL:
+        pytest.skip("PostgreSQL tests need MODERATION_TEST_POSTGRES_URL (e.g. postgresql://postgres@127.0.0.1/test)")
+    schema = f"test_{uuid.uuid4().hex[:16]}"
+    admin = await asyncpg.connect(POSTGRES_URL)
+    try:
+        await admin.execute(f"CREATE SCHEMA {schema}")
+        yield f"{POSTGRES_URL}{'&' if '?' in POSTGRES_URL else '?'}search_path={schema}"
+    finally:
+        await admin.execute(f"DROP SCHEMA {schema} CASCADE")
+        await admin.close()
 
 
 @pytest.fixture
-async def client(aiohttp_client, config: Config) -> TestClient:  # type: ignore[no-untyped-def]
+def config(tmp_path: Path, smtpd: SmtpSink, database_url: str) -> Config:
+    return make_config(tmp_path, smtpd.port, database_url=database_url)
+
+
+@pytest.fixture
+async def client(config: Config, aiohttp_client) -> TestClient:  # type: ignore[no-untyped-def]
+    # config first: fixtures tear down in reverse, so the app stops before its database goes.
     return await aiohttp_client(create_app(config))
 
 

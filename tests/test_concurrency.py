@@ -1,12 +1,10 @@
-"""Concurrency is not an error: hundreds of simultaneous submissions on one SQLite file."""
+"""Concurrency is not an error: hundreds of simultaneous submissions, on each store."""
 
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import time
 from collections import Counter
-from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -15,16 +13,12 @@ from aiohttp.test_utils import TestClient
 
 from moderation.config import Config
 from tests.conftest import MODERATORS
+from tests.db import query
 from tests.factories import comment_data
 from tests.service import running, service_env
 from tests.smtp import SmtpSink
 
 SUBMISSIONS = 300
-
-
-def query(database: Path, sql: str) -> list[tuple[Any, ...]]:
-    with closing(sqlite3.connect(database)) as db:
-        return db.execute(sql).fetchall()
 
 
 def report(where: str, elapsed: float) -> None:
@@ -46,17 +40,15 @@ async def test_300_simultaneous_submissions_all_succeed_and_each_mail_is_sent_ex
     ids = [body["id"] for _, body in answers]
     assert len(set(ids)) == SUBMISSIONS
 
-    database = config.sqlite_path
-    assert database is not None
-    stored = [row[0] for row in query(database, "SELECT id FROM comments")]
+    stored = [row[0] for row in await query(config, "SELECT id FROM comments")]
     assert sorted(stored) == sorted(ids)
-    outbox = query(database, "SELECT comment_id, recipient FROM outbox")
+    outbox = await query(config, "SELECT comment_id, recipient FROM outbox")
     assert len(outbox) == len(MODERATORS) * SUBMISSIONS
     assert set(outbox) == {(comment_id, moderator) for comment_id in ids for moderator in MODERATORS}
 
     await smtpd.wait_for(len(outbox), timeout=60)
     deadline = time.monotonic() + 30
-    while query(database, "SELECT COUNT(*) FROM outbox WHERE status != 'sent'")[0][0]:
+    while (await query(config, "SELECT COUNT(*) FROM outbox WHERE status != 'sent'"))[0][0]:
         assert time.monotonic() < deadline, "the outbox never emptied"
         await asyncio.sleep(0.1)
     message_ids = Counter(str(message["Message-ID"]) for message in smtpd.messages)
@@ -84,5 +76,6 @@ async def test_300_simultaneous_submissions_over_tcp_to_the_real_process_all_get
         assert Counter(status for status, _ in answers) == {202: SUBMISSIONS}, [a for a in answers if a[0] != 202][:3]
         ids = {body["id"] for _, body in answers}
         assert len(ids) == SUBMISSIONS
-        assert {row[0] for row in query(service.database, "SELECT id FROM comments")} == ids
+        stored = await query(Config(database_url=f"sqlite:///{service.database}"), "SELECT id FROM comments")
+        assert {row[0] for row in stored} == ids
         assert await service.terminate() == 0

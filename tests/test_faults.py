@@ -11,6 +11,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import pytest
 from aiohttp.test_utils import TestClient
 
 from moderation.app import create_app
@@ -51,9 +52,17 @@ def stored_ids(database: Path) -> set[int]:
         return {row[0] for row in db.execute("SELECT id FROM comments")}
 
 
+@pytest.fixture
+async def sqlite_app(aiohttp_client, tmp_path: Path, smtpd: SmtpSink) -> tuple[TestClient, Config]:  # type: ignore[no-untyped-def]
+    """These faults are SQLite's own: one file, one writer at a time."""
+    config = make_config(tmp_path, smtpd.port)
+    return await aiohttp_client(create_app(config)), config
+
+
 async def test_a_short_lock_by_another_process_makes_a_submission_wait_not_fail(
-    client: TestClient, config: Config
+    sqlite_app: tuple[TestClient, Config],
 ) -> None:
+    client, config = sqlite_app
     assert config.sqlite_path is not None
     await client.get("/healthz")  # the database exists
     async with lock_held_by_another_process(config.sqlite_path, 1.0):
@@ -66,8 +75,9 @@ async def test_a_short_lock_by_another_process_makes_a_submission_wait_not_fail(
 
 
 async def test_a_lock_held_past_the_busy_timeout_is_a_503_with_retry_after_never_a_locked_error(
-    client: TestClient, config: Config
+    sqlite_app: tuple[TestClient, Config],
 ) -> None:
+    client, config = sqlite_app
     assert config.sqlite_path is not None
     await client.get("/healthz")
     async with lock_held_by_another_process(config.sqlite_path, 8.0):

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import re
-import sqlite3
 import time
 import zlib
 from datetime import UTC, datetime
@@ -22,6 +20,7 @@ from moderation.models import Notification
 from moderation.store import open_store
 from moderation.tokens import LinkSigner
 from tests.conftest import MODERATORS, PUBLIC_URL, SITE
+from tests.db import query
 from tests.factories import comment_data, submit
 from tests.smtp import SmtpSink, mails_for, text_of
 
@@ -86,9 +85,7 @@ async def test_message_id_is_unique_per_comment_and_moderator_and_the_same_when_
     assert all(re.fullmatch(r"<[^<>@\s]+@[^<>@\s]+>", mid) for mid in message_ids)
 
     # Composing a notification again (a re-send after a crash) gives the same Message-ID.
-    assert config.sqlite_path is not None
-    with contextlib.closing(sqlite3.connect(config.sqlite_path)) as db:
-        rows = db.execute("SELECT id, comment_id, recipient, attempts, created_at FROM outbox").fetchall()
+    rows = await query(config, "SELECT id, comment_id, recipient, attempts, created_at FROM outbox")
     store = await open_store(config, time.time)
     try:
         signer = LinkSigner(config.secret_key, config.link_ttl)

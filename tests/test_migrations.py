@@ -1,4 +1,4 @@
-"""Migrations: numbered files, each applied once and in order, all or nothing; WAL on disk."""
+"""Migrations: numbered files, the same for both dialects, each applied once and in order."""
 
 from __future__ import annotations
 
@@ -10,15 +10,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient
 
+from moderation.app import create_app
 from moderation.config import ROOT, Config
 from moderation.store import open_store
+from tests import db
 from tests.conftest import free_port, make_config
 from tests.factories import submit
 
 FOLDER = ROOT / "migrations" / "sqlite"
 FILES = sorted(path.name for path in FOLDER.glob("*.sql"))
+DIALECTS = ("sqlite", "postgres")
 TABLES = ("threads", "comments", "outbox")
 
 
@@ -37,7 +39,13 @@ def ledger(database: Path) -> list[tuple[Any, ...]]:
 
 @pytest.fixture
 def store_config(tmp_path: Path) -> Config:
+    """SQLite only: what these tests check is SQLite's own."""
     return make_config(tmp_path, free_port())
+
+
+@pytest.fixture
+def any_store_config(tmp_path: Path, database_url: str) -> Config:
+    return make_config(tmp_path, free_port(), database_url=database_url)
 
 
 async def migrate(config: Config) -> list[str]:
@@ -48,8 +56,14 @@ async def migrate(config: Config) -> list[str]:
         await store.close()
 
 
-def test_migration_files_are_named_like_0001_name_sql_with_distinct_numbers() -> None:
-    entries = sorted(path.name for path in FOLDER.iterdir())
+def test_both_dialects_have_the_same_migrations_by_number_and_name() -> None:
+    names = {dialect: sorted(p.name for p in (ROOT / "migrations" / dialect).iterdir()) for dialect in DIALECTS}
+    assert names["sqlite"] == names["postgres"]
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_migration_files_are_named_like_0001_name_sql_with_distinct_numbers(dialect: str) -> None:
+    entries = sorted(path.name for path in (ROOT / "migrations" / dialect).iterdir())
     assert entries, "no migrations at all"
     for name in entries:
         assert re.fullmatch(r"\d{4}_[a-z0-9_]+\.sql", name), f"{name} is not named like 0001_name.sql"
@@ -58,24 +72,29 @@ def test_migration_files_are_named_like_0001_name_sql_with_distinct_numbers() ->
 
 
 async def test_each_migration_file_is_applied_once_in_order_with_its_row_in_schema_migrations(
-    store_config: Config,
+    any_store_config: Config,
 ) -> None:
-    assert await migrate(store_config) == FILES
-    database = store_config.sqlite_path
-    assert database is not None
-    assert [name for name, _ in ledger(database)] == FILES
-    tables = {row[0] for row in query(database, "SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert set(TABLES) <= tables
+    assert await migrate(any_store_config) == FILES
+    ledger_rows = await db.query(any_store_config, "SELECT name FROM schema_migrations ORDER BY applied_at, name")
+    assert [row[0] for row in ledger_rows] == FILES
+    for table in TABLES:
+        assert await db.query(any_store_config, f"SELECT COUNT(*) FROM {table}") == [(0,)]
 
 
-async def test_migrating_twice_changes_nothing_the_second_time(store_config: Config) -> None:
+async def test_migrating_twice_changes_nothing_the_second_time(any_store_config: Config) -> None:
+    await migrate(any_store_config)
+    before = await db.query(any_store_config, "SELECT name, applied_at FROM schema_migrations ORDER BY name")
+    assert await migrate(any_store_config) == []
+    assert await db.query(any_store_config, "SELECT name, applied_at FROM schema_migrations ORDER BY name") == before
+
+
+async def test_sqlite_schema_is_untouched_by_a_second_migration(store_config: Config) -> None:
     await migrate(store_config)
     database = store_config.sqlite_path
     assert database is not None
-    before = (schema(database), ledger(database))
-
-    assert await migrate(store_config) == []
-    assert (schema(database), ledger(database)) == before
+    before = schema(database)
+    await migrate(store_config)
+    assert schema(database) == before
 
 
 async def test_a_migration_that_fails_leaves_no_trace_and_can_be_run_again(store_config: Config) -> None:
@@ -101,8 +120,11 @@ async def test_a_migration_that_fails_leaves_no_trace_and_can_be_run_again(store
     assert [name for name, _ in ledger(database)] == FILES
 
 
-async def test_the_database_file_is_in_wal_mode_once_the_app_has_started(client: TestClient, config: Config) -> None:
+async def test_the_database_file_is_in_wal_mode_once_the_app_has_started(
+    aiohttp_client, store_config: Config  # type: ignore[no-untyped-def]
+) -> None:
+    client = await aiohttp_client(create_app(store_config))
     await submit(client)
-    database = config.sqlite_path
+    database = store_config.sqlite_path
     assert database is not None
     assert query(database, "PRAGMA journal_mode") == [("wal",)]

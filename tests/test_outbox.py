@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-import sqlite3
 import statistics
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -23,6 +22,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from moderation.app import create_app
 from moderation.config import Config
 from tests.conftest import MODERATORS, free_port, make_config
+from tests.db import query, records
 from tests.factories import comment_data, submit
 from tests.smtp import RecordingHandler, SmtpSink, text_of
 
@@ -63,11 +63,14 @@ async def eventually(check: Callable[[], Any], timeout: float = 10.0, interval: 
             await asyncio.sleep(interval)
 
 
-def outbox_rows(config: Config) -> list[dict[str, Any]]:
-    assert config.sqlite_path is not None
-    with contextlib.closing(sqlite3.connect(config.sqlite_path)) as db:
-        db.row_factory = sqlite3.Row
-        return [dict(row) for row in db.execute("SELECT * FROM outbox ORDER BY id")]
+async def outbox_rows(config: Config) -> list[dict[str, Any]]:
+    return await records(config, "SELECT * FROM outbox ORDER BY id")
+
+
+async def rows_if(config: Config, condition: Callable[[list[dict[str, Any]]], bool]) -> list[dict[str, Any]] | None:
+    """The outbox rows once there are some and they meet the condition, else None (for eventually)."""
+    rows = await outbox_rows(config)
+    return rows if rows and condition(rows) else None
 
 
 async def backlog(client: TestClient) -> dict[str, Any]:
@@ -162,8 +165,8 @@ async def test_dead_smtp_server_slows_no_submission_and_every_mail_goes_out_once
     )
 
     # The sender is trying, and failing, in the background; nothing is given up or lost.
-    await eventually(lambda: all(row["attempts"] >= 1 and row["last_error"] for row in outbox_rows(config)))
-    assert {row["status"] for row in outbox_rows(config)} == {"pending"}
+    await eventually(lambda: rows_if(config, lambda rows: all(r["attempts"] >= 1 and r["last_error"] for r in rows)))
+    assert {row["status"] for row in await outbox_rows(config)} == {"pending"}
     waiting = await backlog(client)
     assert waiting["pending"] == 40
     assert waiting["failed"] == 0
@@ -172,7 +175,7 @@ async def test_dead_smtp_server_slows_no_submission_and_every_mail_goes_out_once
         messages = await settle_and_count(sink, 40)
         assert_each_mail_delivered_once(messages, range(20))
         await eventually(lambda: nothing_pending(client))
-    assert {row["status"] for row in outbox_rows(config)} == {"sent"}
+    assert {row["status"] for row in await outbox_rows(config)} == {"sent"}
 
 
 async def test_hanging_smtp_server_slows_no_submission_and_each_held_mail_arrives_once(
@@ -211,14 +214,11 @@ async def test_server_that_never_greets_is_timed_out_and_retried_and_nothing_is_
             assert response.status == 202
 
         # The sender gives up on each silent session after the timeout and tries again.
-        first = await eventually(lambda: [r for r in outbox_rows(config) if r["attempts"] >= 1] or None)
+        tried = await eventually(lambda: rows_if(config, lambda rows: any(r["attempts"] >= 1 for r in rows)))
+        first = [row for row in tried if row["attempts"] >= 1]
         first_attempts = {row["id"]: row["attempts"] for row in first}
         rows = await eventually(
-            lambda: (
-                (rows := outbox_rows(config))
-                and all(row["attempts"] > first_attempts.get(row["id"], 0) for row in rows)
-                and rows
-            ),
+            lambda: rows_if(config, lambda rows: all(r["attempts"] > first_attempts.get(r["id"], 0) for r in rows)),
             timeout=15,
         )
         assert len(rows) == 6
@@ -256,9 +256,7 @@ async def test_temporary_refusal_is_retried_with_growing_gaps_until_the_mail_arr
         assert_each_mail_delivered_once(messages, [0], (moderator,))
         assert handler.data_commands == 4
 
-        (row,) = await eventually(
-            lambda: (rows := outbox_rows(config)) and rows[0]["status"] == "sent" and rows
-        )
+        (row,) = await eventually(lambda: rows_if(config, lambda rows: rows[0]["status"] == "sent"))
         assert row["attempts"] == 4
         assert row["last_error"] is None
 
@@ -282,7 +280,7 @@ async def test_permanent_refusal_gives_up_that_mail_only_and_the_queue_keeps_flo
 
     # One moderator's mail is refused for good, the other's arrives.
     (delivered,) = await smtpd.wait_for(1)
-    rows = await eventually(lambda: (rows := outbox_rows(config)) and all(r["status"] != "pending" for r in rows) and rows)
+    rows = await eventually(lambda: rows_if(config, lambda rows: all(r["status"] != "pending" for r in rows)))
     (failed,) = [row for row in rows if row["status"] == "failed"]
     assert "550" in failed["last_error"]
     assert failed["attempts"] == 1
@@ -320,9 +318,9 @@ async def test_mail_queued_before_a_restart_is_sent_once_by_the_next_instance(
     first = await aiohttp_client(create_app(config))
     for number in range(3):
         await submit(first, body=numbered_body(number))
-    await eventually(lambda: all(row["attempts"] >= 1 for row in outbox_rows(config)))
+    await eventually(lambda: rows_if(config, lambda rows: all(r["attempts"] >= 1 for r in rows)))
     await first.close()  # the app shuts down: sender stopped, store closed
-    assert {row["status"] for row in outbox_rows(config)} == {"pending"}
+    assert {row["status"] for row in await outbox_rows(config)} == {"pending"}
 
     async with running(SmtpSink(port)) as sink:
         second = await aiohttp_client(create_app(config))
@@ -342,10 +340,8 @@ async def test_rows_left_claimed_by_a_dead_sender_are_released_at_start_and_sent
     await first.close()
 
     # What a sender killed mid-batch leaves behind: claims that run far into the future.
-    assert config.sqlite_path is not None
-    with contextlib.closing(sqlite3.connect(config.sqlite_path)) as db, db:
-        db.execute("UPDATE outbox SET claimed_until = ? WHERE status = 'pending'", (time.time() + 86400,))
-    rows = outbox_rows(config)
+    await query(config, "UPDATE outbox SET claimed_until = ? WHERE status = 'pending'", time.time() + 86400)
+    rows = await outbox_rows(config)
     assert len(rows) == 6
     assert all(row["status"] == "pending" and row["claimed_until"] > time.time() + 3600 for row in rows)
 
@@ -369,17 +365,13 @@ async def test_a_mail_that_cannot_be_composed_does_not_hold_up_the_backlog_behin
     # it would have: with no title, the path is what names the page in the mail.
     odd = await first.post("/api/comments", json=comment_data(thread="/odd-page/", title="", body=numbered_body(0)))
     assert odd.status == 202
-    assert config.sqlite_path is not None
-    with contextlib.closing(sqlite3.connect(config.sqlite_path)) as db, db:
-        db.execute("UPDATE threads SET key = ? WHERE key = '/odd-page/'", ("/odd\u2028page/",))
+    await query(config, "UPDATE threads SET key = ? WHERE key = '/odd-page/'", "/odd\u2028page/")
     for number in range(1, 4):
         await submit(first, body=numbered_body(number))
     await first.close()
 
     # The backlog after the outage: everything is due at once, oldest first.
-    assert config.sqlite_path is not None
-    with contextlib.closing(sqlite3.connect(config.sqlite_path)) as db, db:
-        db.execute("UPDATE outbox SET next_attempt_at = ?", (time.time() - 1,))
+    await query(config, "UPDATE outbox SET next_attempt_at = ?", time.time() - 1)
 
     async with running(SmtpSink(port)) as sink:
         second = await aiohttp_client(create_app(config))

@@ -16,7 +16,7 @@ from aiohttp.test_utils import TestClient
 from moderation.config import ROOT, Config
 from moderation.models import Action, NewComment
 from moderation.store import open_store
-from tests.factories import decide, publish, submit
+from tests.factories import publish, submit
 from tests.smtp import SmtpSink, mails_for
 
 CANARY = "Canary.Birdsong-7f3a@example.com"

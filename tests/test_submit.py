@@ -6,9 +6,7 @@ import hashlib
 import ipaddress
 import json
 import re
-import sqlite3
 from html import unescape
-from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +19,7 @@ from pytest_aiohttp import AiohttpClient
 from moderation.app import create_app
 from moderation.config import Config
 from tests.conftest import SITE, make_config
+from tests.db import query
 from tests.factories import comment_data, publish, submit
 from tests.smtp import SmtpSink
 
@@ -29,21 +28,18 @@ JSON = {"Content-Type": "application/json"}
 FORM = "application/x-www-form-urlencoded"
 
 
-def stored_row(config: Config, comment_id: int) -> tuple[str, str, str] | None:
-    """(status, thread, name) of a comment, read from the SQLite file itself."""
-    assert config.sqlite_path is not None
-    with closing(sqlite3.connect(config.sqlite_path)) as db:
-        row = db.execute(
-            "SELECT c.status, t.key, c.name FROM comments c JOIN threads t ON t.id = c.thread_id WHERE c.id = ?",
-            (comment_id,),
-        ).fetchone()
-    return None if row is None else (str(row[0]), str(row[1]), str(row[2]))
+async def stored_row(config: Config, comment_id: int) -> tuple[str, str, str] | None:
+    """(status, thread, name) of a comment, read from the database itself."""
+    rows = await query(
+        config,
+        "SELECT c.status, t.key, c.name FROM comments c JOIN threads t ON t.id = c.thread_id WHERE c.id = ?",
+        comment_id,
+    )
+    return None if not rows else (str(rows[0][0]), str(rows[0][1]), str(rows[0][2]))
 
 
-def stored_count(config: Config) -> int:
-    assert config.sqlite_path is not None
-    with closing(sqlite3.connect(config.sqlite_path)) as db:
-        return int(db.execute("SELECT COUNT(*) FROM comments").fetchone()[0])
+async def stored_count(config: Config) -> int:
+    return int((await query(config, "SELECT COUNT(*) FROM comments"))[0][0])
 
 
 async def public_comments(client: TestClient, thread: str = THREAD) -> list[dict[str, Any]]:
@@ -92,7 +88,7 @@ async def test_json_submission_is_accepted_as_pending_and_stored_but_not_publish
     assert isinstance(body["id"], int) and body["status"] == "pending"
 
     assert await public_comments(client) == []
-    assert stored_row(config, body["id"]) == ("pending", THREAD, "Dana Reader")
+    assert await stored_row(config, body["id"]) == ("pending", THREAD, "Dana Reader")
 
 
 @pytest.mark.parametrize(
@@ -111,7 +107,7 @@ async def test_boundary_values_are_accepted_and_stored_as_sent(
     client: TestClient, config: Config, overrides: dict[str, Any]
 ) -> None:
     comment_id = await submit(client, **overrides)
-    row = stored_row(config, comment_id)
+    row = await stored_row(config, comment_id)
     assert row is not None and row[0] == "pending"
     if "name" in overrides:
         assert row[2] == overrides["name"]
@@ -127,7 +123,7 @@ async def test_unknown_extra_fields_are_ignored_and_cannot_publish_the_comment(
     assert response.status == 202
     comment_id = (await response.json())["id"]
     assert await public_comments(client) == []
-    row = stored_row(config, comment_id)
+    row = await stored_row(config, comment_id)
     assert row is not None and row[0] == "pending"
 
 
@@ -188,7 +184,7 @@ async def test_each_invalid_field_is_refused_with_422_naming_it(
 ) -> None:
     errors = await errors_of(client, data)
     assert field in errors, errors
-    assert stored_count(config) == 0
+    assert await stored_count(config) == 0
     assert await public_comments(client) == []
 
 
@@ -198,7 +194,7 @@ async def test_several_invalid_fields_give_one_error_each(client: TestClient, co
     )
     assert set(errors) == {"thread", "name", "email", "website", "body"}
     assert len(set(errors.values())) >= 4  # each says what is wrong with its own field
-    assert stored_count(config) == 0
+    assert await stored_count(config) == 0
 
 
 @pytest.mark.parametrize("field", ["name", "body", "email", "thread"])
@@ -211,14 +207,14 @@ async def test_lone_surrogate_in_raw_json_is_refused_with_422_not_500(
     response = await client.post("/api/comments", data=text.encode(), headers=JSON)
     assert response.status == 422, await response.text()
     assert field in (await response.json())["errors"]
-    assert stored_count(config) == 0
+    assert await stored_count(config) == 0
 
 
 async def test_reply_to_a_pending_comment_is_refused(client: TestClient, config: Config) -> None:
     pending = await submit(client)
     errors = await errors_of(client, comment_data(parent=pending))
     assert "parent" in errors
-    assert stored_count(config) == 1
+    assert await stored_count(config) == 1
 
 
 async def test_reply_to_an_approved_comment_of_another_thread_is_refused(
@@ -229,7 +225,7 @@ async def test_reply_to_an_approved_comment_of_another_thread_is_refused(
     assert "parent" in errors
     reply = await client.post("/api/comments", json=comment_data(parent=approved, thread="/another-article/"))
     assert reply.status == 202
-    row = stored_row(config, (await reply.json())["id"])
+    row = await stored_row(config, (await reply.json())["id"])
     assert row is not None and row[1] == "/another-article/"
 
 
@@ -263,7 +259,7 @@ async def test_unreadable_requests_get_400_with_a_json_sentence(
     response = await client.post("/api/comments", data=payload, headers={"Content-Type": content_type})
     body = await assert_plain_json_error(response, 400)
     assert set(body) == {"error"}
-    assert stored_count(config) == 0
+    assert await stored_count(config) == 0
 
 
 async def test_form_with_invalid_utf8_gets_a_400_page_without_a_stack_trace(client: TestClient, config: Config) -> None:
@@ -274,7 +270,7 @@ async def test_form_with_invalid_utf8_gets_a_400_page_without_a_stack_trace(clie
     assert response.content_type == "text/html"
     text = await response.text()
     assert "Traceback" not in text and ".py" not in text and "/work/" not in text
-    assert stored_count(config) == 0
+    assert await stored_count(config) == 0
 
 
 async def test_request_without_content_type_gets_400(client: TestClient) -> None:
@@ -289,7 +285,7 @@ async def test_json_body_over_64_kib_gets_413_json(client: TestClient, config: C
     payload = json.dumps(comment_data(body="b" * (64 * 1024))).encode()
     response = await client.post("/api/comments", data=payload, headers=JSON)
     await assert_plain_json_error(response, 413)
-    assert stored_count(config) == 0
+    assert await stored_count(config) == 0
 
 
 async def test_form_body_over_64_kib_gets_413_without_a_stack_trace(client: TestClient, config: Config) -> None:
@@ -298,7 +294,7 @@ async def test_form_body_over_64_kib_gets_413_without_a_stack_trace(client: Test
     text = await response.text()
     assert "too large" in text
     assert "Traceback" not in text and ".py" not in text and "/work/" not in text
-    assert stored_count(config) == 0
+    assert await stored_count(config) == 0
 
 
 # --- Rate limit ----------------------------------------------------------------------------------
@@ -327,7 +323,7 @@ async def test_third_submission_within_a_minute_gets_429_with_retry_after(
     retry_after = refused.headers["Retry-After"]
     assert retry_after.isdigit() and 1 <= int(retry_after) <= 60
     config = make_config(tmp_path, smtpd.port)
-    assert stored_count(config) == 2
+    assert await stored_count(config) == 2
 
 
 async def test_form_post_over_the_rate_limit_gets_429_with_retry_after(
@@ -385,7 +381,7 @@ async def test_form_post_redirects_back_to_an_allowed_return_to_with_the_pending
     response = await client.post("/api/comments", data=comment_data(return_to=return_to), allow_redirects=False)
     assert response.status == 303
     assert response.headers["Location"] == f"{SITE}/how-many-ketamine-treatments/?ref=mail#comment-pending"
-    assert stored_count(config) == 1
+    assert await stored_count(config) == 1
     assert await public_comments(client) == []
 
 
@@ -411,7 +407,7 @@ async def test_form_post_with_no_safe_return_to_lands_on_the_thank_you_page(
     assert response.status == 303
     location = response.headers["Location"]
     assert location == "/thanks"
-    assert stored_count(config) == 1
+    assert await stored_count(config) == 1
 
     page = await client.get(location)
     assert page.status == 200
@@ -449,7 +445,7 @@ async def test_invalid_form_shows_the_form_again_with_every_value_kept_and_escap
         assert "<" not in raw and ">" not in raw, (field, raw)  # escaped, so the markup stays as typed text
         assert unescape(raw) == data[field], field
     assert shown["name"] == "&lt;b&gt;Zoë&lt;/b&gt;"
-    assert stored_count(config) == 0
+    assert await stored_count(config) == 0
 
 
 def control_at(page: str, field: str) -> int:
