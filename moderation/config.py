@@ -38,6 +38,13 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _positive_float(value: str) -> float:
+    number = float(value)
+    if not number > 0:
+        raise ValueError("must be a number of seconds above 0")
+    return number
+
+
 def _count(value: str) -> int:
     number = int(value)
     if number < 0:
@@ -192,8 +199,15 @@ class Config:
         _positive_int,
     )
 
+    smtp_timeout: float = setting(
+        "MODERATION_SMTP_TIMEOUT",
+        30.0,
+        "Seconds to wait for each SMTP step; a mail claimed by an instance that died is free again"
+        " after 42 times this.",
+        _positive_float,
+    )
+
     # Tuning knobs without a variable: tests shorten them.
-    smtp_timeout: float = 30.0
     retry_base: float = 2.0  # first gap between tries, doubled each time
     retry_cap: float = 60.0  # the longest gap between tries
     mail_max_age: float = 3 * 86400  # a mail still unsent after this is given up
@@ -218,7 +232,9 @@ class Config:
             try:
                 values[f.name] = f.metadata["parse"](raw)
             except ValueError as error:
-                reason = str(error) if not str(error).startswith("invalid literal") else "must be a whole number"
+                reason = str(error)
+                if reason.startswith(("invalid literal", "could not convert")):  # int() and float() own words
+                    reason = "must be a number"
                 raise ConfigError(f"{env}: {reason}") from None
         config = cls(**values)
         if config.env == "production":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import time
@@ -62,12 +63,9 @@ def make_config(tmp_path: Path, smtp_port: int, **overrides: object) -> Config:
 POSTGRES_URL = os.environ.get("MODERATION_TEST_POSTGRES_URL", "")
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """Each store-touching test runs on a SQLite file and on PostgreSQL (a schema of its own)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/comments.sqlite3"
-        return
+@contextlib.asynccontextmanager
+async def postgres_schema() -> AsyncIterator[str]:
+    """A database URL whose tables live in a schema of their own, dropped afterwards."""
     if not POSTGRES_URL:
         pytest.skip("PostgreSQL tests need MODERATION_TEST_POSTGRES_URL (e.g. postgresql://postgres@127.0.0.1/test)")
     schema = f"test_{uuid.uuid4().hex[:16]}"
@@ -78,6 +76,22 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
     finally:
         await admin.execute(f"DROP SCHEMA {schema} CASCADE")
         await admin.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """Each store-touching test runs on a SQLite file and on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/comments.sqlite3"
+    else:
+        async with postgres_schema() as url:
+            yield url
+
+
+@pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    async with postgres_schema() as url:
+        yield url
 
 
 @pytest.fixture

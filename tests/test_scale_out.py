@@ -1,0 +1,148 @@
+"""Scale-out: several `moderation serve` processes on one PostgreSQL database."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections import Counter
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from moderation.config import Config
+from tests import db
+from tests.conftest import MODERATORS
+from tests.factories import comment_data
+from tests.service import Service, service_env
+from tests.smtp import SmtpSink, link_path
+
+SUBMISSIONS = 300
+INSTANCES = 3
+
+
+async def start_instances(tmp_path: Path, postgres_url: str, smtp_port: int) -> list[Service]:
+    services = [
+        Service(
+            service_env(
+                tmp_path / f"instance-{n}",
+                smtp_port=smtp_port,
+                DATABASE_URL=postgres_url,
+                # A mail claimed by an instance that dies is free again after 42 times this.
+                SMTP_TIMEOUT="0.25",
+                PUBLIC_URL="http://comments.test",
+            ),
+            tmp_path / f"instance-{n}",
+        )
+        for n in range(INSTANCES)
+    ]
+    # All at once: they race to migrate the same empty database.
+    await asyncio.gather(*(service.start() for service in services))
+    return services
+
+
+async def submit_spread(
+    session: aiohttp.ClientSession, services: list[Service], count: int, start: int = 0
+) -> dict[int, int]:
+    """Submit `count` comments round-robin over the live instances; return {comment id: number}."""
+    targets = itertools.cycle(services)
+
+    async def one(number: int, service: Service) -> tuple[int, int] | None:
+        payload = comment_data(name=f"Reader {number}", body=f"Comment number {number}.")
+        try:
+            async with session.post(service.url + "/api/comments", json=payload) as response:
+                if response.status != 202:
+                    return None
+                return (await response.json())["id"], number
+        except aiohttp.ClientError:  # that instance is gone: the reader's browser would retry
+            return None
+
+    answers = await asyncio.gather(*(one(n, next(targets)) for n in range(start, start + count)))
+    return dict(answer for answer in answers if answer is not None)
+
+
+def deliveries(messages: list[EmailMessage]) -> Counter[str]:
+    return Counter(str(message["Message-ID"]) for message in messages)
+
+
+async def wait_until_all_sent(config: Config, timeout: float) -> None:
+    async with asyncio.timeout(timeout):
+        while (await db.query(config, "SELECT COUNT(*) FROM outbox WHERE status != 'sent'"))[0][0]:
+            await asyncio.sleep(0.2)
+
+
+async def test_three_instances_share_the_outbox_without_sending_any_mail_twice(
+    tmp_path: Path, postgres_url: str, smtpd: SmtpSink
+) -> None:
+    services = await start_instances(tmp_path, postgres_url, smtpd.port)
+    config = Config(database_url=postgres_url)
+    try:
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100)) as session:
+            accepted = await submit_spread(session, services, SUBMISSIONS)
+            assert len(accepted) == SUBMISSIONS
+
+            await smtpd.wait_for(SUBMISSIONS * len(MODERATORS), timeout=60)
+            await wait_until_all_sent(config, timeout=30)
+            await asyncio.sleep(1.0)  # time for a duplicate to show up, if there were one
+            sent = deliveries(smtpd.messages)
+            assert len(sent) == SUBMISSIONS * len(MODERATORS)
+            assert set(sent.values()) == {1}, "a mail was sent twice"
+            pairs = {(str(m["Message-ID"]).split(".")[0], str(m["To"])) for m in smtpd.messages}
+            assert pairs == {(f"<comment-{cid}", moderator) for cid in accepted for moderator in MODERATORS}
+
+            senders = await db.query(config, "SELECT COUNT(*) FROM outbox WHERE status = 'sent'")
+            assert senders == [(SUBMISSIONS * len(MODERATORS),)]
+            await links_and_etags_work_across_instances(session, services, smtpd.messages[0])
+    finally:
+        await asyncio.gather(*(service.close() for service in services))
+
+
+async def links_and_etags_work_across_instances(
+    session: aiohttp.ClientSession, services: list[Service], mail: EmailMessage
+) -> None:
+    """A link minted by whichever instance sent the mail works on every other one, and an
+    approval on one instance is seen by the others at once."""
+    a, b, c = services
+    thread = comment_data()["thread"]
+    async with session.get(b.url + "/api/comments", params={"thread": thread}) as before:
+        etag = before.headers["ETag"]
+        count = (await before.json())["count"]
+
+    path = link_path(mail, "approve")
+    async with session.get(a.url + path) as confirm:
+        assert confirm.status == 200
+    async with session.post(c.url + path) as approved:
+        assert approved.status == 200
+        assert "Comment approved" in await approved.text()
+
+    async with session.get(b.url + "/api/comments", params={"thread": thread}, headers={"If-None-Match": etag}) as after:
+        assert after.status == 200, "instance B still served the list from before the approval"
+        assert after.headers["ETag"] != etag
+        assert (await after.json())["count"] == count + 1
+
+
+async def test_an_instance_killed_mid_run_loses_no_mail_and_sends_at_most_one_copy(
+    tmp_path: Path, postgres_url: str, smtpd: SmtpSink
+) -> None:
+    services = await start_instances(tmp_path, postgres_url, smtpd.port)
+    config = Config(database_url=postgres_url)
+    try:
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100)) as session:
+            accepted: dict[int, Any] = await submit_spread(session, services, SUBMISSIONS // 2)
+            await smtpd.wait_for(50)
+            await services[1].kill9()  # mid-run: some of its mail sent, some claimed, some waiting
+            live = [service for service in services if service is not services[1]]  # as a load balancer would
+            accepted |= await submit_spread(session, live, SUBMISSIONS // 2, start=SUBMISSIONS // 2)
+            assert len(accepted) == SUBMISSIONS
+
+            await wait_until_all_sent(config, timeout=60)
+            await asyncio.sleep(1.0)
+            sent = deliveries(smtpd.messages)
+            expected = {f"<comment-{cid}" for cid in accepted}
+            assert {mid.split(".")[0] for mid in sent} >= expected, "a mail of an accepted comment never arrived"
+            assert len(sent) == len(await db.query(config, "SELECT id FROM outbox"))
+            copies = sum(count - 1 for count in sent.values())
+            assert copies <= 1, f"{copies} extra copies for one kill"
+    finally:
+        await asyncio.gather(*(service.close() for service in services))
