@@ -1,0 +1,28 @@
+# The service image: small (slim Python, no build tools left behind), runs as a non-root user,
+# keeps its data in /data, and tells the orchestrator whether it is healthy.
+FROM python:3.11-slim AS build
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY moderation ./moderation
+# Installing the package brings its dependencies; the code itself runs from /app, beside
+# the templates, static files and migrations it reads.
+RUN pip install --no-cache-dir --prefix=/install .
+
+FROM python:3.11-slim
+RUN useradd --system --uid 10001 --home-dir /app moderation \
+    && mkdir -p /data && chown moderation /data
+COPY --from=build /install /usr/local
+WORKDIR /app
+COPY templates ./templates
+COPY static ./static
+COPY migrations ./migrations
+COPY moderation ./moderation
+USER moderation
+ENV MODERATION_HOST=0.0.0.0 \
+    MODERATION_PORT=8080 \
+    MODERATION_DATABASE_URL=sqlite:////data/comments.sqlite3 \
+    PYTHONUNBUFFERED=1
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=3s --start-period=10s \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=2)"]
+CMD ["python", "-m", "moderation", "serve"]

@@ -1,0 +1,44 @@
+"""docker-compose.yml and the Dockerfile, checked without a Docker engine (none runs here)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from ruamel.yaml import YAML
+
+from moderation.config import ROOT, documented_variables
+
+COMPOSE = ROOT / "docker-compose.yml"
+
+
+def test_compose_file_is_valid_against_the_compose_specification_schema() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.compose-spec", str(COMPOSE)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_compose_runs_the_service_with_mailpit_and_a_scaled_profile_on_postgres() -> None:
+    compose = YAML(typ="safe").load(COMPOSE.read_text())
+    services = compose["services"]
+    assert "profiles" not in services["moderation"] and "profiles" not in services["mailpit"]
+    assert services["moderation"]["environment"]["MODERATION_SMTP_HOST"] == "mailpit"
+    scaled = services["moderation-scaled"]
+    assert scaled["profiles"] == ["scaled"] and scaled["deploy"]["replicas"] == 2
+    assert scaled["environment"]["MODERATION_DATABASE_URL"].startswith("postgresql://")
+    assert services["postgres"]["profiles"] == ["scaled"]
+    known = {variable for variable, _, _ in documented_variables()}
+    for name in ("moderation", "moderation-scaled"):
+        assert set(services[name]["environment"]) <= known, "a variable the service does not read"
+
+
+def test_image_runs_as_a_user_with_a_health_check() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "\nUSER moderation\n" in dockerfile
+    assert "HEALTHCHECK" in dockerfile and "/healthz" in dockerfile
+    assert 'CMD ["python", "-m", "moderation", "serve"]' in dockerfile
+    for folder in ("templates", "static", "migrations", "moderation"):
+        assert f"COPY {folder} ./{folder}" in dockerfile, f"the image would lack {folder}/"
