@@ -12,6 +12,7 @@ from functools import partial
 import jinja2
 from aiohttp import web
 
+from .cache import RenderedThreads
 from .clients import RateLimit
 from .config import ROOT, Config, ConfigError
 from .devmail import linkify, start_dev_mailbox
@@ -21,6 +22,7 @@ from .keys import (
     dev_mailbox_key,
     form_stamp_key,
     rate_limit_key,
+    rendered_threads_key,
     metrics_key,
     sender_key,
     signer_key,
@@ -51,6 +53,7 @@ def create_app(config: Config, *, clock: Callable[[], float] = time.time) -> web
     app[signer_key] = LinkSigner(config.secret_key, config.link_ttl, clock)
     app[form_stamp_key] = FormStamp(config.secret_key, clock)
     app[metrics_key] = Metrics()
+    app[rendered_threads_key] = RenderedThreads()
     if config.rate_limit:
         app[rate_limit_key] = RateLimit(config.rate_limit)
     app.on_response_prepare.append(security_headers)

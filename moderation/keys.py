@@ -6,6 +6,7 @@ from pathlib import Path
 import jinja2
 from aiohttp import web
 
+from .cache import RenderedThreads
 from .clients import RateLimit
 from .config import Config
 from .metrics import Metrics
@@ -25,3 +26,4 @@ rate_limit_key = web.AppKey("rate_limit", RateLimit)
 store_key = web.AppKey("store", Store)
 sender_key = web.AppKey("sender", OutboxSender)
 dev_mailbox_key = web.AppKey("dev_mailbox", Path)
+rendered_threads_key = web.AppKey("rendered_threads", RenderedThreads)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from .config import Config
 from .errors import ClientError, ExpiredToken, InvalidToken, StoreUnavailable
 from .keys import config_key, templates_key
 
@@ -63,25 +65,32 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return error_response(request, 500, SENTENCES[500])
 
 
-def _content_security_policy(request: web.Request, frame_ancestors: str) -> str:
+def content_security_policy(config: Config, frame_ancestors: str) -> str:
     # Forms may post here and, after a 303, land back on the site's own pages.
-    form_targets = " ".join(["'self'", *request.app[config_key].allowed_origins])
+    form_targets = " ".join(["'self'", *config.allowed_origins])
     return (
         "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; "
         f"form-action {form_targets}; frame-ancestors {frame_ancestors}; base-uri 'none'"
     )
 
 
+@functools.cache
+def _policies(config: Config) -> tuple[str, str]:
+    """(every page, the /embed fragment): worked out once, sent on every answer."""
+    return content_security_policy(config, "'none'"), content_security_policy(config, " ".join(config.allowed_origins))
+
+
 async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
     headers = response.headers
-    allowed_origins = request.app[config_key].allowed_origins
+    config = request.app[config_key]
+    page_policy, embed_policy = _policies(config)
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     if request.path == "/embed":
         # The fragment may sit in an iframe on the site's pages, and only there.
-        headers.setdefault("Content-Security-Policy", _content_security_policy(request, " ".join(allowed_origins)))
+        headers.setdefault("Content-Security-Policy", embed_policy)
     else:
-        headers.setdefault("Content-Security-Policy", _content_security_policy(request, "'none'"))
+        headers.setdefault("Content-Security-Policy", page_policy)
         headers.setdefault("X-Frame-Options", "DENY")
     if request.path.startswith("/moderate/"):
         # Links in email carry the token in the path: nothing may keep or pass it on.
@@ -90,6 +99,6 @@ async def security_headers(request: web.Request, response: web.StreamResponse) -
     if request.path.startswith("/api/"):
         headers.add("Vary", "Origin")  # the answer differs by origin: caches must keep them apart
         origin = request.headers.get("Origin")
-        if origin in allowed_origins:
+        if origin in config.allowed_origins:
             headers["Access-Control-Allow-Origin"] = origin
             headers["Access-Control-Expose-Headers"] = "Retry-After"  # so the widget can say how long

@@ -68,8 +68,10 @@ class PostgresStore(SqlStore):
         await self._pool.close()
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[_Transaction]:
+    async def transaction(self, *, durable: bool = True) -> AsyncIterator[_Transaction]:
         async with _translated_errors(), self._pool.acquire() as connection, connection.transaction():
+            if not durable:
+                await connection.execute("SET LOCAL synchronous_commit = off")
             yield _Transaction(connection)
 
     async def fetch(self, sql: str, *args: Any) -> list[Row]:

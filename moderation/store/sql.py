@@ -65,7 +65,9 @@ class SqlStore:
     def __init__(self, clock: Callable[[], float]):
         self._clock = clock
 
-    def transaction(self) -> AbstractAsyncContextManager[Transaction]:
+    def transaction(self, *, durable: bool = True) -> AbstractAsyncContextManager[Transaction]:
+        """A write transaction. `durable=False` for the outbox's own bookkeeping: a crash of the
+        process loses none of it; only a power cut could, and then a mail may go out twice."""
         raise NotImplementedError
 
     async def fetch(self, sql: str, *args: Any) -> list[Row]:
@@ -73,25 +75,32 @@ class SqlStore:
         raise NotImplementedError
 
     async def add_comment(self, comment: NewComment, notify: Sequence[str]) -> int:
-        now = self._clock()
         async with self.transaction() as tx:
-            ((thread_id,),) = await tx.fetch(
-                "INSERT INTO threads (key, title) VALUES (?, ?) ON CONFLICT (key) DO UPDATE"
-                " SET title = CASE WHEN excluded.title = '' THEN threads.title ELSE excluded.title END"
-                " RETURNING id",
-                comment.thread,
-                comment.title,
-            )
-            if comment.parent is not None and not await tx.fetch(
-                "SELECT 1 FROM comments WHERE id = ? AND thread_id = ? AND status = 'approved'",
-                comment.parent,
-                thread_id,
-            ):
-                raise InvalidParent(comment.parent)
-            ((comment_id,),) = await tx.fetch(
+            (stored,) = await self._insert_comments(tx, [comment])
+            if isinstance(stored, InvalidParent):
+                raise stored
+            await self._insert_notifications(tx, [(stored, notify)])
+        return stored
+
+    async def _insert_comments(self, tx: Transaction, comments: Sequence[NewComment]) -> list[int | InvalidParent]:
+        """Write comments in the open transaction: each one's id, or InvalidParent for a reply to
+        something that is not an approved comment of its page (that one is not written)."""
+        now = self._clock()
+        await tx.executemany(
+            "INSERT INTO threads (key, title) VALUES (?, ?) ON CONFLICT (key) DO UPDATE"
+            " SET title = CASE WHEN excluded.title = '' THEN threads.title ELSE excluded.title END",
+            [(comment.thread, comment.title) for comment in comments],
+        )
+        results: list[int | InvalidParent] = []
+        for comment in comments:
+            # One statement: the thread's id, the parent check and the insert.
+            rows = await tx.fetch(
                 "INSERT INTO comments (thread_id, parent_id, name, email, website, avatar, body, body_html,"
-                " remote_addr, created_at, status, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                thread_id,
+                " remote_addr, created_at, status, flags)"
+                " SELECT t.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM threads t WHERE t.key = ?"
+                " AND (CAST(? AS BIGINT) IS NULL OR EXISTS (SELECT 1 FROM comments p"
+                "      WHERE p.id = ? AND p.thread_id = t.id AND p.status = 'approved'))"
+                " RETURNING id",
                 comment.parent,
                 comment.name,
                 comment.email,
@@ -103,12 +112,21 @@ class SqlStore:
                 now,
                 comment.status.value,
                 comment.flags,
+                comment.thread,
+                comment.parent,
+                comment.parent,
             )
+            results.append(int(rows[0][0]) if rows else InvalidParent(comment.parent))
+        return results
+
+    async def _insert_notifications(self, tx: Transaction, notify: Sequence[tuple[int, Sequence[str]]]) -> None:
+        """One outbox row per (comment, recipient), for any number of comments in one statement."""
+        now = self._clock()
+        rows = [(comment_id, recipient, now, now) for comment_id, recipients in notify for recipient in recipients]
+        if rows:
             await tx.executemany(
-                "INSERT INTO outbox (comment_id, recipient, next_attempt_at, created_at) VALUES (?, ?, ?, ?)",
-                [(comment_id, recipient, now, now) for recipient in notify],
+                "INSERT INTO outbox (comment_id, recipient, next_attempt_at, created_at) VALUES (?, ?, ?, ?)", rows
             )
-        return int(comment_id)
 
     async def has_comment_body(self, thread: str, body: str) -> bool:
         return bool(
@@ -185,7 +203,7 @@ class SqlStore:
 
     async def claim_notifications(self, lease: float, limit: int) -> list[Notification]:
         now = self._clock()
-        async with self.transaction() as tx:
+        async with self.transaction(durable=False) as tx:
             claimed = await tx.fetch(
                 "UPDATE outbox SET claimed_until = ? WHERE id IN ("
                 "  SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?"
@@ -220,7 +238,7 @@ class SqlStore:
         """Nothing by default: other instances may hold live claims."""
 
     async def mark_sent(self, notification_id: int) -> None:
-        async with self.transaction() as tx:
+        async with self.transaction(durable=False) as tx:
             await tx.execute(
                 "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, claimed_until = NULL,"
                 " last_error = NULL WHERE id = ?",
@@ -229,7 +247,7 @@ class SqlStore:
             )
 
     async def mark_retry(self, notification_id: int, delay: float, error: str) -> None:
-        async with self.transaction() as tx:
+        async with self.transaction(durable=False) as tx:
             await tx.execute(
                 "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, claimed_until = NULL,"
                 " last_error = ? WHERE id = ?",
@@ -239,7 +257,7 @@ class SqlStore:
             )
 
     async def mark_failed(self, notification_id: int, error: str) -> None:
-        async with self.transaction() as tx:
+        async with self.transaction(durable=False) as tx:
             await tx.execute(
                 "UPDATE outbox SET status = 'failed', attempts = attempts + 1, claimed_until = NULL,"
                 " last_error = ? WHERE id = ?",

@@ -1,0 +1,268 @@
+"""Benchmark: the service against a bare aiohttp server, measured by wrk in the same run.
+
+    .venv/bin/python bench/run.py                     # SQLite, the full run
+    .venv/bin/python bench/run.py --quick             # shorter runs, database sizes up to 100k
+    .venv/bin/python bench/run.py --postgres postgresql://postgres@127.0.0.1/test
+
+Needs wrk (Debian: apt-get install wrk). Prints a Markdown table: requests per second, p50 and
+p99 latency and errors for each path at concurrency 1, 16 and 64, each as a ratio to the bare
+server measured at the same concurrency; the service's peak memory; and reading one thread as
+the database grows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import aiohttp
+import asyncpg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from moderation.config import Config  # noqa: E402
+from moderation.models import Action, NewComment  # noqa: E402
+from moderation.render import render_body  # noqa: E402
+from moderation.store import open_store  # noqa: E402
+
+THREAD = "/bench-thread/"
+CONCURRENCY = (1, 16, 64)
+SECRET = "bench secret, long enough to sign with"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Result:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def _ms(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()  # type: ignore[union-attr]
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk(url: str, concurrency: int, seconds: float, *extra: str) -> Result:
+    threads = str(min(concurrency, 2))
+    out = subprocess.run(
+        ["wrk", "-t", threads, "-c", str(concurrency), "-d", f"{seconds:g}s", "--latency", *extra, url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"\s50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"\s99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return Result(rps, p50, p99, errors + (int(non_2xx.group(1)) if non_2xx else 0))
+
+
+@contextmanager
+def process(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> Iterator[subprocess.Popen[bytes]]:
+    child = subprocess.Popen(args, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield child
+    finally:
+        child.terminate()
+        try:
+            child.wait(10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+
+
+async def wait_until_up(url: str) -> None:
+    async with aiohttp.ClientSession() as session:
+        for _ in range(300):
+            try:
+                async with session.get(url) as response:
+                    if response.status < 500:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.05)
+    raise RuntimeError(f"{url} never came up")
+
+
+def new_comment(number: int, thread: str) -> NewComment:
+    body = f"Comment {number}: the *third* session was the turning point, as the article says."
+    return NewComment(
+        thread=thread,
+        title="Bench",
+        name=f"Reader {number}",
+        email=f"reader{number}@example.com",
+        website="",
+        body=body,
+        body_html=render_body(body),
+        avatar=f"{number:032x}",
+    )
+
+
+async def prepare(database_url: str, thread_comments: int) -> None:
+    """A migrated database whose bench thread has `thread_comments` approved comments."""
+    store = await open_store(Config(database_url=database_url), time.time)
+    try:
+        await store.migrate()
+        for number in range(thread_comments):
+            comment_id = await store.add_comment(new_comment(number, THREAD), [])
+            await store.decide(comment_id, Action.APPROVE, "bench@example.com")
+    finally:
+        await store.close()
+
+
+def grow_sqlite(path: Path, total: int) -> None:
+    """Pad the database to `total` comments over many other threads, as years of a busy blog would.
+
+    Plain SQL here, not the store: a million rows one transaction each would take hours.
+    """
+    with closing(sqlite3.connect(path)) as db, db:
+        existing = db.execute("SELECT COUNT(*) FROM comments").fetchone()[0]
+        threads = max(1, (total - existing) // 100)
+        first = db.execute("SELECT MAX(id) FROM threads").fetchone()[0] + 1
+        db.executemany(
+            "INSERT INTO threads (id, key, title, version, approved) VALUES (?, ?, '', 1, 100)",
+            [(first + n, f"/article-{first + n}/") for n in range(threads)],
+        )
+        rows = (
+            (first + n % threads, f"Reader {n}", f"r{n}@example.com", f"{n:032x}", f"Text {n}", f"<p>Text {n}</p>", n)
+            for n in range(total - existing)
+        )
+        db.executemany(
+            "INSERT INTO comments (thread_id, status, name, email, avatar, body, body_html, created_at)"
+            " VALUES (?, 'approved', ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+
+def peak_rss_mb(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024  # type: ignore[union-attr]
+
+
+def service_env(database_url: str, port: int, smtp_port: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MODERATION_")}
+    env.update(
+        MODERATION_PORT=str(port),
+        MODERATION_DATABASE_URL=database_url,
+        MODERATION_SECRET_KEY=SECRET,
+        MODERATION_SMTP_HOST="127.0.0.1",
+        MODERATION_SMTP_PORT=str(smtp_port),
+        MODERATION_SMTP_TLS="none",
+        MODERATION_RATE_LIMIT="off",
+    )
+    return env
+
+
+async def etag_of(url: str) -> str:
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        assert response.status == 200
+        return response.headers["ETag"]
+
+
+def ratio(value: float, base: float) -> str:
+    return f"{value / base:.2f}" if base else "-"
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--postgres", metavar="URL", help="also run on this PostgreSQL database (a scratch schema)")
+    parser.add_argument("--seconds", type=float, default=5.0, help="duration of each wrk run")
+    parser.add_argument("--quick", action="store_true", help="2 s runs, database sizes up to 100k")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("bench needs wrk: apt-get install wrk")
+    seconds = 2.0 if args.quick else args.seconds
+    sizes = (1_000, 100_000) if args.quick else (1_000, 100_000, 1_000_000)
+
+    work = Path(tempfile.mkdtemp(prefix="moderation-bench-"))
+    smtp_port, bare_port = free_port(), free_port()
+    sink = ("-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{smtp_port}", "-c", "aiosmtpd.handlers.Sink")
+    with process(sys.executable, *sink), process(sys.executable, str(ROOT / "bench" / "bare.py"), str(bare_port)):
+        bare_url = f"http://127.0.0.1:{bare_port}/"
+        await wait_until_up(bare_url)
+        stores = [("SQLite", f"sqlite:///{work}/bench.sqlite3")]
+        if args.postgres:
+            schema = f"bench_{uuid.uuid4().hex[:8]}"
+            admin = await asyncpg.connect(args.postgres)
+            await admin.execute(f"CREATE SCHEMA {schema}")
+            stores.append(("PostgreSQL", f"{args.postgres}{'&' if '?' in args.postgres else '?'}search_path={schema}"))
+        try:
+            for name, database_url in stores:
+                await bench_store(name, database_url, work, bare_url, smtp_port, seconds)
+            await bench_sizes(work, bare_url, smtp_port, seconds, sizes)
+        finally:
+            if args.postgres:
+                await admin.execute(f"DROP SCHEMA {schema} CASCADE")
+                await admin.close()
+    shutil.rmtree(work, ignore_errors=True)
+
+
+async def bench_store(name: str, database_url: str, work: Path, bare_url: str, smtp_port: int, seconds: float) -> None:
+    await prepare(database_url, 100)
+    port = free_port()
+    with process(sys.executable, "-m", "moderation", "serve", env=service_env(database_url, port, smtp_port), cwd=work) as service:
+        base = f"http://127.0.0.1:{port}"
+        read_url = f"{base}/api/comments?thread={THREAD}"
+        await wait_until_up(f"{base}/healthz")
+        etag = await etag_of(read_url)
+        print(f"\n### {name}: a thread of 100 approved comments, {seconds:g} s per run\n")
+        print("| path | concurrency | requests/s | ratio to bare | p50 ms | p99 ms | errors |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for concurrency in CONCURRENCY:
+            bare = wrk(bare_url, concurrency, seconds)
+            runs = {
+                "bare aiohttp": bare,
+                "GET thread": wrk(read_url, concurrency, seconds),
+                "GET thread, 304": wrk(read_url, concurrency, seconds, "-H", f"If-None-Match: {etag}"),
+                "POST comment": wrk(f"{base}/api/comments", concurrency, seconds, "-s", str(ROOT / "bench" / "post.lua")),
+            }
+            for path, result in runs.items():
+                print(
+                    f"| {path} | {concurrency} | {result.rps:,.0f} | {ratio(result.rps, bare.rps)} |"
+                    f" {result.p50_ms:.2f} | {result.p99_ms:.2f} | {result.errors} |"
+                )
+        print(f"\nPeak resident memory of the service: {peak_rss_mb(service.pid):.1f} MB")
+
+
+async def bench_sizes(work: Path, bare_url: str, smtp_port: int, seconds: float, sizes: tuple[int, ...]) -> None:
+    print(f"\n### SQLite: reading the 100-comment thread as the database grows (concurrency 16, {seconds:g} s)\n")
+    print("| comments in the database | requests/s | ratio to bare | p99 ms |")
+    print("| ---: | ---: | ---: | ---: |")
+    path = work / "sizes.sqlite3"
+    database_url = f"sqlite:///{path}"
+    await prepare(database_url, 100)
+    for size in sizes:
+        grow_sqlite(path, size)
+        port = free_port()
+        with process(sys.executable, "-m", "moderation", "serve", env=service_env(database_url, port, smtp_port), cwd=work):
+            base = f"http://127.0.0.1:{port}"
+            await wait_until_up(f"{base}/healthz")
+            bare = wrk(bare_url, 16, seconds)
+            result = wrk(f"{base}/api/comments?thread={THREAD}", 16, seconds)
+            print(f"| {size:,} | {result.rps:,.0f} | {ratio(result.rps, bare.rps)} | {result.p99_ms:.2f} |")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

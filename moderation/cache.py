@@ -1,0 +1,30 @@
+"""Threads already rendered to JSON, by version: readers far outnumber approvals."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+
+class RenderedThreads:
+    """The JSON of recently read threads, each valid for exactly one thread version.
+
+    The version comes from the database on every request, so an entry can never outlive the
+    list it shows, whichever instance changed it.
+    """
+
+    def __init__(self, capacity: int = 1000):
+        self._capacity = capacity
+        self._entries: OrderedDict[str, tuple[int, bytes]] = OrderedDict()
+
+    def get(self, key: str, version: int) -> bytes | None:
+        entry = self._entries.get(key)
+        if entry is None or entry[0] != version:
+            return None
+        self._entries.move_to_end(key)
+        return entry[1]
+
+    def put(self, key: str, version: int, body: bytes) -> None:
+        self._entries[key] = (version, body)
+        self._entries.move_to_end(key)
+        if len(self._entries) > self._capacity:
+            self._entries.popitem(last=False)
