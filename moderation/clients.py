@@ -5,13 +5,13 @@ from __future__ import annotations
 import ipaddress
 import math
 import time
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Callable, Sequence
 from typing import Any
 
-import limits
 from aiohttp import web
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
+
+from .config import parse_rate
 
 
 def _trusted(address: str, proxies: Sequence[Any]) -> bool:
@@ -42,15 +42,26 @@ def client_address(request: web.Request, proxies: Sequence[Any]) -> str:
 
 
 class RateLimit:
-    """Submissions per client address, in a moving window (MODERATION_RATE_LIMIT)."""
+    """Submissions per client address in a moving window (MODERATION_RATE_LIMIT).
 
-    def __init__(self, rate: str):
-        self._item = limits.parse(rate)
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+    A few lines of our own rather than a library: what is needed is one deque of recent times
+    per address, and a clock that tests can move.
+    """
+
+    def __init__(self, rate: str, clock: Callable[[], float] = time.monotonic):
+        self.count, self.period = parse_rate(rate)
+        self._clock = clock
+        self._recent: dict[str, deque[float]] = {}
 
     def retry_after(self, address: str) -> int | None:
-        """None if this client may submit now; otherwise the seconds to wait."""
-        if self._limiter.hit(self._item, address):
-            return None
-        reset = self._limiter.get_window_stats(self._item, address).reset_time
-        return max(1, math.ceil(reset - time.time()))  # limits keeps its own wall-clock time
+        """None if this client may submit now (and counts it); otherwise the seconds to wait."""
+        now = self._clock()
+        recent = self._recent.setdefault(address, deque())
+        while recent and recent[0] <= now - self.period:
+            recent.popleft()
+        if len(recent) >= self.count:
+            return max(1, math.ceil(recent[0] + self.period - now))
+        recent.append(now)
+        if len(self._recent) > 10_000:  # forget clients that have gone quiet, so memory stays small
+            self._recent = {key: times for key, times in self._recent.items() if times[-1] > now - self.period}
+        return None

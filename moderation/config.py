@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import logging
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -13,7 +14,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import limits
 
 log = logging.getLogger(__name__)
 
@@ -109,11 +109,23 @@ def _env(value: str) -> str:
     return value
 
 
+RATE = re.compile(r"^(\d+)\s*/\s*(second|minute|hour|day)s?$")
+PERIODS = {"second": 1.0, "minute": 60.0, "hour": 3600.0, "day": 86400.0}
+
+
+def parse_rate(value: str) -> tuple[int, float]:
+    """'5/minute' -> (5, 60.0): so many submissions in any window of so many seconds."""
+    found = RATE.match(value.strip().lower())
+    if not found or int(found.group(1)) < 1:
+        raise ValueError(f"{value!r} is not a rate like 5/minute")
+    return int(found.group(1)), PERIODS[found.group(2)]
+
+
 def _rate_limit(value: str) -> str | None:
     if value.strip().lower() == "off":
         return None
     try:
-        limits.parse(value)
+        parse_rate(value)
     except ValueError:
         raise ValueError("must look like 5/minute, 100/hour or be off") from None
     return value.strip()

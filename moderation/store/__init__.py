@@ -7,7 +7,6 @@ from typing import Protocol
 
 from ..config import Config
 from ..models import Action, Backlog, Comment, Forgotten, NewComment, Notification, Thread
-from .postgres import PostgresStore
 from .sqlite import SqliteStore
 
 
@@ -76,5 +75,8 @@ class Store(Protocol):
 async def open_store(config: Config, clock: Callable[[], float]) -> Store:
     path = config.sqlite_path
     if path is None:
+        # Imported here: asyncpg is a few MB that a SQLite instance never needs.
+        from .postgres import PostgresStore
+
         return await PostgresStore.open(config.database_url, clock=clock)
     return await SqliteStore.open(path, clock=clock)

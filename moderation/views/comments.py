@@ -164,8 +164,9 @@ async def list_comments(request: web.Request) -> web.Response:
     store = request.app[store_key]
     # One cheap lookup decides both the 304 and whether the rendered JSON is still good.
     version = await store.thread_version(key)
-    if request.if_none_match and any(tag.value == str(version) for tag in request.if_none_match):
-        return web.Response(status=304, headers={"ETag": f'"{version}"', "Cache-Control": "no-cache"})
+    etag = f'"{version}"'
+    if etag_matches(request.headers.get("If-None-Match", ""), etag):
+        return web.Response(status=304, headers={"ETag": etag, "Cache-Control": "no-cache"})
     rendered = request.app[rendered_threads_key]
     body = rendered.get(key, version)
     if body is None:
@@ -179,6 +180,11 @@ async def list_comments(request: web.Request) -> web.Response:
         content_type="application/json",
         headers={"ETag": f'"{version}"', "Cache-Control": "no-cache"},
     )
+
+
+def etag_matches(if_none_match: str, etag: str) -> bool:
+    """If-None-Match compares weakly (RFC 9110 13.1.2): W/"1" matches "1"."""
+    return any(tag.strip().removeprefix("W/") == etag for tag in if_none_match.split(",")) if if_none_match else False
 
 
 async def counts(request: web.Request) -> web.Response:
