@@ -20,6 +20,7 @@ from .store import Store
 log = logging.getLogger(__name__)
 
 BATCH = 10
+GATHER = 0.05  # seconds to wait after a wake-up for more mail to share the session
 
 
 def is_permanent(error: BaseException) -> bool:
@@ -105,41 +106,48 @@ class OutboxSender:
             await asyncio.wait({waiter}, timeout=delay)
         finally:
             waiter.cancel()
+        if self._wake.is_set() and not self._stopping:
+            # Woken by a new comment: let the ones right behind it arrive too, so that a burst
+            # goes out in one SMTP session instead of one session per comment.
+            await asyncio.sleep(GATHER)
 
     async def deliver_due(self) -> int:
-        """Send one batch of due notifications; return how many were handled."""
-        batch = await self._store.claim_notifications(self._lease, BATCH)
-        if not batch:
-            return 0
-        waiting = list(batch)
+        """Send what is due, batch after batch in one SMTP session; return how many were handled."""
+        waiting = await self._store.claim_notifications(self._lease, BATCH)
+        handled = 0
+        if not waiting:
+            return handled
         try:
             async with SmtpConnection(self._smtp) as smtp:
                 while waiting:
-                    notification = waiting[0]
-                    try:
-                        message = self._compose(notification)
-                    except Exception as error:  # a mail that cannot be written will never be sent
-                        log.exception("outbox: cannot compose notification %d", notification.id)
-                        waiting.pop(0)
-                        await self._store.mark_failed(notification.id, describe(error))
-                        self._metrics.mail_failed.inc()
-                        continue
-                    try:
-                        await smtp.send(message)
-                    except (aiosmtplib.SMTPResponseException, aiosmtplib.SMTPRecipientsRefused) as error:
-                        # The server answered: the session is still good for the others.
-                        waiting.pop(0)
-                        await self._failed(notification, error)
-                        continue
-                    waiting.pop(0)
-                    await self._store.mark_sent(notification.id)
-                    self._metrics.mail_sent.inc()
-                    log.info("outbox: sent notification %d for comment %d", notification.id, notification.comment.id)
+                    await self._deliver(smtp, waiting.pop(0))
+                    handled += 1
+                    if not waiting and not self._stopping:
+                        waiting = await self._store.claim_notifications(self._lease, BATCH)
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
             # The connection failed or broke: whatever was not sent waits for the next try.
             for notification in waiting:
                 await self._failed(notification, error)
-        return len(batch)
+            handled += len(waiting)
+        return handled
+
+    async def _deliver(self, smtp: SmtpConnection, notification: Notification) -> None:
+        """Send one notification and record what happened; connection errors are the caller's."""
+        try:
+            message = self._compose(notification)
+        except Exception as error:  # a mail that cannot be written will never be sent
+            log.exception("outbox: cannot compose notification %d", notification.id)
+            await self._store.mark_failed(notification.id, describe(error))
+            self._metrics.mail_failed.inc()
+            return
+        try:
+            await smtp.send(message)
+        except (aiosmtplib.SMTPResponseException, aiosmtplib.SMTPRecipientsRefused) as error:
+            await self._failed(notification, error)  # the server answered: the session goes on
+            return
+        await self._store.mark_sent(notification.id)
+        self._metrics.mail_sent.inc()
+        log.info("outbox: sent notification %d for comment %d", notification.id, notification.comment.id)
 
     async def _failed(self, notification: Notification, error: BaseException) -> None:
         reason = describe(error)

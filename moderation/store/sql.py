@@ -201,28 +201,34 @@ class SqlStore:
             raise LookupError(comment_id)
         return _comment(rows[0]), bool(changed)
 
+    async def write(self, sql: str, *args: Any, durable: bool = True) -> list[Row]:
+        """One statement on its own, as its own transaction; its rows (RETURNING) come back."""
+        async with self.transaction(durable=durable) as tx:
+            return await tx.fetch(sql, *args)
+
     async def claim_notifications(self, lease: float, limit: int) -> list[Notification]:
         now = self._clock()
-        async with self.transaction(durable=False) as tx:
-            claimed = await tx.fetch(
-                "UPDATE outbox SET claimed_until = ? WHERE id IN ("
-                "  SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?"
-                "  AND (claimed_until IS NULL OR claimed_until < ?)"
-                f" ORDER BY next_attempt_at, id LIMIT ? {self.claim_lock}"
-                ") RETURNING id",
-                now + lease,
-                now,
-                now,
-                limit,
-            )
-            if not claimed:
-                return []
-            rows = await tx.fetch(
-                f"SELECT o.id, o.recipient, o.attempts, o.created_at, {COMMENT_COLUMNS}"
-                " FROM outbox o JOIN comments c ON c.id = o.comment_id JOIN threads t ON t.id = c.thread_id"
-                f" WHERE o.id IN ({marks(len(claimed))}) ORDER BY o.id",
-                *(row[0] for row in claimed),
-            )
+        claimed = await self.write(
+            "UPDATE outbox SET claimed_until = ? WHERE id IN ("
+            "  SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?"
+            "  AND (claimed_until IS NULL OR claimed_until < ?)"
+            f" ORDER BY next_attempt_at, id LIMIT ? {self.claim_lock}"
+            ") RETURNING id",
+            now + lease,
+            now,
+            now,
+            limit,
+            durable=False,
+        )
+        if not claimed:
+            return []
+        # Read after the claim committed: the rows are ours until the lease ends.
+        rows = await self.fetch(
+            f"SELECT o.id, o.recipient, o.attempts, o.created_at, {COMMENT_COLUMNS}"
+            " FROM outbox o JOIN comments c ON c.id = o.comment_id JOIN threads t ON t.id = c.thread_id"
+            f" WHERE o.id IN ({marks(len(claimed))}) ORDER BY o.id",
+            *(row[0] for row in claimed),
+        )
         return [
             Notification(
                 id=row[0],
@@ -238,32 +244,32 @@ class SqlStore:
         """Nothing by default: other instances may hold live claims."""
 
     async def mark_sent(self, notification_id: int) -> None:
-        async with self.transaction(durable=False) as tx:
-            await tx.execute(
-                "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, claimed_until = NULL,"
-                " last_error = NULL WHERE id = ?",
-                self._clock(),
-                notification_id,
-            )
+        await self.write(
+            "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, claimed_until = NULL,"
+            " last_error = NULL WHERE id = ?",
+            self._clock(),
+            notification_id,
+            durable=False,
+        )
 
     async def mark_retry(self, notification_id: int, delay: float, error: str) -> None:
-        async with self.transaction(durable=False) as tx:
-            await tx.execute(
-                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, claimed_until = NULL,"
-                " last_error = ? WHERE id = ?",
-                self._clock() + delay,
-                error,
-                notification_id,
-            )
+        await self.write(
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, claimed_until = NULL,"
+            " last_error = ? WHERE id = ?",
+            self._clock() + delay,
+            error,
+            notification_id,
+            durable=False,
+        )
 
     async def mark_failed(self, notification_id: int, error: str) -> None:
-        async with self.transaction(durable=False) as tx:
-            await tx.execute(
-                "UPDATE outbox SET status = 'failed', attempts = attempts + 1, claimed_until = NULL,"
-                " last_error = ? WHERE id = ?",
-                error,
-                notification_id,
-            )
+        await self.write(
+            "UPDATE outbox SET status = 'failed', attempts = attempts + 1, claimed_until = NULL,"
+            " last_error = ? WHERE id = ?",
+            error,
+            notification_id,
+            durable=False,
+        )
 
     async def next_due(self) -> float | None:
         rows = await self.fetch(
