@@ -24,10 +24,10 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import aiohttp
 import asyncpg
@@ -81,7 +81,9 @@ def wrk(url: str, concurrency: int, seconds: float, *extra: str) -> Result:
 
 
 @contextmanager
-def process(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> Iterator[subprocess.Popen[bytes]]:
+def process(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
     child = subprocess.Popen(args, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         yield child
@@ -222,7 +224,9 @@ async def main() -> None:
 async def bench_store(name: str, database_url: str, work: Path, bare_url: str, smtp_port: int, seconds: float) -> None:
     await prepare(database_url, 100)
     port = free_port()
-    with process(sys.executable, "-m", "moderation", "serve", env=service_env(database_url, port, smtp_port), cwd=work) as service:
+    with process(
+        sys.executable, "-m", "moderation", "serve", env=service_env(database_url, port, smtp_port), cwd=work
+    ) as service:
         base = f"http://127.0.0.1:{port}"
         read_url = f"{base}/api/comments?thread={THREAD}"
         await wait_until_up(f"{base}/healthz")
@@ -236,7 +240,9 @@ async def bench_store(name: str, database_url: str, work: Path, bare_url: str, s
                 "bare aiohttp": bare,
                 "GET thread": wrk(read_url, concurrency, seconds),
                 "GET thread, 304": wrk(read_url, concurrency, seconds, "-H", f"If-None-Match: {etag}"),
-                "POST comment": wrk(f"{base}/api/comments", concurrency, seconds, "-s", str(ROOT / "bench" / "post.lua")),
+                "POST comment": wrk(
+                    f"{base}/api/comments", concurrency, seconds, "-s", str(ROOT / "bench" / "post.lua")
+                ),
             }
             for path, result in runs.items():
                 print(
@@ -256,7 +262,9 @@ async def bench_sizes(work: Path, bare_url: str, smtp_port: int, seconds: float,
     for size in sizes:
         grow_sqlite(path, size)
         port = free_port()
-        with process(sys.executable, "-m", "moderation", "serve", env=service_env(database_url, port, smtp_port), cwd=work):
+        with process(
+            sys.executable, "-m", "moderation", "serve", env=service_env(database_url, port, smtp_port), cwd=work
+        ):
             base = f"http://127.0.0.1:{port}"
             await wait_until_up(f"{base}/healthz")
             bare = wrk(bare_url, 16, seconds)

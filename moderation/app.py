@@ -21,9 +21,9 @@ from .keys import (
     config_key,
     dev_mailbox_key,
     form_stamp_key,
+    metrics_key,
     rate_limit_key,
     rendered_threads_key,
-    metrics_key,
     sender_key,
     signer_key,
     spam_guard_key,
@@ -35,8 +35,8 @@ from .metrics import Metrics
 from .middlewares import error_middleware, security_headers
 from .outbox import OutboxSender
 from .retention import purge_daily
-from .store import open_store
 from .spam import SpamGuard
+from .store import open_store
 from .tokens import FormStamp, LinkSigner
 from .views import setup_routes
 
@@ -137,5 +137,3 @@ async def retention_context(app: web.Application) -> AsyncIterator[None]:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
-
-

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-
 log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -300,7 +299,5 @@ class Config:
 def documented_variables() -> list[tuple[str, Any, str]]:
     """(variable, default, help) for every setting: what the README must list."""
     return [
-        (f.metadata["env"], f.default, f.metadata["help"])
-        for f in dataclasses.fields(Config)
-        if "env" in f.metadata
+        (f.metadata["env"], f.default, f.metadata["help"]) for f in dataclasses.fields(Config) if "env" in f.metadata
     ]

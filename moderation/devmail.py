@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import re
 import mailbox
+import re
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage

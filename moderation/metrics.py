@@ -32,9 +32,7 @@ class Metrics:
         self.mail_failed = Counter(
             "moderation_mail_failed", "Emails given up on (refused for good or too old).", registry=self.registry
         )
-        self.outbox_pending = Gauge(
-            "moderation_outbox_pending", "Emails waiting to be sent.", registry=self.registry
-        )
+        self.outbox_pending = Gauge("moderation_outbox_pending", "Emails waiting to be sent.", registry=self.registry)
         self.outbox_failed = Gauge("moderation_outbox_failed", "Emails given up on, in total.", registry=self.registry)
         self.outbox_oldest = Gauge(
             "moderation_outbox_oldest_pending_seconds", "Age of the oldest email waiting.", registry=self.registry

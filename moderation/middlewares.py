@@ -34,7 +34,9 @@ def wants_page(request: web.Request) -> bool:
     return not request.path.startswith("/api/") or request.content_type == FORM
 
 
-def error_response(request: web.Request, status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
+def error_response(
+    request: web.Request, status: int, message: str, headers: dict[str, str] | None = None
+) -> web.Response:
     if not wants_page(request):
         return web.json_response({"error": message}, status=status, headers=headers)
     template = request.app[templates_key].select_template([f"{status}.html", "error.html"])

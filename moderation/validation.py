@@ -98,13 +98,21 @@ class Submission(BaseModel):
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, frozen=True)
 
-    thread: Annotated[str, Field(min_length=1, max_length=512, description="The page's path, starting with /."), AfterValidator(_thread)]
-    name: Annotated[str, Field(min_length=1, max_length=100, description="Shown with the comment."), AfterValidator(_name)]
+    thread: Annotated[
+        str,
+        Field(min_length=1, max_length=512, description="The page's path, starting with /."),
+        AfterValidator(_thread),
+    ]
+    name: Annotated[
+        str, Field(min_length=1, max_length=100, description="Shown with the comment."), AfterValidator(_name)
+    ]
     email: Annotated[str, Field(min_length=1, max_length=254, description="Never published."), AfterValidator(_email)]
     website: Annotated[str, Field(max_length=512, description="Optional http(s) URL."), AfterValidator(_website)] = ""
     body: Annotated[str, Field(min_length=1, max_length=10_000, description="Markdown subset."), AfterValidator(_body)]
     parent: Annotated[CommentId | None, BeforeValidator(_parent_id)] = None
-    title: Annotated[str, Field(max_length=300, description="The page's title, for the email."), AfterValidator(_clean_text)] = ""
+    title: Annotated[
+        str, Field(max_length=300, description="The page's title, for the email."), AfterValidator(_clean_text)
+    ] = ""
 
 
 def _sentence(field: str, error: Any) -> str:

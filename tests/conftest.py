@@ -19,6 +19,9 @@ from moderation.config import Config
 from moderation.store import Store, open_store
 from tests.smtp import SmtpSink
 
+# The browser fixtures (browser, stack, mailbox_stack) live beside their helpers.
+pytest_plugins = ["tests.browser"]
+
 MODERATORS = ("alice@clinic.example", "bob@clinic.example")
 SITE = "https://blog.clinic.example"
 PUBLIC_URL = "https://comments.clinic.example"

@@ -18,35 +18,24 @@ def _numbered(sql: str) -> str:
     return re.sub(r"\?", lambda _: f"${next(counter)}", sql)
 
 
-def _sqlite(path: str, sql: str, args: tuple[Any, ...]) -> list[tuple[Any, ...]]:
-    with contextlib.closing(sqlite3.connect(path)) as db, db:
-        return [tuple(row) for row in db.execute(sql, args).fetchall()]
-
-
-async def query(config: Config, sql: str, *args: Any) -> list[tuple[Any, ...]]:
-    """Run one statement (with `?` parameters) and return its rows; writes are committed."""
-    if config.sqlite_path is not None:
-        # In a thread: blocking the loop would stall the service's own transactions.
-        return await asyncio.to_thread(_sqlite, str(config.sqlite_path), sql, args)
-    connection = await asyncpg.connect(config.database_url)
-    try:
-        return [tuple(record) for record in await connection.fetch(_numbered(sql), *args)]
-    finally:
-        await connection.close()
-
-
-def _sqlite_records(path: str, sql: str, args: tuple[Any, ...]) -> list[dict[str, Any]]:
+def _sqlite(path: str, sql: str, args: tuple[Any, ...]) -> list[dict[str, Any]]:
     with contextlib.closing(sqlite3.connect(path)) as db, db:
         db.row_factory = sqlite3.Row
         return [dict(row) for row in db.execute(sql, args).fetchall()]
 
 
 async def records(config: Config, sql: str, *args: Any) -> list[dict[str, Any]]:
-    """Like query(), with each row as a dict of its columns."""
+    """Run one statement (with `?` parameters); its rows as dicts of their columns. Writes commit."""
     if config.sqlite_path is not None:
-        return await asyncio.to_thread(_sqlite_records, str(config.sqlite_path), sql, args)
+        # In a thread: blocking the loop would stall the service's own transactions.
+        return await asyncio.to_thread(_sqlite, str(config.sqlite_path), sql, args)
     connection = await asyncpg.connect(config.database_url)
     try:
         return [dict(record) for record in await connection.fetch(_numbered(sql), *args)]
     finally:
         await connection.close()
+
+
+async def query(config: Config, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+    """Like records(), with each row as a tuple."""
+    return [tuple(row.values()) for row in await records(config, sql, *args)]

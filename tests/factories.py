@@ -9,7 +9,6 @@ from aiohttp.test_utils import TestClient
 
 from tests.smtp import SmtpSink, link_path, mails_for
 
-
 _serial = itertools.count(1)
 
 

@@ -58,7 +58,9 @@ def database_path(env: Mapping[str, str]) -> Path:
     return Path(env["MODERATION_DATABASE_URL"].removeprefix("sqlite:///"))
 
 
-def run_command(args: list[str], env: Mapping[str, str], cwd: Path, timeout: float = 15.0) -> subprocess.CompletedProcess[str]:
+def run_command(
+    args: list[str], env: Mapping[str, str], cwd: Path, timeout: float = 15.0
+) -> subprocess.CompletedProcess[str]:
     """A one-shot `moderation ...` command (migrate, or a serve that should refuse to start)."""
     return subprocess.run(
         [sys.executable, "-m", "moderation", *args],
@@ -138,7 +140,7 @@ class Service:
                     async with session.get(self.url + "/healthz") as response:
                         if response.status == 200:
                             return
-                except (aiohttp.ClientError, asyncio.TimeoutError):
+                except (TimeoutError, aiohttp.ClientError):
                     pass
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"GET /healthz did not answer 200 within {timeout} s\n{self.output()}")

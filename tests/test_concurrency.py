@@ -22,14 +22,18 @@ SUBMISSIONS = 300
 
 
 def report(where: str, elapsed: float) -> None:
-    print(f"\n{SUBMISSIONS} concurrent submissions ({where}): {elapsed:.2f} s, {SUBMISSIONS / elapsed:.0f} submissions/s")
+    print(
+        f"\n{SUBMISSIONS} concurrent submissions ({where}): {elapsed:.2f} s, {SUBMISSIONS / elapsed:.0f} submissions/s"
+    )
 
 
 async def test_300_simultaneous_submissions_all_succeed_and_each_mail_is_sent_exactly_once(
     client: TestClient, smtpd: SmtpSink, config: Config
 ) -> None:
     async def submit(n: int) -> tuple[int, Any]:
-        response = await client.post("/api/comments", json=comment_data(name=f"Reader {n}", body=f"Comment number {n}."))
+        response = await client.post(
+            "/api/comments", json=comment_data(name=f"Reader {n}", body=f"Comment number {n}.")
+        )
         return response.status, await response.json()
 
     started = time.perf_counter()

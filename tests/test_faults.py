@@ -111,7 +111,9 @@ def fill(directory: Path) -> Path:
 
 
 async def test_a_full_disk_gives_503s_loses_no_accepted_comment_and_recovers_without_restart(
-    aiohttp_client, tmp_path: Path, smtpd: SmtpSink  # type: ignore[no-untyped-def]
+    aiohttp_client,
+    tmp_path: Path,
+    smtpd: SmtpSink,  # type: ignore[no-untyped-def]
 ) -> None:
     with tiny_file_system(tmp_path / "tiny", "1m") as disk:
         config = make_config(disk, smtpd.port)

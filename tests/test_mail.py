@@ -77,7 +77,9 @@ async def test_message_id_is_unique_per_comment_and_moderator_and_the_same_when_
     first = await submit(client)
     second = await submit(client, body="A second comment on the same page.")
     received = {
-        (comment_id, str(mail["To"])): mail for comment_id in (first, second) for mail in await mails_about(smtpd, comment_id)
+        (comment_id, str(mail["To"])): mail
+        for comment_id in (first, second)
+        for mail in await mails_about(smtpd, comment_id)
     }
     mails = list(received.values())
     message_ids = [str(m["Message-ID"]) for m in mails]
@@ -109,9 +111,7 @@ async def test_message_id_is_unique_per_comment_and_moderator_and_the_same_when_
         await store.close()
 
 
-async def test_text_part_has_approve_and_reject_links_under_the_public_url(
-    client: TestClient, smtpd: SmtpSink
-) -> None:
+async def test_text_part_has_approve_and_reject_links_under_the_public_url(client: TestClient, smtpd: SmtpSink) -> None:
     comment_id = await submit(client)
     alice, bob = await mails_about(smtpd, comment_id)
     urls = []

@@ -121,7 +121,8 @@ async def test_a_migration_that_fails_leaves_no_trace_and_can_be_run_again(store
 
 
 async def test_the_database_file_is_in_wal_mode_once_the_app_has_started(
-    aiohttp_client, store_config: Config  # type: ignore[no-untyped-def]
+    aiohttp_client,
+    store_config: Config,  # type: ignore[no-untyped-def]
 ) -> None:
     client = await aiohttp_client(create_app(store_config))
     await submit(client)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aiohttp.test_utils import TestClient
 
-from moderation.tokens import LinkSigner
 from moderation.models import Action
+from moderation.tokens import LinkSigner
 from tests.conftest import MODERATORS, PUBLIC_URL
 from tests.factories import comment_data, submit
 from tests.smtp import SmtpSink, link_path, mails_for, text_of
@@ -35,9 +35,7 @@ async def test_submitted_comment_waits_emails_every_moderator_and_appears_once_a
     assert await approved_names(client) == ["Dana Reader"]
 
 
-async def test_get_on_a_link_shows_a_confirmation_form_and_changes_nothing(
-    client: TestClient, smtpd: SmtpSink
-) -> None:
+async def test_get_on_a_link_shows_a_confirmation_form_and_changes_nothing(client: TestClient, smtpd: SmtpSink) -> None:
     comment_id = await submit(client)
     mail = mails_for(await smtpd.wait_for(2), comment_id)[0]
     for action in ("approve", "reject"):

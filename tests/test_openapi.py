@@ -42,7 +42,8 @@ async def test_every_api_route_is_documented_and_every_documented_path_exists(cl
     served = {
         (route.resource.canonical, route.method.lower())
         for route in client.app.router.routes()
-        if route.resource is not None and route.resource.canonical.startswith("/api/")
+        if route.resource is not None
+        and route.resource.canonical.startswith("/api/")
         and route.method not in ("HEAD", "OPTIONS")
         and route.resource.canonical != "/api/openapi.json"
     }
@@ -58,9 +59,17 @@ async def test_answers_match_the_documented_schemas(client: TestClient, smtpd: S
     checks = [
         ("/api/comments", "post", client.post("/api/comments", json=comment_data())),
         ("/api/comments", "post", client.post("/api/comments", json={"name": ""})),
-        ("/api/comments", "post", client.post("/api/comments", data=b"{", headers={"Content-Type": "application/json"})),
+        (
+            "/api/comments",
+            "post",
+            client.post("/api/comments", data=b"{", headers={"Content-Type": "application/json"}),
+        ),
         ("/api/comments", "post", client.post("/api/comments", json=comment_data(body="x" * 70_000))),
-        ("/api/comments", "post", client.post("/api/comments", json=comment_data(), headers={"Origin": "https://x.example"})),
+        (
+            "/api/comments",
+            "post",
+            client.post("/api/comments", json=comment_data(), headers={"Origin": "https://x.example"}),
+        ),
         ("/api/comments", "post", client.post("/api/comments", data=comment_data(), allow_redirects=False)),
         ("/api/comments", "get", client.get("/api/comments", params={"thread": thread})),
         ("/api/comments", "get", client.get("/api/comments", params={"thread": "nope"})),
@@ -118,4 +127,4 @@ async def test_no_raw_body_gets_a_5xx_or_a_trace(client: TestClient, body: bytes
     response = await client.post("/api/comments", data=body, headers=headers)
     assert response.status < 500
     text = await response.text()
-    assert "Traceback" not in text and "File \"" not in text
+    assert "Traceback" not in text and 'File "' not in text

@@ -147,7 +147,8 @@ class TimedHandler(RecordingHandler):
 
 
 async def test_dead_smtp_server_slows_no_submission_and_every_mail_goes_out_once_it_is_back(
-    aiohttp_client, tmp_path  # type: ignore[no-untyped-def]
+    aiohttp_client,
+    tmp_path,  # type: ignore[no-untyped-def]
 ) -> None:
     port = free_port()  # nothing listens here yet
     config = make_config(tmp_path, port)
@@ -201,7 +202,8 @@ async def test_hanging_smtp_server_slows_no_submission_and_each_held_mail_arrive
 
 
 async def test_server_that_never_greets_is_timed_out_and_retried_and_nothing_is_lost(
-    aiohttp_client, tmp_path  # type: ignore[no-untyped-def]
+    aiohttp_client,
+    tmp_path,  # type: ignore[no-untyped-def]
 ) -> None:
     port = free_port()
     silent = SilentServer(port)
@@ -241,7 +243,8 @@ async def test_server_that_never_greets_is_timed_out_and_retried_and_nothing_is_
 
 
 async def test_temporary_refusal_is_retried_with_growing_gaps_until_the_mail_arrives_once(
-    aiohttp_client, tmp_path  # type: ignore[no-untyped-def]
+    aiohttp_client,
+    tmp_path,  # type: ignore[no-untyped-def]
 ) -> None:
     sink = SmtpSink(free_port())
     handler = sink.handler = TimedHandler()
@@ -260,7 +263,7 @@ async def test_temporary_refusal_is_retried_with_growing_gaps_until_the_mail_arr
         assert row["attempts"] == 4
         assert row["last_error"] is None
 
-        gaps = [later - earlier for earlier, later in zip(handler.data_times, handler.data_times[1:])]
+        gaps = [later - earlier for earlier, later in zip(handler.data_times, handler.data_times[1:], strict=False)]
         assert len(gaps) == 3
         assert gaps[-1] > gaps[0], f"the gaps between tries should grow: {gaps}"
         # Doubling gives a third gap about four times the first; a fixed gap with jitter stays
@@ -311,7 +314,8 @@ async def test_permanent_refusal_gives_up_that_mail_only_and_the_queue_keeps_flo
 
 
 async def test_mail_queued_before_a_restart_is_sent_once_by_the_next_instance(
-    aiohttp_client, tmp_path  # type: ignore[no-untyped-def]
+    aiohttp_client,
+    tmp_path,  # type: ignore[no-untyped-def]
 ) -> None:
     port = free_port()  # the mail server is down while the first instance runs
     config = make_config(tmp_path, port)
@@ -330,7 +334,8 @@ async def test_mail_queued_before_a_restart_is_sent_once_by_the_next_instance(
 
 
 async def test_rows_left_claimed_by_a_dead_sender_are_released_at_start_and_sent(
-    aiohttp_client, tmp_path  # type: ignore[no-untyped-def]
+    aiohttp_client,
+    tmp_path,  # type: ignore[no-untyped-def]
 ) -> None:
     port = free_port()
     config = make_config(tmp_path, port)
@@ -356,7 +361,8 @@ async def test_rows_left_claimed_by_a_dead_sender_are_released_at_start_and_sent
 
 
 async def test_a_mail_that_cannot_be_composed_does_not_hold_up_the_backlog_behind_it(
-    aiohttp_client, tmp_path  # type: ignore[no-untyped-def]
+    aiohttp_client,
+    tmp_path,  # type: ignore[no-untyped-def]
 ) -> None:
     port = free_port()  # an outage: mail piles up
     config = make_config(tmp_path, port)

@@ -61,9 +61,7 @@ async def test_every_answer_carries_security_headers(client: TestClient) -> None
 
 
 async def test_preflight_answers_allowed_origins_only(client: TestClient) -> None:
-    allowed = await client.options(
-        "/api/comments", headers={"Origin": SITE, "Access-Control-Request-Method": "POST"}
-    )
+    allowed = await client.options("/api/comments", headers={"Origin": SITE, "Access-Control-Request-Method": "POST"})
     assert allowed.status == 204
     assert allowed.headers["Access-Control-Allow-Origin"] == SITE
     assert "POST" in allowed.headers["Access-Control-Allow-Methods"]

@@ -92,7 +92,9 @@ class Page(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = {name: value or "" for name, value in attrs}
         if tag == "form":
-            self.forms.append({"action": attributes.get("action", ""), "method": attributes.get("method", "get"), "inputs": {}})
+            self.forms.append(
+                {"action": attributes.get("action", ""), "method": attributes.get("method", "get"), "inputs": {}}
+            )
         elif tag in ("input", "textarea") and self.forms and "name" in attributes:
             self.forms[-1]["inputs"][attributes["name"]] = attributes.get("value", "")
         elif tag == "a" and "href" in attributes:
@@ -161,9 +163,13 @@ async def test_sigterm_with_submissions_in_flight_keeps_every_202_and_exits_0_wi
 
         async def submit(session: aiohttp.ClientSession, n: int) -> tuple[int | None, Any]:
             try:
-                async with session.post(service.url + "/api/comments", json=comment_data(name=f"Reader {n}")) as response:
+                async with session.post(
+                    service.url + "/api/comments", json=comment_data(name=f"Reader {n}")
+                ) as response:
                     first_answer.set()
-                    body = await response.json() if response.content_type == "application/json" else await response.text()
+                    body = (
+                        await response.json() if response.content_type == "application/json" else await response.text()
+                    )
                     return response.status, body
             except aiohttp.ClientError as error:  # refused or cut off by the shutdown: no answer at all
                 return None, repr(error)
@@ -283,7 +289,9 @@ async def test_without_a_secret_key_one_is_generated_beside_the_database_with_a_
             async with session.post(restarted.url + link_path(mail, "approve")) as response:
                 assert response.status == 200
                 assert "Comment approved" in await response.text()
-            async with session.get(restarted.url + "/api/comments", params={"thread": comment_data()["thread"]}) as response:
+            async with session.get(
+                restarted.url + "/api/comments", params={"thread": comment_data()["thread"]}
+            ) as response:
                 assert [c["name"] for c in (await response.json())["comments"]] == ["Before Restart"]
 
 
@@ -307,7 +315,9 @@ async def test_newcomer_posts_on_the_demo_article_approves_from_the_dev_mailbox_
         fields = {name: form["inputs"][name] for name in ("thread", "title", "return_to")}
         fields.update(name="Dana Newcomer", email="dana.newcomer@example.com", website="", body=text)
 
-        async with session.post(urljoin(service.url + "/", form["action"]), data=fields, allow_redirects=False) as response:
+        async with session.post(
+            urljoin(service.url + "/", form["action"]), data=fields, allow_redirects=False
+        ) as response:
             assert response.status == 303, await response.text()
             back = urlsplit(urljoin(service.url + "/", response.headers["Location"]))
         assert (back.netloc, back.path, back.fragment) == (f"127.0.0.1:{service.port}", "/", "comment-pending")
@@ -366,10 +376,15 @@ async def test_log_never_shows_a_commenter_or_moderator_address(tmp_path: Path, 
     async with running(env, tmp_path) as service:
         async with aiohttp.ClientSession() as session:
             await post_comment(session, service, email=CANARY)
-            async with session.post(service.url + "/api/comments", json=comment_data(email=CANARY, body="")) as response:
+            async with session.post(
+                service.url + "/api/comments", json=comment_data(email=CANARY, body="")
+            ) as response:
                 assert response.status == 422  # a refused one too
             await until(
-                lambda: query(service.database, "SELECT COUNT(*) FROM outbox WHERE status = 'sent'")[0][0] == len(MODERATORS),
+                lambda: (
+                    query(service.database, "SELECT COUNT(*) FROM outbox WHERE status = 'sent'")[0][0]
+                    == len(MODERATORS)
+                ),
                 15,
                 "both moderator emails to be sent",
             )

@@ -298,8 +298,6 @@ async def test_metrics_are_prometheus_text_counting_submissions(client: TestClie
     text = await response.text()
     assert "# TYPE moderation_comments_submitted_total counter" in text
     samples = {
-        line.split(" ")[0]: float(line.split(" ")[1])
-        for line in text.splitlines()
-        if line and not line.startswith("#")
+        line.split(" ")[0]: float(line.split(" ")[1]) for line in text.splitlines() if line and not line.startswith("#")
     }
     assert samples["moderation_comments_submitted_total"] == 2.0

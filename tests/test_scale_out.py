@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections import Counter
+from collections.abc import AsyncIterator
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 
 from moderation.config import Config
 from tests import db
@@ -22,12 +24,14 @@ SUBMISSIONS = 300
 INSTANCES = 3
 
 
-async def start_instances(tmp_path: Path, postgres_url: str, smtp_port: int) -> list[Service]:
+@pytest.fixture
+async def instances(tmp_path: Path, postgres_url: str, smtpd: SmtpSink) -> AsyncIterator[list[Service]]:
+    """Three `moderation serve` processes on one PostgreSQL database, stopped after the test."""
     services = [
         Service(
             service_env(
                 tmp_path / f"instance-{n}",
-                smtp_port=smtp_port,
+                smtp_port=smtpd.port,
                 DATABASE_URL=postgres_url,
                 # A mail claimed by an instance that dies is free again after 42 times this.
                 SMTP_TIMEOUT="0.25",
@@ -37,9 +41,12 @@ async def start_instances(tmp_path: Path, postgres_url: str, smtp_port: int) -> 
         )
         for n in range(INSTANCES)
     ]
-    # All at once: they race to migrate the same empty database.
-    await asyncio.gather(*(service.start() for service in services))
-    return services
+    try:
+        # All at once: they race to migrate the same empty database.
+        await asyncio.gather(*(service.start() for service in services))
+        yield services
+    finally:
+        await asyncio.gather(*(service.close() for service in services))
 
 
 async def submit_spread(
@@ -73,29 +80,26 @@ async def wait_until_all_sent(config: Config, timeout: float) -> None:
 
 
 async def test_three_instances_share_the_outbox_without_sending_any_mail_twice(
-    tmp_path: Path, postgres_url: str, smtpd: SmtpSink
+    instances: list[Service], postgres_url: str, smtpd: SmtpSink
 ) -> None:
-    services = await start_instances(tmp_path, postgres_url, smtpd.port)
+    services = instances
     config = Config(database_url=postgres_url)
-    try:
-        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100)) as session:
-            accepted = await submit_spread(session, services, SUBMISSIONS)
-            assert len(accepted) == SUBMISSIONS
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100)) as session:
+        accepted = await submit_spread(session, services, SUBMISSIONS)
+        assert len(accepted) == SUBMISSIONS
 
-            await smtpd.wait_for(SUBMISSIONS * len(MODERATORS), timeout=60)
-            await wait_until_all_sent(config, timeout=30)
-            await asyncio.sleep(1.0)  # time for a duplicate to show up, if there were one
-            sent = deliveries(smtpd.messages)
-            assert len(sent) == SUBMISSIONS * len(MODERATORS)
-            assert set(sent.values()) == {1}, "a mail was sent twice"
-            pairs = {(str(m["Message-ID"]).split(".")[0], str(m["To"])) for m in smtpd.messages}
-            assert pairs == {(f"<comment-{cid}", moderator) for cid in accepted for moderator in MODERATORS}
+        await smtpd.wait_for(SUBMISSIONS * len(MODERATORS), timeout=60)
+        await wait_until_all_sent(config, timeout=30)
+        await asyncio.sleep(1.0)  # time for a duplicate to show up, if there were one
+        sent = deliveries(smtpd.messages)
+        assert len(sent) == SUBMISSIONS * len(MODERATORS)
+        assert set(sent.values()) == {1}, "a mail was sent twice"
+        pairs = {(str(m["Message-ID"]).split(".")[0], str(m["To"])) for m in smtpd.messages}
+        assert pairs == {(f"<comment-{cid}", moderator) for cid in accepted for moderator in MODERATORS}
 
-            senders = await db.query(config, "SELECT COUNT(*) FROM outbox WHERE status = 'sent'")
-            assert senders == [(SUBMISSIONS * len(MODERATORS),)]
-            await links_and_etags_work_across_instances(session, services, smtpd.messages[0])
-    finally:
-        await asyncio.gather(*(service.close() for service in services))
+        senders = await db.query(config, "SELECT COUNT(*) FROM outbox WHERE status = 'sent'")
+        assert senders == [(SUBMISSIONS * len(MODERATORS),)]
+        await links_and_etags_work_across_instances(session, services, smtpd.messages[0])
 
 
 async def links_and_etags_work_across_instances(
@@ -116,33 +120,32 @@ async def links_and_etags_work_across_instances(
         assert approved.status == 200
         assert "Comment approved" in await approved.text()
 
-    async with session.get(b.url + "/api/comments", params={"thread": thread}, headers={"If-None-Match": etag}) as after:
+    async with session.get(
+        b.url + "/api/comments", params={"thread": thread}, headers={"If-None-Match": etag}
+    ) as after:
         assert after.status == 200, "instance B still served the list from before the approval"
         assert after.headers["ETag"] != etag
         assert (await after.json())["count"] == count + 1
 
 
 async def test_an_instance_killed_mid_run_loses_no_mail_and_sends_at_most_one_copy(
-    tmp_path: Path, postgres_url: str, smtpd: SmtpSink
+    instances: list[Service], postgres_url: str, smtpd: SmtpSink
 ) -> None:
-    services = await start_instances(tmp_path, postgres_url, smtpd.port)
+    services = instances
     config = Config(database_url=postgres_url)
-    try:
-        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100)) as session:
-            accepted: dict[int, Any] = await submit_spread(session, services, SUBMISSIONS // 2)
-            await smtpd.wait_for(50)
-            await services[1].kill9()  # mid-run: some of its mail sent, some claimed, some waiting
-            live = [service for service in services if service is not services[1]]  # as a load balancer would
-            accepted |= await submit_spread(session, live, SUBMISSIONS // 2, start=SUBMISSIONS // 2)
-            assert len(accepted) == SUBMISSIONS
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100)) as session:
+        accepted: dict[int, Any] = await submit_spread(session, services, SUBMISSIONS // 2)
+        await smtpd.wait_for(50)
+        await services[1].kill9()  # mid-run: some of its mail sent, some claimed, some waiting
+        live = [service for service in services if service is not services[1]]  # as a load balancer would
+        accepted |= await submit_spread(session, live, SUBMISSIONS // 2, start=SUBMISSIONS // 2)
+        assert len(accepted) == SUBMISSIONS
 
-            await wait_until_all_sent(config, timeout=60)
-            await asyncio.sleep(1.0)
-            sent = deliveries(smtpd.messages)
-            expected = {f"<comment-{cid}" for cid in accepted}
-            assert {mid.split(".")[0] for mid in sent} >= expected, "a mail of an accepted comment never arrived"
-            assert len(sent) == len(await db.query(config, "SELECT id FROM outbox"))
-            copies = sum(count - 1 for count in sent.values())
-            assert copies <= 1, f"{copies} extra copies for one kill"
-    finally:
-        await asyncio.gather(*(service.close() for service in services))
+        await wait_until_all_sent(config, timeout=60)
+        await asyncio.sleep(1.0)
+        sent = deliveries(smtpd.messages)
+        expected = {f"<comment-{cid}" for cid in accepted}
+        assert {mid.split(".")[0] for mid in sent} >= expected, "a mail of an accepted comment never arrived"
+        assert len(sent) == len(await db.query(config, "SELECT id FROM outbox"))
+        copies = sum(count - 1 for count in sent.values())
+        assert copies <= 1, f"{copies} extra copies for one kill"

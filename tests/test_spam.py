@@ -99,7 +99,9 @@ async def test_checks_run_in_order_and_spam_wins_over_holds(store: Store) -> Non
 
 
 async def test_spam_gets_the_same_answer_is_kept_as_spam_and_never_emailed(
-    aiohttp_client, tmp_path, smtpd: SmtpSink  # type: ignore[no-untyped-def]
+    aiohttp_client,
+    tmp_path,
+    smtpd: SmtpSink,  # type: ignore[no-untyped-def]
 ) -> None:
     config = make_config(tmp_path, smtpd.port, blocklist=("casino",))
     client = await aiohttp_client(create_app(config))
@@ -133,7 +135,9 @@ async def test_form_with_the_honeypot_filled_is_answered_like_any_other(client: 
 
 
 async def test_held_comment_email_says_why_it_deserves_a_closer_look(
-    aiohttp_client, tmp_path, smtpd: SmtpSink  # type: ignore[no-untyped-def]
+    aiohttp_client,
+    tmp_path,
+    smtpd: SmtpSink,  # type: ignore[no-untyped-def]
 ) -> None:
     client = await aiohttp_client(create_app(make_config(tmp_path, smtpd.port, hold_words=("dosage",))))
     comment_id = await submit(client, body="Which dosage is usual?")

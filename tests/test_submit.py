@@ -427,7 +427,7 @@ async def test_invalid_form_shows_the_form_again_with_every_value_kept_and_escap
     data = comment_data(
         name="<b>Zoë</b>",
         email="zoe@@example.com",
-        website="https://zoe.example/?a=1&b=\"2\"",
+        website='https://zoe.example/?a=1&b="2"',
         body="</textarea><script>alert(1)</script> I wonder & ask",
         return_to=f"{SITE}/how-many-ketamine-treatments/",
     )
@@ -465,7 +465,7 @@ async def test_invalid_form_puts_each_error_beside_its_field(client: TestClient)
 
     order = sorted(sentences, key=lambda field: control_at(page, field))  # as the form lays them out
     ends = [control_at(page, field) for field in order[1:]] + [page.index("</form>")]
-    for field, end in zip(order, ends):
+    for field, end in zip(order, ends, strict=True):
         message = str(escape(sentences[field]))
         assert page.count(message) == 1, (field, message)
         # Shown after its own control and before the next one: beside the field it is about.

@@ -19,10 +19,7 @@ from tests.browser import (
     WIDGET_READY,
     Stack,
     approve_from_mailbox,
-    browser,  # noqa: F401 -- the fixture
-    mailbox_stack,  # noqa: F401 -- the fixture
     open_widget,
-    stack,  # noqa: F401 -- the fixture
     start_site,
     start_stack,
     watched_page,
@@ -99,7 +96,11 @@ async def test_widget_on_another_origin_shows_approved_comments_nested_replies_c
 ) -> None:
     thread = stack.thread()
     first = await publish(
-        stack.client, smtpd, thread=thread, name="Ana First", website="https://ana.example/",
+        stack.client,
+        smtpd,
+        thread=thread,
+        name="Ana First",
+        website="https://ana.example/",
         body="My *third* session helped most.",
     )
     reply = await publish(stack.client, smtpd, thread=thread, name="Ben Replying", parent=first, body="Same here.")
@@ -262,7 +263,12 @@ async def test_invalid_fields_show_errors_beside_them_and_keep_every_typed_value
 ) -> None:
     page, watch = await watched_page(browser)
     await open_widget(page, stack.article())
-    typed = {"body": "My question about *maintenance*.", "name": "Robin Reader", "email": "robin@", "website": "http://"}
+    typed = {
+        "body": "My question about *maintenance*.",
+        "name": "Robin Reader",
+        "email": "robin@",
+        "website": "http://",
+    }
     await fill_form(page, typed["body"], email=typed["email"], website=typed["website"])
 
     # Caught in the page: the email; nothing is sent.
@@ -298,7 +304,11 @@ async def test_invalid_fields_show_errors_beside_them_and_keep_every_typed_value
 
 
 async def test_over_the_rate_limit_the_reader_is_told_to_wait_and_keeps_what_they_typed(
-    browser: Browser, aiohttp_server, aiohttp_client, tmp_path: Path, smtpd: SmtpSink  # type: ignore[no-untyped-def]
+    browser: Browser,
+    aiohttp_server,
+    aiohttp_client,
+    tmp_path: Path,
+    smtpd: SmtpSink,  # type: ignore[no-untyped-def]
 ) -> None:
     stack = await start_stack(aiohttp_server, aiohttp_client, tmp_path, smtpd, rate_limit="1/minute")
     page, watch = await watched_page(browser)
@@ -327,9 +337,12 @@ async def test_hostile_comments_show_as_text_run_no_script_and_reach_no_other_ho
     for payload in payloads:
         await publish(stack.client, smtpd, thread=thread, name=payload, body=f"{payload} and {payload}")
     await publish(
-        stack.client, smtpd, thread=thread, name="Link Person",
+        stack.client,
+        smtpd,
+        thread=thread,
+        name="Link Person",
         website='https://x.example/"><svg/onload=alert(1)>',
-        body="[click](javascript:alert(1)) <a href=\"javascript:alert(1)\">here</a>",
+        body='[click](javascript:alert(1)) <a href="javascript:alert(1)">here</a>',
     )
     page, watch = await watched_page(browser)
     # No site policy on this page: only the widget and the service stand between comment and reader.
@@ -361,7 +374,10 @@ async def test_hostile_comments_show_as_text_run_no_script_and_reach_no_other_ho
 
 
 async def test_a_page_on_an_origin_not_allowed_cannot_read_the_comments_and_says_so(
-    browser: Browser, stack: Stack, smtpd: SmtpSink, aiohttp_server  # type: ignore[no-untyped-def]
+    browser: Browser,
+    stack: Stack,
+    smtpd: SmtpSink,
+    aiohttp_server,  # type: ignore[no-untyped-def]
 ) -> None:
     await publish(stack.client, smtpd, thread=stack.thread(), name="Ana First")
     stranger = await start_site(aiohttp_server, stack.service)
@@ -404,7 +420,9 @@ async def test_without_javascript_the_included_fragment_posts_and_returns_to_the
     await expect(page.locator("#comment-pending")).to_be_visible()
     await expect(page.locator("#comment-pending")).to_have_text("Thank you: your comment is awaiting moderation.")
     thread = stack.thread(kind="generated")
-    assert comments_in_database(stack, thread) == [("Nora Nojs", "pending", "Posted from a browser without JavaScript.")]
+    assert comments_in_database(stack, thread) == [
+        ("Nora Nojs", "pending", "Posted from a browser without JavaScript.")
+    ]
     mails = await smtpd.wait_for(1)
     assert "Nora Nojs" in text_of(mails[0])
     assert watch.errors == []
@@ -419,9 +437,12 @@ async def test_keyboard_only_reader_reaches_every_field_in_order_and_posts(
     keyboard = page.keyboard
 
     async def focused() -> str:
-        return str(await page.evaluate(
-            "() => { const e = document.activeElement; return e.id || e.getAttribute('aria-label') || e.textContent.trim(); }"
-        ))
+        return str(
+            await page.evaluate(
+                "() => { const e = document.activeElement;"
+                " return e.id || e.getAttribute('aria-label') || e.textContent.trim(); }"
+            )
+        )
 
     async def tab_until(wanted: str, limit: int = 12) -> list[str]:
         seen = []
@@ -472,11 +493,19 @@ async def test_demo_page_with_a_comment_and_a_reply_is_captured_in_a_screenshot(
     browser: Browser, stack: Stack, smtpd: SmtpSink
 ) -> None:
     parent = await publish(
-        stack.client, smtpd, thread="/", name="Morgan Lee", website="https://morgan.example/",
+        stack.client,
+        smtpd,
+        thread="/",
+        name="Morgan Lee",
+        website="https://morgan.example/",
         body="My *third* session was the one that helped most.\n\nThe first two felt like nothing.",
     )
     reply = await publish(
-        stack.client, smtpd, thread="/", name="Dr. Sam Ortiz", parent=parent,
+        stack.client,
+        smtpd,
+        thread="/",
+        name="Dr. Sam Ortiz",
+        parent=parent,
         body="That is a common pattern; thank you for sharing it.",
     )
     page, watch = await watched_page(browser, viewport={"width": 900, "height": 900})

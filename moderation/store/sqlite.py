@@ -126,7 +126,7 @@ class SqliteStore(SqlStore):
                     results = await self._insert_comments(tx, comments)
                     notify = [
                         (result, recipients)
-                        for result, (_, recipients, _) in zip(results, batch)
+                        for result, (_, recipients, _) in zip(results, batch, strict=True)
                         if isinstance(result, int)
                     ]
                     await self._insert_notifications(tx, notify)
@@ -137,7 +137,7 @@ class SqliteStore(SqlStore):
                 if not isinstance(error, Exception):
                     raise
                 continue
-            for (_, _, answer), result in zip(batch, results):
+            for (_, _, answer), result in zip(batch, results, strict=True):
                 if answer.done():
                     continue
                 if isinstance(result, InvalidParent):

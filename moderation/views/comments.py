@@ -38,7 +38,9 @@ MAX_THREADS_PER_COUNT = 100
 async def read_fields(request: web.Request) -> tuple[dict[str, Any], bool]:
     """The submitted fields (allow-listed) and whether they came from a plain HTML form."""
     if request.content_type not in ("application/json", FORM):
-        raise ClientError("Send the comment as JSON (application/json) or as a form (application/x-www-form-urlencoded).")
+        raise ClientError(
+            "Send the comment as JSON (application/json) or as a form (application/x-www-form-urlencoded)."
+        )
     raw = await request.read()  # aiohttp answers 413 past client_max_size before we see it
     try:
         if request.content_type == FORM:
@@ -206,9 +208,7 @@ async def preflight(request: web.Request) -> web.Response:
 
 async def form_stamp(request: web.Request) -> web.Response:
     """A fresh form stamp for the widget, fetched when a reader starts writing."""
-    return web.json_response(
-        {"issued": request.app[form_stamp_key].issue()}, headers={"Cache-Control": "no-store"}
-    )
+    return web.json_response({"issued": request.app[form_stamp_key].issue()}, headers={"Cache-Control": "no-store"})
 
 
 async def openapi(request: web.Request) -> web.Response:

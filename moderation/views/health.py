@@ -23,6 +23,4 @@ async def healthz(request: web.Request) -> web.Response:
 
 async def metrics(request: web.Request) -> web.Response:
     backlog = await request.app[store_key].backlog()
-    return web.Response(
-        body=request.app[metrics_key].render(backlog), headers={"Content-Type": CONTENT_TYPE_LATEST}
-    )
+    return web.Response(body=request.app[metrics_key].render(backlog), headers={"Content-Type": CONTENT_TYPE_LATEST})
