@@ -11,13 +11,15 @@ from email.message import EmailMessage
 from functools import partial
 from pathlib import Path
 
-from aiosmtpd.handlers import Mailbox
-from aiosmtpd.smtp import SMTP
 from markupsafe import Markup, escape
 
 
 async def start_dev_mailbox(mail_dir: Path) -> tuple[asyncio.Server, int]:
     """Listen on 127.0.0.1 on a free port; return the server and its port."""
+    # Imported here: a service with a real SMTP server never needs an SMTP server of its own.
+    from aiosmtpd.handlers import Mailbox
+    from aiosmtpd.smtp import SMTP
+
     mail_dir.parent.mkdir(parents=True, exist_ok=True)
     handler = Mailbox(mail_dir)  # creates the Maildir, unless the folder is already there
     server = await asyncio.get_running_loop().create_server(
