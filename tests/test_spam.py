@@ -192,7 +192,14 @@ async def test_posts_from_other_sites_are_refused_whatever_the_content_type(
 
 @pytest.mark.parametrize(
     "headers",
-    [{"Origin": SITE}, {"Origin": PUBLIC_URL}, {"Sec-Fetch-Site": "same-origin"}, {}],
+    [
+        {"Origin": SITE},
+        {"Origin": PUBLIC_URL},
+        {"Sec-Fetch-Site": "same-origin"},
+        # The service reached by another name than its public URL, from its own pages.
+        {"Origin": "http://localhost:8080", "Sec-Fetch-Site": "same-origin"},
+        {},
+    ],
 )
 async def test_posts_from_the_site_the_service_or_no_browser_are_taken(
     client: TestClient, headers: dict[str, str]
