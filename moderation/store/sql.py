@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
@@ -18,6 +19,11 @@ COMMENT_COLUMNS = """
     c.body, c.body_html, c.status, c.created_at, c.flags
 """
 COMMENT_FROM = "comments c JOIN threads t ON t.id = c.thread_id"
+
+
+def body_digest(body: str) -> str:
+    """What the index on bodies holds: short, and the same for the same text."""
+    return hashlib.sha256(body.encode()).hexdigest()[:32]
 
 
 def marks(count: int) -> str:
@@ -96,8 +102,8 @@ class SqlStore:
             # One statement: the thread's id, the parent check and the insert.
             rows = await tx.fetch(
                 "INSERT INTO comments (thread_id, parent_id, name, email, website, avatar, body, body_html,"
-                " remote_addr, created_at, status, flags)"
-                " SELECT t.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM threads t WHERE t.key = ?"
+                " remote_addr, created_at, status, flags, body_digest)"
+                " SELECT t.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM threads t WHERE t.key = ?"
                 " AND (CAST(? AS BIGINT) IS NULL OR EXISTS (SELECT 1 FROM comments p"
                 "      WHERE p.id = ? AND p.thread_id = t.id AND p.status = 'approved'))"
                 " RETURNING id",
@@ -112,6 +118,7 @@ class SqlStore:
                 now,
                 comment.status.value,
                 comment.flags,
+                body_digest(comment.body),
                 comment.thread,
                 comment.parent,
                 comment.parent,
@@ -131,8 +138,9 @@ class SqlStore:
     async def has_comment_body(self, thread: str, body: str) -> bool:
         return bool(
             await self.fetch(
-                f"SELECT 1 FROM {COMMENT_FROM} WHERE t.key = ? AND c.body = ? LIMIT 1",
+                f"SELECT 1 FROM {COMMENT_FROM} WHERE t.key = ? AND c.body_digest = ? AND c.body = ? LIMIT 1",
                 thread,
+                body_digest(body),
                 body,
             )
         )
