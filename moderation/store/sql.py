@@ -195,19 +195,24 @@ class SqlStore:
                 comment_id,
             )
             if changed and action is Action.APPROVE:
-                # Microseconds, not +1: a version never repeats even if the database is rebuilt.
-                stamp = int(now * 1_000_000)
-                await tx.execute(
-                    "UPDATE threads SET approved = approved + 1,"
-                    " version = CASE WHEN version >= ? THEN version + 1 ELSE ? END WHERE id = ?",
-                    stamp,
-                    stamp,
-                    changed[0][0],
-                )
+                await self._count_published(tx, changed[0][0], +1)
             rows = await tx.fetch(f"SELECT {COMMENT_COLUMNS} FROM {COMMENT_FROM} WHERE c.id = ?", comment_id)
         if not rows:
             raise LookupError(comment_id)
         return _comment(rows[0]), bool(changed)
+
+    async def _count_published(self, tx: Transaction, thread_id: int, delta: int) -> None:
+        """Change a thread's count of approved comments, and with it its version (the ETag)."""
+        # Microseconds, not +1: a version never repeats even if the database is rebuilt.
+        stamp = int(self._clock() * 1_000_000)
+        await tx.execute(
+            "UPDATE threads SET approved = approved + ?,"
+            " version = CASE WHEN version >= ? THEN version + 1 ELSE ? END WHERE id = ?",
+            delta,
+            stamp,
+            stamp,
+            thread_id,
+        )
 
     async def write(self, sql: str, *args: Any, durable: bool = True) -> list[Row]:
         """One statement on its own, as its own transaction; its rows (RETURNING) come back."""
@@ -323,16 +328,8 @@ class SqlStore:
             notifications = await tx.fetch(f"DELETE FROM outbox WHERE comment_id IN ({id_marks}) RETURNING id", *ids)
             await tx.execute(f"DELETE FROM comments WHERE id IN ({id_marks})", *ids)
             published = [row for row in rows if row[2] == CommentStatus.APPROVED]
-            stamp = int(self._clock() * 1_000_000)
             for thread_id, removed in Counter(row[1] for row in published).items():
-                await tx.execute(
-                    "UPDATE threads SET approved = approved - ?,"
-                    " version = CASE WHEN version >= ? THEN version + 1 ELSE ? END WHERE id = ?",
-                    removed,
-                    stamp,
-                    stamp,
-                    thread_id,
-                )
+                await self._count_published(tx, thread_id, -removed)
         return Forgotten(comments=len(ids), published=len(published), notifications=len(notifications))
 
     async def ping(self) -> None:
