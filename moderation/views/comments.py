@@ -56,7 +56,7 @@ async def read_fields(request: web.Request) -> tuple[dict[str, Any], bool]:
 
 
 def safe_return_to(url: object, config: Config) -> str | None:
-    """A page on an allowed origin to send a form poster back to, or None."""
+    """A page on an allowed origin to send a form poster back to (without its #fragment), or None."""
     if not isinstance(url, str):
         return None
     try:
@@ -65,7 +65,7 @@ def safe_return_to(url: object, config: Config) -> str | None:
         return None
     if f"{parts.scheme}://{parts.netloc}".lower() not in config.allowed_origins:
         return None
-    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, "comment-pending"))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
 
 
 def check_rate_limit(request: web.Request, address: str) -> None:
@@ -156,7 +156,7 @@ async def submit(request: web.Request) -> web.Response:
     if not is_form:
         return web.json_response({"id": comment_id, "status": "pending"}, status=202)
     target = safe_return_to(values.get("return_to"), config)
-    raise web.HTTPSeeOther(target or str(request.app.router["thanks"].url_for()))
+    raise web.HTTPSeeOther(f"{target}#comment-pending" if target else str(request.app.router["thanks"].url_for()))
 
 
 def thread_key(request: web.Request) -> str:

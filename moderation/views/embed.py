@@ -13,7 +13,6 @@ from .comments import safe_return_to, thread_key
 from .pages import render_page
 
 STATIC = ROOT / "static"
-# Short enough that a new version reaches readers within minutes; conditional requests do the rest.
 STATIC_FILES = {"embed.js": "text/javascript", "embed.css": "text/css", "style.css": "text/css"}
 FEED_SIZE = 50
 
@@ -24,6 +23,7 @@ async def static_file(request: web.Request) -> web.FileResponse:
         raise web.HTTPNotFound()
     return web.FileResponse(
         STATIC / name,
+        # Short enough that a new version reaches readers within minutes; ETags do the rest.
         headers={"Cache-Control": "public, max-age=300", "Content-Type": STATIC_FILES[name]},
     )
 
@@ -42,7 +42,7 @@ async def fragment(request: web.Request) -> web.Response:
         values={
             "thread": key,
             "title": request.query.get("title", "")[:300],
-            "return_to": return_to.split("#")[0],
+            "return_to": return_to,
             "issued": request.app[form_stamp_key].issue(),
         },
         errors={},
