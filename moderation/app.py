@@ -15,11 +15,11 @@ from aiohttp import web
 from .cache import RenderedThreads
 from .clients import RateLimit
 from .config import ROOT, Config, ConfigError
-from .devmail import linkify, start_dev_mailbox
 from .keys import (
     clock_key,
     config_key,
     dev_mailbox_key,
+    dev_smtp_key,
     form_stamp_key,
     metrics_key,
     rate_limit_key,
@@ -30,10 +30,12 @@ from .keys import (
     store_key,
     templates_key,
 )
-from .mail import SmtpSettings, compose
+from .mail.compose import compose
+from .mail.devmail import linkify, start_dev_mailbox
+from .mail.sender import OutboxSender
+from .mail.smtp import SmtpSettings
 from .metrics import Metrics
 from .middlewares import error_middleware, security_headers
-from .outbox import OutboxSender
 from .retention import purge_daily
 from .spam import SpamGuard
 from .store import open_store
@@ -56,9 +58,18 @@ def create_app(config: Config, *, clock: Callable[[], float] = time.time) -> web
     app[rendered_threads_key] = RenderedThreads()
     if config.rate_limit:
         app[rate_limit_key] = RateLimit(config.rate_limit)
+    app[spam_guard_key] = SpamGuard(
+        lambda thread, body: app[store_key].has_comment_body(thread, body),
+        app[form_stamp_key],
+        blocklist=config.blocklist,
+        hold_words=config.hold_words,
+        max_links=config.max_links,
+    )
     app.on_response_prepare.append(security_headers)
-    # Order matters: the sender needs the store and the SMTP server; cleanup runs in reverse.
+    # One resource each, in the order they depend on one another; cleanup runs in reverse.
     app.cleanup_ctx.append(store_context)
+    if config.dev_mailbox:
+        app.cleanup_ctx.append(dev_mailbox_context)
     app.cleanup_ctx.append(sender_context)
     app.cleanup_ctx.append(retention_context)
     setup_routes(app)
@@ -85,31 +96,28 @@ async def store_context(app: web.Application) -> AsyncIterator[None]:
         if applied:
             log.info("applied migrations: %s", ", ".join(applied))
         app[store_key] = store
-        app[spam_guard_key] = SpamGuard(
-            store,
-            app[form_stamp_key],
-            blocklist=app[config_key].blocklist,
-            hold_words=app[config_key].hold_words,
-            max_links=app[config_key].max_links,
-        )
         yield
     finally:
         await store.close()
 
 
+async def dev_mailbox_context(app: web.Application) -> AsyncIterator[None]:
+    """With no SMTP server configured, the service catches its own mail on loopback."""
+    config = app[config_key]
+    app[dev_mailbox_key] = config.data_dir / "mailbox"
+    server, port = await start_dev_mailbox(app[dev_mailbox_key])
+    app[dev_smtp_key] = SmtpSettings(host="127.0.0.1", port=port, timeout=config.smtp_timeout)
+    log.info("dev mailbox: mail is caught on 127.0.0.1:%d and shown at %s/dev/mailbox", port, config.public_url)
+    yield
+    server.close()
+    await server.wait_closed()
+
+
 async def sender_context(app: web.Application) -> AsyncIterator[None]:
     config = app[config_key]
-    server = None
-    if config.dev_mailbox:
-        app[dev_mailbox_key] = config.data_dir / "mailbox"
-        server, port = await start_dev_mailbox(app[dev_mailbox_key])
-        smtp = SmtpSettings(host="127.0.0.1", port=port, timeout=config.smtp_timeout)
-        log.info("dev mailbox: mail is caught on 127.0.0.1:%d and shown at %s/dev/mailbox", port, config.public_url)
-    else:
-        smtp = SmtpSettings.from_config(config)
     sender = OutboxSender(
         app[store_key],
-        smtp,
+        app.get(dev_smtp_key) or SmtpSettings.from_config(config),
         partial(compose, config=config, signer=app[signer_key], templates=app[templates_key]),
         app[metrics_key],
         clock=app[clock_key],
@@ -117,6 +125,7 @@ async def sender_context(app: web.Application) -> AsyncIterator[None]:
         retry_cap=config.retry_cap,
         max_age=config.mail_max_age,
         poll=config.outbox_poll,
+        heartbeat=config.heartbeat,
     )
     app[sender_key] = sender
     task = asyncio.create_task(sender.run(), name="outbox sender")
@@ -125,9 +134,6 @@ async def sender_context(app: web.Application) -> AsyncIterator[None]:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
-    if server is not None:
-        server.close()
-        await server.wait_closed()
 
 
 async def retention_context(app: web.Application) -> AsyncIterator[None]:

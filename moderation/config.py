@@ -213,8 +213,7 @@ class Config:
     smtp_timeout: float = setting(
         "MODERATION_SMTP_TIMEOUT",
         30.0,
-        "Seconds to wait for each SMTP step; a mail claimed by an instance that died is free again"
-        " after 42 times this.",
+        "Seconds to wait for each SMTP step before the try counts as failed.",
         _positive_float,
     )
 
@@ -223,6 +222,7 @@ class Config:
     retry_cap: float = 60.0  # the longest gap between tries
     mail_max_age: float = 3 * 86400  # a mail still unsent after this is given up
     outbox_poll: float = 5.0  # how often to look for due mail nobody woke us for
+    heartbeat: float = 2.0  # how often a sender says it is alive (see mail/sender.py)
     max_body_bytes: int = 64 * 1024
 
     def __post_init__(self) -> None:

@@ -9,8 +9,9 @@ from aiohttp import web
 from .cache import RenderedThreads
 from .clients import RateLimit
 from .config import Config
+from .mail.sender import OutboxSender
+from .mail.smtp import SmtpSettings
 from .metrics import Metrics
-from .outbox import OutboxSender
 from .spam import SpamGuard
 from .store import Store
 from .tokens import FormStamp, LinkSigner
@@ -26,4 +27,5 @@ rate_limit_key = web.AppKey("rate_limit", RateLimit)
 store_key = web.AppKey("store", Store)
 sender_key = web.AppKey("sender", OutboxSender)
 dev_mailbox_key = web.AppKey("dev_mailbox", Path)
+dev_smtp_key = web.AppKey("dev_smtp", SmtpSettings)
 rendered_threads_key = web.AppKey("rendered_threads", RenderedThreads)

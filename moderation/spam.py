@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from .errors import InvalidToken
-from .store import Store
 from .tokens import FormStamp
 from .validation import Submission
 
@@ -58,7 +57,7 @@ def _words_pattern(words: Sequence[str]) -> re.Pattern[str] | None:
 class SpamGuard:
     def __init__(
         self,
-        store: Store,
+        posted_before: Callable[[str, str], Awaitable[bool]],
         stamps: FormStamp,
         *,
         blocklist: Sequence[str] = (),
@@ -67,7 +66,7 @@ class SpamGuard:
         min_seconds: float = 3.0,
         max_form_age: float = 3 * 86400,
     ):
-        self._store = store
+        self._posted_before = posted_before  # (thread, body): was this text already posted there?
         self._stamps = stamps
         self._blocklist = _words_pattern(blocklist)
         self._hold_words = _words_pattern(hold_words)
@@ -114,7 +113,7 @@ class SpamGuard:
 
     async def duplicate(self, screening: Screening) -> Finding | None:
         submission = screening.submission
-        if await self._store.has_comment_body(submission.thread, submission.body):
+        if await self._posted_before(submission.thread, submission.body):
             return Finding(Severity.SPAM, "the same text was already posted on this page")
         return None
 

@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestClient
 
 from moderation.app import make_templates
 from moderation.config import Config
-from moderation.mail import compose
+from moderation.mail.compose import compose
 from moderation.models import Notification
 from moderation.store import open_store
 from moderation.tokens import LinkSigner

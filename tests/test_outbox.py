@@ -345,10 +345,10 @@ async def test_rows_left_claimed_by_a_dead_sender_are_released_at_start_and_sent
     await first.close()
 
     # What a sender killed mid-batch leaves behind: claims that run far into the future.
-    await query(config, "UPDATE outbox SET claimed_until = ? WHERE status = 'pending'", time.time() + 86400)
+    await query(config, "UPDATE outbox SET claimed_by = ? WHERE status = 'pending'", "a-sender-that-died")
     rows = await outbox_rows(config)
     assert len(rows) == 6
-    assert all(row["status"] == "pending" and row["claimed_until"] > time.time() + 3600 for row in rows)
+    assert all(row["status"] == "pending" and row["claimed_by"] == "a-sender-that-died" for row in rows)
 
     async with running(SmtpSink(port)) as sink:
         second = await aiohttp_client(create_app(config))

@@ -26,7 +26,7 @@ def submission(**overrides: Any) -> Submission:
 
 
 def guard(store: Store, now: float = 1_000_000.0, **options: Any) -> SpamGuard:
-    return SpamGuard(store, FormStamp(SECRET, clock=lambda: now), **options)
+    return SpamGuard(store.has_comment_body, FormStamp(SECRET, clock=lambda: now), **options)
 
 
 def stamp_from(seconds_ago: float, now: float = 1_000_000.0) -> str:

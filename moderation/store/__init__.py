@@ -43,11 +43,23 @@ class Store(Protocol):
         already decided stays as it was.
         """
 
-    async def claim_notifications(self, lease: float, limit: int) -> list[Notification]:
-        """Take due notifications for sending; nobody else gets them until the lease ends."""
+    async def claim_notifications(self, sender: str, silent_after: float, limit: int) -> list[Notification]:
+        """Take due notifications for `sender`: nobody else gets them while it keeps beating.
+
+        Rows claimed by a sender unseen for `silent_after` seconds are free again.
+        """
+
+    async def heartbeat(self, sender: str, forget_after: float) -> None:
+        """Record that `sender` is alive; forget senders unseen for `forget_after` seconds."""
+
+    async def release(self, sender: str, notification_ids: Sequence[int] = ()) -> None:
+        """Give back claims without counting a try: the listed ones, or all of the sender's."""
+
+    async def sign_off(self, sender: str) -> None:
+        """A sender stops: its claims are free at once, and it is seen no more."""
 
     async def release_claims(self) -> None:
-        """Forget claims of senders that are gone (SQLite: only this process ever sends)."""
+        """At start: free claims of senders that are gone (SQLite: only this process ever sends)."""
 
     async def mark_sent(self, notification_id: int) -> None: ...
 

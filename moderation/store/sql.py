@@ -219,23 +219,27 @@ class SqlStore:
         async with self.transaction(durable=durable) as tx:
             return await tx.fetch(sql, *args)
 
-    async def claim_notifications(self, lease: float, limit: int) -> list[Notification]:
+    async def claim_notifications(self, sender: str, silent_after: float, limit: int) -> list[Notification]:
         now = self._clock()
+        # Free to take: unclaimed, claimed by this sender in a round it could not finish, or
+        # claimed by a sender that has not been seen for `silent_after` seconds (it died).
         claimed = await self.write(
-            "UPDATE outbox SET claimed_until = ? WHERE id IN ("
-            "  SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?"
-            "  AND (claimed_until IS NULL OR claimed_until < ?)"
-            f" ORDER BY next_attempt_at, id LIMIT ? {self.claim_lock}"
+            "UPDATE outbox SET claimed_by = ? WHERE id IN ("
+            "  SELECT o.id FROM outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= ?"
+            "  AND (o.claimed_by IS NULL OR o.claimed_by = ? OR NOT EXISTS ("
+            "       SELECT 1 FROM senders s WHERE s.id = o.claimed_by AND s.seen_at >= ?))"
+            f" ORDER BY o.next_attempt_at, o.id LIMIT ? {self.claim_lock}"
             ") RETURNING id",
-            now + lease,
+            sender,
             now,
-            now,
+            sender,
+            now - silent_after,
             limit,
             durable=False,
         )
         if not claimed:
             return []
-        # Read after the claim committed: the rows are ours until the lease ends.
+        # Read after the claim committed: the rows are ours while this sender is seen alive.
         rows = await self.fetch(
             f"SELECT o.id, o.recipient, o.attempts, o.created_at, {COMMENT_COLUMNS}"
             " FROM outbox o JOIN comments c ON c.id = o.comment_id JOIN threads t ON t.id = c.thread_id"
@@ -253,12 +257,34 @@ class SqlStore:
             for row in rows
         ]
 
+    async def heartbeat(self, sender: str, forget_after: float) -> None:
+        now = self._clock()
+        async with self.transaction(durable=False) as tx:
+            await tx.execute(
+                "INSERT INTO senders (id, seen_at) VALUES (?, ?)"
+                " ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at",
+                sender,
+                now,
+            )
+            await tx.execute("DELETE FROM senders WHERE seen_at < ?", now - forget_after)
+
+    async def release(self, sender: str, notification_ids: Sequence[int] = ()) -> None:
+        """Give back claims of this sender without counting a try: the listed ones, or all."""
+        only = f" AND id IN ({marks(len(notification_ids))})" if notification_ids else ""
+        await self.write(
+            f"UPDATE outbox SET claimed_by = NULL WHERE claimed_by = ?{only}", sender, *notification_ids, durable=False
+        )
+
+    async def sign_off(self, sender: str) -> None:
+        await self.release(sender)
+        await self.write("DELETE FROM senders WHERE id = ?", sender, durable=False)
+
     async def release_claims(self) -> None:
         """Nothing by default: other instances may hold live claims."""
 
     async def mark_sent(self, notification_id: int) -> None:
         await self.write(
-            "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, claimed_until = NULL,"
+            "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, claimed_by = NULL,"
             " last_error = NULL WHERE id = ?",
             self._clock(),
             notification_id,
@@ -267,7 +293,7 @@ class SqlStore:
 
     async def mark_retry(self, notification_id: int, delay: float, error: str) -> None:
         await self.write(
-            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, claimed_until = NULL,"
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, claimed_by = NULL,"
             " last_error = ? WHERE id = ?",
             self._clock() + delay,
             error,
@@ -277,7 +303,7 @@ class SqlStore:
 
     async def mark_failed(self, notification_id: int, error: str) -> None:
         await self.write(
-            "UPDATE outbox SET status = 'failed', attempts = attempts + 1, claimed_until = NULL,"
+            "UPDATE outbox SET status = 'failed', attempts = attempts + 1, claimed_by = NULL,"
             " last_error = ? WHERE id = ?",
             error,
             notification_id,
@@ -286,8 +312,8 @@ class SqlStore:
 
     async def next_due(self) -> float | None:
         rows = await self.fetch(
-            "SELECT MIN(CASE WHEN claimed_until > next_attempt_at THEN claimed_until ELSE next_attempt_at END)"
-            " FROM outbox WHERE status = 'pending'"
+            # Claimed rows are someone's: a dead sender's are found by the regular poll.
+            "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending' AND claimed_by IS NULL"
         )
         due = rows[0][0]
         return None if due is None else float(due)

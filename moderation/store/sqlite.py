@@ -210,4 +210,4 @@ class SqliteStore(SqlStore):
 
     async def release_claims(self) -> None:
         # One SQLite file is served by one process: any claim left is from a sender that died.
-        await self.write("UPDATE outbox SET claimed_until = NULL WHERE status = 'pending'", durable=False)
+        await self.write("UPDATE outbox SET claimed_by = NULL WHERE status = 'pending'", durable=False)

@@ -21,6 +21,7 @@ from ..keys import (
     spam_guard_key,
     store_key,
 )
+from ..mail.notify import moderators_to_tell
 from ..middlewares import FORM
 from ..models import CommentStatus, NewComment
 from ..openapi import openapi_document
@@ -143,8 +144,7 @@ async def submit(request: web.Request) -> web.Response:
     )
     comment = new_comment(submission, config, address, verdict)
     try:
-        # Spam is kept, so that a moderator can look, but nobody is emailed about it.
-        comment_id = await request.app[store_key].add_comment(comment, [] if verdict.spam else config.moderators)
+        comment_id = await request.app[store_key].add_comment(comment, moderators_to_tell(config, comment.status))
     except InvalidParent:
         return invalid(request, is_form, values, {"parent": "You can only reply to a published comment on this page."})
     if verdict.spam:

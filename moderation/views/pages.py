@@ -6,8 +6,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from ..devmail import read_dev_mailbox
 from ..keys import config_key, dev_mailbox_key, form_stamp_key, store_key, templates_key
+from ..mail.devmail import read_dev_mailbox
 
 DEMO_THREAD = "/"
 DEMO_TITLE = "How many ketamine treatments does depression take?"

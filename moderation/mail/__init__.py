@@ -1,0 +1,1 @@
+"""Mail: who hears about what, composing it, the outbox sender, SMTP, and the dev mailbox."""

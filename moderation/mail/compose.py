@@ -1,0 +1,50 @@
+"""Moderator emails, composed from templates."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+import jinja2
+
+from ..config import Config
+from ..models import Action, Notification
+from ..tokens import LinkSigner
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def compose(
+    notification: Notification, *, config: Config, signer: LinkSigner, templates: jinja2.Environment
+) -> EmailMessage:
+    """The email asking one moderator to approve or reject one comment.
+
+    Composing it again gives the same message (Message-ID included), so a re-send after a crash
+    is recognisable as a copy.
+    """
+    comment = notification.comment
+    links = {
+        action.value: f"{config.public_url}/moderate/{signer.mint(comment.id, action, notification.recipient)}"
+        for action in Action
+    }
+    context = {
+        "comment": comment,
+        "page_title": _one_line(comment.title or comment.thread),
+        "page_url": config.allowed_origins[0] + comment.thread,
+        "approve_url": links["approve"],
+        "reject_url": links["reject"],
+        "ttl_days": round(config.link_ttl / 86400, 1),
+    }
+    message = EmailMessage()
+    message["Subject"] = f"New comment awaiting approval: {context['page_title']}"
+    message["From"] = config.mail_from
+    message["To"] = notification.recipient
+    message["Date"] = format_datetime(notification.created)
+    domain = config.mail_from.rpartition("@")[2]
+    message["Message-ID"] = f"<comment-{comment.id}.notification-{notification.id}@{domain}>"
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(templates.get_template("email/new_comment.txt").render(context))
+    message.add_alternative(templates.get_template("email/new_comment.html").render(context), subtype="html")
+    return message
