@@ -9,22 +9,27 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import re
 import statistics
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from email.message import EmailMessage
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from moderation.app import create_app
 from moderation.config import Config
+from moderation.models import NewComment
+from moderation.store import Store
 from tests.conftest import MODERATORS, free_port, make_config
 from tests.db import query, records
 from tests.factories import comment_data, submit
 from tests.smtp import RecordingHandler, SmtpSink, text_of
+from tests.waiting import eventually
 
 # --- helpers -------------------------------------------------------------------------------
 
@@ -49,18 +54,6 @@ def assert_each_mail_delivered_once(
     received = sorted((number_in(m), str(m["To"])) for m in messages)
     expected = sorted((number, moderator) for number in numbers for moderator in moderators)
     assert received == expected
-
-
-async def eventually(check: Callable[[], Any], timeout: float = 10.0, interval: float = 0.05) -> Any:
-    """Poll `check` (sync or async) until it returns something truthy; return that."""
-    async with asyncio.timeout(timeout):
-        while True:
-            value = check()
-            if isinstance(value, Awaitable):
-                value = await value
-            if value:
-                return value
-            await asyncio.sleep(interval)
 
 
 async def outbox_rows(config: Config) -> list[dict[str, Any]]:
@@ -140,6 +133,24 @@ class TimedHandler(RecordingHandler):
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         self.data_times.append(time.monotonic())
+        return await super().handle_DATA(server, session, envelope)
+
+
+class DroppingHandler(RecordingHandler):
+    """Aborts the connection in the middle of DATA for the messages `drop` picks, as a
+    crashing server or a middlebox that dislikes a message does."""
+
+    def __init__(self, drop: Callable[[Envelope], bool]) -> None:
+        super().__init__()
+        self.drop = drop
+        self.dropped: list[tuple[float, str]] = []  # (when, recipient)
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self.drop(envelope):
+            self.dropped.append((time.monotonic(), envelope.rcpt_tos[0]))
+            assert server.transport is not None
+            server.transport.abort()
+            return "421 gone"  # never reaches the client: the connection is already cut
         return await super().handle_DATA(server, session, envelope)
 
 
@@ -402,3 +413,120 @@ async def test_a_mail_that_cannot_be_composed_does_not_hold_up_the_backlog_behin
             )
         else:
             assert_each_mail_delivered_once(odd_mails, [0])
+
+
+# --- a session that breaks while a mail is in flight ------------------------------------------
+
+
+async def test_a_session_dropped_during_data_costs_the_mail_in_flight_one_try_and_both_mails_arrive_soon(
+    aiohttp_client,
+    tmp_path,  # type: ignore[no-untyped-def]
+) -> None:
+    handler = DroppingHandler(lambda envelope: not handler.dropped)  # the first DATA only
+    sink = SmtpSink(free_port())
+    sink.handler = handler
+    async with running(sink):
+        config = make_config(tmp_path, sink.port)
+        client = await aiohttp_client(create_app(config))
+        await submit(client, body=numbered_body(0))
+
+        await sink.wait_for(2)
+        (dropped_at, in_flight), *_ = handler.dropped
+        # Within the back-off cap of the drop, not after a lease or a restart.
+        assert time.monotonic() - dropped_at < config.retry_cap + 1.0
+        messages = await settle_and_count(sink, 2)
+        assert_each_mail_delivered_once(messages, [0])
+
+    rows = {row["recipient"]: row for row in await outbox_rows(config)}
+    assert {row["status"] for row in rows.values()} == {"sent"}
+    # The mail in flight counts the broken try; the one behind it was not tried, and counts none.
+    assert rows.pop(in_flight)["attempts"] == 2
+    assert [row["attempts"] for row in rows.values()] == [1]
+
+
+async def test_a_mail_that_breaks_the_session_every_time_is_given_up_and_the_others_still_go_out(
+    aiohttp_client,
+    tmp_path,  # type: ignore[no-untyped-def]
+) -> None:
+    poison = numbered_body(0).encode()
+    handler = DroppingHandler(lambda envelope: poison in (envelope.original_content or b""))
+    sink = SmtpSink(free_port())
+    sink.handler = handler
+    async with running(sink):
+        config = make_config(tmp_path, sink.port, mail_max_age=1.5)
+        client = await aiohttp_client(create_app(config))
+        for number in range(3):
+            await submit(client, body=numbered_body(number))
+
+        rows = await eventually(
+            lambda: rows_if(config, lambda rows: all(row["status"] != "pending" for row in rows)), timeout=15
+        )
+        failed = [row for row in rows if row["status"] == "failed"]
+        assert len(failed) == len(MODERATORS)
+        assert all(row["attempts"] >= 2 and "Disconnected" in row["last_error"] for row in failed)
+        assert len(handler.dropped) == sum(row["attempts"] for row in failed)
+        assert_each_mail_delivered_once(await settle_and_count(sink, 4), [1, 2])
+
+        assert (await backlog(client))["failed"] == len(MODERATORS)
+        metrics = await (await client.get("/metrics")).text()
+        assert f"moderation_mail_failed_total {len(MODERATORS)}.0" in metrics
+
+
+async def test_an_outage_is_logged_once_when_it_starts_and_once_when_it_ends(
+    aiohttp_client,
+    tmp_path,
+    caplog: pytest.LogCaptureFixture,  # type: ignore[no-untyped-def]
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="moderation.mail.sender")
+    port = free_port()  # nothing listens here yet
+    config = make_config(tmp_path, port)
+    client = await aiohttp_client(create_app(config))
+    for number in range(10):
+        await submit(client, body=numbered_body(number))
+    # Every mail tried and failed at least three times over.
+    await eventually(lambda: rows_if(config, lambda rows: all(row["attempts"] >= 3 for row in rows)))
+
+    def lines(level: int) -> list[str]:
+        return [r.getMessage() for r in caplog.records if r.name == "moderation.mail.sender" and r.levelno == level]
+
+    (warning,) = lines(logging.WARNING)
+    assert f"127.0.0.1:{port} cannot be reached" in warning
+    waiting = re.search(r"(\d+) mails wait", warning)
+    assert waiting and 2 <= int(waiting.group(1)) <= 20
+    assert len([line for line in lines(logging.DEBUG) if "not sent" in line]) >= 60
+
+    async with running(SmtpSink(port)) as sink:
+        await settle_and_count(sink, 20)
+        await eventually(lambda: nothing_pending(client))
+    assert lines(logging.WARNING) == [warning]
+    assert [line for line in lines(logging.INFO) if "answers again" in line] == [
+        f"outbox: the mail server 127.0.0.1:{port} answers again; 20 mails wait"
+    ]
+
+
+# --- claims: held by a sender while it is seen alive -------------------------------------------
+
+
+async def test_claims_of_a_silent_sender_are_free_again_and_those_of_a_live_one_are_not(
+    store: Store, config: Config
+) -> None:
+    comment = NewComment(
+        thread="/page/", title="", name="Dana", email="dana@example.com", website="", body="Hi", body_html="<p>Hi</p>",
+        avatar="0" * 32,
+    )  # fmt: skip
+    await store.add_comment(comment, MODERATORS)
+    for sender in ("alive", "dying", "newcomer", "latecomer"):
+        await store.heartbeat(sender, forget_after=86400)
+
+    (held,) = await store.claim_notifications("alive", silent_after=10, limit=1)
+    (taken,) = await store.claim_notifications("dying", silent_after=10, limit=10)
+    assert held.id != taken.id
+    assert await store.claim_notifications("newcomer", silent_after=10, limit=10) == []
+
+    # "dying" stops beating: after the silence its claim is anyone's, "alive"'s stays put.
+    await query(config, "UPDATE senders SET seen_at = seen_at - 11 WHERE id = 'dying'")
+    assert [n.id for n in await store.claim_notifications("newcomer", silent_after=10, limit=10)] == [taken.id]
+
+    # A sender that signs off frees its claims at once.
+    await store.sign_off("alive")
+    assert [n.id for n in await store.claim_notifications("latecomer", silent_after=10, limit=10)] == [held.id]

@@ -181,14 +181,17 @@ class OutboxSender:
                     handled += 1
                     if not waiting and not self._stopping:
                         waiting = await self._claim()
-        except SessionFailed as error:
-            # No session: every claimed mail was tried. A broken one: the mail in flight was,
-            # and counts a try; those behind it were not, and go back without one.
-            tried, waiting = ([in_flight], waiting) if in_flight else (waiting, [])
-            await self._server_fails(error, len(tried) + len(waiting))
-            for notification in tried:
-                await self._failed(notification, error, outage=True)
-            handled += len(tried)
+        except SessionFailed as failure:
+            error = failure.__cause__ or failure
+            if in_flight is None:  # no session at all: the server cannot be reached, each mail was tried
+                await self._server_unreachable(error)
+                for notification in waiting:
+                    await self._failed(notification, error, outage=True)
+                handled += len(waiting)
+                waiting = []
+            else:  # the mail in flight broke it and counts a try; those behind it go back without one
+                await self._failed(in_flight, error)
+                handled += 1
         finally:
             if waiting:  # not sent for a reason of this sender's (stopping, silent, session closed)
                 with contextlib.suppress(StoreUnavailable):
@@ -241,18 +244,16 @@ class OutboxSender:
             delay,
         )
 
-    async def _server_fails(self, error: SessionFailed, claimed: int) -> None:
+    async def _server_unreachable(self, error: BaseException) -> None:
         if self._server_down:
             return
         self._server_down = True
-        waiting = (await self._store.backlog()).pending
         log.warning(
-            "outbox: the mail server %s:%d cannot be reached or broke the session (%s); %d mails wait,"
-            " tried again with growing gaps",
+            "outbox: the mail server %s:%d cannot be reached (%s); %d mails wait, tried again with growing gaps",
             self._smtp.host,
             self._smtp.port,
-            describe(error.__cause__ or error),
-            max(waiting, claimed),
+            describe(error),
+            (await self._store.backlog()).pending,
         )
 
     async def _server_answers(self) -> None:
