@@ -4,19 +4,19 @@ FROM python:3.11-slim AS build
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY moderation ./moderation
-# Installing the package brings its dependencies; the code itself runs from /app, beside
-# the templates, static files and migrations it reads.
-RUN pip install --no-cache-dir --prefix=/install .
+COPY templates ./templates
+COPY static ./static
+COPY migrations ./migrations
+# The wheel carries the templates, static files and migrations inside the package.
+RUN pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
 
 FROM python:3.11-slim
 RUN useradd --system --uid 10001 --home-dir /app moderation \
     && mkdir -p /data && chown moderation /data
-COPY --from=build /install /usr/local
+# The wheel alone, with its dependencies: no second copy of the sources in the image.
+COPY --from=build /wheels /tmp/wheels
+RUN pip install --no-cache-dir /tmp/wheels/*.whl && rm -rf /tmp/wheels
 WORKDIR /app
-COPY templates ./templates
-COPY static ./static
-COPY migrations ./migrations
-COPY moderation ./moderation
 USER moderation
 ENV MODERATION_HOST=0.0.0.0 \
     MODERATION_PORT=8080 \

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from .app import create_app
 from .config import Config, ConfigError
-from .errors import StoreUnavailable
+from .errors import MissingFiles, StoreUnavailable
 from .retention import purge
 from .store import Store, open_store
 
@@ -78,6 +78,9 @@ def main(argv: list[str] | None = None) -> int:
             web.run_app(app, host=config.host, port=config.port, print=None, shutdown_timeout=10)
     except StoreUnavailable as error:  # a locked, full, unwritable or unreachable database
         print(f"moderation: MODERATION_DATABASE_URL: cannot use the database: {error}", file=sys.stderr)
+        return 1
+    except MissingFiles as error:  # an incomplete installation: say where we looked
+        print(f"moderation: cannot {args.command}: {error}", file=sys.stderr)
         return 1
     except OSError as error:  # a port in use, an address that is not ours
         print(f"moderation: cannot {args.command}: {error}", file=sys.stderr)

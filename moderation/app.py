@@ -14,7 +14,7 @@ from aiohttp import web
 
 from .cache import RenderedThreads
 from .clients import RateLimit
-from .config import ROOT, Config, ConfigError
+from .config import Config, ConfigError
 from .keys import (
     clock_key,
     config_key,
@@ -36,6 +36,7 @@ from .mail.sender import OutboxSender
 from .mail.smtp import SmtpSettings
 from .metrics import Metrics
 from .middlewares import error_middleware, security_headers
+from .resources import folder
 from .retention import purge_daily
 from .spam import SpamGuard
 from .store import open_store
@@ -79,7 +80,7 @@ def create_app(config: Config, *, clock: Callable[[], float] = time.time) -> web
 def make_templates() -> jinja2.Environment:
     # One environment for pages, feeds and emails: .html and .xml are escaped, .txt (mail text) is not.
     templates = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(ROOT / "templates"),
+        loader=jinja2.FileSystemLoader(folder("templates")),
         autoescape=jinja2.select_autoescape(["html", "xml"]),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 log = logging.getLogger(__name__)
 
+# The checkout (tests, bench, editable installs); in an installed wheel it means nothing.
 ROOT = Path(__file__).resolve().parent.parent
 
 

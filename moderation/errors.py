@@ -28,3 +28,7 @@ class ClientError(ModerationError):
         super().__init__(message)
         self.status = status
         self.headers = headers
+
+
+class MissingFiles(ModerationError):
+    """The installation lacks files it ships with (templates, static files, migrations)."""

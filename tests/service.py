@@ -12,7 +12,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -22,6 +22,8 @@ from tests.conftest import MODERATORS, free_port
 
 SECRET_KEY = "a test secret that is long enough"
 START_TIMEOUT = 15.0
+# How an operator starts it from this checkout; an installed console script can stand in for it.
+FROM_CHECKOUT = (sys.executable, "-m", "moderation")
 
 
 def clean_environ() -> dict[str, str]:
@@ -59,11 +61,15 @@ def database_path(env: Mapping[str, str]) -> Path:
 
 
 def run_command(
-    args: list[str], env: Mapping[str, str], cwd: Path, timeout: float = 15.0
+    args: list[str],
+    env: Mapping[str, str],
+    cwd: Path,
+    timeout: float = 15.0,
+    command: Sequence[str] = FROM_CHECKOUT,
 ) -> subprocess.CompletedProcess[str]:
     """A one-shot `moderation ...` command (migrate, or a serve that should refuse to start)."""
     return subprocess.run(
-        [sys.executable, "-m", "moderation", *args],
+        [*command, *args],
         env=dict(env),
         cwd=cwd,
         capture_output=True,
@@ -77,9 +83,10 @@ class Service:
 
     _runs = 0
 
-    def __init__(self, env: Mapping[str, str], cwd: Path):
+    def __init__(self, env: Mapping[str, str], cwd: Path, command: Sequence[str] = FROM_CHECKOUT):
         self.env = dict(env)
         self.cwd = cwd
+        self.command = list(command)
         self.port = int(self.env["MODERATION_PORT"])
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
@@ -116,7 +123,7 @@ class Service:
         self.cwd.mkdir(parents=True, exist_ok=True)
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "moderation", "serve"],
+                [*self.command, "serve"],
                 env=self.env,
                 cwd=self.cwd,
                 stdin=subprocess.DEVNULL,

@@ -40,5 +40,8 @@ def test_image_runs_as_a_user_with_a_health_check() -> None:
     assert "\nUSER moderation\n" in dockerfile
     assert "HEALTHCHECK" in dockerfile and "/healthz" in dockerfile
     assert 'CMD ["python", "-m", "moderation", "serve"]' in dockerfile
+    build, final = dockerfile.split("\nFROM python:3.11-slim\n")
     for folder in ("templates", "static", "migrations", "moderation"):
-        assert f"COPY {folder} ./{folder}" in dockerfile, f"the image would lack {folder}/"
+        assert f"COPY {folder} ./{folder}" in build, f"the wheel would lack {folder}/"
+    assert "pip wheel" in build and "pip install --no-cache-dir /tmp/wheels/*.whl" in final
+    assert "COPY moderation" not in final, "the image would run a copy of the sources, not the installed wheel"

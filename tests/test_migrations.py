@@ -13,7 +13,9 @@ import pytest
 
 from moderation.app import create_app
 from moderation.config import ROOT, Config
+from moderation.errors import MissingFiles
 from moderation.store import open_store
+from moderation.store.migrate import migration_files
 from tests import db
 from tests.conftest import free_port, make_config
 from tests.factories import submit
@@ -69,6 +71,12 @@ def test_migration_files_are_named_like_0001_name_sql_with_distinct_numbers(dial
         assert re.fullmatch(r"\d{4}_[a-z0-9_]+\.sql", name), f"{name} is not named like 0001_name.sql"
     numbers = [name[:4] for name in entries]
     assert len(set(numbers)) == len(numbers)
+
+
+def test_a_dialect_without_migrations_is_an_error_naming_the_folder_not_an_empty_run() -> None:
+    # The whole folder missing from an install is tested on the installed wheel (test_package.py).
+    with pytest.raises(MissingFiles, match=re.escape(str(ROOT / "migrations" / "oracle"))):
+        migration_files("oracle")
 
 
 async def test_each_migration_file_is_applied_once_in_order_with_its_row_in_schema_migrations(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp.test_utils import TestClient
 
 from moderation.models import Action
+from moderation.store import Store
 from moderation.tokens import LinkSigner
 from tests.conftest import MODERATORS, PUBLIC_URL
 from tests.factories import comment_data, submit
@@ -152,3 +153,18 @@ async def test_replies_need_an_approved_parent_in_the_same_thread(client: TestCl
     assert other_thread.status == 422
     reply = await client.post("/api/comments", json=comment_data(parent=pending, name="Replying Reader"))
     assert reply.status == 202
+
+
+async def test_link_to_a_comment_removed_since_answers_gone_not_forged(
+    client: TestClient, smtpd: SmtpSink, store: Store
+) -> None:
+    comment_id = await submit(client, email="leaving.reader@example.com")
+    path = link_path(mails_for(await smtpd.wait_for(2), comment_id)[0], "approve")
+    assert (await store.forget("leaving.reader@example.com")).comments == 1
+
+    for method in (client.get, client.post):
+        response = await method(path)
+        assert response.status == 410
+        assert response.content_type == "text/html"
+        assert "This comment was removed." in await response.text()
+    assert await approved_names(client) == []

@@ -7,12 +7,11 @@ from datetime import UTC, datetime
 from aiohttp import web
 
 from ..avatars import AVATAR_KEY, identicon
-from ..config import ROOT
 from ..keys import clock_key, config_key, form_stamp_key, store_key
+from ..resources import folder
 from .comments import safe_return_to, thread_key
 from .pages import render_page
 
-STATIC = ROOT / "static"
 STATIC_FILES = {"embed.js": "text/javascript", "embed.css": "text/css", "style.css": "text/css"}
 FEED_SIZE = 50
 
@@ -22,7 +21,7 @@ async def static_file(request: web.Request) -> web.FileResponse:
     if name not in STATIC_FILES:
         raise web.HTTPNotFound()
     return web.FileResponse(
-        STATIC / name,
+        folder("static") / name,
         # Short enough that a new version reaches readers within minutes; ETags do the rest.
         headers={"Cache-Control": "public, max-age=300", "Content-Type": STATIC_FILES[name]},
     )

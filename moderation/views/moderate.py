@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..errors import InvalidToken
+from ..errors import ClientError, InvalidToken
 from ..keys import config_key, metrics_key, signer_key, store_key
 from ..models import Comment
 from ..tokens import Decision
@@ -15,7 +15,8 @@ async def _decision(request: web.Request) -> tuple[Decision, Comment]:
     decision = request.app[signer_key].check(request.match_info["token"])
     comment = await request.app[store_key].get_comment(decision.comment_id)
     if comment is None:
-        raise InvalidToken("This link is not valid.")  # signed by us, for a comment that is gone
+        # Signed by us, so not forged: `moderation forget` removed the comment since the mail went out.
+        raise ClientError("This comment was removed.", 410)
     return decision, comment
 
 
