@@ -3,7 +3,7 @@
 Every instance sending from one outbox records a heartbeat (a row of its own) and names itself
 in the rows it claims. Claims of an instance silent for SILENT_BEATS heartbeats are free again,
 and the others take them at their next look (at most the outbox poll later): so mail of an
-instance that died is sent within HEARTBEAT * SILENT_BEATS + poll seconds, 15 s by default.
+instance that died is sent within heartbeat x SILENT_BEATS + poll seconds (2 x 5 + 5 = 15 s).
 The heartbeat runs beside the sending, so a slow mail server cannot make a live instance look dead.
 """
 
