@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -141,7 +144,35 @@ def test_readme_starts_with_the_run_and_test_commands_and_ci_runs_the_test_one()
     first_block = re.search(r"```sh\n(.*?)```", README, re.DOTALL)
     assert first_block and README.index("```sh") < 20
     run, test = first_block.group(1).strip().splitlines()
-    assert run.endswith("moderation serve")
-    assert test.endswith("python -m pytest")
+    assert run == "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/moderation serve"
+    assert test == "./run-tests"
+    script = ROOT / "run-tests"
+    assert os.access(script, os.X_OK)
+    assert script.read_text().startswith("#!/usr/bin/env bash\n") and "set -euo pipefail" in script.read_text()
     ci = (ROOT / ".ci" / "run").read_text()
-    assert "README.md" in ci and ".venv/bin/python -m pytest" in ci
+    assert re.search(r"^exec \./run-tests --ci\b", ci, re.MULTILINE), ci
+
+
+BOTH_STORES_TEST = "tests/test_migrations.py::test_migrating_twice_changes_nothing_the_second_time"
+
+
+def pytest_without_a_database(**environ: str) -> subprocess.CompletedProcess[str]:
+    """A test that runs on SQLite and on PostgreSQL, in a pytest of its own with no database named."""
+    inherited = {name: value for name, value in os.environ.items() if not name.startswith("MODERATION_")}
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", BOTH_STORES_TEST],
+        cwd=ROOT,
+        env=inherited | environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_without_a_database_the_postgresql_tests_are_skipped_but_ci_fails_them() -> None:
+    newcomer = pytest_without_a_database()
+    assert newcomer.returncode == 0, newcomer.stdout
+    assert "1 passed, 1 skipped" in newcomer.stdout and "MODERATION_TEST_POSTGRES_URL" in newcomer.stdout
+    ci = pytest_without_a_database(MODERATION_TEST_REQUIRE_ALL="1")  # what ./run-tests --ci exports
+    assert ci.returncode == 1, ci.stdout
+    assert "1 passed, 1 error" in ci.stdout and "nothing may be skipped" in ci.stdout
