@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from tests.waiting import eventually
+
 
 class RecordingHandler:
     def __init__(self) -> None:
@@ -61,9 +63,7 @@ class SmtpSink:
 
     async def wait_for(self, count: int, timeout: float = 15.0) -> list[EmailMessage]:
         """Wait until at least `count` messages have arrived; return them all."""
-        async with asyncio.timeout(timeout):
-            while len(self.messages) < count:
-                await asyncio.sleep(0.02)
+        await eventually(lambda: len(self.messages) >= count, timeout, interval=0.02)
         return self.messages
 
 
