@@ -36,7 +36,7 @@ def free_port() -> int:
 @pytest.fixture
 async def smtpd() -> AsyncIterator[SmtpSink]:
     """A real SMTP server (aiosmtpd) on 127.0.0.1 that records what it receives."""
-    sink = SmtpSink(free_port())
+    sink = SmtpSink()
     await sink.start()
     yield sink
     await sink.stop()
