@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, overload
 from urllib.parse import urlsplit
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,10 @@ def _origin(value: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
         raise ValueError(f"{value.strip()!r} is not an origin like https://blog.example")
     return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def _origins(value: str) -> tuple[str, ...]:
+    return tuple(_origin(item) for item in value.split(",") if item.strip())
 
 
 def _addresses(value: str) -> tuple[str, ...]:
@@ -131,13 +135,28 @@ def _rate_limit(value: str) -> str | None:
     return value.strip()
 
 
-def _networks(value: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _networks(value: str) -> tuple[Network, ...]:
     try:
         return tuple(ipaddress.ip_network(item.strip()) for item in value.split(",") if item.strip())
     except ValueError as error:
         raise ValueError(f"must be comma-separated CIDRs ({error})") from None
 
 
+Default = TypeVar("Default")
+Parsed = TypeVar("Parsed")
+
+
+# Typed so that a default or a parser that does not fit its field fails mypy: the field holds
+# either the default or what the parser made of the variable.
+@overload
+def setting(env: str, default: str, help: str, *, secret: bool = False) -> str: ...
+@overload
+def setting(
+    env: str, default: Default, help: str, parse: Callable[[str], Parsed], *, secret: bool = False
+) -> Default | Parsed: ...
 def setting(env: str, default: Any, help: str, parse: Callable[[str], Any] = str, *, secret: bool = False) -> Any:
     """A config field read from the variable `env`, with its documentation beside it."""
     return field(default=default, repr=not secret, metadata={"env": env, "help": help, "parse": parse})
@@ -180,12 +199,12 @@ class Config:
         (),
         "Comma-separated site origins that may embed, post and be redirected back to "
         "(default: the public URL's origin).",
-        lambda value: tuple(_origin(item) for item in value.split(",") if item.strip()),
+        _origins,
     )
     rate_limit: str | None = setting(
         "MODERATION_RATE_LIMIT", "5/minute", "Submissions per client address, or off.", _rate_limit
     )
-    trusted_proxies: tuple[Any, ...] = setting(
+    trusted_proxies: tuple[Network, ...] = setting(
         "MODERATION_TRUSTED_PROXIES", (), "CIDRs whose X-Forwarded-For is believed.", _networks
     )
     link_ttl: int = setting("MODERATION_LINK_TTL", 604800, "Seconds a moderation link stays valid.", _positive_int)

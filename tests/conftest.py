@@ -36,7 +36,7 @@ def free_port() -> int:
 @pytest.fixture
 async def smtpd() -> AsyncIterator[SmtpSink]:
     """A real SMTP server (aiosmtpd) on 127.0.0.1 that records what it receives."""
-    sink = SmtpSink(free_port())
+    sink = SmtpSink()
     await sink.start()
     yield sink
     await sink.stop()
@@ -64,13 +64,18 @@ def make_config(tmp_path: Path, smtp_port: int, **overrides: object) -> Config:
 
 
 POSTGRES_URL = os.environ.get("MODERATION_TEST_POSTGRES_URL", "")
+# Set by ./run-tests --ci: a part the suite needs that is missing fails the run instead of skipping.
+REQUIRE_ALL = os.environ.get("MODERATION_TEST_REQUIRE_ALL") == "1"
 
 
 @contextlib.asynccontextmanager
 async def postgres_schema() -> AsyncIterator[str]:
     """A database URL whose tables live in a schema of their own, dropped afterwards."""
     if not POSTGRES_URL:
-        pytest.skip("PostgreSQL tests need MODERATION_TEST_POSTGRES_URL (e.g. postgresql://postgres@127.0.0.1/test)")
+        reason = "PostgreSQL tests need MODERATION_TEST_POSTGRES_URL (e.g. postgresql://postgres@127.0.0.1/test)"
+        if REQUIRE_ALL:
+            pytest.fail(f"{reason} (MODERATION_TEST_REQUIRE_ALL=1: nothing may be skipped)", pytrace=False)
+        pytest.skip(reason)
     schema = f"test_{uuid.uuid4().hex[:16]}"
     admin = await asyncpg.connect(POSTGRES_URL)
     try:

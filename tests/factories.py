@@ -8,6 +8,7 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 
 from tests.smtp import SmtpSink, link_path, mails_for
+from tests.waiting import eventually
 
 _serial = itertools.count(1)
 
@@ -35,9 +36,7 @@ async def submit(client: TestClient, **overrides: Any) -> int:
 
 async def decide(client: TestClient, smtpd: SmtpSink, comment_id: int, action: str = "approve") -> None:
     """Act on a comment from the first moderator email about it, as a moderator would."""
-    mails = mails_for(await smtpd.wait_for(1), comment_id)
-    while not mails:
-        mails = mails_for(await smtpd.wait_for(len(smtpd.messages) + 1), comment_id)
+    mails = await eventually(lambda: mails_for(smtpd.messages, comment_id), timeout=15.0)
     response = await client.post(link_path(mails[0], action))
     assert response.status == 200, await response.text()
 

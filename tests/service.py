@@ -6,12 +6,10 @@ block on a full pipe; tests read the files afterwards.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -19,6 +17,7 @@ from pathlib import Path
 import aiohttp
 
 from tests.conftest import MODERATORS, free_port
+from tests.waiting import eventually
 
 SECRET_KEY = "a test secret that is long enough"
 START_TIMEOUT = 15.0
@@ -138,30 +137,31 @@ class Service:
         return self
 
     async def _wait_healthy(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as session:
-            while True:
+
+            async def healthy() -> bool:
                 if self.returncode is not None:
                     raise RuntimeError(f"the service exited with {self.returncode} at start-up\n{self.output()}")
                 try:
                     async with session.get(self.url + "/healthz") as response:
-                        if response.status == 200:
-                            return
+                        return response.status == 200
                 except (TimeoutError, aiohttp.ClientError):
-                    pass
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"GET /healthz did not answer 200 within {timeout} s\n{self.output()}")
-                await asyncio.sleep(0.05)
+                    return False  # not listening yet
+
+            try:
+                await eventually(healthy, timeout)
+            except TimeoutError:
+                raise TimeoutError(f"GET /healthz did not answer 200 within {timeout} s\n{self.output()}") from None
 
     async def wait(self, timeout: float) -> int:
         """Wait for the process to exit (without blocking the event loop); return its code."""
-        assert self.process is not None
-        deadline = time.monotonic() + timeout
-        while self.process.poll() is None:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"the service did not exit within {timeout} s")
-            await asyncio.sleep(0.02)
-        return self.process.returncode
+        process = self.process
+        assert process is not None
+        try:
+            await eventually(lambda: process.poll() is not None, timeout, interval=0.02)
+        except TimeoutError:
+            raise TimeoutError(f"the service did not exit within {timeout} s") from None
+        return process.returncode
 
     async def kill9(self) -> None:
         """SIGKILL: the process gets no chance to finish anything."""

@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from tests.waiting import eventually
+
 
 class RecordingHandler:
     def __init__(self) -> None:
@@ -36,7 +38,9 @@ class RecordingHandler:
 
 
 class SmtpSink:
-    def __init__(self, port: int):
+    def __init__(self, port: int = 0):
+        # 0: the system picks a free port at start, which nobody can take between choosing and
+        # binding. A fixed port is for a server that must come back where the old one was.
         self.port = port
         self.handler = RecordingHandler()
         self._server: asyncio.Server | None = None
@@ -49,6 +53,7 @@ class SmtpSink:
         self._server = await asyncio.get_running_loop().create_server(
             partial(SMTP, self.handler, hostname="localhost"), host="127.0.0.1", port=self.port
         )
+        self.port = self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
         self.handler.hold.set()
@@ -61,9 +66,7 @@ class SmtpSink:
 
     async def wait_for(self, count: int, timeout: float = 15.0) -> list[EmailMessage]:
         """Wait until at least `count` messages have arrived; return them all."""
-        async with asyncio.timeout(timeout):
-            while len(self.messages) < count:
-                await asyncio.sleep(0.02)
+        await eventually(lambda: len(self.messages) >= count, timeout, interval=0.02)
         return self.messages
 
 

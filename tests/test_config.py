@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -30,41 +34,62 @@ def test_defaults_are_the_documented_ones() -> None:
     assert config.link_ttl == 604800
 
 
-def test_every_variable_is_read() -> None:
-    config = Config.from_env(
-        {
-            "MODERATION_HOST": "0.0.0.0",
-            "MODERATION_PORT": "9000",
-            "MODERATION_PUBLIC_URL": "https://comments.clinic.example/",
-            "MODERATION_DATABASE_URL": "sqlite:////var/lib/moderation/comments.sqlite3",
-            "MODERATION_SECRET_KEY": "s3cret",
-            "MODERATION_ENV": "production",
-            "MODERATION_MODERATORS": "a@clinic.example, b@clinic.example",
-            "MODERATION_SMTP_HOST": "smtp.clinic.example",
-            "MODERATION_SMTP_PORT": "465",
-            "MODERATION_SMTP_USERNAME": "comments",
-            "MODERATION_SMTP_PASSWORD": "hunter2",
-            "MODERATION_SMTP_TLS": "tls",
-            "MODERATION_MAIL_FROM": "comments@clinic.example",
-            "MODERATION_ALLOWED_ORIGINS": "https://blog.clinic.example, https://www.clinic.example",
-            "MODERATION_RATE_LIMIT": "10/hour",
-            "MODERATION_TRUSTED_PROXIES": "10.0.0.0/8, ::1/128",
-            "MODERATION_LINK_TTL": "3600",
-        }
-    )
-    assert (config.host, config.port) == ("0.0.0.0", 9000)
-    assert config.public_url == "https://comments.clinic.example"
-    assert config.sqlite_path == Path("/var/lib/moderation/comments.sqlite3")
-    assert config.secret_key == "s3cret" and config.env == "production"
-    assert config.moderators == ("a@clinic.example", "b@clinic.example")
-    assert (config.smtp_host, config.smtp_port, config.smtp_tls) == ("smtp.clinic.example", 465, "tls")
-    assert (config.smtp_username, config.smtp_password) == ("comments", "hunter2")
-    assert not config.dev_mailbox
-    assert config.mail_from == "comments@clinic.example"
-    assert config.allowed_origins == ("https://blog.clinic.example", "https://www.clinic.example")
-    assert config.rate_limit == "10/hour"
-    assert config.trusted_proxies == (ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("::1/128"))
-    assert config.link_ttl == 3600
+# A good value for every documented variable and what it reads as: a new variable fails
+# test_every_variable_has_a_sample until it is given one here.
+SAMPLES: dict[str, tuple[str, object]] = {
+    "MODERATION_HOST": ("0.0.0.0", "0.0.0.0"),
+    "MODERATION_PORT": ("9000", 9000),
+    "MODERATION_PUBLIC_URL": ("https://comments.clinic.example/", "https://comments.clinic.example"),
+    "MODERATION_DATABASE_URL": (
+        "postgresql://moderation@db.clinic.example:5432/comments",
+        "postgresql://moderation@db.clinic.example:5432/comments",
+    ),
+    "MODERATION_SECRET_KEY": ("s3cret", "s3cret"),
+    "MODERATION_ENV": ("production", "production"),
+    "MODERATION_MODERATORS": ("a@clinic.example, b@clinic.example", ("a@clinic.example", "b@clinic.example")),
+    "MODERATION_SMTP_HOST": ("smtp.clinic.example", "smtp.clinic.example"),
+    "MODERATION_SMTP_PORT": ("465", 465),
+    "MODERATION_SMTP_USERNAME": ("comments", "comments"),
+    "MODERATION_SMTP_PASSWORD": ("hunter2", "hunter2"),
+    "MODERATION_SMTP_TLS": ("tls", "tls"),
+    "MODERATION_SMTP_TIMEOUT": ("7.5", 7.5),
+    "MODERATION_MAIL_FROM": ("comments@clinic.example", "comments@clinic.example"),
+    "MODERATION_ALLOWED_ORIGINS": (
+        "https://blog.clinic.example, https://WWW.clinic.example",
+        ("https://blog.clinic.example", "https://www.clinic.example"),
+    ),
+    "MODERATION_RATE_LIMIT": ("10/hour", "10/hour"),
+    "MODERATION_TRUSTED_PROXIES": (
+        "10.0.0.0/8, ::1/128",
+        (ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("::1/128")),
+    ),
+    "MODERATION_LINK_TTL": ("3600", 3600),
+    "MODERATION_BLOCKLIST": ("casino, cheap-pills.example", ("casino", "cheap-pills.example")),
+    "MODERATION_HOLD_WORDS": ("dosage, side effects", ("dosage", "side effects")),
+    "MODERATION_MAX_LINKS": ("0", 0),
+    "MODERATION_RETENTION_DAYS": ("90", 90),
+}
+# What production requires besides, so that MODERATION_ENV=production is read on its own too.
+PRODUCTION_READY = {"MODERATION_SECRET_KEY": "k", "MODERATION_SMTP_HOST": "smtp.x.example"}
+DOCUMENTED = [variable for variable, _, _ in documented_variables()]
+
+
+def field_of(variable: str) -> str:
+    (name,) = [f.name for f in dataclasses.fields(Config) if f.metadata.get("env") == variable]
+    return name
+
+
+def test_every_variable_has_a_sample() -> None:
+    assert sorted(SAMPLES) == sorted(DOCUMENTED)
+
+
+@pytest.mark.parametrize("variable", DOCUMENTED)
+def test_every_variable_is_read_into_its_field(variable: str) -> None:
+    value, expected = SAMPLES[variable]
+    config = Config.from_env({**PRODUCTION_READY, variable: value})
+    assert getattr(config, field_of(variable)) == expected
+    without = Config.from_env(PRODUCTION_READY)
+    assert getattr(without, field_of(variable)) != expected, "the sample must differ from what is read without it"
 
 
 def test_rate_limit_can_be_switched_off() -> None:
@@ -132,16 +157,50 @@ def test_a_missing_secret_key_is_generated_once_and_kept(tmp_path: Path) -> None
     assert key_file.stat().st_mode & 0o077 == 0  # readable by the owner only
 
 
-def test_readme_documents_every_variable() -> None:
-    table = {row.split("|")[1].strip(" `") for row in README.splitlines() if row.startswith("| `MODERATION_")}
-    assert {variable for variable, _, _ in documented_variables()} <= table
+def readme_variables() -> set[str]:
+    rows = [row for row in README.splitlines() if row.startswith("| `MODERATION_")]
+    return {variable for row in rows for variable in re.findall(r"`(MODERATION_\w+)`", row.split("|")[1])}
+
+
+def test_readme_table_lists_exactly_the_variables_the_service_reads() -> None:
+    table = readme_variables()
+    assert sorted(set(DOCUMENTED) - table) == [], "settings missing from the README's table"
+    assert sorted(table - set(DOCUMENTED)) == [], "README rows for variables the service does not read"
 
 
 def test_readme_starts_with_the_run_and_test_commands_and_ci_runs_the_test_one() -> None:
     first_block = re.search(r"```sh\n(.*?)```", README, re.DOTALL)
     assert first_block and README.index("```sh") < 20
     run, test = first_block.group(1).strip().splitlines()
-    assert run.endswith("moderation serve")
-    assert test.endswith("python -m pytest")
+    assert run == "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/moderation serve"
+    assert test == "./run-tests"
+    script = ROOT / "run-tests"
+    assert os.access(script, os.X_OK)
+    assert script.read_text().startswith("#!/usr/bin/env bash\n") and "set -euo pipefail" in script.read_text()
     ci = (ROOT / ".ci" / "run").read_text()
-    assert "README.md" in ci and ".venv/bin/python -m pytest" in ci
+    assert re.search(r"^exec \./run-tests --ci\b", ci, re.MULTILINE), ci
+
+
+BOTH_STORES_TEST = "tests/test_migrations.py::test_migrating_twice_changes_nothing_the_second_time"
+
+
+def pytest_without_a_database(**environ: str) -> subprocess.CompletedProcess[str]:
+    """A test that runs on SQLite and on PostgreSQL, in a pytest of its own with no database named."""
+    inherited = {name: value for name, value in os.environ.items() if not name.startswith("MODERATION_")}
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", BOTH_STORES_TEST],
+        cwd=ROOT,
+        env=inherited | environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_without_a_database_the_postgresql_tests_are_skipped_but_ci_fails_them() -> None:
+    newcomer = pytest_without_a_database()
+    assert newcomer.returncode == 0, newcomer.stdout
+    assert "1 passed, 1 skipped" in newcomer.stdout and "MODERATION_TEST_POSTGRES_URL" in newcomer.stdout
+    ci = pytest_without_a_database(MODERATION_TEST_REQUIRE_ALL="1")  # what ./run-tests --ci exports
+    assert ci.returncode == 1, ci.stdout
+    assert "1 passed, 1 error" in ci.stdout and "nothing may be skipped" in ci.stdout

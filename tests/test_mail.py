@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import re
 import time
@@ -23,6 +22,7 @@ from tests.conftest import MODERATORS, PUBLIC_URL, SITE
 from tests.db import query
 from tests.factories import comment_data, submit
 from tests.smtp import SmtpSink, mails_for, text_of
+from tests.waiting import eventually
 
 THREAD = comment_data()["thread"]
 TITLE = comment_data()["title"]
@@ -36,10 +36,12 @@ def html_of(message: EmailMessage) -> str:
 
 async def mails_about(smtpd: SmtpSink, comment_id: int) -> list[EmailMessage]:
     """The moderator emails for one comment, one per moderator, sorted by recipient."""
-    async with asyncio.timeout(10):
-        while len(mails := mails_for(smtpd.messages, comment_id)) < len(MODERATORS):
-            await asyncio.sleep(0.02)
-    return sorted(mails, key=lambda m: str(m["To"]))
+
+    def all_arrived() -> list[EmailMessage]:
+        mails = mails_for(smtpd.messages, comment_id)
+        return mails if len(mails) >= len(MODERATORS) else []
+
+    return sorted(await eventually(all_arrived), key=lambda m: str(m["To"]))
 
 
 def link(message: EmailMessage, action: str) -> str:

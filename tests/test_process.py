@@ -11,7 +11,6 @@ import re
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Callable
 from contextlib import closing
 from email.message import EmailMessage
 from html import unescape
@@ -28,6 +27,7 @@ from tests.conftest import MODERATORS, free_port
 from tests.factories import comment_data
 from tests.service import Service, run_command, running, service_env
 from tests.smtp import SmtpSink, link_path, mails_for
+from tests.waiting import eventually
 
 MIGRATION_FILES = sorted(path.name for path in (ROOT / "migrations" / "sqlite").glob("*.sql"))
 
@@ -44,14 +44,6 @@ def query(database: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[
 
 def outbox_unsent(database: Path) -> int:
     return query(database, "SELECT COUNT(*) FROM outbox WHERE status != 'sent'")[0][0]
-
-
-async def until(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 async def post_comment(session: aiohttp.ClientSession, service: Service, **overrides: Any) -> int:
@@ -112,7 +104,7 @@ async def test_kill_9_with_a_mail_in_flight_loses_no_mail_and_resends_at_most_th
     async with running(env, tmp_path) as service:
         async with aiohttp.ClientSession() as session:
             comment_ids = [await post_comment(session, service, name=f"Reader {n}") for n in range(5)]
-        await until(lambda: smtpd.handler.data_commands >= 1, 15, "the first mail to be in flight")
+        await eventually(lambda: smtpd.handler.data_commands >= 1, 15)  # the first mail is in flight
         await service.kill9()
         assert service.returncode == -9
     assert len(query(service.database, "SELECT id FROM comments")) == 5
@@ -124,7 +116,7 @@ async def test_kill_9_with_a_mail_in_flight_loses_no_mail_and_resends_at_most_th
     try:
         async with running(env, tmp_path) as restarted:
             await sink.wait_for(10, timeout=30)
-            await until(lambda: outbox_unsent(restarted.database) == 0, 15, "every outbox row to be sent")
+            await eventually(lambda: outbox_unsent(restarted.database) == 0, 15)
             assert await restarted.terminate() == 0
         assert_every_mail_arrived_with_at_most(before + sink.messages, comment_ids, extra=1)
     finally:
@@ -146,7 +138,7 @@ async def test_kill_9_right_after_each_202_loses_nothing_over_twenty_restarts(tm
     assert stored == sorted(comment_ids), "every 202 survived the kill"
     async with running(env, tmp_path) as service:
         await smtpd.wait_for(2 * kills, timeout=30)
-        await until(lambda: outbox_unsent(service.database) == 0, 15, "every outbox row to be sent")
+        await eventually(lambda: outbox_unsent(service.database) == 0, 15)
         assert await service.terminate() == 0
     assert_every_mail_arrived_with_at_most(smtpd.messages, comment_ids, extra=kills)
 
@@ -322,15 +314,13 @@ async def test_newcomer_posts_on_the_demo_article_approves_from_the_dev_mailbox_
             back = urlsplit(urljoin(service.url + "/", response.headers["Location"]))
         assert (back.netloc, back.path, back.fragment) == (f"127.0.0.1:{service.port}", "/", "comment-pending")
 
-        async def mailbox() -> str:
+        async def mailbox_with_every_mail() -> str:
             async with session.get(service.url + "/dev/mailbox") as response:
                 assert response.status == 200
-                return await response.text()
+                page = await response.text()
+            return page if page.count('<article class="mail">') >= len(MODERATORS) else ""
 
-        deadline = time.monotonic() + 15
-        while (page := await mailbox()).count('<article class="mail">') < len(MODERATORS):
-            assert time.monotonic() < deadline, "the moderator emails never reached the dev mailbox"
-            await asyncio.sleep(0.1)
+        page = await eventually(mailbox_with_every_mail, timeout=15, interval=0.1)
         assert page.count('<article class="mail">') == len(MODERATORS)
         for moderator in MODERATORS:
             assert f"To {moderator}" in page
@@ -380,14 +370,8 @@ async def test_log_never_shows_a_commenter_or_moderator_address(tmp_path: Path, 
                 service.url + "/api/comments", json=comment_data(email=CANARY, body="")
             ) as response:
                 assert response.status == 422  # a refused one too
-            await until(
-                lambda: (
-                    query(service.database, "SELECT COUNT(*) FROM outbox WHERE status = 'sent'")[0][0]
-                    == len(MODERATORS)
-                ),
-                15,
-                "both moderator emails to be sent",
-            )
+            sent = "SELECT COUNT(*) FROM outbox WHERE status = 'sent'"
+            await eventually(lambda: query(service.database, sent)[0][0] == len(MODERATORS), 15)
         if mail == "smtp server":
             assert len(smtpd.messages) == len(MODERATORS)
         assert await service.terminate() == 0

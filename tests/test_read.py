@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
@@ -14,6 +13,7 @@ from aiohttp.test_utils import TestClient
 
 from tests.factories import decide, publish, submit
 from tests.smtp import SmtpSink
+from tests.waiting import eventually
 
 THREAD = "/how-many-ketamine-treatments/"
 PUBLIC_KEYS = {"id", "parent", "name", "website", "avatar", "body_html", "created"}
@@ -283,9 +283,11 @@ async def test_healthz_is_ok_and_reports_the_mail_backlog(client: TestClient, sm
 
     smtpd.handler.hold.set()
     await smtpd.wait_for(2)
-    async with asyncio.timeout(10):
-        while (await outbox_state(client))["pending"]:
-            await asyncio.sleep(0.05)
+
+    async def nothing_pending() -> bool:
+        return (await outbox_state(client))["pending"] == 0
+
+    await eventually(nothing_pending)
     assert (await outbox_state(client))["failed"] == 0
 
 
