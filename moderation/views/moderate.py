@@ -11,12 +11,16 @@ from ..tokens import Decision
 from .pages import render_page
 
 
+def removed() -> ClientError:
+    # A link signed by us, so not forged: `moderation forget` removed the comment since the mail went out.
+    return ClientError("This comment was removed.", 410)
+
+
 async def _decision(request: web.Request) -> tuple[Decision, Comment]:
     decision = request.app[signer_key].check(request.match_info["token"])
     comment = await request.app[store_key].get_comment(decision.comment_id)
     if comment is None:
-        # Signed by us, so not forged: `moderation forget` removed the comment since the mail went out.
-        raise ClientError("This comment was removed.", 410)
+        raise removed()
     return decision, comment
 
 
@@ -32,7 +36,10 @@ async def act(request: web.Request) -> web.Response:
     moderator = request.app[signer_key].moderator_for(decision.moderator, config.moderators)
     if moderator is None:
         raise InvalidToken("This link belongs to someone who is no longer a moderator.")
-    comment, changed = await request.app[store_key].decide(comment.id, decision.action, moderator)
+    try:
+        comment, changed = await request.app[store_key].decide(comment.id, decision.action, moderator)
+    except LookupError:  # removed between the look above and the decision
+        raise removed() from None
     if changed:
         request.app[metrics_key].decisions.labels(decision.action.value).inc()
     return render_page(request, "decided.html", comment=comment, action=decision.action, changed=changed)
