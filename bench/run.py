@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from moderation.config import Config  # noqa: E402
-from moderation.models import Action, NewComment  # noqa: E402
+from moderation.models import Action, Channel, NewComment  # noqa: E402
 from moderation.render import render_body  # noqa: E402
 from moderation.store import open_store  # noqa: E402
 
@@ -129,7 +129,7 @@ async def prepare(database_url: str, thread_comments: int) -> None:
         await store.migrate()
         for number in range(thread_comments):
             comment_id = await store.add_comment(new_comment(number, THREAD), [])
-            await store.decide(comment_id, Action.APPROVE, "bench@example.com")
+            await store.decide([comment_id], Action.APPROVE, actor="bench@example.com", channel=Channel.QUEUE)
     finally:
         await store.close()
 

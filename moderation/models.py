@@ -15,14 +15,50 @@ class CommentStatus(StrEnum):
 
 
 class Action(StrEnum):
-    """What a moderation link does, and the status it leads to."""
+    """What a moderator does to a comment: from which states, to which."""
 
     APPROVE = "approve"
     REJECT = "reject"
+    SPAM = "spam"
+    RESTORE = "restore"  # back to pending: a false positive of the spam checks, or a rejection undone
 
     @property
     def status(self) -> CommentStatus:
-        return CommentStatus.APPROVED if self is Action.APPROVE else CommentStatus.REJECTED
+        return _LEADS_TO[self]
+
+    @property
+    def applies_to(self) -> tuple[CommentStatus, ...]:
+        if self is Action.RESTORE:
+            return (CommentStatus.SPAM, CommentStatus.REJECTED)
+        return (CommentStatus.PENDING,)
+
+
+_LEADS_TO = {
+    Action.APPROVE: CommentStatus.APPROVED,
+    Action.REJECT: CommentStatus.REJECTED,
+    Action.SPAM: CommentStatus.SPAM,
+    Action.RESTORE: CommentStatus.PENDING,
+}
+
+# The actions an emailed link may carry.
+LINK_ACTIONS = (Action.APPROVE, Action.REJECT)
+
+
+class Channel(StrEnum):
+    """Through what a comment's state changed, for the audit log."""
+
+    SUBMISSION = "submission"
+    EMAIL_LINK = "email_link"
+    DIGEST_LINK = "digest_link"
+    QUEUE = "queue"
+    CLI = "cli"
+    IMPORT = "import"
+    RETENTION = "retention"
+
+
+SYSTEM = "system"  # the actor of what the service does by itself
+CLI = "cli"  # the actor of the command line
+REMOVED = "removed"  # the state after `moderation forget`, in the audit log only
 
 
 @dataclass(frozen=True)
@@ -70,6 +106,39 @@ class Comment:
             "body_html": self.body_html,
             "created": self.created.strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One line of the audit log: a comment came in, changed state, or was removed."""
+
+    comment: int
+    from_status: CommentStatus | None  # None: a new comment
+    to_status: str  # a CommentStatus, or REMOVED
+    actor: str
+    channel: Channel
+    reason: str | None
+    at: datetime
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "comment": self.comment,
+            "from": self.from_status,
+            "to": self.to_status,
+            "actor": self.actor,
+            "channel": self.channel,
+            "reason": self.reason,
+            "at": self.at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+
+
+@dataclass(frozen=True)
+class Decided:
+    """What a decision did to one comment: changed it, or found it decided already (see `last`)."""
+
+    comment: Comment
+    changed: bool
+    last: AuditEntry | None  # the entry that put the comment in its present state
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 from .errors import ExpiredToken, InvalidToken
-from .models import Action
+from .models import LINK_ACTIONS, Action
 
 
 def keyed_digest(secret: str, purpose: str, value: str) -> str:
@@ -60,6 +60,8 @@ class LinkSigner:
     def check(self, token: str) -> Decision:
         try:
             comment_id, action, moderator = self._serializer.loads(token, max_age=self._ttl)
+            if Action(action) not in LINK_ACTIONS:
+                raise ValueError(action)
             return Decision(int(comment_id), Action(action), str(moderator))
         except SignatureExpired:
             raise ExpiredToken("This link has expired.") from None

@@ -14,7 +14,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from moderation.config import ROOT, Config
-from moderation.models import Action, NewComment
+from moderation.models import Action, Channel, NewComment
 from moderation.store import open_store
 from tests.factories import publish, submit
 from tests.smtp import SmtpSink, mails_for
@@ -116,11 +116,11 @@ async def test_purge_erases_addresses_of_old_rejected_and_spam_comments_only(con
         await store.migrate()
         old_rejected = await store.add_comment(new_comment("old.rejected@example.com", "a"), [])
         old_approved = await store.add_comment(new_comment("old.approved@example.com", "b"), [])
-        await store.decide(old_rejected, Action.REJECT, "mod@example.com")
-        await store.decide(old_approved, Action.APPROVE, "mod@example.com")
+        await store.decide([old_rejected], Action.REJECT, actor="mod@example.com", channel=Channel.QUEUE)
+        await store.decide([old_approved], Action.APPROVE, actor="mod@example.com", channel=Channel.QUEUE)
         now[0] += 40 * 86400
         recent_rejected = await store.add_comment(new_comment("recent@example.com", "c"), [])
-        await store.decide(recent_rejected, Action.REJECT, "mod@example.com")
+        await store.decide([recent_rejected], Action.REJECT, actor="mod@example.com", channel=Channel.QUEUE)
 
         erased = await store.purge_addresses(before=now[0] - 30 * 86400)
 

@@ -8,7 +8,7 @@ from email.utils import format_datetime
 import jinja2
 
 from ..config import Config
-from ..models import Action, Notification
+from ..models import LINK_ACTIONS, Notification
 from ..tokens import LinkSigner
 
 
@@ -27,7 +27,7 @@ def compose(
     comment = notification.comment
     links = {
         action.value: f"{config.public_url}/moderate/{signer.mint(comment.id, action, notification.recipient)}"
-        for action in Action
+        for action in LINK_ACTIONS
     }
     context = {
         "comment": comment,

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from ..config import Config
-from ..models import Action, Backlog, Comment, Forgotten, NewComment, Notification, Thread
+from ..models import Action, AuditEntry, Backlog, Channel, Comment, Decided, Forgotten, NewComment, Notification, Thread
 from .sqlite import SqliteStore
 
 
@@ -36,12 +36,21 @@ class Store(Protocol):
     async def recent_approved(self, limit: int) -> list[Comment]:
         """The latest approved comments of every thread, newest first."""
 
-    async def decide(self, comment_id: int, action: Action, moderator: str) -> tuple[Comment, bool]:
-        """Carry out a moderator's action on a pending comment.
+    async def decide(
+        self, comment_ids: Sequence[int], action: Action, *, actor: str, channel: Channel, reason: str | None = None
+    ) -> list[Decided]:
+        """Carry out a moderator's action on each comment still in a state it applies to.
 
-        Returns the comment as it now is and whether this call changed it: a comment that was
-        already decided stays as it was.
+        Each change appends its audit entry in the same transaction. Returns every comment that
+        exists as it now is, whether this call changed it, and its latest audit entry (for one
+        decided already: who did, through what, when).
         """
+
+    async def last_decisions(self, comment_ids: Sequence[int]) -> dict[int, AuditEntry]:
+        """The latest audit entry of each comment."""
+
+    async def audit_log(self, since: float) -> list[AuditEntry]:
+        """The audit entries from then on, oldest first."""
 
     async def claim_notifications(self, sender: str, silent_after: float, limit: int) -> list[Notification]:
         """Take due notifications for `sender`: nobody else gets them while it keeps beating.

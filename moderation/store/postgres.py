@@ -11,7 +11,8 @@ import asyncpg
 
 from ..errors import StoreUnavailable
 from .migrate import migration_files
-from .sql import Row, SqlStore
+from .sql import SqlStore
+from .tx import Row
 
 # Any number that fits in 64 bits, the same for every instance: migrations run one at a time.
 MIGRATION_LOCK = 0x6D6F6465726174
@@ -52,6 +53,7 @@ class _Transaction:
 
 class PostgresStore(SqlStore):
     claim_lock = "FOR UPDATE SKIP LOCKED"
+    row_lock = "FOR UPDATE"
 
     def __init__(self, pool: asyncpg.Pool, clock: Callable[[], float]):
         super().__init__(clock)

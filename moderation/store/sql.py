@@ -7,12 +7,27 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from ..errors import InvalidParent
-from ..models import Action, Backlog, Comment, CommentStatus, Forgotten, NewComment, Notification, Thread
-
-Row = Sequence[Any]
+from ..models import (
+    CLI,
+    REMOVED,
+    SYSTEM,
+    Action,
+    AuditEntry,
+    Backlog,
+    Channel,
+    Comment,
+    CommentStatus,
+    Decided,
+    Forgotten,
+    NewComment,
+    Notification,
+    Thread,
+)
+from . import audit
+from .tx import Row, Transaction, marks
 
 COMMENT_COLUMNS = """
     c.id, t.key, t.title, c.parent_id, c.name, c.email, c.website, c.avatar,
@@ -24,10 +39,6 @@ COMMENT_FROM = "comments c JOIN threads t ON t.id = c.thread_id"
 def body_digest(body: str) -> str:
     """What the index on bodies holds: short, and the same for the same text."""
     return hashlib.sha256(body.encode()).hexdigest()[:32]
-
-
-def marks(count: int) -> str:
-    return ", ".join("?" * count)
 
 
 def _comment(row: Row) -> Comment:
@@ -48,16 +59,6 @@ def _comment(row: Row) -> Comment:
     )
 
 
-class Transaction(Protocol):
-    """What the domain SQL needs from a driver inside a transaction. Parameters are `?`."""
-
-    async def fetch(self, sql: str, *args: Any) -> list[Row]: ...
-
-    async def execute(self, sql: str, *args: Any) -> None: ...
-
-    async def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None: ...
-
-
 class SqlStore:
     """Every domain method of the Store interface, in SQL both SQLite and PostgreSQL speak.
 
@@ -67,6 +68,8 @@ class SqlStore:
 
     # PostgreSQL instances share the outbox: a claimed row is skipped by the others.
     claim_lock = ""
+    # PostgreSQL: rows read to decide on are locked; SQLite's BEGIN IMMEDIATE has one writer anyway.
+    row_lock = ""
 
     def __init__(self, clock: Callable[[], float]):
         self._clock = clock
@@ -124,6 +127,15 @@ class SqlStore:
                 comment.parent,
             )
             results.append(int(rows[0][0]) if rows else InvalidParent(comment.parent))
+        await audit.append(
+            tx,
+            [
+                audit.Change(result, None, comment.status, SYSTEM, Channel.SUBMISSION, comment.flags or None)
+                for result, comment in zip(results, comments, strict=True)
+                if isinstance(result, int)
+            ],
+            now,
+        )
         return results
 
     async def _insert_notifications(self, tx: Transaction, notify: Sequence[tuple[int, Sequence[str]]]) -> None:
@@ -183,23 +195,50 @@ class SqlStore:
         )
         return [_comment(row) for row in rows]
 
-    async def decide(self, comment_id: int, action: Action, moderator: str) -> tuple[Comment, bool]:
+    async def decide(
+        self, comment_ids: Sequence[int], action: Action, *, actor: str, channel: Channel, reason: str | None = None
+    ) -> list[Decided]:
         now = self._clock()
         async with self.transaction() as tx:
-            changed = await tx.fetch(
-                "UPDATE comments SET status = ?, decided_at = ?, decided_by = ? WHERE id = ? AND status = 'pending'"
-                " RETURNING thread_id",
-                action.status.value,
-                now,
-                moderator,
-                comment_id,
+            # Locked while deciding (PostgreSQL): a racing decision waits, then finds it decided.
+            found = await tx.fetch(
+                f"SELECT id, thread_id, status FROM comments WHERE id IN ({marks(len(comment_ids))}) {self.row_lock}",
+                *comment_ids,
             )
-            if changed and action is Action.APPROVE:
-                await self._count_published(tx, changed[0][0], +1)
-            rows = await tx.fetch(f"SELECT {COMMENT_COLUMNS} FROM {COMMENT_FROM} WHERE c.id = ?", comment_id)
-        if not rows:
-            raise LookupError(comment_id)
-        return _comment(rows[0]), bool(changed)
+            applies = [
+                (id_, thread, CommentStatus(status)) for id_, thread, status in found if status in action.applies_to
+            ]
+            if applies:
+                changing = [id_ for id_, _, _ in applies]
+                await tx.execute(
+                    "UPDATE comments SET status = ?, decided_at = ?, decided_by = ?"
+                    f" WHERE id IN ({marks(len(changing))})",
+                    action.status.value,
+                    now,
+                    actor,
+                    *changing,
+                )
+                if action is Action.APPROVE:
+                    for thread_id, approved in Counter(thread for _, thread, _ in applies).items():
+                        await self._count_published(tx, thread_id, approved)
+                await audit.append(
+                    tx,
+                    [audit.Change(id_, before, action.status, actor, channel, reason) for id_, _, before in applies],
+                    now,
+                )
+            rows = await tx.fetch(
+                f"SELECT {COMMENT_COLUMNS} FROM {COMMENT_FROM} WHERE c.id IN ({marks(len(comment_ids))}) ORDER BY c.id",
+                *comment_ids,
+            )
+            last = await audit.last_entries(tx.fetch, comment_ids)
+        changed = {id_ for id_, _, _ in applies}
+        return [Decided(comment, comment.id in changed, last.get(comment.id)) for comment in map(_comment, rows)]
+
+    async def last_decisions(self, comment_ids: Sequence[int]) -> dict[int, AuditEntry]:
+        return await audit.last_entries(self.fetch, comment_ids)
+
+    async def audit_log(self, since: float) -> list[AuditEntry]:
+        return await audit.since(self.fetch, since)
 
     async def _count_published(self, tx: Transaction, thread_id: int, delta: int) -> None:
         """Change a thread's count of approved comments, and with it its version (the ETag)."""
@@ -341,6 +380,7 @@ class SqlStore:
         return len(erased)
 
     async def forget(self, email: str) -> Forgotten:
+        now = self._clock()
         async with self.transaction() as tx:
             rows = await tx.fetch(
                 "SELECT c.id, c.thread_id, c.status FROM comments c WHERE LOWER(c.email) = LOWER(?)", email
@@ -353,6 +393,17 @@ class SqlStore:
             await tx.execute(f"UPDATE comments SET parent_id = NULL WHERE parent_id IN ({id_marks})", *ids)
             notifications = await tx.fetch(f"DELETE FROM outbox WHERE comment_id IN ({id_marks}) RETURNING id", *ids)
             await tx.execute(f"DELETE FROM comments WHERE id IN ({id_marks})", *ids)
+            # The log keeps that each comment existed and was removed, and loses what it said of them.
+            await tx.execute(
+                "DELETE FROM audit_reasons WHERE entry_id IN"
+                f" (SELECT id FROM audit_log WHERE comment_id IN ({id_marks}))",
+                *ids,
+            )
+            await audit.append(
+                tx,
+                [audit.Change(id_, CommentStatus(status), REMOVED, CLI, Channel.CLI) for id_, _, status in rows],
+                now,
+            )
             published = [row for row in rows if row[2] == CommentStatus.APPROVED]
             for thread_id, removed in Counter(row[1] for row in published).items():
                 await self._count_published(tx, thread_id, -removed)

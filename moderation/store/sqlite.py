@@ -14,7 +14,8 @@ import aiosqlite
 from ..errors import InvalidParent, StoreUnavailable
 from ..models import NewComment
 from .migrate import migration_files
-from .sql import Row, SqlStore
+from .sql import SqlStore
+from .tx import Row
 
 
 @asynccontextmanager

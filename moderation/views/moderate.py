@@ -6,7 +6,7 @@ from aiohttp import web
 
 from ..errors import ClientError, InvalidToken
 from ..keys import config_key, metrics_key, signer_key, store_key
-from ..models import Comment
+from ..models import Channel, Comment
 from ..tokens import Decision
 from .pages import render_page
 
@@ -27,7 +27,8 @@ async def _decision(request: web.Request) -> tuple[Decision, Comment]:
 async def confirm(request: web.Request) -> web.Response:
     # Mail scanners open every link: a GET only shows, it never acts.
     decision, comment = await _decision(request)
-    return render_page(request, "confirm.html", comment=comment, action=decision.action)
+    last = (await request.app[store_key].last_decisions([comment.id])).get(comment.id)
+    return render_page(request, "confirm.html", comment=comment, action=decision.action, last=last)
 
 
 async def act(request: web.Request) -> web.Response:
@@ -36,10 +37,19 @@ async def act(request: web.Request) -> web.Response:
     moderator = request.app[signer_key].moderator_for(decision.moderator, config.moderators)
     if moderator is None:
         raise InvalidToken("This link belongs to someone who is no longer a moderator.")
-    try:
-        comment, changed = await request.app[store_key].decide(comment.id, decision.action, moderator)
-    except LookupError:  # removed between the look above and the decision
-        raise removed() from None
-    if changed:
+    decided = await request.app[store_key].decide(
+        [comment.id], decision.action, actor=moderator, channel=Channel.EMAIL_LINK
+    )
+    if not decided:  # removed between the look above and the decision
+        raise removed()
+    (outcome,) = decided
+    if outcome.changed:
         request.app[metrics_key].decisions.labels(decision.action.value).inc()
-    return render_page(request, "decided.html", comment=comment, action=decision.action, changed=changed)
+    return render_page(
+        request,
+        "decided.html",
+        comment=outcome.comment,
+        changed=outcome.changed,
+        last=outcome.last,
+        page_url=config.allowed_origins[0] + outcome.comment.thread,
+    )
