@@ -15,12 +15,14 @@ from aiohttp import web
 from .cache import RenderedThreads
 from .clients import RateLimit
 from .config import Config, ConfigError
+from .inflight import InFlight
 from .keys import (
     clock_key,
     config_key,
     dev_mailbox_key,
     dev_smtp_key,
     form_stamp_key,
+    in_flight_key,
     metrics_key,
     rate_limit_key,
     rendered_threads_key,
@@ -49,7 +51,9 @@ log = logging.getLogger(__name__)
 def create_app(config: Config, *, clock: Callable[[], float] = time.time) -> web.Application:
     if not config.secret_key:
         raise ConfigError("MODERATION_SECRET_KEY: missing (call Config.with_secret_key() first)")
-    app = web.Application(middlewares=[error_middleware], client_max_size=config.max_body_bytes)
+    in_flight = InFlight()
+    app = web.Application(middlewares=[in_flight.middleware, error_middleware], client_max_size=config.max_body_bytes)
+    app[in_flight_key] = in_flight
     app[config_key] = config
     app[clock_key] = clock
     app[templates_key] = make_templates()
@@ -127,6 +131,7 @@ async def sender_context(app: web.Application) -> AsyncIterator[None]:
         max_age=config.mail_max_age,
         poll=config.outbox_poll,
         heartbeat=config.heartbeat,
+        quiet=app[in_flight_key].quiet,
     )
     app[sender_key] = sender
     task = asyncio.create_task(sender.run(), name="outbox sender")

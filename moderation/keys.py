@@ -9,6 +9,7 @@ from aiohttp import web
 from .cache import RenderedThreads
 from .clients import RateLimit
 from .config import Config
+from .inflight import InFlight
 from .mail.sender import OutboxSender
 from .mail.smtp import SmtpSettings
 from .metrics import Metrics
@@ -29,3 +30,4 @@ sender_key = web.AppKey("sender", OutboxSender)
 dev_mailbox_key = web.AppKey("dev_mailbox", Path)
 dev_smtp_key = web.AppKey("dev_smtp", SmtpSettings)
 rendered_threads_key = web.AppKey("rendered_threads", RenderedThreads)
+in_flight_key = web.AppKey("in_flight", InFlight)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email.policy
+from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import format_datetime
 
@@ -10,6 +12,27 @@ import jinja2
 from ..config import Config
 from ..models import LINK_ACTIONS, Notification
 from ..tokens import LinkSigner
+
+
+class _Headers(HeaderRegistry):
+    """The standard header registry, but each header's class is made once, not on every use.
+
+    The standard library builds a new class with type() every time a header is set or read:
+    that was a third of the time it takes to compose a message.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._made: dict[str, type[BaseHeader]] = {}
+
+    def __getitem__(self, name: str) -> type[BaseHeader]:
+        made = self._made.get(name)
+        if made is None:
+            made = self._made[name] = super().__getitem__(name)
+        return made
+
+
+POLICY = email.policy.default.clone(header_factory=_Headers())
 
 
 def _one_line(text: str) -> str:
@@ -37,7 +60,7 @@ def compose(
         "reject_url": links["reject"],
         "ttl_days": round(config.link_ttl / 86400, 1),
     }
-    message = EmailMessage()
+    message = EmailMessage(policy=POLICY)
     message["Subject"] = f"New comment awaiting approval: {context['page_title']}"
     message["From"] = config.mail_from
     message["To"] = notification.recipient

@@ -16,7 +16,7 @@ import random
 import re
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from email.message import EmailMessage
 
 import aiosmtplib
@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 BATCH = 10
 GATHER = 0.05  # seconds to wait after a wake-up for more mail to share the session
+PATIENCE = 0.1  # the longest a mail waits for a moment with no request being answered
 SILENT_BEATS = 5  # heartbeats missed before an instance counts as dead
 FORGET_SENDERS_AFTER = 86400.0  # the heartbeat rows of long-dead instances go
 
@@ -64,6 +65,7 @@ class OutboxSender:
         max_age: float,
         poll: float,
         heartbeat: float,
+        quiet: Callable[[float], Awaitable[None]] | None = None,
     ):
         self._store = store
         self._smtp = smtp
@@ -75,6 +77,7 @@ class OutboxSender:
         self._max_age = max_age
         self._poll = poll
         self._heartbeat = heartbeat
+        self._quiet = quiet
         self._silent_after = SILENT_BEATS * heartbeat
         self.name = secrets.token_hex(8)  # this sender in the heartbeat table and in its claims
         self._last_beat = float("-inf")  # time.monotonic() of the last heartbeat written
@@ -175,6 +178,11 @@ class OutboxSender:
             async with SmtpConnection(self._smtp) as smtp:
                 await self._server_answers()
                 while waiting and self.alive and smtp.is_open:
+                    if self._quiet is not None:
+                        # Requests first: composing and sending a mail holds the event loop for
+                        # a millisecond or so, which a request waiting behind it would pay. Under
+                        # a flood, mail still goes out, at least one every PATIENCE seconds.
+                        await self._quiet(PATIENCE)
                     in_flight = waiting.pop(0)
                     await self._deliver(smtp, in_flight)
                     in_flight = None

@@ -85,11 +85,26 @@ class SqlStore:
 
     async def add_comment(self, comment: NewComment, notify: Sequence[str]) -> int:
         async with self.transaction() as tx:
-            (stored,) = await self._insert_comments(tx, [comment])
-            if isinstance(stored, InvalidParent):
-                raise stored
-            await self._insert_notifications(tx, [(stored, notify)])
+            (stored,) = await self._insert_submissions(tx, [(comment, notify)])
+        if isinstance(stored, InvalidParent):
+            raise stored
         return stored
+
+    async def _insert_submissions(
+        self, tx: Transaction, submissions: Sequence[tuple[NewComment, Sequence[str]]]
+    ) -> list[int | InvalidParent]:
+        """Comments and their outbox rows: each one's id, or InvalidParent for a reply to something
+        that is not an approved comment of its page (that one alone is not written)."""
+        results = await self._insert_comments(tx, [comment for comment, _ in submissions])
+        await self._insert_notifications(
+            tx,
+            [
+                (result, recipients)
+                for result, (_, recipients) in zip(results, submissions, strict=True)
+                if isinstance(result, int)
+            ],
+        )
+        return results
 
     async def _insert_comments(self, tx: Transaction, comments: Sequence[NewComment]) -> list[int | InvalidParent]:
         """Write comments in the open transaction: each one's id, or InvalidParent for a reply to
