@@ -188,6 +188,18 @@ async def etag_of(url: str) -> str:
         return response.headers["ETag"]
 
 
+async def mail_counts(base: str) -> tuple[float, float]:
+    """(mails sent, comments accepted) so far, from the service's own metrics."""
+    async with aiohttp.ClientSession() as session, session.get(f"{base}/metrics") as response:
+        text = await response.text()
+
+    def total(name: str) -> float:
+        found = re.search(rf"^{name} (\S+)$", text, re.MULTILINE)
+        return float(found.group(1)) if found else 0.0
+
+    return total("moderation_mail_sent_total"), total("moderation_comments_submitted_total")
+
+
 def ratio(value: float, base: float) -> str:
     return f"{value / base:.2f}" if base else "-"
 
@@ -255,6 +267,7 @@ async def bench_store(
         await wait_until_up(f"{base}/healthz")
         etag = await etag_of(read_url)
         print(f"\n### {name}: a thread of 100 approved comments, {seconds:g} s per run\n")
+        mailed: dict[int, float] = {}
         print("| path | concurrency | requests/s | ratio to bare | p50 ms | p99 ms | errors |")
         print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
         for concurrency in concurrency_levels:
@@ -265,14 +278,22 @@ async def bench_store(
             if "304" in only:
                 runs["GET thread, 304"] = wrk(read_url, concurrency, seconds, "-H", f"If-None-Match: {etag}")
             if "post" in only:
+                before = await mail_counts(base)
                 runs["POST comment"] = wrk(
                     f"{base}/api/comments", concurrency, seconds, "-s", str(ROOT / "bench" / "post.lua")
                 )
+                after = await mail_counts(base)
+                mailed[concurrency] = (after[0] - before[0]) / max(1.0, after[1] - before[1])
             for path, result in runs.items():
                 print(
                     f"| {path} | {concurrency} | {result.rps:,.0f} | {ratio(result.rps, bare.rps)} |"
                     f" {result.p50_ms:.2f} | {result.p99_ms:.2f} | {result.errors} |"
                 )
+        if mailed:
+            print(
+                "\nMails sent during each POST run, per comment accepted (two moderators: 2.0 keeps up): "
+                + ", ".join(f"concurrency {c}: {per:.2f}" for c, per in mailed.items())
+            )
         print(f"\nPeak resident memory of the service: {peak_rss_mb(service.pid):.1f} MB")
 
 

@@ -178,11 +178,6 @@ class OutboxSender:
             async with SmtpConnection(self._smtp) as smtp:
                 await self._server_answers()
                 while waiting and self.alive and smtp.is_open:
-                    if self._quiet is not None:
-                        # Requests first: composing and sending a mail holds the event loop for
-                        # a millisecond or so, which a request waiting behind it would pay. Under
-                        # a flood, mail still goes out, at least one every PATIENCE seconds.
-                        await self._quiet(PATIENCE)
                     in_flight = waiting.pop(0)
                     await self._deliver(smtp, in_flight)
                     in_flight = None
@@ -208,6 +203,9 @@ class OutboxSender:
 
     async def _deliver(self, smtp: SmtpConnection, notification: Notification) -> None:
         """Send one notification and record what happened; a broken session is the caller's."""
+        # Requests first, at each step: composing a mail, and handing it over, each hold the
+        # event loop for a fraction of a millisecond that a request waiting behind would pay.
+        await self._let_requests_go_first()
         try:
             message = self._compose(notification)
         except Exception as error:  # a mail that cannot be written will never be sent
@@ -215,6 +213,7 @@ class OutboxSender:
             await self._store.mark_failed(notification.id, describe(error))
             self._metrics.mail_failed.inc()
             return
+        await self._let_requests_go_first()
         try:
             await smtp.send(message)
         except aiosmtplib.SMTPException as error:  # the server answered about this message: the session goes on
@@ -223,6 +222,11 @@ class OutboxSender:
         await self._store.mark_sent(notification.id)
         self._metrics.mail_sent.inc()
         log.info("outbox: sent notification %d for comment %d", notification.id, notification.comment.id)
+
+    async def _let_requests_go_first(self) -> None:
+        # Under a flood mail still goes out: each step waits PATIENCE seconds at most.
+        if self._quiet is not None:
+            await self._quiet(PATIENCE)
 
     async def _failed(self, notification: Notification, error: BaseException, *, outage: bool = False) -> None:
         reason = describe(error)
