@@ -7,7 +7,6 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
-from functools import partial
 
 import jinja2
 from aiohttp import web
@@ -32,7 +31,7 @@ from .keys import (
     store_key,
     templates_key,
 )
-from .mail.compose import compose
+from .mail.compose import Composer
 from .mail.devmail import linkify, start_dev_mailbox
 from .mail.sender import OutboxSender
 from .mail.smtp import SmtpSettings
@@ -123,7 +122,7 @@ async def sender_context(app: web.Application) -> AsyncIterator[None]:
     sender = OutboxSender(
         app[store_key],
         app.get(dev_smtp_key) or SmtpSettings.from_config(config),
-        partial(compose, config=config, signer=app[signer_key], templates=app[templates_key]),
+        Composer(config=config, signer=app[signer_key], templates=app[templates_key]),
         app[metrics_key],
         clock=app[clock_key],
         retry_base=config.retry_base,

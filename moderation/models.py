@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 class CommentStatus(StrEnum):
@@ -42,6 +43,12 @@ _LEADS_TO = {
 
 # The actions an emailed link may carry.
 LINK_ACTIONS = (Action.APPROVE, Action.REJECT)
+
+
+class MailKind(StrEnum):
+    """The kinds of mail in the outbox, each with its own composer (mail/compose.py)."""
+
+    NEW_COMMENT = "new_comment"  # a comment waits: to each moderator
 
 
 class Channel(StrEnum):
@@ -151,13 +158,19 @@ class Thread:
 
 @dataclass(frozen=True)
 class Notification:
-    """One moderator email for one comment, claimed from the outbox for sending."""
+    """One mail claimed from the outbox for sending: its kind says which, and what it needs."""
 
     id: int
+    kind: MailKind
     recipient: str
     attempts: int
     created: datetime
-    comment: Comment
+    comment: Comment | None  # the comment it is about, if it is about one
+    payload: dict[str, Any] = field(default_factory=dict)  # what else it needs (JSON in the row)
+
+    def __str__(self) -> str:
+        about = f" for comment {self.comment.id}" if self.comment else ""
+        return f"{self.kind} mail {self.id}{about}"
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from aiohttp.test_utils import TestClient
 
 from moderation.app import make_templates
 from moderation.config import Config
-from moderation.mail.compose import compose
-from moderation.models import Notification
+from moderation.mail.compose import Composer
+from moderation.models import MailKind, Notification
 from moderation.store import open_store
 from moderation.tokens import LinkSigner
 from tests.conftest import MODERATORS, PUBLIC_URL, SITE
@@ -100,13 +100,14 @@ async def test_message_id_is_unique_per_comment_and_moderator_and_the_same_when_
             assert comment is not None
             notification = Notification(
                 id=notification_id,
+                kind=MailKind.NEW_COMMENT,
                 recipient=recipient,
                 attempts=attempts,
                 created=datetime.fromtimestamp(created_at, UTC),
                 comment=comment,
             )
-            once = compose(notification, config=config, signer=signer, templates=templates)
-            again = compose(notification, config=config, signer=signer, templates=templates)
+            compose = Composer(config=config, signer=signer, templates=templates)
+            once, again = compose(notification), compose(notification)
             assert once["Message-ID"] == again["Message-ID"]
             assert once["Message-ID"] == received[(comment_id, recipient)]["Message-ID"]
     finally:

@@ -23,7 +23,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from moderation.app import create_app
 from moderation.config import Config
-from moderation.models import NewComment
+from moderation.models import MailKind, NewComment
 from moderation.store import Store
 from tests.conftest import MODERATORS, free_port, make_config
 from tests.db import query, records
@@ -530,3 +530,13 @@ async def test_claims_of_a_silent_sender_are_free_again_and_those_of_a_live_one_
     # A sender that signs off frees its claims at once.
     await store.sign_off("alive")
     assert [n.id for n in await store.claim_notifications("latecomer", silent_after=10, limit=10)] == [held.id]
+
+
+async def test_a_mail_with_a_dedupe_key_is_written_once_however_often_it_is_asked_for(store: Store) -> None:
+    payload = {"period": "2026-11-27T10:00Z"}
+    written = [await store.add_mail(MailKind.NEW_COMMENT, MODERATORS[0], payload, dedupe="digest:a:10") for _ in "ab"]
+    assert written == [True, False]
+    assert await store.add_mail(MailKind.NEW_COMMENT, MODERATORS[0], payload)  # no key: no limit
+    await store.heartbeat("sender", forget_after=86400)
+    claimed = await store.claim_notifications("sender", silent_after=10, limit=10)
+    assert [(n.recipient, n.payload, n.comment) for n in claimed] == [(MODERATORS[0], payload, None)] * 2

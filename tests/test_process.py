@@ -376,7 +376,7 @@ async def test_log_never_shows_a_commenter_or_moderator_address(tmp_path: Path, 
             assert len(smtpd.messages) == len(MODERATORS)
         assert await service.terminate() == 0
     log = service.output()
-    assert "outbox: sent notification" in log  # the log was written, at INFO level
+    assert "outbox: sent new_comment mail" in log  # the log was written, at INFO level
     for address in (CANARY, *MODERATORS):
         assert address not in log
     assert "canary.7f3a" not in log

@@ -1,16 +1,18 @@
-"""Moderator emails, composed from templates."""
+"""Every mail the service sends, composed from its templates."""
 
 from __future__ import annotations
 
 import email.policy
+from collections.abc import Callable
 from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import format_datetime
+from typing import Any
 
 import jinja2
 
 from ..config import Config
-from ..models import LINK_ACTIONS, Notification
+from ..models import LINK_ACTIONS, Action, MailKind, Notification
 from ..tokens import LinkSigner
 
 
@@ -39,35 +41,53 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def compose(
-    notification: Notification, *, config: Config, signer: LinkSigner, templates: jinja2.Environment
-) -> EmailMessage:
-    """The email asking one moderator to approve or reject one comment.
+class Composer:
+    """Writes each kind of mail in the outbox from its templates: email/KIND.txt and .html.
 
-    Composing it again gives the same message (Message-ID included), so a re-send after a crash
-    is recognisable as a copy.
+    Composing a mail again gives the same message (Message-ID included), so that a re-send
+    after a crash is recognisable as a copy.
     """
-    comment = notification.comment
-    links = {
-        action.value: f"{config.public_url}/moderate/{signer.mint(comment.id, action, notification.recipient)}"
-        for action in LINK_ACTIONS
-    }
-    context = {
-        "comment": comment,
-        "page_title": _one_line(comment.title or comment.thread),
-        "page_url": config.allowed_origins[0] + comment.thread,
-        "approve_url": links["approve"],
-        "reject_url": links["reject"],
-        "ttl_days": round(config.link_ttl / 86400, 1),
-    }
-    message = EmailMessage(policy=POLICY)
-    message["Subject"] = f"New comment awaiting approval: {context['page_title']}"
-    message["From"] = config.mail_from
-    message["To"] = notification.recipient
-    message["Date"] = format_datetime(notification.created)
-    domain = config.mail_from.rpartition("@")[2]
-    message["Message-ID"] = f"<comment-{comment.id}.notification-{notification.id}@{domain}>"
-    message["Auto-Submitted"] = "auto-generated"
-    message.set_content(templates.get_template("email/new_comment.txt").render(context))
-    message.add_alternative(templates.get_template("email/new_comment.html").render(context), subtype="html")
-    return message
+
+    def __init__(self, *, config: Config, signer: LinkSigner, templates: jinja2.Environment):
+        self._config = config
+        self._signer = signer
+        self._templates = templates
+        self._domain = config.mail_from.rpartition("@")[2]
+        # Each kind: its subject and the context of its templates.
+        self._kinds: dict[MailKind, Callable[[Notification], tuple[str, dict[str, Any]]]] = {
+            MailKind.NEW_COMMENT: self._new_comment,
+        }
+
+    def __call__(self, notification: Notification) -> EmailMessage:
+        subject, context = self._kinds[notification.kind](notification)
+        message = EmailMessage(policy=POLICY)
+        message["Subject"] = subject
+        message["From"] = self._config.mail_from
+        message["To"] = notification.recipient
+        message["Date"] = format_datetime(notification.created)
+        about = f"comment-{notification.comment.id}." if notification.comment else ""
+        message["Message-ID"] = f"<{about}{notification.kind.value}-{notification.id}@{self._domain}>"
+        message["Auto-Submitted"] = "auto-generated"
+        template = f"email/{notification.kind.value}"
+        message.set_content(self._templates.get_template(f"{template}.txt").render(context))
+        message.add_alternative(self._templates.get_template(f"{template}.html").render(context), subtype="html")
+        return message
+
+    def _new_comment(self, notification: Notification) -> tuple[str, dict[str, Any]]:
+        """One moderator is asked to approve or reject one comment."""
+        comment = notification.comment
+        assert comment is not None
+        base = f"{self._config.public_url}/moderate/"
+        links = {
+            action: base + self._signer.mint(comment.id, action, notification.recipient) for action in LINK_ACTIONS
+        }
+        page_title = _one_line(comment.title or comment.thread)
+        context = {
+            "comment": comment,
+            "page_title": page_title,
+            "page_url": self._config.allowed_origins[0] + comment.thread,
+            "approve_url": links[Action.APPROVE],
+            "reject_url": links[Action.REJECT],
+            "ttl_days": round(self._config.link_ttl / 86400, 1),
+        }
+        return f"New comment awaiting approval: {page_title}", context

@@ -209,7 +209,7 @@ class OutboxSender:
         try:
             message = self._compose(notification)
         except Exception as error:  # a mail that cannot be written will never be sent
-            log.exception("outbox: cannot compose notification %d", notification.id)
+            log.exception("outbox: cannot compose %s", notification)
             await self._store.mark_failed(notification.id, describe(error))
             self._metrics.mail_failed.inc()
             return
@@ -221,7 +221,7 @@ class OutboxSender:
             return
         await self._store.mark_sent(notification.id)
         self._metrics.mail_sent.inc()
-        log.info("outbox: sent notification %d for comment %d", notification.id, notification.comment.id)
+        log.info("outbox: sent %s", notification)
 
     async def _let_requests_go_first(self) -> None:
         # Under a flood mail still goes out: each step waits PATIENCE seconds at most.
@@ -234,13 +234,7 @@ class OutboxSender:
         if (is_permanent(error) and not outage) or age > self._max_age:
             await self._store.mark_failed(notification.id, reason)
             self._metrics.mail_failed.inc()
-            log.error(
-                "outbox: gave up on notification %d for comment %d after %d tries: %s",
-                notification.id,
-                notification.comment.id,
-                notification.attempts + 1,
-                reason,
-            )
+            log.error("outbox: gave up on %s after %d tries: %s", notification, notification.attempts + 1, reason)
             return
         # Exponential back-off with jitter, so that instances do not retry in step.
         delay = min(self._retry_cap, self._retry_base * 2**notification.attempts) * random.uniform(0.75, 1.0)
@@ -249,9 +243,8 @@ class OutboxSender:
         # In an outage every waiting mail fails on every try: the outage itself is logged once.
         log.log(
             logging.DEBUG if outage else logging.WARNING,
-            "outbox: notification %d for comment %d not sent (%s); next try in %.1f s",
-            notification.id,
-            notification.comment.id,
+            "outbox: %s not sent (%s); next try in %.1f s",
+            notification,
             reason,
             delay,
         )

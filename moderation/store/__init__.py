@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..config import Config
-from ..models import Action, AuditEntry, Backlog, Channel, Comment, Decided, Forgotten, NewComment, Notification, Thread
+from ..models import (
+    Action,
+    AuditEntry,
+    Backlog,
+    Channel,
+    Comment,
+    Decided,
+    Forgotten,
+    MailKind,
+    NewComment,
+    Notification,
+    Thread,
+)
 from .sqlite import SqliteStore
 
 
@@ -56,6 +68,14 @@ class Store(Protocol):
         """Take due notifications for `sender`: nobody else gets them while it keeps beating.
 
         Rows claimed by a sender unseen for `silent_after` seconds are free again.
+        """
+
+    async def add_mail(
+        self, kind: MailKind, recipient: str, payload: dict[str, Any], *, dedupe: str | None = None
+    ) -> bool:
+        """Put one mail in the outbox, on its own; with `dedupe`, only if no mail has that key yet.
+
+        Returns whether it was written.
         """
 
     async def heartbeat(self, sender: str, forget_after: float) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
@@ -22,6 +23,7 @@ from ..models import (
     CommentStatus,
     Decided,
     Forgotten,
+    MailKind,
     NewComment,
     Notification,
     Thread,
@@ -299,21 +301,39 @@ class SqlStore:
             return []
         # Read after the claim committed: the rows are ours while this sender is seen alive.
         rows = await self.fetch(
-            f"SELECT o.id, o.recipient, o.attempts, o.created_at, {COMMENT_COLUMNS}"
-            " FROM outbox o JOIN comments c ON c.id = o.comment_id JOIN threads t ON t.id = c.thread_id"
+            f"SELECT o.id, o.kind, o.recipient, o.attempts, o.created_at, o.payload, {COMMENT_COLUMNS}"
+            " FROM outbox o LEFT JOIN comments c ON c.id = o.comment_id LEFT JOIN threads t ON t.id = c.thread_id"
             f" WHERE o.id IN ({marks(len(claimed))}) ORDER BY o.id",
             *(row[0] for row in claimed),
         )
         return [
             Notification(
                 id=row[0],
-                recipient=row[1],
-                attempts=row[2],
-                created=datetime.fromtimestamp(row[3], UTC),
-                comment=_comment(row[4:]),
+                kind=MailKind(row[1]),
+                recipient=row[2],
+                attempts=row[3],
+                created=datetime.fromtimestamp(row[4], UTC),
+                payload=json.loads(row[5]),
+                comment=None if row[6] is None else _comment(row[6:]),
             )
             for row in rows
         ]
+
+    async def add_mail(
+        self, kind: MailKind, recipient: str, payload: dict[str, Any], *, dedupe: str | None = None
+    ) -> bool:
+        now = self._clock()
+        written = await self.write(
+            "INSERT INTO outbox (kind, recipient, payload, dedupe, next_attempt_at, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe) DO NOTHING RETURNING id",
+            kind.value,
+            recipient,
+            json.dumps(payload),
+            dedupe,
+            now,
+            now,
+        )
+        return bool(written)
 
     async def heartbeat(self, sender: str, forget_after: float) -> None:
         now = self._clock()

@@ -99,15 +99,17 @@ class SqliteStore(SqlStore):
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise StoreUnavailable(f"cannot create {path.parent}: {error.strerror}") from error
-        writer = await cls._connect(path)
+        # Page caches (KiB) kept small, since the operating system caches the file too: the
+        # writers touch few pages (the ends of tables and indexes), the reader reads threads.
+        writer = await cls._connect(path, cache_kib=256)
         async with _translated_errors(), writer.execute("PRAGMA journal_mode = WAL") as cursor:
             await cursor.fetchall()
         # The outbox's own bookkeeping writes on a connection that does not sync every commit
         # (see SqlStore.transaction); both writers take turns under one lock, never contend.
-        bookkeeper = await cls._connect(path)
+        bookkeeper = await cls._connect(path, cache_kib=256)
         async with _translated_errors():
             await bookkeeper.execute("PRAGMA synchronous = NORMAL")
-        reader = await cls._connect(path)
+        reader = await cls._connect(path, cache_kib=1024)
         peek = sqlite3.connect(path, isolation_level=None)
         peek.execute("PRAGMA busy_timeout = 50")
         peek.execute("PRAGMA query_only = ON")
@@ -115,7 +117,7 @@ class SqliteStore(SqlStore):
         return cls(writer, bookkeeper, reader, peek, clock)
 
     @staticmethod
-    async def _connect(path: Path) -> aiosqlite.Connection:
+    async def _connect(path: Path, *, cache_kib: int) -> aiosqlite.Connection:
         # isolation_level=None: no implicit transactions; every write says BEGIN IMMEDIATE itself.
         connection = await aiosqlite.connect(path, isolation_level=None)
         async with _translated_errors():
@@ -123,9 +125,7 @@ class SqliteStore(SqlStore):
                 "PRAGMA busy_timeout = 5000;"
                 "PRAGMA foreign_keys = ON;"
                 "PRAGMA synchronous = FULL;"  # a 202 survives power loss, not only a crash
-                # 1 MiB of page cache per connection instead of 2: the operating system caches
-                # the file too, and the service has four connections to keep small.
-                "PRAGMA cache_size = -1024;"
+                f"PRAGMA cache_size = -{cache_kib};"
             )
         return connection
 
