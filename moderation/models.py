@@ -63,6 +63,10 @@ class Channel(StrEnum):
     RETENTION = "retention"
 
 
+# The mail a decision link may come from.
+LINK_CHANNELS = (Channel.EMAIL_LINK, Channel.DIGEST_LINK)
+
+
 SYSTEM = "system"  # the actor of what the service does by itself
 CLI = "cli"  # the actor of the command line
 REMOVED = "removed"  # the state after `moderation forget`, in the audit log only
