@@ -30,7 +30,7 @@ CREATE INDEX outbox_by_status ON outbox (status, next_attempt_at);
 CREATE INDEX outbox_by_comment ON outbox (comment_id);
 -- How many mails one moderator got this hour (the burst cap), and which were folded: rows enter
 -- this index only once sent or folded, so writing a submission's mail costs nothing more.
-CREATE INDEX outbox_done_by_recipient ON outbox (recipient, sent_at) WHERE sent_at IS NOT NULL;
+CREATE INDEX outbox_done_by_recipient ON outbox (recipient, status, sent_at) WHERE sent_at IS NOT NULL;
 
 -- Each moderator's latest digest: it covered what arrived before `covered_until` (Unix seconds),
 -- so only what arrives after that is new to them.
