@@ -33,6 +33,7 @@ from .keys import (
 )
 from .mail.compose import Composer
 from .mail.devmail import linkify, start_dev_mailbox
+from .mail.digests import DigestWriter, Outgoing
 from .mail.sender import OutboxSender
 from .mail.smtp import SmtpSettings
 from .metrics import Metrics
@@ -75,6 +76,7 @@ def create_app(config: Config, *, clock: Callable[[], float] = time.time) -> web
     if config.dev_mailbox:
         app.cleanup_ctx.append(dev_mailbox_context)
     app.cleanup_ctx.append(sender_context)
+    app.cleanup_ctx.append(digests_context)
     app.cleanup_ctx.append(retention_context)
     setup_routes(app)
     return app
@@ -131,6 +133,7 @@ async def sender_context(app: web.Application) -> AsyncIterator[None]:
         poll=config.outbox_poll,
         heartbeat=config.heartbeat,
         quiet=app[in_flight_key].quiet,
+        prepare=Outgoing(app[store_key], app[metrics_key], cap=config.burst_cap, clock=app[clock_key]).before_send,
     )
     app[sender_key] = sender
     task = asyncio.create_task(sender.run(), name="outbox sender")
@@ -144,6 +147,15 @@ async def sender_context(app: web.Application) -> AsyncIterator[None]:
 async def retention_context(app: web.Application) -> AsyncIterator[None]:
     config = app[config_key]
     task = asyncio.create_task(purge_daily(app[store_key], config.retention_days, app[clock_key]), name="retention")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def digests_context(app: web.Application) -> AsyncIterator[None]:
+    writer = DigestWriter(app[store_key], app[config_key], clock=app[clock_key], wake_sender=app[sender_key].wake)
+    task = asyncio.create_task(writer.run(), name="digests")
     yield
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):

@@ -107,6 +107,24 @@ def _tls(value: str) -> str:
     return value
 
 
+NOTIFY_MODES = ("immediate", "hourly", "daily")
+
+
+def _notify(value: str) -> str:
+    if value not in NOTIFY_MODES:
+        raise ValueError("must be immediate, hourly or daily")
+    return value
+
+
+def _burst_cap(value: str) -> int | None:
+    if value.strip().lower() == "off":
+        return None
+    try:
+        return _positive_int(value)
+    except ValueError:
+        raise ValueError("must be a whole number above 0, or off") from None
+
+
 def _env(value: str) -> str:
     if value not in ("development", "production"):
         raise ValueError("must be development or production")
@@ -188,6 +206,20 @@ class Config:
         "Comma-separated moderator addresses; each gets every pending comment.",
         _addresses,
     )
+    notify: str = setting(
+        "MODERATION_NOTIFY",
+        "immediate",
+        "Moderator mail: immediate (one per comment, up to MODERATION_BURST_CAP an hour, the rest in an"
+        " hourly digest), hourly or daily (one digest per period).",
+        _notify,
+    )
+    burst_cap: int | None = setting(
+        "MODERATION_BURST_CAP",
+        20,
+        "In immediate mode, mails about single comments to one moderator per clock hour; the rest of"
+        " the hour's come in one digest on the hour. off: no cap.",
+        _burst_cap,
+    )
     smtp_host: str = setting("MODERATION_SMTP_HOST", "", "SMTP server; unset starts the dev mailbox.")
     smtp_port: int = setting("MODERATION_SMTP_PORT", 587, "SMTP port.", _port)
     smtp_username: str = setting("MODERATION_SMTP_USERNAME", "", "SMTP user, if the server wants one.")
@@ -243,6 +275,7 @@ class Config:
     mail_max_age: float = 3 * 86400  # a mail still unsent after this is given up
     outbox_poll: float = 5.0  # how often to look for due mail nobody woke us for
     heartbeat: float = 2.0  # how often a sender says it is alive (see mail/sender.py)
+    digest_poll: float = 30.0  # the longest the digest task sleeps before it looks at the clock again
     max_body_bytes: int = 64 * 1024
 
     def __post_init__(self) -> None:

@@ -32,6 +32,11 @@ class Metrics:
         self.mail_failed = Counter(
             "moderation_mail_failed", "Emails given up on (refused for good or too old).", registry=self.registry
         )
+        self.mail_folded = Counter(
+            "moderation_mail_folded",
+            "Emails past the burst cap, not sent: the hour's digest lists their comments.",
+            registry=self.registry,
+        )
         self.outbox_pending = Gauge("moderation_outbox_pending", "Emails waiting to be sent.", registry=self.registry)
         self.outbox_failed = Gauge("moderation_outbox_failed", "Emails given up on, in total.", registry=self.registry)
         self.outbox_oldest = Gauge(

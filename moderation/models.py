@@ -49,6 +49,7 @@ class MailKind(StrEnum):
     """The kinds of mail in the outbox, each with its own composer (mail/compose.py)."""
 
     NEW_COMMENT = "new_comment"  # a comment waits: to each moderator
+    DIGEST = "digest"  # what waits, listed: to one moderator, at most once per period
 
 
 class Channel(StrEnum):
@@ -61,6 +62,10 @@ class Channel(StrEnum):
     CLI = "cli"
     IMPORT = "import"
     RETENTION = "retention"
+
+
+# The mail a decision link may come from.
+LINK_CHANNELS = (Channel.EMAIL_LINK, Channel.DIGEST_LINK)
 
 
 SYSTEM = "system"  # the actor of what the service does by itself
@@ -157,6 +162,14 @@ class Thread:
 
 
 @dataclass(frozen=True)
+class Listing:
+    """What a digest shows as it goes out: its comments as they are now, and how many wait in all."""
+
+    comments: tuple[Comment, ...]
+    waiting: int
+
+
+@dataclass(frozen=True)
 class Notification:
     """One mail claimed from the outbox for sending: its kind says which, and what it needs."""
 
@@ -167,6 +180,7 @@ class Notification:
     created: datetime
     comment: Comment | None  # the comment it is about, if it is about one
     payload: dict[str, Any] = field(default_factory=dict)  # what else it needs (JSON in the row)
+    listing: Listing | None = None  # a digest's comments, read just before it is composed
 
     def __str__(self) -> str:
         about = f" for comment {self.comment.id}" if self.comment else ""

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 from .errors import ExpiredToken, InvalidToken
-from .models import LINK_ACTIONS, Action
+from .models import LINK_ACTIONS, LINK_CHANNELS, Action, Channel
 
 
 def keyed_digest(secret: str, purpose: str, value: str) -> str:
@@ -30,6 +30,7 @@ class Decision:
     comment_id: int
     action: Action
     moderator: str  # the moderator's keyed digest: a token holds no address
+    channel: Channel = Channel.EMAIL_LINK  # the mail it came from, for the audit log
 
 
 def _clocked(clock: Callable[[], float]) -> type[TimestampSigner]:
@@ -41,7 +42,11 @@ def _clocked(clock: Callable[[], float]) -> type[TimestampSigner]:
 
 
 class LinkSigner:
-    """Mints and checks moderation tokens, each signed for (comment, action, moderator)."""
+    """Mints and checks moderation tokens, each signed for (comment, action, moderator).
+
+    A token from a digest carries its channel as a fourth field. An email link's token has none,
+    as before digests existed, so that every link already sent keeps working (as an email link).
+    """
 
     def __init__(self, secret: str, ttl: int, clock: Callable[[], float] = time.time):
         self._secret = secret
@@ -54,15 +59,19 @@ class LinkSigner:
     def moderator_for(self, key: str, moderators: Sequence[str]) -> str | None:
         return next((address for address in moderators if self.moderator_key(address) == key), None)
 
-    def mint(self, comment_id: int, action: Action, moderator: str) -> str:
-        return self._serializer.dumps([comment_id, action.value, self.moderator_key(moderator)])
+    def mint(self, comment_id: int, action: Action, moderator: str, channel: Channel = Channel.EMAIL_LINK) -> str:
+        fields: list[object] = [comment_id, action.value, self.moderator_key(moderator)]
+        if channel is not Channel.EMAIL_LINK:
+            fields.append(channel.value)
+        return self._serializer.dumps(fields)
 
     def check(self, token: str) -> Decision:
         try:
-            comment_id, action, moderator = self._serializer.loads(token, max_age=self._ttl)
-            if Action(action) not in LINK_ACTIONS:
+            comment_id, action, moderator, *rest = self._serializer.loads(token, max_age=self._ttl)
+            channel = Channel(rest.pop()) if rest else Channel.EMAIL_LINK
+            if Action(action) not in LINK_ACTIONS or channel not in LINK_CHANNELS or rest:
                 raise ValueError(action)
-            return Decision(int(comment_id), Action(action), str(moderator))
+            return Decision(int(comment_id), Action(action), str(moderator), channel)
         except SignatureExpired:
             raise ExpiredToken("This link has expired.") from None
         except (BadSignature, ValueError, TypeError):

@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 from aiohttp.test_utils import TestClient
 
 from moderation.config import Config
-from tests.conftest import MODERATORS
+from tests.conftest import MODERATORS, make_config
 from tests.db import query
 from tests.factories import comment_data
 from tests.service import running, service_env
@@ -20,6 +21,12 @@ from tests.smtp import SmtpSink
 from tests.waiting import eventually
 
 SUBMISSIONS = 300
+
+
+@pytest.fixture
+def config(tmp_path: Path, smtpd: SmtpSink, database_url: str) -> Config:
+    # Every comment's mail goes out here: the burst cap would fold all but 20 per moderator.
+    return make_config(tmp_path, smtpd.port, database_url=database_url, burst_cap=None)
 
 
 def report(where: str, elapsed: float) -> None:

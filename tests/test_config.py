@@ -32,6 +32,8 @@ def test_defaults_are_the_documented_ones() -> None:
     assert config.rate_limit == "5/minute"
     assert config.trusted_proxies == ()
     assert config.link_ttl == 604800
+    assert config.notify == "immediate"
+    assert config.burst_cap == 20
 
 
 # A good value for every documented variable and what it reads as: a new variable fails
@@ -68,6 +70,8 @@ SAMPLES: dict[str, tuple[str, object]] = {
     "MODERATION_HOLD_WORDS": ("dosage, side effects", ("dosage", "side effects")),
     "MODERATION_MAX_LINKS": ("0", 0),
     "MODERATION_RETENTION_DAYS": ("90", 90),
+    "MODERATION_NOTIFY": ("daily", "daily"),
+    "MODERATION_BURST_CAP": ("100", 100),
 }
 # What production requires besides, so that MODERATION_ENV=production is read on its own too.
 PRODUCTION_READY = {"MODERATION_SECRET_KEY": "k", "MODERATION_SMTP_HOST": "smtp.x.example"}
@@ -96,6 +100,10 @@ def test_rate_limit_can_be_switched_off() -> None:
     assert Config.from_env({"MODERATION_RATE_LIMIT": "off"}).rate_limit is None
 
 
+def test_burst_cap_can_be_switched_off() -> None:
+    assert Config.from_env({"MODERATION_BURST_CAP": "off"}).burst_cap is None
+
+
 def test_allowed_origins_follow_the_public_url_by_default() -> None:
     config = Config.from_env({"MODERATION_PUBLIC_URL": "https://Comments.Clinic.example:8443/base"})
     assert config.allowed_origins == ("https://comments.clinic.example:8443",)
@@ -121,6 +129,10 @@ def test_allowed_origins_follow_the_public_url_by_default() -> None:
         ("MODERATION_TRUSTED_PROXIES", "10.0.0.0/33"),
         ("MODERATION_LINK_TTL", "0"),
         ("MODERATION_LINK_TTL", "a week"),
+        ("MODERATION_NOTIFY", "weekly"),
+        ("MODERATION_NOTIFY", "Hourly"),
+        ("MODERATION_BURST_CAP", "0"),
+        ("MODERATION_BURST_CAP", "none"),
     ],
 )
 def test_a_bad_value_is_one_line_naming_the_variable(variable: str, value: str) -> None:

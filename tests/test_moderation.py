@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from aiohttp.test_utils import TestClient
+from itsdangerous import URLSafeTimedSerializer
 
+from moderation.config import Config
 from moderation.models import Action
 from moderation.store import Store
 from moderation.tokens import LinkSigner
+from tests import db
 from tests.conftest import MODERATORS, PUBLIC_URL
 from tests.factories import comment_data, submit
 from tests.smtp import SmtpSink, link_path, mails_for, text_of
@@ -168,3 +171,20 @@ async def test_link_to_a_comment_removed_since_answers_gone_not_forged(
         assert response.content_type == "text/html"
         assert "This comment was removed." in await response.text()
     assert await approved_names(client) == []
+
+
+async def test_links_minted_before_digests_still_work_and_count_as_email_links(
+    client: TestClient, config: Config
+) -> None:
+    comment_id = await submit(client)
+    # A token as every email link had it before digests: (comment, action, moderator's key).
+    signer = LinkSigner(config.secret_key, config.link_ttl)
+    old = URLSafeTimedSerializer(config.secret_key, salt="moderate").dumps(
+        [comment_id, "approve", signer.moderator_key(MODERATORS[1])]
+    )
+    assert (await client.post(f"/moderate/{old}")).status == 200
+    assert await approved_names(client) == ["Dana Reader"]
+    (last,) = await db.query(
+        config, "SELECT actor, channel FROM audit_log WHERE comment_id = ? ORDER BY id DESC LIMIT 1", comment_id
+    )
+    assert last == (MODERATORS[1], "email_link")

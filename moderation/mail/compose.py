@@ -12,7 +12,7 @@ from typing import Any
 import jinja2
 
 from ..config import Config
-from ..models import LINK_ACTIONS, Action, MailKind, Notification
+from ..models import LINK_ACTIONS, Action, Channel, Comment, CommentStatus, MailKind, Notification
 from ..tokens import LinkSigner
 
 
@@ -41,6 +41,14 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+EXCERPT = 600  # characters of each comment in a digest: enough to judge most, the page has the rest
+
+
+def _excerpt(text: str) -> str:
+    text = text.strip()
+    return text if len(text) <= EXCERPT else text[:EXCERPT].rstrip() + " [...]"
+
+
 class Composer:
     """Writes each kind of mail in the outbox from its templates: email/KIND.txt and .html.
 
@@ -56,6 +64,7 @@ class Composer:
         # Each kind: its subject and the context of its templates.
         self._kinds: dict[MailKind, Callable[[Notification], tuple[str, dict[str, Any]]]] = {
             MailKind.NEW_COMMENT: self._new_comment,
+            MailKind.DIGEST: self._digest,
         }
 
     def __call__(self, notification: Notification) -> EmailMessage:
@@ -91,3 +100,43 @@ class Composer:
             "ttl_days": round(self._config.link_ttl / 86400, 1),
         }
         return f"New comment awaiting approval: {page_title}", context
+
+    def _digest(self, notification: Notification) -> tuple[str, dict[str, Any]]:
+        """One moderator's list of what waits, from the comments' state as it goes out.
+
+        A comment decided since the digest was written stays in it, marked decided and without
+        links: the list is what the digest was about, and a link would only lead to "already
+        decided". The count says how many wait now.
+        """
+        listing = notification.listing
+        assert listing is not None, "the sender reads a digest's comments before composing it"
+        items = [self._digest_item(comment, notification.recipient) for comment in listing.comments]
+        still = sum(1 for comment in listing.comments if comment.status is CommentStatus.PENDING)
+        context = {
+            "burst": notification.payload["mode"] == "burst",
+            "items": items,
+            "waiting": listing.waiting,
+            "not_listed": max(0, listing.waiting - still),
+            "queue_url": f"{self._config.public_url}/queue",
+            "cap": self._config.burst_cap,
+            "ttl_days": round(self._config.link_ttl / 86400, 1),
+        }
+        if context["burst"]:
+            subject = f"{len(items)} more comment{'' if len(items) == 1 else 's'} awaiting approval, from a busy hour"
+        else:
+            subject = f"{listing.waiting} comment{'' if listing.waiting == 1 else 's'} awaiting approval"
+        return subject, context
+
+    def _digest_item(self, comment: Comment, moderator: str) -> dict[str, Any]:
+        base = f"{self._config.public_url}/moderate/"
+        pending = comment.status is CommentStatus.PENDING
+        return {
+            "comment": comment,
+            "pending": pending,
+            "page_title": _one_line(comment.title or comment.thread),
+            "page_url": self._config.allowed_origins[0] + comment.thread,
+            "excerpt": _excerpt(comment.body),
+            "created": comment.created.strftime("%Y-%m-%d %H:%M UTC"),
+            "approve_url": base + self._signer.mint(comment.id, Action.APPROVE, moderator, Channel.DIGEST_LINK),
+            "reject_url": base + self._signer.mint(comment.id, Action.REJECT, moderator, Channel.DIGEST_LINK),
+        }

@@ -7,5 +7,12 @@ from ..models import CommentStatus
 
 
 def moderators_to_tell(config: Config, status: CommentStatus) -> tuple[str, ...]:
-    """A comment that waits for approval goes to every moderator; spam is kept for a look, never mailed."""
-    return config.moderators if status is CommentStatus.PENDING else ()
+    """Who gets a mail about this one comment now.
+
+    A comment that waits goes to every moderator, unless they asked for digests (hourly or
+    daily): then the digest lists it and nothing is written now (mail/digests.py). Spam is kept
+    for a look, never mailed.
+    """
+    if status is not CommentStatus.PENDING or config.notify != "immediate":
+        return ()
+    return config.moderators

@@ -66,6 +66,7 @@ class OutboxSender:
         poll: float,
         heartbeat: float,
         quiet: Callable[[float], Awaitable[None]] | None = None,
+        prepare: Callable[[list[Notification]], Awaitable[list[Notification]]] | None = None,
     ):
         self._store = store
         self._smtp = smtp
@@ -78,6 +79,8 @@ class OutboxSender:
         self._poll = poll
         self._heartbeat = heartbeat
         self._quiet = quiet
+        # Looks at each claimed batch first: what it does not return, it has settled (mail/digests.py).
+        self._prepare = prepare
         self._silent_after = SILENT_BEATS * heartbeat
         self.name = secrets.token_hex(8)  # this sender in the heartbeat table and in its claims
         self._last_beat = float("-inf")  # time.monotonic() of the last heartbeat written
@@ -162,7 +165,10 @@ class OutboxSender:
             await asyncio.sleep(GATHER)
 
     async def _claim(self) -> list[Notification]:
-        return await self._store.claim_notifications(self.name, self._silent_after, BATCH)
+        claimed = await self._store.claim_notifications(self.name, self._silent_after, BATCH)
+        if claimed and self._prepare is not None:
+            return await self._prepare(claimed)
+        return claimed
 
     async def deliver_due(self) -> int:
         """Send what is due, batch after batch in one SMTP session; return how many were handled.

@@ -14,11 +14,13 @@ from ..models import (
     Comment,
     Decided,
     Forgotten,
+    Listing,
     MailKind,
     NewComment,
     Notification,
     Thread,
 )
+from .digests import Waiting
 from .sqlite import SqliteStore
 
 
@@ -77,6 +79,30 @@ class Store(Protocol):
 
         Returns whether it was written.
         """
+
+    async def digest_marks(self) -> dict[str, float]:
+        """Each moderator's latest digest covered what arrived before this time (Unix seconds)."""
+
+    async def waiting_before(self, until: float, limit: int) -> Waiting:
+        """Pending comments that arrived before `until`: how many, the oldest `limit`, the newest's time."""
+
+    async def folded_waiting(self, moderator: str, since: float, until: float, limit: int) -> Waiting:
+        """Pending comments whose mail to `moderator` was folded (burst cap) in [since, until)."""
+
+    async def add_digest(self, moderator: str, payload: dict[str, Any], *, dedupe: str, covered_until: float) -> bool:
+        """Write a digest unless one with this key exists, and move the moderator's mark with it.
+
+        Returns whether it was written.
+        """
+
+    async def mails_sent_since(self, recipient: str, kind: MailKind, since: float) -> int:
+        """How many mails of this kind went to `recipient` from then on."""
+
+    async def fold(self, notification_ids: Sequence[int]) -> None:
+        """Settle these mails without sending them: the next digest lists their comments."""
+
+    async def digest_listing(self, comment_ids: Sequence[int]) -> Listing:
+        """These comments as they are now (a removed one left out), and how many wait in all."""
 
     async def heartbeat(self, sender: str, forget_after: float) -> None:
         """Record that `sender` is alive; forget senders unseen for `forget_after` seconds."""

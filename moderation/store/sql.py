@@ -23,12 +23,13 @@ from ..models import (
     CommentStatus,
     Decided,
     Forgotten,
+    Listing,
     MailKind,
     NewComment,
     Notification,
     Thread,
 )
-from . import audit
+from . import audit, digests
 from .tx import Row, Transaction, marks
 
 COMMENT_COLUMNS = """
@@ -334,6 +335,40 @@ class SqlStore:
             now,
         )
         return bool(written)
+
+    # --- digests (the SQL is in digests.py) ---
+
+    async def digest_marks(self) -> dict[str, float]:
+        return await digests.marks_of(self.fetch)
+
+    async def waiting_before(self, until: float, limit: int) -> digests.Waiting:
+        return await digests.pending_before(self.fetch, until, limit)
+
+    async def folded_waiting(self, moderator: str, since: float, until: float, limit: int) -> digests.Waiting:
+        return await digests.folded_pending(self.fetch, moderator, since, until, limit)
+
+    async def add_digest(self, moderator: str, payload: dict[str, Any], *, dedupe: str, covered_until: float) -> bool:
+        async with self.transaction() as tx:
+            return await digests.add_digest(
+                tx, moderator, payload, dedupe=dedupe, covered_until=covered_until, now=self._clock()
+            )
+
+    async def mails_sent_since(self, recipient: str, kind: MailKind, since: float) -> int:
+        return await digests.sent_since(self.fetch, recipient, kind, since)
+
+    async def fold(self, notification_ids: Sequence[int]) -> None:
+        sql, args = digests.fold(notification_ids, self._clock())
+        await self.write(sql, *args, durable=False)
+
+    async def digest_listing(self, comment_ids: Sequence[int]) -> Listing:
+        found: dict[int, Comment] = {}
+        if comment_ids:
+            rows = await self.fetch(
+                f"SELECT {COMMENT_COLUMNS} FROM {COMMENT_FROM} WHERE c.id IN ({marks(len(comment_ids))})", *comment_ids
+            )
+            found = {comment.id: comment for comment in map(_comment, rows)}
+        listed = tuple(found[id_] for id_ in comment_ids if id_ in found)  # a forgotten one is gone
+        return Listing(listed, await digests.pending_count(self.fetch))
 
     async def heartbeat(self, sender: str, forget_after: float) -> None:
         now = self._clock()

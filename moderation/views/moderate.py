@@ -6,7 +6,7 @@ from aiohttp import web
 
 from ..errors import ClientError, InvalidToken
 from ..keys import config_key, metrics_key, signer_key, store_key
-from ..models import Channel, Comment
+from ..models import Comment
 from ..tokens import Decision
 from .pages import render_page
 
@@ -38,7 +38,7 @@ async def act(request: web.Request) -> web.Response:
     if moderator is None:
         raise InvalidToken("This link belongs to someone who is no longer a moderator.")
     decided = await request.app[store_key].decide(
-        [comment.id], decision.action, actor=moderator, channel=Channel.EMAIL_LINK
+        [comment.id], decision.action, actor=moderator, channel=decision.channel
     )
     if not decided:  # removed between the look above and the decision
         raise removed()
