@@ -225,3 +225,29 @@ async def test_without_javascript_the_queue_works_and_with_it_one_box_selects_al
     await scripted.get_by_role("button", name="Reject selected").click()
     await expect(said(scripted)).to_have_text("1 rejected.")
     assert scripted_watch.problems == []
+
+
+async def test_on_a_phone_the_pages_fit_the_screen_and_no_title_is_set_in_monospace(
+    browser: Browser, mailbox_stack: Stack
+) -> None:
+    stack = mailbox_stack
+    await comments(stack)
+    page, watch = await watched_page(browser, viewport={"width": 360, "height": 740}, is_mobile=True)
+    await sign_in(page, stack)
+    fits = "() => document.documentElement.scrollWidth <= window.innerWidth"
+    title_font = "() => getComputedStyle(document.querySelector('h1')).fontFamily"
+    assert await page.evaluate(fits), "the queue scrolls sideways on a phone"
+
+    await page.goto(f"{stack.service}/dev/mailbox")
+    approve = page.locator("article.mail", has_text="Name:    Ana Asks").first.locator('a[href*="/moderate/"]').first
+    await approve.click()
+    await expect(page.get_by_role("link", name="How many ketamine treatments does depression take?")).to_be_visible()
+    for step in ("confirm", "decided"):
+        assert await page.evaluate(fits), f"the {step} page scrolls sideways on a phone"
+        assert "monospace" not in await page.evaluate(title_font)
+        assert await page.locator("code").count() == 0
+        await expect(page.get_by_role("link", name="Open the moderation queue")).to_be_visible()
+        if step == "confirm":
+            await page.get_by_role("button", name="Approve").click()
+            await expect(page.get_by_role("heading", name="Comment approved.")).to_be_visible()
+    assert watch.problems == []
