@@ -68,9 +68,12 @@ class Outcome:
     def from_json(cls, text: str | None) -> Outcome | None:
         if not text:
             return None
-        data = json.loads(text)
-        lines = [Line(**line) for line in data.pop("lines")]
-        return cls(action=Action(data.pop("action")), lines=lines, **data)
+        try:
+            data = json.loads(text)
+            lines = [Line(**line) for line in data.pop("lines")]
+            return cls(action=Action(data.pop("action")), lines=lines, **data)
+        except (ValueError, TypeError, KeyError, AttributeError):  # written by another version: not worth a 500
+            return None
 
 
 def outcome_of(

@@ -242,6 +242,15 @@ async def test_pages_neither_skip_nor_repeat_comments_while_moderators_decide(
     )
     assert list(queue_rows(second)) == ids[72:120]
 
+    # The approved tab, newest first, pages the same way.
+    await store.decide(ids[72:120], Action.APPROVE, actor=BOB, channel=Channel.EMAIL_LINK)
+    newest = list(reversed(ids[72:120])) + list(reversed(ids[:10]))
+    approved = await alice.page("/queue?status=approved")
+    assert list(queue_rows(approved)) == newest[:50]
+    older = re.search(r'<a href="([^"]+)" rel="next">Next page</a>', approved)
+    assert older
+    assert list(queue_rows(await alice.page(older.group(1).replace("&amp;", "&")))) == newest[50:]
+
 
 async def test_approve_and_reply_publishes_the_sites_answer_under_the_comment_at_once(
     service: TestClient, smtpd: SmtpSink, config: Config
