@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
+import re
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -39,17 +41,35 @@ async def forget(store: Store, config: Config, args: argparse.Namespace) -> str:
     )
 
 
+UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def duration(value: str) -> float:
+    """'30m', '24h', '7d' -> seconds."""
+    found = re.fullmatch(r"(\d+)([smhd])", value.strip())
+    if not found:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a duration like 30m, 24h or 7d")
+    return int(found.group(1)) * UNITS[found.group(2)]
+
+
+async def audit(store: Store, config: Config, args: argparse.Namespace) -> str:
+    since = time.time() - args.since if args.since is not None else 0.0
+    return "\n".join(json.dumps(entry.as_json()) for entry in await store.audit_log(since))
+
+
 async def run_on_store(command: Callable[..., Awaitable[str]], config: Config, args: argparse.Namespace) -> None:
     store = await open_store(config, clock=time.time)
     try:
         if command is not migrate:  # the others need an up-to-date schema, migrate reports it
             await store.migrate()
-        print(await command(store, config, args))
+        output = await command(store, config, args)
+        if output:
+            print(output)
     finally:
         await store.close()
 
 
-COMMANDS = {"migrate": migrate, "purge": purge_now, "forget": forget}
+COMMANDS = {"migrate": migrate, "purge": purge_now, "forget": forget, "audit": audit}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("migrate", help="apply pending migrations and exit")
     commands.add_parser("purge", help="erase addresses of old rejected and spam comments now (also done daily)")
     commands.add_parser("forget", help="delete everything written with one email address").add_argument("address")
+    audit_log = commands.add_parser("audit", help="print the audit log as JSON lines, oldest first")
+    audit_log.add_argument("--since", type=duration, help="only the last 30m, 24h, 7d, ... (default: all of it)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Their INFO lines carry client addresses and, for the dev mailbox, email addresses.

@@ -12,7 +12,7 @@ import jinja2
 from aiohttp import web
 
 from .cache import RenderedThreads
-from .clients import RateLimit
+from .clients import RateLimit, SigninLimits
 from .config import Config, ConfigError
 from .inflight import InFlight
 from .keys import (
@@ -27,6 +27,8 @@ from .keys import (
     rendered_threads_key,
     sender_key,
     signer_key,
+    signin_limits_key,
+    signin_tasks_key,
     spam_guard_key,
     store_key,
     templates_key,
@@ -44,6 +46,7 @@ from .spam import SpamGuard
 from .store import open_store
 from .tokens import FormStamp, LinkSigner
 from .views import setup_routes
+from .views.signin import finish_link_mail
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +73,10 @@ def create_app(config: Config, *, clock: Callable[[], float] = time.time) -> web
         hold_words=config.hold_words,
         max_links=config.max_links,
     )
+    app[signin_limits_key] = SigninLimits(clock)
+    app[signin_tasks_key] = set()
     app.on_response_prepare.append(security_headers)
+    app.on_shutdown.append(finish_link_mail)
     # One resource each, in the order they depend on one another; cleanup runs in reverse.
     app.cleanup_ctx.append(store_context)
     if config.dev_mailbox:

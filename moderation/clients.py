@@ -65,3 +65,17 @@ class RateLimit:
         if len(self._recent) > 10_000:  # forget clients that have gone quiet, so memory stays small
             self._recent = {key: times for key, times in self._recent.items() if times[-1] > now - self.period}
         return None
+
+
+class SigninLimits:
+    """Sign-in requests per address and per client, so that the form cannot flood a mailbox."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic):
+        self._per_address = RateLimit("3/15 minutes", clock)
+        self._per_client = RateLimit("10/hour", clock)
+
+    def allow(self, client: str, moderator: str | None) -> bool:
+        """Whether to mail a sign-in link now; the request counts either way."""
+        if self._per_client.retry_after(client) is not None:
+            return False
+        return moderator is not None and self._per_address.retry_after(moderator.lower()) is None

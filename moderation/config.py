@@ -131,16 +131,16 @@ def _env(value: str) -> str:
     return value
 
 
-RATE = re.compile(r"^(\d+)\s*/\s*(second|minute|hour|day)s?$")
+RATE = re.compile(r"^(\d+)\s*/\s*(?:(\d+)\s*)?(second|minute|hour|day)s?$")
 PERIODS = {"second": 1.0, "minute": 60.0, "hour": 3600.0, "day": 86400.0}
 
 
 def parse_rate(value: str) -> tuple[int, float]:
-    """'5/minute' -> (5, 60.0): so many submissions in any window of so many seconds."""
+    """'5/minute' -> (5, 60.0), '3/15 minutes' -> (3, 900.0): so many in any window of so many seconds."""
     found = RATE.match(value.strip().lower())
-    if not found or int(found.group(1)) < 1:
+    if not found or int(found.group(1)) < 1 or found.group(2) == "0":
         raise ValueError(f"{value!r} is not a rate like 5/minute")
-    return int(found.group(1)), PERIODS[found.group(2)]
+    return int(found.group(1)), int(found.group(2) or 1) * PERIODS[found.group(3)]
 
 
 def _rate_limit(value: str) -> str | None:
@@ -240,6 +240,14 @@ class Config:
         "MODERATION_TRUSTED_PROXIES", (), "CIDRs whose X-Forwarded-For is believed.", _networks
     )
     link_ttl: int = setting("MODERATION_LINK_TTL", 604800, "Seconds a moderation link stays valid.", _positive_int)
+    signin_ttl: int = setting(
+        "MODERATION_SIGNIN_TTL", 900, "Seconds a moderator's emailed sign-in link stays valid.", _positive_int
+    )
+    site_name: str = setting(
+        "MODERATION_SITE_NAME",
+        "",
+        "The name replies from the moderation queue are published under (default: the site's host name).",
+    )
     blocklist: tuple[str, ...] = setting(
         "MODERATION_BLOCKLIST",
         (),
@@ -284,6 +292,8 @@ class Config:
             object.__setattr__(self, "public_url", f"http://{self.host}:{self.port}")
         if not self.allowed_origins:
             object.__setattr__(self, "allowed_origins", (self.public_origin,))
+        if not self.site_name:
+            object.__setattr__(self, "site_name", urlsplit(self.allowed_origins[0]).hostname)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Config:

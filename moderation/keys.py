@@ -1,5 +1,6 @@
 """Every application key, typed, in one place."""
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
@@ -7,7 +8,7 @@ import jinja2
 from aiohttp import web
 
 from .cache import RenderedThreads
-from .clients import RateLimit
+from .clients import RateLimit, SigninLimits
 from .config import Config
 from .inflight import InFlight
 from .mail.sender import OutboxSender
@@ -31,3 +32,6 @@ dev_mailbox_key = web.AppKey("dev_mailbox", Path)
 dev_smtp_key = web.AppKey("dev_smtp", SmtpSettings)
 rendered_threads_key = web.AppKey("rendered_threads", RenderedThreads)
 in_flight_key = web.AppKey("in_flight", InFlight)
+signin_limits_key = web.AppKey("signin_limits", SigninLimits)
+# Sign-in requests whose link is being written: the answer does not wait for them (see views/signin.py).
+signin_tasks_key: web.AppKey[set[asyncio.Task[None]]] = web.AppKey("signin_tasks")

@@ -98,6 +98,11 @@ async def security_headers(request: web.Request, response: web.StreamResponse) -
         # Links in email carry the token in the path: nothing may keep or pass it on.
         headers["Cache-Control"] = "no-store"
         headers["Referrer-Policy"] = "no-referrer"
+    elif request.path.startswith("/queue"):
+        # The same for sign-in links and for the queue, which shows addresses; same-origin rather
+        # than no-referrer, under which browsers send "Origin: null" with the queue's own posts.
+        headers["Cache-Control"] = "no-store"
+        headers["Referrer-Policy"] = "same-origin"
     if request.path.startswith("/api/"):
         headers.add("Vary", "Origin")  # the answer differs by origin: caches must keep them apart
         origin = request.headers.get("Origin")

@@ -48,6 +48,7 @@ LINK_ACTIONS = (Action.APPROVE, Action.REJECT)
 class MailKind(StrEnum):
     """The kinds of mail in the outbox, each with its own composer (mail/compose.py)."""
 
+    SIGN_IN = "sign_in"  # a moderator asked for a sign-in link: to that moderator
     NEW_COMMENT = "new_comment"  # a comment waits: to each moderator
     DIGEST = "digest"  # what waits, listed: to one moderator, at most once per period
 
@@ -106,6 +107,7 @@ class Comment:
     status: CommentStatus
     created: datetime
     flags: str = ""
+    by_site: bool = False  # a reply the site posted from the queue
 
     def public(self) -> dict[str, object]:
         """What readers may see: never the address."""
@@ -117,6 +119,7 @@ class Comment:
             "avatar": self.avatar,
             "body_html": self.body_html,
             "created": self.created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "by_site": self.by_site,
         }
 
 
@@ -201,3 +204,30 @@ class Forgotten:
     comments: int
     published: int
     notifications: int
+
+
+@dataclass(frozen=True)
+class SigninLink:
+    """An emailed sign-in link: good once, until it expires."""
+
+    id: str
+    moderator: str
+    expires: float  # Unix seconds
+    used: bool
+
+
+@dataclass(frozen=True)
+class ModeratorSession:
+    """A signed-in moderator, kept on the server; the cookie holds only a random value."""
+
+    key: str  # the row's id: a hash of the cookie's value
+    moderator: str
+    flash: str | None  # what the last decision did (JSON), taken when read
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    """One page of the queue, and where the next one starts (None: this is the last)."""
+
+    comments: list[Comment]
+    next_cursor: str | None

@@ -49,7 +49,7 @@ SCHEMAS: dict[str, Any] = {
     },
     "Comment": {
         "type": "object",
-        "required": ["id", "parent", "name", "website", "avatar", "body_html", "created"],
+        "required": ["id", "parent", "name", "website", "avatar", "body_html", "created", "by_site"],
         "properties": {
             "id": {"type": "integer"},
             "parent": {"type": ["integer", "null"]},
@@ -58,6 +58,7 @@ SCHEMAS: dict[str, Any] = {
             "avatar": {"type": "string", "pattern": "^[0-9a-f]{32}$", "description": "Keyed hash; /avatar/KEY.svg"},
             "body_html": {"type": "string", "description": "Sanitised HTML, safe to insert."},
             "created": {"type": "string", "pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"},
+            "by_site": {"type": "boolean", "description": "A reply the site itself published."},
         },
         "additionalProperties": False,
     },

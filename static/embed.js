@@ -117,7 +117,8 @@
     list.forEach(function (comment) {
       var body = el("template"); // parsed inert; the service has rendered and sanitised it
       body.innerHTML = comment.body_html;
-      add(ol, add(commentItem(comment, body.content), replyButton(comment), commentList(children, comment.id)));
+      var item = commentItem(comment, body.content, comment.by_site ? "From the site" : null);
+      add(ol, add(item, replyButton(comment), commentList(children, comment.id)));
     });
     return ol;
   }

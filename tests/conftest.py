@@ -19,8 +19,9 @@ from moderation.config import Config
 from moderation.store import Store, open_store
 from tests.smtp import SmtpSink
 
-# The browser fixtures (browser, stack, mailbox_stack) live beside their helpers.
-pytest_plugins = ["tests.browser"]
+# The browser fixtures (browser, stack, mailbox_stack) and the moderator ones (clock, service)
+# live beside their helpers.
+pytest_plugins = ["tests.browser", "tests.moderators"]
 
 MODERATORS = ("alice@clinic.example", "bob@clinic.example")
 SITE = "https://blog.clinic.example"

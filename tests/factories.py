@@ -46,3 +46,13 @@ async def publish(client: TestClient, smtpd: SmtpSink, **overrides: Any) -> int:
     comment_id = await submit(client, **overrides)
     await decide(client, smtpd, comment_id, "approve")
     return comment_id
+
+
+async def email_link(smtpd: SmtpSink, comment_id: int, action: str, moderator: str) -> str:
+    """The path of one moderator's emailed link about a comment."""
+
+    def arrived() -> list[Any]:
+        return [m for m in mails_for(smtpd.messages, comment_id) if str(m["To"]) == moderator]
+
+    (mail,) = await eventually(arrived, timeout=15.0)
+    return link_path(mail, action)

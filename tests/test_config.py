@@ -34,6 +34,8 @@ def test_defaults_are_the_documented_ones() -> None:
     assert config.link_ttl == 604800
     assert config.notify == "immediate"
     assert config.burst_cap == 20
+    assert config.signin_ttl == 900
+    assert config.site_name == "127.0.0.1"  # the host of the first allowed origin
 
 
 # A good value for every documented variable and what it reads as: a new variable fails
@@ -66,6 +68,8 @@ SAMPLES: dict[str, tuple[str, object]] = {
         (ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("::1/128")),
     ),
     "MODERATION_LINK_TTL": ("3600", 3600),
+    "MODERATION_SIGNIN_TTL": ("600", 600),
+    "MODERATION_SITE_NAME": ("The Clinic's Blog", "The Clinic's Blog"),
     "MODERATION_BLOCKLIST": ("casino, cheap-pills.example", ("casino", "cheap-pills.example")),
     "MODERATION_HOLD_WORDS": ("dosage, side effects", ("dosage", "side effects")),
     "MODERATION_MAX_LINKS": ("0", 0),
@@ -104,6 +108,11 @@ def test_burst_cap_can_be_switched_off() -> None:
     assert Config.from_env({"MODERATION_BURST_CAP": "off"}).burst_cap is None
 
 
+def test_the_site_name_is_the_blogs_host_unless_set() -> None:
+    config = Config.from_env({"MODERATION_ALLOWED_ORIGINS": "https://blog.clinic.example, https://www.clinic.example"})
+    assert config.site_name == "blog.clinic.example"
+
+
 def test_allowed_origins_follow_the_public_url_by_default() -> None:
     config = Config.from_env({"MODERATION_PUBLIC_URL": "https://Comments.Clinic.example:8443/base"})
     assert config.allowed_origins == ("https://comments.clinic.example:8443",)
@@ -133,6 +142,7 @@ def test_allowed_origins_follow_the_public_url_by_default() -> None:
         ("MODERATION_NOTIFY", "Hourly"),
         ("MODERATION_BURST_CAP", "0"),
         ("MODERATION_BURST_CAP", "none"),
+        ("MODERATION_SIGNIN_TTL", "0"),
     ],
 )
 def test_a_bad_value_is_one_line_naming_the_variable(variable: str, value: str) -> None:

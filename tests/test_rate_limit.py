@@ -18,13 +18,22 @@ class Clock:
 
 @pytest.mark.parametrize(
     "text, rate",
-    [("5/minute", (5, 60.0)), ("1/second", (1, 1.0)), ("100 / hours", (100, 3600.0)), ("3/DAY", (3, 86400.0))],
+    [
+        ("5/minute", (5, 60.0)),
+        ("1/second", (1, 1.0)),
+        ("100 / hours", (100, 3600.0)),
+        ("3/DAY", (3, 86400.0)),
+        ("3/15 minutes", (3, 900.0)),
+        ("10/2hours", (10, 7200.0)),
+    ],
 )
 def test_rates_are_read_as_count_per_period(text: str, rate: tuple[int, float]) -> None:
     assert parse_rate(text) == rate
 
 
-@pytest.mark.parametrize("text", ["", "5", "five/minute", "0/minute", "5/fortnight", "-1/hour"])
+@pytest.mark.parametrize(
+    "text", ["", "5", "five/minute", "0/minute", "5/fortnight", "-1/hour", "3/0 minutes", "3/-5 minutes"]
+)
 def test_other_rates_are_refused(text: str) -> None:
     with pytest.raises(ValueError):
         parse_rate(text)

@@ -16,7 +16,7 @@ from tests.smtp import SmtpSink
 from tests.waiting import eventually
 
 THREAD = "/how-many-ketamine-treatments/"
-PUBLIC_KEYS = {"id", "parent", "name", "website", "avatar", "body_html", "created"}
+PUBLIC_KEYS = {"id", "parent", "name", "website", "avatar", "body_html", "created", "by_site"}
 
 
 async def listing(client: TestClient, thread: str = THREAD, **headers: str) -> ClientResponse:

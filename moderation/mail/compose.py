@@ -13,7 +13,7 @@ import jinja2
 
 from ..config import Config
 from ..models import LINK_ACTIONS, Action, Channel, Comment, CommentStatus, MailKind, Notification
-from ..tokens import LinkSigner
+from ..tokens import LinkSigner, SigninSigner
 
 
 class _Headers(HeaderRegistry):
@@ -61,8 +61,10 @@ class Composer:
         self._signer = signer
         self._templates = templates
         self._domain = config.mail_from.rpartition("@")[2]
+        self._signin = SigninSigner(config.secret_key)
         # Each kind: its subject and the context of its templates.
         self._kinds: dict[MailKind, Callable[[Notification], tuple[str, dict[str, Any]]]] = {
+            MailKind.SIGN_IN: self._sign_in,
             MailKind.NEW_COMMENT: self._new_comment,
             MailKind.DIGEST: self._digest,
         }
@@ -81,6 +83,16 @@ class Composer:
         message.set_content(self._templates.get_template(f"{template}.txt").render(context))
         message.add_alternative(self._templates.get_template(f"{template}.html").render(context), subtype="html")
         return message
+
+    def _sign_in(self, notification: Notification) -> tuple[str, dict[str, Any]]:
+        """A moderator asked for a link that signs in to the queue."""
+        token = self._signin.mint(str(notification.payload["link"]))
+        context = {
+            "signin_url": f"{self._config.public_url}/queue/login/{token}",
+            "queue_url": f"{self._config.public_url}/queue",
+            "minutes": max(1, round(self._config.signin_ttl / 60)),
+        }
+        return "Your sign-in link for the moderation queue", context
 
     def _new_comment(self, notification: Notification) -> tuple[str, dict[str, Any]]:
         """One moderator is asked to approve or reject one comment."""

@@ -12,12 +12,16 @@ from ..models import (
     Backlog,
     Channel,
     Comment,
+    CommentStatus,
     Decided,
     Forgotten,
     Listing,
     MailKind,
+    ModeratorSession,
     NewComment,
     Notification,
+    QueuePage,
+    SigninLink,
     Thread,
 )
 from .digests import Waiting
@@ -65,6 +69,33 @@ class Store(Protocol):
 
     async def audit_log(self, since: float) -> list[AuditEntry]:
         """The audit entries from then on, oldest first."""
+
+    async def queue(self, status: CommentStatus, after: str | None, limit: int) -> QueuePage:
+        """Up to `limit` comments in that state (pending oldest first, the others newest first),
+        from just after the cursor of the page before. ClientError for a cursor not made here."""
+
+    async def count_by_status(self, statuses: Sequence[CommentStatus]) -> dict[CommentStatus, int]: ...
+
+    async def reply_as_site(
+        self, parent_id: int, reply: NewComment, *, actor: str
+    ) -> tuple[Decided | None, int | None]:
+        """Approve a comment if it waits and publish the site's reply to it, in one transaction:
+        the comment as it now is (None: gone), and the reply's id (None: not published)."""
+
+    async def add_signin_link(self, moderator: str, ttl: float) -> str:
+        """A new sign-in link for a moderator, and its mail in the outbox; the link's id."""
+
+    async def signin_link(self, link_id: str) -> SigninLink | None: ...
+
+    async def sign_in(self, link_id: str, session_key: str, *, idle: float, lifetime: float) -> str | None:
+        """Use a link (once, before it expires) to open a session; the moderator, or None."""
+
+    async def moderator_session(self, key: str, *, idle: float, lifetime: float) -> ModeratorSession | None:
+        """The session, if neither idle nor old past its limits, marked as seen now."""
+
+    async def set_flash(self, key: str, flash: str) -> None: ...
+
+    async def end_session(self, key: str) -> None: ...
 
     async def claim_notifications(self, sender: str, silent_after: float, limit: int) -> list[Notification]:
         """Take due notifications for `sender`: nobody else gets them while it keeps beating.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -30,39 +29,14 @@ from ..models import (
     Thread,
 )
 from . import audit, digests
+from .queue import QueueSql
+from .rows import COMMENT_COLUMNS, COMMENT_FROM, body_digest
+from .rows import comment as _comment
+from .sessions import SessionSql
 from .tx import Row, Transaction, marks
 
-COMMENT_COLUMNS = """
-    c.id, t.key, t.title, c.parent_id, c.name, c.email, c.website, c.avatar,
-    c.body, c.body_html, c.status, c.created_at, c.flags
-"""
-COMMENT_FROM = "comments c JOIN threads t ON t.id = c.thread_id"
 
-
-def body_digest(body: str) -> str:
-    """What the index on bodies holds: short, and the same for the same text."""
-    return hashlib.sha256(body.encode()).hexdigest()[:32]
-
-
-def _comment(row: Row) -> Comment:
-    return Comment(
-        id=row[0],
-        thread=row[1],
-        title=row[2],
-        parent=row[3],
-        name=row[4],
-        email=row[5],
-        website=row[6],
-        avatar=row[7],
-        body=row[8],
-        body_html=row[9],
-        status=CommentStatus(row[10]),
-        created=datetime.fromtimestamp(row[11], UTC),
-        flags=row[12],
-    )
-
-
-class SqlStore:
+class SqlStore(SessionSql, QueueSql):
     """Every domain method of the Store interface, in SQL both SQLite and PostgreSQL speak.
 
     Times are Unix seconds from the injected clock, stored as floating point numbers in both
@@ -220,39 +194,48 @@ class SqlStore:
     async def decide(
         self, comment_ids: Sequence[int], action: Action, *, actor: str, channel: Channel, reason: str | None = None
     ) -> list[Decided]:
-        now = self._clock()
         async with self.transaction() as tx:
-            # Locked while deciding (PostgreSQL): a racing decision waits, then finds it decided.
-            found = await tx.fetch(
-                f"SELECT id, thread_id, status FROM comments WHERE id IN ({marks(len(comment_ids))}) {self.row_lock}",
-                *comment_ids,
+            return await self._decide(tx, comment_ids, action, actor, channel, reason)
+
+    async def _decide(
+        self,
+        tx: Transaction,
+        comment_ids: Sequence[int],
+        action: Action,
+        actor: str,
+        channel: Channel,
+        reason: str | None,
+    ) -> list[Decided]:
+        """decide() inside an open transaction, so that more may join it (a reply, in the queue)."""
+        now = self._clock()
+        # Locked while deciding (PostgreSQL): a racing decision waits, then finds it decided.
+        found = await tx.fetch(
+            f"SELECT id, thread_id, status FROM comments WHERE id IN ({marks(len(comment_ids))}) {self.row_lock}",
+            *comment_ids,
+        )
+        applies = [(id_, thread, CommentStatus(status)) for id_, thread, status in found if status in action.applies_to]
+        if applies:
+            changing = [id_ for id_, _, _ in applies]
+            await tx.execute(
+                f"UPDATE comments SET status = ?, decided_at = ?, decided_by = ? WHERE id IN ({marks(len(changing))})",
+                action.status.value,
+                now,
+                actor,
+                *changing,
             )
-            applies = [
-                (id_, thread, CommentStatus(status)) for id_, thread, status in found if status in action.applies_to
-            ]
-            if applies:
-                changing = [id_ for id_, _, _ in applies]
-                await tx.execute(
-                    "UPDATE comments SET status = ?, decided_at = ?, decided_by = ?"
-                    f" WHERE id IN ({marks(len(changing))})",
-                    action.status.value,
-                    now,
-                    actor,
-                    *changing,
-                )
-                if action is Action.APPROVE:
-                    for thread_id, approved in Counter(thread for _, thread, _ in applies).items():
-                        await self._count_published(tx, thread_id, approved)
-                await audit.append(
-                    tx,
-                    [audit.Change(id_, before, action.status, actor, channel, reason) for id_, _, before in applies],
-                    now,
-                )
-            rows = await tx.fetch(
-                f"SELECT {COMMENT_COLUMNS} FROM {COMMENT_FROM} WHERE c.id IN ({marks(len(comment_ids))}) ORDER BY c.id",
-                *comment_ids,
+            if action is Action.APPROVE:
+                for thread_id, approved in Counter(thread for _, thread, _ in applies).items():
+                    await self._count_published(tx, thread_id, approved)
+            await audit.append(
+                tx,
+                [audit.Change(id_, before, action.status, actor, channel, reason) for id_, _, before in applies],
+                now,
             )
-            last = await audit.last_entries(tx.fetch, comment_ids)
+        rows = await tx.fetch(
+            f"SELECT {COMMENT_COLUMNS} FROM {COMMENT_FROM} WHERE c.id IN ({marks(len(comment_ids))}) ORDER BY c.id",
+            *comment_ids,
+        )
+        last = await audit.last_entries(tx.fetch, comment_ids)
         changed = {id_ for id_, _, _ in applies}
         return [Decided(comment, comment.id in changed, last.get(comment.id)) for comment in map(_comment, rows)]
 

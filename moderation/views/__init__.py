@@ -2,7 +2,7 @@
 
 from aiohttp import web
 
-from . import comments, embed, health, moderate, pages
+from . import comments, embed, health, moderate, pages, queue, signin
 
 
 def setup_routes(app: web.Application) -> None:
@@ -23,5 +23,13 @@ def setup_routes(app: web.Application) -> None:
     router.add_get("/api/openapi.json", comments.openapi, name="openapi")
     router.add_get("/moderate/{token}", moderate.confirm, name="confirm")
     router.add_post("/moderate/{token}", moderate.act, name="act")
+    router.add_get("/queue", queue.home, name="queue")
+    router.add_post("/queue/login", signin.request_link, name="request_signin")
+    router.add_get("/queue/login/{token}", signin.confirm, name="confirm_signin")
+    router.add_post("/queue/login/{token}", signin.sign_in, name="sign_in")
+    router.add_post("/queue/logout", signin.sign_out, name="sign_out")
+    router.add_post("/queue/decide", queue.decide, name="decide")
+    router.add_post("/queue/reply", queue.reply, name="reply")
+    router.add_route("*", "/queue/{rest:.*}", queue.elsewhere, name="queue_elsewhere")
     router.add_get("/healthz", health.healthz, name="healthz")
     router.add_get("/metrics", health.metrics, name="metrics")

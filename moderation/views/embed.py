@@ -12,7 +12,12 @@ from ..resources import folder
 from .comments import safe_return_to, thread_key
 from .pages import render_page
 
-STATIC_FILES = {"embed.js": "text/javascript", "embed.css": "text/css", "style.css": "text/css"}
+STATIC_FILES = {
+    "embed.js": "text/javascript",
+    "embed.css": "text/css",
+    "style.css": "text/css",
+    "queue.js": "text/javascript",
+}
 FEED_SIZE = 50
 
 

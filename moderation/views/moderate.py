@@ -28,7 +28,8 @@ async def confirm(request: web.Request) -> web.Response:
     # Mail scanners open every link: a GET only shows, it never acts.
     decision, comment = await _decision(request)
     last = (await request.app[store_key].last_decisions([comment.id])).get(comment.id)
-    return render_page(request, "confirm.html", comment=comment, action=decision.action, last=last)
+    page_url = request.app[config_key].allowed_origins[0] + comment.thread
+    return render_page(request, "confirm.html", comment=comment, action=decision.action, last=last, page_url=page_url)
 
 
 async def act(request: web.Request) -> web.Response:

@@ -1,0 +1,118 @@
+"""The moderation queue's SQL, mixed into SqlStore: pages of one state, and replies by the site."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol
+
+from ..errors import ClientError
+from ..models import Action, Channel, CommentStatus, Decided, NewComment, QueuePage
+from . import audit
+from .rows import COMMENT_COLUMNS, COMMENT_FROM, body_digest, comment
+from .tx import Row, Transaction
+
+
+class _Base(Protocol):
+    _clock: Callable[[], float]
+
+    def transaction(self, *, durable: bool = True) -> AbstractAsyncContextManager[Transaction]: ...
+
+    async def fetch(self, sql: str, *args: Any) -> list[Row]: ...
+
+    async def _decide(
+        self,
+        tx: Transaction,
+        comment_ids: Sequence[int],
+        action: Action,
+        actor: str,
+        channel: Channel,
+        reason: str | None,
+    ) -> list[Decided]: ...
+
+    async def _count_published(self, tx: Transaction, thread_id: int, delta: int) -> None: ...
+
+
+def parse_cursor(cursor: str) -> tuple[float, int]:
+    """A page's start: the (created_at, id) of the last row before it."""
+    created, _, id_ = cursor.partition(":")
+    try:
+        parsed = float(created), int(id_)
+    except ValueError:
+        raise ClientError("This page of the queue does not exist.") from None
+    if not math.isfinite(parsed[0]):
+        raise ClientError("This page of the queue does not exist.")
+    return parsed
+
+
+def oldest_first(status: CommentStatus) -> bool:
+    # What waits is done in order of arrival; in the other tabs the latest matter most.
+    return status is CommentStatus.PENDING
+
+
+class QueueSql:
+    async def queue(self: _Base, status: CommentStatus, after: str | None, limit: int) -> QueuePage:
+        # Keyset pagination on (created_at, id): rows decided meanwhile leave the list without
+        # shifting the rest, so a page neither skips nor repeats what is still there.
+        ascending = oldest_first(status)
+        order = "ASC" if ascending else "DESC"
+        where = "c.status = ?"
+        args: list[Any] = [status.value]
+        if after is not None:
+            where += f" AND (c.created_at, c.id) {'>' if ascending else '<'} (?, ?)"
+            args += parse_cursor(after)
+        rows = await self.fetch(
+            f"SELECT {COMMENT_COLUMNS}, c.created_at FROM {COMMENT_FROM} WHERE {where}"
+            f" ORDER BY c.created_at {order}, c.id {order} LIMIT ?",
+            *args,
+            limit + 1,
+        )
+        more = len(rows) > limit
+        rows = rows[:limit]
+        # The raw created_at, not the datetime: a float survives repr() exactly, microseconds may not.
+        last = f"{rows[-1][-1]!r}:{rows[-1][0]}" if more else None
+        return QueuePage(comments=[comment(row) for row in rows], next_cursor=last)
+
+    async def count_by_status(self: _Base, statuses: Sequence[CommentStatus]) -> dict[CommentStatus, int]:
+        counts = dict.fromkeys(statuses, 0)
+        for status in statuses:  # one indexed count each: the approved tab may be large and is not asked
+            (row,) = await self.fetch("SELECT COUNT(*) FROM comments WHERE status = ?", status.value)
+            counts[status] = int(row[0])
+        return counts
+
+    async def reply_as_site(
+        self: _Base, parent_id: int, reply: NewComment, *, actor: str
+    ) -> tuple[Decided | None, int | None]:
+        """Approve a comment (if it waits) and publish the site's reply under it, in one transaction.
+
+        No reply if the comment is gone, or someone rejected it or marked it as spam first.
+        """
+        async with self.transaction() as tx:
+            decided = await self._decide(tx, [parent_id], Action.APPROVE, actor, Channel.QUEUE, None)
+            if not decided or decided[0].comment.status is not CommentStatus.APPROVED:
+                return (decided[0] if decided else None), None
+            now = self._clock()
+            (row,) = await tx.fetch(
+                "INSERT INTO comments (thread_id, parent_id, name, email, website, avatar, body, body_html,"
+                " created_at, status, flags, body_digest, by_site, decided_at, decided_by)"
+                " SELECT p.thread_id, p.id, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ? FROM comments p WHERE p.id = ?"
+                " RETURNING id, thread_id",
+                reply.name,
+                reply.email,
+                reply.website,
+                reply.avatar,
+                reply.body,
+                reply.body_html,
+                now,
+                CommentStatus.APPROVED.value,
+                body_digest(reply.body),
+                True,
+                now,
+                actor,
+                parent_id,
+            )
+            reply_id, thread_id = row
+            await self._count_published(tx, thread_id, 1)
+            await audit.append(tx, [audit.Change(reply_id, None, CommentStatus.APPROVED, actor, Channel.QUEUE)], now)
+        return decided[0], int(reply_id)

@@ -1,0 +1,39 @@
+"""A comment as every query selects it, and the row made back into a Comment."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+
+from ..models import Comment, CommentStatus
+from .tx import Row
+
+COMMENT_COLUMNS = """
+    c.id, t.key, t.title, c.parent_id, c.name, c.email, c.website, c.avatar,
+    c.body, c.body_html, c.status, c.created_at, c.flags, c.by_site
+"""
+COMMENT_FROM = "comments c JOIN threads t ON t.id = c.thread_id"
+
+
+def body_digest(body: str) -> str:
+    """What the index on bodies holds: short, and the same for the same text."""
+    return hashlib.sha256(body.encode()).hexdigest()[:32]
+
+
+def comment(row: Row) -> Comment:
+    return Comment(
+        id=row[0],
+        thread=row[1],
+        title=row[2],
+        parent=row[3],
+        name=row[4],
+        email=row[5],
+        website=row[6],
+        avatar=row[7],
+        body=row[8],
+        body_html=row[9],
+        status=CommentStatus(row[10]),
+        created=datetime.fromtimestamp(row[11], UTC),
+        flags=row[12],
+        by_site=bool(row[13]),
+    )

@@ -1,0 +1,110 @@
+"""Moderators' sign-in links and sessions: the SQL, mixed into SqlStore.
+
+No secret is stored in clear: a sign-in link's token is its random row id signed with the
+secret key (tokens.py), and a session row is keyed by a hash of the random value in the cookie.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol
+
+from ..models import MailKind, ModeratorSession, SigninLink
+from .tx import Row, Transaction
+
+# Used and expired links are kept this long, so that an old link still says "expired"
+# rather than "not valid"; then they go, at the next sign-in request.
+KEEP_LINKS = 30 * 86400.0
+
+
+class _Base(Protocol):
+    _clock: Callable[[], float]
+
+    def transaction(self, *, durable: bool = True) -> AbstractAsyncContextManager[Transaction]: ...
+
+    async def fetch(self, sql: str, *args: Any) -> list[Row]: ...
+
+    async def write(self, sql: str, *args: Any, durable: bool = True) -> list[Row]: ...
+
+
+class SessionSql:
+    async def add_signin_link(self: _Base, moderator: str, ttl: float) -> str:
+        now = self._clock()
+        link_id = secrets.token_urlsafe(18)
+        # The link and its mail in one transaction, like a comment and its notifications.
+        async with self.transaction() as tx:
+            await tx.execute("DELETE FROM signin_links WHERE expires_at < ?", now - KEEP_LINKS)
+            await tx.execute(
+                "INSERT INTO signin_links (id, moderator, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                link_id,
+                moderator,
+                now,
+                now + ttl,
+            )
+            await tx.execute(
+                "INSERT INTO outbox (kind, recipient, payload, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?)",
+                MailKind.SIGN_IN.value,
+                moderator,
+                json.dumps({"link": link_id}),
+                now,
+                now,
+            )
+        return link_id
+
+    async def signin_link(self: _Base, link_id: str) -> SigninLink | None:
+        rows = await self.fetch("SELECT moderator, expires_at, used_at FROM signin_links WHERE id = ?", link_id)
+        if not rows:
+            return None
+        moderator, expires, used_at = rows[0]
+        return SigninLink(id=link_id, moderator=moderator, expires=expires, used=used_at is not None)
+
+    async def sign_in(self: _Base, link_id: str, session_key: str, *, idle: float, lifetime: float) -> str | None:
+        now = self._clock()
+        async with self.transaction() as tx:
+            # The check and the use are one statement: of two racing posts, one signs in.
+            used = await tx.fetch(
+                "UPDATE signin_links SET used_at = ? WHERE id = ? AND used_at IS NULL AND expires_at > ?"
+                " RETURNING moderator",
+                now,
+                link_id,
+                now,
+            )
+            if not used:
+                return None
+            moderator: str = used[0][0]
+            await tx.execute(
+                "DELETE FROM moderator_sessions WHERE seen_at <= ? OR created_at <= ?", now - idle, now - lifetime
+            )
+            await tx.execute(
+                "INSERT INTO moderator_sessions (id, moderator, created_at, seen_at) VALUES (?, ?, ?, ?)",
+                session_key,
+                moderator,
+                now,
+                now,
+            )
+        return moderator
+
+    async def moderator_session(self: _Base, key: str, *, idle: float, lifetime: float) -> ModeratorSession | None:
+        now = self._clock()
+        # Seen now, if still alive: one statement, and no sync to disk for it (see transaction()).
+        rows = await self.write(
+            "UPDATE moderator_sessions SET seen_at = ? WHERE id = ? AND seen_at > ? AND created_at > ?"
+            " RETURNING moderator, flash",
+            now,
+            key,
+            now - idle,
+            now - lifetime,
+            durable=False,
+        )
+        if not rows:
+            return None
+        return ModeratorSession(key=key, moderator=rows[0][0], flash=rows[0][1])
+
+    async def set_flash(self: _Base, key: str, flash: str) -> None:
+        await self.write("UPDATE moderator_sessions SET flash = ? WHERE id = ?", flash, key, durable=False)
+
+    async def end_session(self: _Base, key: str) -> None:
+        await self.write("DELETE FROM moderator_sessions WHERE id = ?", key)

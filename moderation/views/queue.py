@@ -1,0 +1,188 @@
+"""The moderators' home: the queue by state, decisions on one comment or many, replies by the site."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp import web
+from multidict import MultiDictProxy
+
+from ..auth import QUEUE, SignedIn, check_csrf, check_origin, require_signed_in, signed_in
+from ..errors import ClientError
+from ..keys import clock_key, config_key, metrics_key, store_key
+from ..models import Action, Channel, CommentStatus, NewComment
+from ..outcomes import Outcome, outcome_of
+from ..render import render_body
+from ..store.queue import parse_cursor
+from ..tokens import avatar_key
+from .pages import render_page
+from .signin import signin_page
+
+PAGE_SIZE = 50
+MAX_IDS = 100
+MAX_REASON = 500
+MAX_BODY = 10_000
+TABS = (CommentStatus.PENDING, CommentStatus.SPAM, CommentStatus.REJECTED, CommentStatus.APPROVED)
+# What each tab offers: only actions that apply to comments in that state.
+ACTIONS = {
+    CommentStatus.PENDING: (Action.APPROVE, Action.REJECT, Action.SPAM),
+    CommentStatus.SPAM: (Action.RESTORE,),
+    CommentStatus.REJECTED: (Action.RESTORE,),
+    CommentStatus.APPROVED: (),
+}
+
+
+def _tab(value: str | None) -> CommentStatus:
+    try:
+        status = CommentStatus(value or CommentStatus.PENDING)
+    except ValueError:
+        raise ClientError("There is no such tab in the queue.") from None
+    return status
+
+
+def _cursor(value: str | None) -> str | None:
+    if value:
+        parse_cursor(value)  # a 400 now, rather than a query that cannot run
+    return value or None
+
+
+def queue_url(status: CommentStatus, after: str | None = None, done: str | None = None) -> str:
+    query = {"status": status.value} | ({"after": after} if after else {}) | ({"done": done} if done else {})
+    return f"{QUEUE}?{urlencode(query)}"
+
+
+def age(created: datetime, now: datetime) -> str:
+    seconds = max(0.0, (now - created).total_seconds())
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = int(seconds // size)
+            return f"{count} {unit}{'s' if count != 1 else ''} ago"
+    return "just now"
+
+
+async def home(request: web.Request) -> web.Response:
+    signed = await signed_in(request)
+    if signed is None:
+        return signin_page(request)
+    status = _tab(request.query.get("status"))
+    after = _cursor(request.query.get("after"))
+    store = request.app[store_key]
+    page = await store.queue(status, after, PAGE_SIZE)
+    outcome = Outcome.from_json(signed.flash)
+    config = request.app[config_key]
+    response = render_page(
+        request,
+        "queue.html",
+        moderator=signed.moderator,
+        csrf=signed.csrf,
+        tab=status,
+        tabs=TABS,
+        counts=await store.count_by_status((CommentStatus.PENDING, CommentStatus.SPAM)),
+        actions=ACTIONS[status],
+        comments=page.comments,
+        lasts=await store.last_decisions([comment.id for comment in page.comments]),
+        after=after,
+        next_url=queue_url(status, page.next_cursor) if page.next_cursor else None,
+        first_url=queue_url(status) if after else None,
+        outcome=outcome if outcome and request.query.get("done") == outcome.id else None,
+        site=config.allowed_origins[0],
+        site_name=config.site_name,
+        now=datetime.fromtimestamp(request.app[clock_key](), UTC),
+        age=age,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def _signed_post(request: web.Request) -> tuple[SignedIn, MultiDictProxy[Any]]:
+    """The moderator and the form of a state-changing post, or 303 (no session) or 403."""
+    signed = await require_signed_in(request)
+    check_origin(request)
+    form = await request.post()
+    check_csrf(signed, form)
+    return signed, form
+
+
+def _back(form: MultiDictProxy[Any]) -> tuple[CommentStatus, str | None]:
+    """The tab and page the form was on, to go back to."""
+    try:
+        return _tab(form.get("status")), _cursor(form.get("after"))
+    except ClientError:
+        return CommentStatus.PENDING, None
+
+
+def _ids(form: MultiDictProxy[Any]) -> list[int]:
+    values = form.getall("id", [])
+    if len(values) > MAX_IDS:
+        raise ClientError(f"At most {MAX_IDS} comments at a time; nothing was changed.", 422)
+    try:
+        ids = list(dict.fromkeys(int(value) for value in values))
+    except ValueError:
+        ids = [0]
+    if not all(0 < id_ < 2**63 for id_ in ids):  # what a database id can be
+        raise ClientError("Those are not comments of this queue; nothing was changed.", 422)
+    return ids
+
+
+async def _answer(request: web.Request, signed: SignedIn, form: MultiDictProxy[Any], outcome: Outcome) -> web.Response:
+    await request.app[store_key].set_flash(signed.key, outcome.to_json())
+    status, after = _back(form)
+    return web.Response(status=303, headers={"Location": queue_url(status, after, outcome.id)})
+
+
+async def decide(request: web.Request) -> web.Response:
+    signed, form = await _signed_post(request)
+    try:
+        action = Action(form.get("action", ""))
+    except ValueError:
+        raise ClientError("Choose approve, reject, spam or restore; nothing was changed.", 422) from None
+    ids = _ids(form)
+    reason = str(form.get("reason", "")).strip()
+    if len(reason) > MAX_REASON:
+        raise ClientError(f"Keep the reason to {MAX_REASON} characters; nothing was changed.", 422)
+    if not ids:
+        return await _answer(request, signed, form, Outcome(action, []))
+    decided = await request.app[store_key].decide(
+        ids, action, actor=signed.moderator, channel=Channel.QUEUE, reason=reason or None
+    )
+    changed = sum(outcome.changed for outcome in decided)
+    if changed:
+        request.app[metrics_key].decisions.labels(action.value).inc(changed)
+    return await _answer(request, signed, form, outcome_of(action, ids, decided))
+
+
+async def reply(request: web.Request) -> web.Response:
+    """Approve and reply: the comment is approved (if it waits) and the site's answer published under it."""
+    signed, form = await _signed_post(request)
+    ids = _ids(form)
+    body = str(form.get("body", "")).strip()
+    if len(ids) != 1 or not body or len(body) > MAX_BODY:
+        raise ClientError(f"Write a reply of 1 to {MAX_BODY:,} characters to one comment; nothing was changed.", 422)
+    config = request.app[config_key]
+    site = NewComment(
+        thread="",  # the comment's own, taken by the store
+        title="",
+        name=config.site_name,
+        email=config.mail_from,
+        website="",
+        body=body,
+        body_html=render_body(body),
+        avatar=avatar_key(config.secret_key, config.mail_from),
+        status=CommentStatus.APPROVED,
+    )
+    decided, reply_id = await request.app[store_key].reply_as_site(ids[0], site, actor=signed.moderator)
+    if decided is not None and decided.changed:
+        request.app[metrics_key].decisions.labels(Action.APPROVE.value).inc()
+    reply_url = (
+        f"{config.allowed_origins[0]}{decided.comment.thread}#comment-{reply_id}" if decided and reply_id else None
+    )
+    outcome = outcome_of(Action.APPROVE, ids, [decided] if decided else [], replied=True, reply_url=reply_url)
+    return await _answer(request, signed, form, outcome)
+
+
+async def elsewhere(request: web.Request) -> web.Response:
+    """Any other /queue/... address: signed out, the way in; signed in, nothing here."""
+    await require_signed_in(request)
+    raise web.HTTPNotFound()

@@ -1,0 +1,140 @@
+"""Signing in to the queue with an emailed link, and signing out.
+
+POST /queue/login answers the same page whatever the address, in the same time: the link and
+its mail are written after the answer, so that no one can tell a moderator's address by it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import web
+
+from ..auth import (
+    QUEUE,
+    SESSION_IDLE,
+    SESSION_LIFETIME,
+    check_csrf,
+    check_origin,
+    clear_session_cookie,
+    moderator_named,
+    new_session_cookie,
+    require_signed_in,
+    session_key,
+    set_session_cookie,
+)
+from ..clients import client_address
+from ..errors import InvalidToken, StoreUnavailable
+from ..keys import clock_key, config_key, sender_key, signin_limits_key, signin_tasks_key, store_key
+from ..models import SigninLink
+from ..tokens import SigninSigner
+from .pages import render_page
+
+log = logging.getLogger(__name__)
+
+MAX_ADDRESS = 254
+
+
+def signin_page(request: web.Request, *, status: int = 200, **context: object) -> web.Response:
+    minutes = max(1, round(request.app[config_key].signin_ttl / 60))
+    context = {"sent": False, "email": "", "error": None, "problem": None, "minutes": minutes} | context
+    response = render_page(request, "signin.html", status=status, **context)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def request_link(request: web.Request) -> web.Response:
+    check_origin(request)
+    config = request.app[config_key]
+    form = await request.post()
+    email = str(form.get("email", "")).strip()
+    if not email or len(email) > MAX_ADDRESS or "@" not in email:
+        return signin_page(request, status=422, email=email[:MAX_ADDRESS], error="Enter your email address.")
+    moderator = moderator_named(email, config.moderators)
+    client = client_address(request, config.trusted_proxies)
+    if request.app[signin_limits_key].allow(client, moderator) and moderator is not None:
+        task = asyncio.create_task(_mail_link(request.app, moderator))
+        tasks = request.app[signin_tasks_key]
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+    return signin_page(request, sent=True, email=email)
+
+
+async def _mail_link(app: web.Application, moderator: str) -> None:
+    try:
+        await app[store_key].add_signin_link(moderator, app[config_key].signin_ttl)
+    except StoreUnavailable as error:  # the moderator sees no mail and asks again
+        log.warning("sign-in link not written: %s", error)
+        return
+    app[sender_key].wake()
+
+
+async def finish_link_mail(app: web.Application) -> None:
+    """On shutdown: the links already promised are written before the database closes."""
+    tasks = app[signin_tasks_key]
+    if tasks:
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+class DeadLink(Exception):
+    """A sign-in link that cannot sign in: its page shows the form that asks for a new one."""
+
+    def __init__(self, status: int, problem: str):
+        super().__init__(problem)
+        self.status = status
+        self.problem = problem
+
+
+async def _link(request: web.Request) -> SigninLink:
+    """The link named by the token, if it may still sign in; otherwise DeadLink saying why."""
+    try:
+        link_id = SigninSigner(request.app[config_key].secret_key).link_id(request.match_info["token"])
+    except InvalidToken:
+        raise DeadLink(403, "This sign-in link is not valid.") from None
+    link = await request.app[store_key].signin_link(link_id)
+    if link is None:
+        raise DeadLink(403, "This sign-in link is not valid.")
+    if link.used:
+        raise DeadLink(410, "This sign-in link was used already.")
+    if link.expires <= request.app[clock_key]():
+        raise DeadLink(410, "This sign-in link has expired.")
+    if moderator_named(link.moderator, request.app[config_key].moderators) is None:
+        raise DeadLink(403, "This address no longer moderates here.")
+    return link
+
+
+async def confirm(request: web.Request) -> web.Response:
+    # Mail scanners open links: looking shows a button and uses nothing up.
+    try:
+        link = await _link(request)
+    except DeadLink as dead:
+        return signin_page(request, status=dead.status, problem=dead.problem)
+    response = render_page(request, "signin_confirm.html", moderator=link.moderator)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def sign_in(request: web.Request) -> web.Response:
+    check_origin(request)
+    cookie = new_session_cookie()
+    store = request.app[store_key]
+    try:
+        link = await _link(request)
+        if await store.sign_in(link.id, session_key(cookie), idle=SESSION_IDLE, lifetime=SESSION_LIFETIME) is None:
+            raise DeadLink(410, "This sign-in link was used already.")  # by a post racing this one
+    except DeadLink as dead:
+        return signin_page(request, status=dead.status, problem=dead.problem)
+    response = web.Response(status=303, headers={"Location": QUEUE})
+    set_session_cookie(response, request.app[config_key], cookie)
+    return response
+
+
+async def sign_out(request: web.Request) -> web.Response:
+    signed = await require_signed_in(request)
+    check_origin(request)
+    check_csrf(signed, await request.post())
+    await request.app[store_key].end_session(signed.key)
+    response = web.Response(status=303, headers={"Location": QUEUE})
+    clear_session_cookie(response, request.app[config_key])
+    return response
