@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from ..errors import ClientError
 from ..models import Action, Channel, CommentStatus, Decided, NewComment, QueuePage
 from . import audit
 from .rows import COMMENT_COLUMNS, COMMENT_FROM, body_digest, comment
-from .tx import Row, Transaction
+from .tx import StoreBase, Transaction
 
 
-class _Base(Protocol):
-    _clock: Callable[[], float]
-
-    def transaction(self, *, durable: bool = True) -> AbstractAsyncContextManager[Transaction]: ...
-
-    async def fetch(self, sql: str, *args: Any) -> list[Row]: ...
+class _Base(StoreBase, Protocol):
+    """StoreBase, and the decision helpers of SqlStore that a reply joins."""
 
     async def _decide(
         self,

@@ -8,30 +8,17 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
-from typing import Any, Protocol
 
 from ..models import MailKind, ModeratorSession, SigninLink
-from .tx import Row, Transaction
+from .tx import StoreBase
 
 # Used and expired links are kept this long, so that an old link still says "expired"
 # rather than "not valid"; then they go, at the next sign-in request.
 KEEP_LINKS = 30 * 86400.0
 
 
-class _Base(Protocol):
-    _clock: Callable[[], float]
-
-    def transaction(self, *, durable: bool = True) -> AbstractAsyncContextManager[Transaction]: ...
-
-    async def fetch(self, sql: str, *args: Any) -> list[Row]: ...
-
-    async def write(self, sql: str, *args: Any, durable: bool = True) -> list[Row]: ...
-
-
 class SessionSql:
-    async def add_signin_link(self: _Base, moderator: str, ttl: float) -> str:
+    async def add_signin_link(self: StoreBase, moderator: str, ttl: float) -> str:
         now = self._clock()
         link_id = secrets.token_urlsafe(18)
         # The link and its mail in one transaction, like a comment and its notifications.
@@ -54,14 +41,14 @@ class SessionSql:
             )
         return link_id
 
-    async def signin_link(self: _Base, link_id: str) -> SigninLink | None:
+    async def signin_link(self: StoreBase, link_id: str) -> SigninLink | None:
         rows = await self.fetch("SELECT moderator, expires_at, used_at FROM signin_links WHERE id = ?", link_id)
         if not rows:
             return None
         moderator, expires, used_at = rows[0]
         return SigninLink(id=link_id, moderator=moderator, expires=expires, used=used_at is not None)
 
-    async def sign_in(self: _Base, link_id: str, session_key: str, *, idle: float, lifetime: float) -> str | None:
+    async def sign_in(self: StoreBase, link_id: str, session_key: str, *, idle: float, lifetime: float) -> str | None:
         now = self._clock()
         async with self.transaction() as tx:
             # The check and the use are one statement: of two racing posts, one signs in.
@@ -87,7 +74,7 @@ class SessionSql:
             )
         return moderator
 
-    async def moderator_session(self: _Base, key: str, *, idle: float, lifetime: float) -> ModeratorSession | None:
+    async def moderator_session(self: StoreBase, key: str, *, idle: float, lifetime: float) -> ModeratorSession | None:
         now = self._clock()
         # Seen now, if still alive: one statement, and no sync to disk for it (see transaction()).
         rows = await self.write(
@@ -103,8 +90,8 @@ class SessionSql:
             return None
         return ModeratorSession(key=key, moderator=rows[0][0], flash=rows[0][1])
 
-    async def set_flash(self: _Base, key: str, flash: str) -> None:
+    async def set_flash(self: StoreBase, key: str, flash: str) -> None:
         await self.write("UPDATE moderator_sessions SET flash = ? WHERE id = ?", flash, key, durable=False)
 
-    async def end_session(self: _Base, key: str) -> None:
+    async def end_session(self: StoreBase, key: str) -> None:
         await self.write("DELETE FROM moderator_sessions WHERE id = ?", key)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
 Row = Sequence[Any]
@@ -20,3 +21,18 @@ class Transaction(Protocol):
     async def execute(self, sql: str, *args: Any) -> None: ...
 
     async def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None: ...
+
+
+class StoreBase(Protocol):
+    """What the SQL mixed into SqlStore (outbox.py, sessions.py, queue.py) may use of it."""
+
+    _clock: Callable[[], float]
+    claim_lock: str
+
+    def transaction(self, *, durable: bool = True) -> AbstractAsyncContextManager[Transaction]: ...
+
+    async def fetch(self, sql: str, *args: Any) -> list[Row]: ...
+
+    async def write(self, sql: str, *args: Any, durable: bool = True) -> list[Row]: ...
+
+    async def release(self, sender: str, notification_ids: Sequence[int] = ()) -> None: ...

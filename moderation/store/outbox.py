@@ -1,0 +1,184 @@
+"""The outbox's SQL: claiming mail under a sender's name, heartbeats, what became of each
+mail, and the digests' bookkeeping (digests.py). Mixed into SqlStore."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from ..models import Backlog, Comment, Listing, MailKind, Notification
+from . import digests
+from .rows import COMMENT_COLUMNS, COMMENT_FROM
+from .rows import comment as _comment
+from .tx import StoreBase, marks
+
+
+class OutboxSql:
+    async def claim_notifications(self: StoreBase, sender: str, silent_after: float, limit: int) -> list[Notification]:
+        now = self._clock()
+        # Free to take: unclaimed, claimed by this sender in a round it could not finish, or
+        # claimed by a sender that has not been seen for `silent_after` seconds (it died).
+        claimed = await self.write(
+            "UPDATE outbox SET claimed_by = ? WHERE id IN ("
+            "  SELECT o.id FROM outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= ?"
+            "  AND (o.claimed_by IS NULL OR o.claimed_by = ? OR NOT EXISTS ("
+            "       SELECT 1 FROM senders s WHERE s.id = o.claimed_by AND s.seen_at >= ?))"
+            f" ORDER BY o.next_attempt_at, o.id LIMIT ? {self.claim_lock}"
+            ") RETURNING id",
+            sender,
+            now,
+            sender,
+            now - silent_after,
+            limit,
+            durable=False,
+        )
+        if not claimed:
+            return []
+        # Read after the claim committed: the rows are ours while this sender is seen alive.
+        rows = await self.fetch(
+            f"SELECT o.id, o.kind, o.recipient, o.attempts, o.created_at, o.payload, {COMMENT_COLUMNS}"
+            " FROM outbox o LEFT JOIN comments c ON c.id = o.comment_id LEFT JOIN threads t ON t.id = c.thread_id"
+            f" WHERE o.id IN ({marks(len(claimed))}) ORDER BY o.id",
+            *(row[0] for row in claimed),
+        )
+        return [
+            Notification(
+                id=row[0],
+                kind=MailKind(row[1]),
+                recipient=row[2],
+                attempts=row[3],
+                created=datetime.fromtimestamp(row[4], UTC),
+                payload=json.loads(row[5]),
+                comment=None if row[6] is None else _comment(row[6:]),
+            )
+            for row in rows
+        ]
+
+    async def add_mail(
+        self: StoreBase, kind: MailKind, recipient: str, payload: dict[str, Any], *, dedupe: str | None = None
+    ) -> bool:
+        now = self._clock()
+        written = await self.write(
+            "INSERT INTO outbox (kind, recipient, payload, dedupe, next_attempt_at, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe) DO NOTHING RETURNING id",
+            kind.value,
+            recipient,
+            json.dumps(payload),
+            dedupe,
+            now,
+            now,
+        )
+        return bool(written)
+
+    # --- digests (the SQL is in digests.py) ---
+
+    async def digest_marks(self: StoreBase) -> dict[str, float]:
+        return await digests.marks_of(self.fetch)
+
+    async def waiting_before(self: StoreBase, until: float, limit: int) -> digests.Waiting:
+        return await digests.pending_before(self.fetch, until, limit)
+
+    async def folded_waiting(
+        self: StoreBase, moderator: str, since: float, until: float, limit: int
+    ) -> digests.Waiting:
+        return await digests.folded_pending(self.fetch, moderator, since, until, limit)
+
+    async def add_digest(
+        self: StoreBase, moderator: str, payload: dict[str, Any], *, dedupe: str, covered_until: float
+    ) -> bool:
+        async with self.transaction() as tx:
+            return await digests.add_digest(
+                tx, moderator, payload, dedupe=dedupe, covered_until=covered_until, now=self._clock()
+            )
+
+    async def mails_sent_since(self: StoreBase, recipient: str, kind: MailKind, since: float) -> int:
+        return await digests.sent_since(self.fetch, recipient, kind, since)
+
+    async def fold(self: StoreBase, notification_ids: Sequence[int]) -> None:
+        sql, args = digests.fold(notification_ids, self._clock())
+        await self.write(sql, *args, durable=False)
+
+    async def digest_listing(self: StoreBase, comment_ids: Sequence[int]) -> Listing:
+        found: dict[int, Comment] = {}
+        if comment_ids:
+            rows = await self.fetch(
+                f"SELECT {COMMENT_COLUMNS} FROM {COMMENT_FROM} WHERE c.id IN ({marks(len(comment_ids))})", *comment_ids
+            )
+            found = {comment.id: comment for comment in map(_comment, rows)}
+        listed = tuple(found[id_] for id_ in comment_ids if id_ in found)  # a forgotten one is gone
+        return Listing(listed, await digests.pending_count(self.fetch))
+
+    async def heartbeat(self: StoreBase, sender: str, forget_after: float) -> None:
+        now = self._clock()
+        async with self.transaction(durable=False) as tx:
+            await tx.execute(
+                "INSERT INTO senders (id, seen_at) VALUES (?, ?)"
+                " ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at",
+                sender,
+                now,
+            )
+            await tx.execute("DELETE FROM senders WHERE seen_at < ?", now - forget_after)
+
+    async def release(self: StoreBase, sender: str, notification_ids: Sequence[int] = ()) -> None:
+        """Give back claims of this sender without counting a try: the listed ones, or all."""
+        only = f" AND id IN ({marks(len(notification_ids))})" if notification_ids else ""
+        await self.write(
+            f"UPDATE outbox SET claimed_by = NULL WHERE claimed_by = ?{only}", sender, *notification_ids, durable=False
+        )
+
+    async def sign_off(self: StoreBase, sender: str) -> None:
+        await self.release(sender)
+        await self.write("DELETE FROM senders WHERE id = ?", sender, durable=False)
+
+    async def release_claims(self: StoreBase) -> None:
+        """Nothing by default: other instances may hold live claims."""
+
+    async def mark_sent(self: StoreBase, notification_id: int) -> None:
+        await self.write(
+            "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, claimed_by = NULL,"
+            " last_error = NULL WHERE id = ?",
+            self._clock(),
+            notification_id,
+            durable=False,
+        )
+
+    async def mark_retry(self: StoreBase, notification_id: int, delay: float, error: str) -> None:
+        await self.write(
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, claimed_by = NULL,"
+            " last_error = ? WHERE id = ?",
+            self._clock() + delay,
+            error,
+            notification_id,
+            durable=False,
+        )
+
+    async def mark_failed(self: StoreBase, notification_id: int, error: str) -> None:
+        await self.write(
+            "UPDATE outbox SET status = 'failed', attempts = attempts + 1, claimed_by = NULL,"
+            " last_error = ? WHERE id = ?",
+            error,
+            notification_id,
+            durable=False,
+        )
+
+    async def next_due(self: StoreBase) -> float | None:
+        rows = await self.fetch(
+            # Claimed rows are someone's: a dead sender's are found by the regular poll.
+            "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending' AND claimed_by IS NULL"
+        )
+        due = rows[0][0]
+        return None if due is None else float(due)
+
+    async def backlog(self: StoreBase) -> Backlog:
+        rows = await self.fetch(
+            "SELECT COUNT(*) FILTER (WHERE status = 'pending'), COUNT(*) FILTER (WHERE status = 'failed'),"
+            " MIN(created_at) FILTER (WHERE status = 'pending') FROM outbox WHERE status IN ('pending', 'failed')"
+        )
+        pending, failed, oldest = rows[0]
+        return Backlog(
+            pending=pending,
+            failed=failed,
+            oldest_pending_seconds=None if oldest is None else round(max(0.0, self._clock() - oldest), 3),
+        )
