@@ -2,16 +2,49 @@
 
 from __future__ import annotations
 
+import re
+
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 
 ALLOWED_TAGS = {"p", "br", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "a", "hr"}
+
+# A link must say where it goes: anything else (relative, protocol-relative, or a scheme
+# smuggled past the parser such as "jav&#x09;ascript:", which comes out relative) is text.
+LINK_TARGET = re.compile(r"(?:https?://|mailto:)\S", re.IGNORECASE)
+
+
+def _unlink_unsafe_targets(state: StateCore) -> None:
+    """Drop the <a> of every link whose target is not absolute http(s) or mailto; keep its text."""
+    for block in state.tokens:
+        if not block.children:
+            continue
+        kept, dropping = [], False
+        for token in block.children:
+            if token.type == "link_open" and not LINK_TARGET.match(str(token.attrGet("href") or "")):
+                dropping = True  # links do not nest, so the next link_close is this one's
+                continue
+            if token.type == "link_close" and dropping:
+                dropping = False
+                continue
+            kept.append(token)
+        block.children = kept
+
 
 # Raw HTML is off at the parser and the sanitiser still runs: either alone would do, both
 # together mean one mistake is not enough.
 _markdown = MarkdownIt("commonmark", {"html": False, "breaks": True}).disable(
     ["image", "heading", "lheading", "html_block", "html_inline"]
 )
+_markdown.core.ruler.push("unlink_unsafe_targets", _unlink_unsafe_targets)
+
+
+def _absolute_hrefs_only(tag: str, attribute: str, value: str) -> str | None:
+    # The sanitiser's own check: a relative href that reached it anyway is dropped.
+    if attribute == "href" and not LINK_TARGET.match(value):
+        return None
+    return value
 
 
 def render_body(text: str) -> str:
@@ -19,6 +52,7 @@ def render_body(text: str) -> str:
         _markdown.render(text),
         tags=ALLOWED_TAGS,
         attributes={"a": {"href"}, "ol": {"start"}},
-        url_schemes={"http", "https"},
+        attribute_filter=_absolute_hrefs_only,
+        url_schemes={"http", "https", "mailto"},
         link_rel="nofollow ugc noopener",
     ).strip()

@@ -40,9 +40,30 @@ def test_the_markdown_subset_renders(text: str, html: str) -> None:
 
 
 def test_links_are_http_only_and_marked_as_user_content() -> None:
-    html = render_body("[clinic](https://clinic.example/faq) and <https://clinic.example/>")
-    assert html.count('rel="nofollow ugc noopener"') == 2
+    html = render_body("[clinic](https://clinic.example/faq) and <https://clinic.example/> or <desk@clinic.example>")
+    assert html.count('rel="nofollow ugc noopener"') == 3
     assert 'href="https://clinic.example/faq"' in html
+    assert 'href="mailto:desk@clinic.example"' in html
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "[the FAQ](jav&#x09;ascript:alert(1))",  # the tab is percent-encoded: a relative link
+        "[the FAQ](java&#0000058;script:alert(1))",
+        "[the FAQ](//evil.example/phish)",
+        "[the FAQ](/relative/page)",
+        "[the FAQ](#top)",
+        "[the FAQ](http:evil.example)",
+        "[the FAQ](https:\\\\evil.example)",
+        "[the FAQ][ref]\n\n[ref]: jav&#x0A;ascript:alert(1)",
+        "**[the FAQ](ftp://files.example/x)**",
+    ],
+)
+def test_a_link_without_an_absolute_http_or_mailto_target_is_plain_text(link: str) -> None:
+    html = render_body(link)
+    assert "<a" not in html
+    assert "the FAQ" in html and "(" not in html  # the reader sees the words, not the markup
 
 
 @pytest.mark.parametrize(
