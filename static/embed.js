@@ -77,20 +77,20 @@
     return count + (count === 1 ? " comment" : " comments");
   }
 
+  /* "27 November 2026", in UTC: the same string the fragment prints for the same comment. */
   function formatDate(iso) {
     var date = new Date(iso);
     if (isNaN(date)) return iso;
-    return date.toLocaleDateString(undefined, { year: "numeric", month: "long", day: "numeric" });
+    return date.toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
   }
 
   /* One comment, as _comments.html draws it; `body` fills .mod-body. */
   function commentItem(comment, body, badge) {
     var header = el("header", "mod-meta");
-    if (comment.avatar) {
-      add(header, attrs(el("img", "mod-avatar"), {
-        src: base + "/avatar/" + encodeURIComponent(comment.avatar) + ".svg", alt: "", width: "40", height: "40"
-      }));
-    }
+    // The reader's own pending comment has no avatar key (the service never reveals one for an
+    // address it was only given); it gets the neutral picture, in line with the others.
+    var src = comment.avatar ? "/avatar/" + encodeURIComponent(comment.avatar) + ".svg" : "/static/avatar.svg";
+    add(header, attrs(el("img", "mod-avatar"), { src: base + src, alt: "", width: "40", height: "40" }));
     if (comment.website && /^https?:\/\//i.test(comment.website)) {
       add(header, attrs(el("a", "mod-author", comment.name), { href: comment.website, rel: "nofollow ugc noopener" }));
     } else {
@@ -362,8 +362,8 @@
     add(target, root);
   }
 
-  function failed() {
-    var message = attrs(el("p", "mod-error", "The comments could not be loaded. Please try again later."), { role: "alert" });
+  function failed(text) {
+    var message = attrs(el("p", "mod-error", text || "The comments could not be loaded. Please try again later."), { role: "alert" });
     var existing = target.querySelector(".mod-comments");
     if (existing) existing.insertBefore(message, existing.firstChild); // keep the server-rendered copy
     else add(target, add(el("div", "mod-comments"), message));
@@ -375,5 +375,14 @@
   }).then(function (response) {
     if (!response.ok) throw new Error(response.status);
     return response.json();
-  }).then(whenReady(render)).catch(whenReady(failed));
+  }).then(whenReady(render)).catch(function (error) {
+    if (!(error instanceof TypeError)) return whenReady(failed)();
+    // The browser hides why a request failed. If the service answers a request the page may
+    // not read, it is up and refuses this page's origin: retrying cannot help, its owner can.
+    fetch(base + "/embed.js", { mode: "no-cors", credentials: "omit" }).then(function () {
+      console.error("Comments: " + base + " does not serve this page's origin, " + location.origin +
+        ". Add it to MODERATION_ALLOWED_ORIGINS (comma-separated) on the comment service and restart it.");
+      whenReady(failed)("Comments are not available on this page.");
+    }, function () { whenReady(failed)(); });
+  });
 })();

@@ -56,6 +56,27 @@ HOSTILE_JS = """(root) => {
 }"""
 
 
+# The contrast (WCAG 2) of an element's text against what is behind it, counting every faded
+# ancestor: what a reader's eye gets, not what the stylesheet names.
+CONTRAST_JS = """(node) => {
+  const rgba = (c) => { const m = c.match(/[\\d.]+/g).map(Number); return [m[0], m[1], m[2], m.length > 3 ? m[3] : 1]; };
+  let opacity = 1, back = null;
+  for (let e = node; e; e = e.parentElement) {
+    const style = getComputedStyle(e);
+    opacity *= Number(style.opacity);
+    const colour = rgba(style.backgroundColor);
+    if (!back && colour[3] > 0) back = colour;
+  }
+  back = back || [255, 255, 255, 1];
+  const text = rgba(getComputedStyle(node).color), alpha = text[3] * opacity;
+  const seen = [0, 1, 2].map((i) => text[i] * alpha + back[i] * (1 - alpha));
+  const luminance = (c) => c.map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+    .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const [light, dark] = [luminance(seen), luminance(back.slice(0, 3))].sort((a, b) => b - a);
+  return (light + 0.05) / (dark + 0.05);
+}"""
+
+
 def widget(page: Page):  # type: ignore[no-untyped-def]
     return page.locator("#comments .mod-comments")
 
@@ -151,6 +172,15 @@ async def test_widget_on_another_origin_shows_approved_comments_nested_replies_c
     server_form = await fragment_page.locator("form.mod-form").evaluate(SHAPE_JS)
     widget_form = await widget(page).locator("form.mod-form").evaluate(SHAPE_JS)
     assert widget_form == server_form
+    # One date format: the widget (JavaScript) and the fragment (Python) print the same words.
+    server_date = await fragment_page.locator(f"#comment-{first} > article time.mod-date").inner_text()
+    assert re.fullmatch(r"\d{1,2} [A-Z][a-z]+ \d{4}", server_date)
+    assert await date.inner_text() == server_date
+
+    # The Reply buttons are set in the page's own font, not the browser's button font.
+    reply_button = comment(page, first).get_by_role("button", name="Reply to Ana First")
+    page_font = await page.locator("main > article > p").evaluate("p => getComputedStyle(p).fontFamily")
+    assert await reply_button.evaluate("b => getComputedStyle(b).fontFamily") == page_font
 
     # Coming back: the browser revalidates its copy with the ETag (a 304 across origins), draws the same.
     etag = (await stack.client.get("/api/comments", params={"thread": thread})).headers["ETag"]
@@ -205,6 +235,32 @@ async def test_reader_posts_sees_awaiting_moderation_and_after_approval_from_the
     await expect(published.locator(".mod-author")).to_have_text("Robin Reader")
     await expect(published.locator(".mod-body strong")).to_have_text("this")  # now the server's Markdown
     await expect(widget(page).locator(".mod-pending, .mod-badge")).to_have_count(0)
+    assert watch.problems == []
+
+
+async def test_the_readers_own_pending_comment_lines_up_with_the_others_and_reads_at_aa_contrast(
+    browser: Browser, stack: Stack, smtpd: SmtpSink
+) -> None:
+    first = await publish(stack.client, smtpd, thread=stack.thread(), name="Ana First")
+    page, watch = await watched_page(browser)
+    await open_widget(page, stack.article())
+    await fill_form(page, "Is the fourth session usually easier?")
+    await page.get_by_role("button", name="Post Comment").click()
+    pending = widget(page).locator("li.mod-pending")
+    await expect(pending.locator(".mod-badge")).to_have_text("Awaiting moderation")
+
+    avatar = pending.locator("img.mod-avatar")
+    await expect(avatar).to_have_js_property("complete", True)
+    assert await avatar.evaluate("img => img.naturalWidth") > 0
+    assert await avatar.get_attribute("alt") == ""
+    for part in ("img.mod-avatar", ".mod-author", ".mod-body p"):
+        mine = await pending.locator(part).bounding_box()
+        theirs = await comment(page, first).locator(part).first.bounding_box()
+        assert mine and theirs and mine["x"] == theirs["x"], part  # in line with the approved comment
+
+    assert await pending.locator(".mod-badge").evaluate(CONTRAST_JS) >= 4.5
+    for part in (".mod-author", ".mod-body p", ".mod-date"):
+        assert await pending.locator(part).evaluate(CONTRAST_JS) >= 4.5, part
     assert watch.problems == []
 
 
@@ -388,7 +444,10 @@ async def test_a_page_on_an_origin_not_allowed_cannot_read_the_comments_and_says
 
     page, watch = await watched_page(browser)
     await page.goto(f"{stranger}/articles/how-many-sessions/")
-    await expect(page.locator(WIDGET_FAILED)).to_have_text("The comments could not be loaded. Please try again later.")
+    # Not "try again later": retrying cannot help. The site's owner finds what to change in the console.
+    await expect(page.locator(WIDGET_FAILED)).to_have_text("Comments are not available on this page.")
+    advice = [text for text in watch.console_errors if "MODERATION_ALLOWED_ORIGINS" in text]
+    assert len(advice) == 1 and stranger in advice[0] and stack.service in advice[0], watch.console_errors
     await expect(page.get_by_role("heading", name="How many ketamine treatments")).to_be_visible()
     await expect(page.locator("#comments")).not_to_contain_text("Ana First")
     await expect(page.locator("#comments form")).to_have_count(0)

@@ -17,6 +17,7 @@ STATIC_FILES = {
     "embed.css": "text/css",
     "style.css": "text/css",
     "queue.js": "text/javascript",
+    "avatar.svg": "image/svg+xml",  # a comment still awaiting moderation: its own avatar is not public yet
 }
 FEED_SIZE = 50
 
