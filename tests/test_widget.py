@@ -59,7 +59,10 @@ HOSTILE_JS = """(root) => {
 # The contrast (WCAG 2) of an element's text against what is behind it, counting every faded
 # ancestor: what a reader's eye gets, not what the stylesheet names.
 CONTRAST_JS = """(node) => {
-  const rgba = (c) => { const m = c.match(/[\\d.]+/g).map(Number); return [m[0], m[1], m[2], m.length > 3 ? m[3] : 1]; };
+  const rgba = (c) => {
+    const m = c.match(/[\\d.]+/g).map(Number);
+    return [m[0], m[1], m[2], m.length > 3 ? m[3] : 1];
+  };
   let opacity = 1, back = null;
   for (let e = node; e; e = e.parentElement) {
     const style = getComputedStyle(e);
