@@ -346,6 +346,38 @@
     }
   }
 
+  /* What the reader already typed into the server-rendered form, which the widget is about to
+     draw over: each field by name (ticks too), and where the focus and caret were. */
+  function typedSoFar(old) {
+    var kept = { values: {}, focus: null };
+    var oldForm = old.querySelector("form.mod-form");
+    if (!oldForm) return kept;
+    for (var i = 0; i < oldForm.elements.length; i++) {
+      var control = oldForm.elements[i];
+      if (!control.name || control.type === "hidden" || control.name === "homepage") continue;
+      kept.values[control.name] = control.type === "checkbox" ? control.checked : control.value;
+    }
+    var active = document.activeElement;
+    if (active && active.form === oldForm && active.name) {
+      kept.focus = { name: active.name, start: active.selectionStart, end: active.selectionEnd };
+    }
+    return kept;
+  }
+
+  function putBack(newForm, kept) {
+    for (var name in kept.values) {
+      var control = newForm.elements[name];
+      if (!control) continue;
+      if (control.type === "checkbox") control.checked = kept.values[name];
+      else if (kept.values[name]) control.value = kept.values[name];
+    }
+    var focus = kept.focus && newForm.elements[kept.focus.name];
+    if (!focus) return;
+    focus.focus();
+    // Email fields have no caret to set (their selectionStart is null).
+    if (kept.focus.start != null) focus.setSelectionRange(kept.focus.start, kept.focus.end);
+  }
+
   function render(answer) {
     var comments = answer.comments || [];
     var children = {};
@@ -358,8 +390,10 @@
     var respond = add(el("div", "mod-respond"), el("h2", "mod-reply-title", "Leave a Reply"));
     add(root, count, commentList(children, null), notice, respond);
     makeForm(root);
+    var kept = typedSoFar(target);
     target.textContent = "";
     add(target, root);
+    putBack(root.querySelector("form.mod-form"), kept);
   }
 
   function failed(text) {

@@ -5,13 +5,14 @@ No mocks: the service (create_app on a real port), a site on another origin, hea
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import re
 import sqlite3
 from contextlib import closing
 from pathlib import Path
 
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Page, Route, expect
 
 from moderation.config import ROOT
 from tests.browser import (
@@ -549,6 +550,36 @@ async def test_keyboard_only_reader_reaches_every_field_in_order_and_posts(
 
 
 # --- the demo page and the script itself --------------------------------------------------------
+
+
+async def test_what_the_reader_typed_before_the_widget_loaded_is_still_there_with_the_focus_and_caret(
+    browser: Browser, stack: Stack
+) -> None:
+    page, watch = await watched_page(browser)
+    # A slow connection: the server-rendered form is there long before embed.js arrives.
+    script_may_load = asyncio.Event()
+
+    async def hold_script(route: Route) -> None:
+        await script_may_load.wait()
+        await route.continue_()
+
+    await page.route("**/embed.js", hold_script)
+    await page.goto(f"{stack.service}/", wait_until="domcontentloaded")  # "load" waits for the script
+    await fill_form(page, "Half a thought about maintenance")
+    await page.get_by_label("Comment").click()
+    await page.keyboard.press("End")
+    for _ in range(len(" about maintenance")):
+        await page.keyboard.press("ArrowLeft")
+    await expect(page.locator(WIDGET_READY)).to_have_count(0)  # still the server's form
+
+    script_may_load.set()
+    await page.wait_for_selector(WIDGET_READY, state="attached")
+    await expect(widget(page).locator(".mod-status")).to_have_count(1)  # the widget's form now
+    assert await form_values(page) == {"body": "Half a thought about maintenance", **READER}
+    await expect(page.get_by_label("Comment")).to_be_focused()
+    await page.keyboard.type(" (typed on)")
+    assert (await form_values(page))["body"] == "Half a thought (typed on) about maintenance"
+    assert watch.problems == []
 
 
 async def test_demo_page_with_a_comment_and_a_reply_is_captured_in_a_screenshot(
