@@ -23,6 +23,7 @@ from .keys import (
     form_stamp_key,
     in_flight_key,
     metrics_key,
+    pending_note_key,
     rate_limit_key,
     rendered_threads_key,
     sender_key,
@@ -44,7 +45,7 @@ from .resources import folder
 from .retention import purge_daily
 from .spam import SpamGuard
 from .store import open_store
-from .tokens import FormStamp, LinkSigner
+from .tokens import FormStamp, LinkSigner, PendingNote
 from .views import setup_routes
 from .views.signin import finish_link_mail
 
@@ -62,6 +63,7 @@ def create_app(config: Config, *, clock: Callable[[], float] = time.time) -> web
     app[templates_key] = make_templates()
     app[signer_key] = LinkSigner(config.secret_key, config.link_ttl, clock)
     app[form_stamp_key] = FormStamp(config.secret_key, clock)
+    app[pending_note_key] = PendingNote(config.secret_key, clock)
     app[metrics_key] = Metrics()
     app[rendered_threads_key] = RenderedThreads()
     if config.rate_limit:

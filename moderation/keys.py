@@ -16,13 +16,14 @@ from .mail.smtp import SmtpSettings
 from .metrics import Metrics
 from .spam import SpamGuard
 from .store import Store
-from .tokens import FormStamp, LinkSigner
+from .tokens import FormStamp, LinkSigner, PendingNote
 
 config_key = web.AppKey("config", Config)
 clock_key: web.AppKey[Callable[[], float]] = web.AppKey("clock")
 templates_key = web.AppKey("templates", jinja2.Environment)
 signer_key = web.AppKey("signer", LinkSigner)
 form_stamp_key = web.AppKey("form_stamp", FormStamp)
+pending_note_key = web.AppKey("pending_note", PendingNote)
 spam_guard_key = web.AppKey("spam_guard", SpamGuard)
 metrics_key = web.AppKey("metrics", Metrics)
 rate_limit_key = web.AppKey("rate_limit", RateLimit)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from dataclasses import dataclass
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -15,6 +16,17 @@ from .keys import config_key, templates_key
 log = logging.getLogger(__name__)
 
 FORM = "application/x-www-form-urlencoded"
+
+
+@dataclass(frozen=True)
+class Article:
+    """The page a comment was written on, so that the service's own pages can name it and link back."""
+
+    title: str
+    url: str
+
+
+ARTICLE = web.RequestKey("article", Article)  # a form post's page, set by views/comments.py
 
 SENTENCES = {
     400: "The request could not be understood.",
@@ -40,7 +52,7 @@ def error_response(
     if not wants_page(request):
         return web.json_response({"error": message}, status=status, headers=headers)
     template = request.app[templates_key].select_template([f"{status}.html", "error.html"])
-    body = template.render(status=status, message=message)
+    body = template.render(status=status, message=message, article=request.get(ARTICLE))
     return web.Response(text=body, status=status, content_type="text/html", headers=headers)
 
 
@@ -69,7 +81,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
 
 def content_security_policy(config: Config, frame_ancestors: str) -> str:
     # Forms may post here and, after a 303, land back on the site's own pages.
-    form_targets = " ".join(["'self'", *config.allowed_origins])
+    form_targets = " ".join(["'self'", *config.allowed_origins, config.public_origin])
     return (
         "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; "
         f"form-action {form_targets}; frame-ancestors {frame_ancestors}; base-uri 'none'"

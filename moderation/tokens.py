@@ -99,6 +99,31 @@ class FormStamp:
         return self._clock() - issued
 
 
+class PendingNote:
+    """A signed, short-lived note of the comment a plain form just sent, put in the address the
+    reader is sent back to, so that the page can show them their comment as awaiting moderation.
+
+    It names the comment only (never an address) and expires soon: whoever holds the address
+    sees that comment, and a shared address soon shows nothing.
+    """
+
+    TTL = 900  # seconds: time to land, read and reload
+
+    def __init__(self, secret: str, clock: Callable[[], float] = time.time):
+        self._serializer = URLSafeTimedSerializer(secret, salt="pending", signer=_clocked(clock))
+
+    def mint(self, comment_id: int) -> str:
+        return self._serializer.dumps(comment_id)
+
+    def comment_id(self, note: str) -> int | None:
+        """The comment the note names, or None if it was not made here or has expired."""
+        try:
+            comment_id = self._serializer.loads(note, max_age=self.TTL)
+        except BadSignature:  # SignatureExpired included
+            return None
+        return comment_id if isinstance(comment_id, int) else None
+
+
 class SigninSigner:
     """The token of an emailed sign-in link: the link's row id, signed.
 

@@ -333,16 +333,31 @@
         "Awaiting moderation"
       );
       item.className += " mod-pending";
-      var holder = data.parent == null ? root : root.querySelector("#comment-" + data.parent) || root;
-      var list = holder.querySelector(":scope > ol.mod-list");
-      if (!list) {
-        list = el("ol", holder === root ? "mod-list" : "mod-list mod-replies");
-        holder.insertBefore(list, holder === root ? root.querySelector(".mod-notice") : null);
-      }
-      add(list, item);
+      placePending(root, item, data.parent);
       body.value = "";
       moveHome();
       say("Thank you: your comment is awaiting moderation. Only you can see it until a moderator approves it.");
+    }
+  }
+
+  /* A pending comment goes last under its parent (or the thread), where it will appear. */
+  function placePending(root, item, parent) {
+    var holder = parent == null ? root : root.querySelector("#comment-" + parent) || root;
+    var list = holder.querySelector(":scope > ol.mod-list");
+    if (!list) {
+      list = el("ol", holder === root ? "mod-list" : "mod-list mod-replies");
+      holder.insertBefore(list, holder === root ? root.querySelector(".mod-notice") : null);
+    }
+    add(list, item);
+  }
+
+  /* The reader's own pending comment, which the page drew when a plain form (sent before this
+     script arrived) brought them back: kept, under the same parent. */
+  function keepPending(old, root) {
+    var items = old.querySelectorAll("li.mod-pending");
+    for (var i = 0; i < items.length; i++) {
+      var parent = items[i].parentNode.closest("li.mod-comment");
+      placePending(root, items[i], parent ? parent.id.replace("comment-", "") : null);
     }
   }
 
@@ -391,6 +406,7 @@
     add(root, count, commentList(children, null), notice, respond);
     makeForm(root);
     var kept = typedSoFar(target);
+    keepPending(target, root);
     target.textContent = "";
     add(target, root);
     putBack(root.querySelector("form.mod-form"), kept);

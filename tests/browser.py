@@ -111,7 +111,10 @@ def site_app(service: str) -> web.Application:
     async def generated(request: web.Request) -> web.Response:
         # What a static site generator does at build time: fetch the fragment and inline it.
         own_url = f"{request.scheme}://{request.host}{request.path}"
-        query = urlencode({"thread": request.path, "url": own_url, "title": ARTICLE_TITLE})
+        # Included per request, it can show a reader who just posted their own comment: the
+        # service's note in this page's address is passed on.
+        pending = {"pending": request.query["pending"]} if "pending" in request.query else {}
+        query = urlencode({"thread": request.path, "url": own_url, "title": ARTICLE_TITLE, **pending})
         async with aiohttp.ClientSession() as session:
             async with session.get(f"{service}/embed?{query}") as response:
                 assert response.status == 200, await response.text()

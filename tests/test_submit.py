@@ -9,6 +9,7 @@ import re
 from html import unescape
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from aiohttp import ClientResponse
@@ -20,7 +21,7 @@ from moderation.app import create_app
 from moderation.config import Config
 from tests.conftest import SITE, make_config
 from tests.db import query
-from tests.factories import comment_data, publish, submit
+from tests.factories import comment_data, decide, publish, submit
 from tests.smtp import SmtpSink
 
 THREAD = "/how-many-ketamine-treatments/"
@@ -334,6 +335,10 @@ async def test_form_post_over_the_rate_limit_gets_429_with_retry_after(
         response = await client.post("/api/comments", data=comment_data(), allow_redirects=False)
         assert response.status == expected
     assert int(response.headers["Retry-After"]) >= 1
+    # Not a dead end: the page names the article and links back to it.
+    page = await response.text()
+    assert "Your comment on" in page and "How many ketamine treatments does depression take?" in page
+    assert f'href="{SITE}/how-many-ketamine-treatments/"' in page
 
 
 async def test_forwarded_for_from_an_untrusted_peer_does_not_dodge_the_limit(
@@ -377,12 +382,50 @@ async def test_behind_a_trusted_proxy_forged_left_hops_do_not_dodge_the_limit(
 async def test_form_post_redirects_back_to_an_allowed_return_to_with_the_pending_anchor(
     client: TestClient, config: Config
 ) -> None:
-    return_to = f"{SITE}/how-many-ketamine-treatments/?ref=mail#respond"
+    return_to = f"{SITE}/how-many-ketamine-treatments/?ref=mail&pending=old#respond"
     response = await client.post("/api/comments", data=comment_data(return_to=return_to), allow_redirects=False)
     assert response.status == 303
-    assert response.headers["Location"] == f"{SITE}/how-many-ketamine-treatments/?ref=mail#comment-pending"
+    location = response.headers["Location"]
+    # The page's own query is kept, with a fresh note for it to show the reader their comment.
+    assert re.fullmatch(
+        rf"{re.escape(SITE)}/how-many-ketamine-treatments/\?ref=mail&pending=[\w.-]+#comment-pending", location
+    ), location
     assert await stored_count(config) == 1
     assert await public_comments(client) == []
+
+
+async def test_the_note_in_the_return_address_shows_that_reader_their_comment_and_nobody_else_anything(
+    client: TestClient, config: Config, smtpd: SmtpSink
+) -> None:
+    form = comment_data(thread="/", body="My *own* words.", return_to=f"{config.public_url}/")
+    response = await client.post("/api/comments", data=form, allow_redirects=False)
+    note = re.search(r"pending=([\w.-]+)", response.headers["Location"])
+    assert note
+    mine = await (await client.get("/", params={"pending": note.group(1)})).text()
+    assert "My <em>own</em> words." in mine and "Awaiting moderation" in mine
+    assert "private" in (await client.get("/", params={"pending": note.group(1)})).headers["Cache-Control"]
+    for other in ("", "forged." + note.group(1), note.group(1)[:-2]):
+        assert "My <em>own</em> words." not in await (await client.get("/", params={"pending": other})).text()
+    # Another page does not show it, and once a moderator has decided the note shows nothing.
+    elsewhere = await client.get("/embed", params={"thread": "/other/", "pending": note.group(1)})
+    assert "My <em>own</em> words." not in await elsewhere.text()
+    embedded = await client.get("/embed", params={"thread": "/", "pending": note.group(1)})
+    assert "My <em>own</em> words." in await embedded.text()
+    ((comment_id,),) = await query(config, "SELECT id FROM comments")
+    await decide(client, smtpd, comment_id, "reject")
+    assert "My <em>own</em> words." not in await (await client.get("/", params={"pending": note.group(1)})).text()
+
+
+async def test_the_demo_page_form_comes_back_to_the_article_when_its_origin_is_not_among_the_allowed(
+    client: TestClient, config: Config
+) -> None:
+    assert config.public_origin not in config.allowed_origins
+    page = await (await client.get("/")).text()
+    return_to = form_field(page, "return_to")
+    response = await client.post("/api/comments", data=comment_data(return_to=return_to), allow_redirects=False)
+    assert response.headers["Location"].startswith(f"{config.public_url}/?pending=")
+    assert response.headers["Location"].endswith("#comment-pending")
+    assert config.public_origin in (await client.get("/")).headers["Content-Security-Policy"].split("form-action")[1]
 
 
 @pytest.mark.parametrize(
@@ -406,12 +449,15 @@ async def test_form_post_with_no_safe_return_to_lands_on_the_thank_you_page(
     response = await client.post("/api/comments", data=data, allow_redirects=False)
     assert response.status == 303
     location = response.headers["Location"]
-    assert location == "/thanks"
+    assert location.startswith("/thanks?pending=")
     assert await stored_count(config) == 1
 
     page = await client.get(location)
     assert page.status == 200
-    assert "awaiting moderation" in await page.text()
+    text = await page.text()
+    assert "awaiting moderation" in text and data["body"] in text  # the reader's own comment
+    # Named, and linked on the site's own origin, whatever the form said.
+    assert f'<a href="{SITE}/how-many-ketamine-treatments/">How many ketamine treatments' in text
 
 
 def form_field(page: str, name: str) -> str:
@@ -446,6 +492,17 @@ async def test_invalid_form_shows_the_form_again_with_every_value_kept_and_escap
         assert unescape(raw) == data[field], field
     assert shown["name"] == "&lt;b&gt;Zoë&lt;/b&gt;"
     assert await stored_count(config) == 0
+    # Not a dead end: the article is named and linked.
+    assert f'<a href="{SITE}/how-many-ketamine-treatments/">How many ketamine treatments' in page
+
+
+@pytest.mark.parametrize("thread", ["/fine/", "@evil.example/x", "//evil.example/x", "x"])
+async def test_the_check_your_comment_page_links_only_to_the_allowed_origin(client: TestClient, thread: str) -> None:
+    data = comment_data(thread=thread, email="nope", return_to="https://evil.example/x")
+    page = await (await client.post("/api/comments", data=data, allow_redirects=False)).text()
+    links = [unescape(link) for link in re.findall(r'<a href="([^"]*)"', page)]
+    assert all(urlsplit(link).netloc == urlsplit(SITE).netloc for link in links), links
+    assert bool(links) == thread.startswith("/")  # a thread that is no path names no page
 
 
 def control_at(page: str, field: str) -> int:

@@ -16,6 +16,7 @@ from playwright.async_api import Browser, Page, Route, expect
 
 from moderation.config import ROOT
 from tests.browser import (
+    ARTICLE_TITLE,
     WIDGET_FAILED,
     WIDGET_READY,
     Stack,
@@ -479,9 +480,17 @@ async def test_without_javascript_the_included_fragment_posts_and_returns_to_the
     await page.wait_for_timeout(3_200)
     await page.get_by_role("button", name="Post Comment").click()
 
-    await page.wait_for_url(stack.generated() + "#comment-pending")
+    await page.wait_for_url(re.compile(re.escape(stack.generated()) + r"\?pending=[\w.-]+#comment-pending$"))
     await expect(page.locator("#comment-pending")).to_be_visible()
     await expect(page.locator("#comment-pending")).to_have_text("Thank you: your comment is awaiting moderation.")
+    # Their own comment, as the widget would show it: for them, not for the next reader.
+    mine = page.locator("#comments li.mod-pending")
+    await expect(mine.locator(".mod-author")).to_have_text("Nora Nojs")
+    await expect(mine.locator(".mod-badge")).to_have_text("Awaiting moderation")
+    await expect(mine.locator("img.mod-avatar")).to_have_js_property("complete", True)
+    other, _ = await watched_page(browser, java_script_enabled=False)
+    await other.goto(stack.generated())
+    await expect(other.locator("#comments")).not_to_contain_text("Nora Nojs")
     thread = stack.thread(kind="generated")
     assert comments_in_database(stack, thread) == [
         ("Nora Nojs", "pending", "Posted from a browser without JavaScript.")
@@ -489,6 +498,32 @@ async def test_without_javascript_the_included_fragment_posts_and_returns_to_the
     mails = await smtpd.wait_for(1)
     assert "Nora Nojs" in text_of(mails[0])
     assert watch.errors == []
+
+
+async def test_without_javascript_the_demo_page_comes_back_to_the_article_though_its_origin_is_not_allowed(
+    browser: Browser, stack: Stack
+) -> None:
+    assert stack.service not in stack.config.allowed_origins
+    page, watch = await watched_page(browser, java_script_enabled=False)
+    await page.goto(f"{stack.service}/")
+    await fill_form(page, "Asked without JavaScript, on the demo page.", name="Nora Nojs")
+    await page.wait_for_timeout(3_200)  # a person's pace (see above)
+    await page.get_by_role("button", name="Post Comment").click()
+
+    await page.wait_for_url(re.compile(re.escape(stack.service) + r"/\?pending=[\w.-]+#comment-pending$"))
+    await expect(page.get_by_role("heading", name=ARTICLE_TITLE)).to_be_visible()
+    await expect(page.locator("#comment-pending")).to_be_visible()
+    mine = page.locator("#comments li.mod-pending")
+    await expect(mine.locator(".mod-body")).to_have_text("Asked without JavaScript, on the demo page.")
+    landed = page.url
+    assert watch.problems == []
+
+    # The same address with JavaScript (the script was slow, the reader quick): the widget keeps it.
+    scripted, scripted_watch = await watched_page(browser)
+    await open_widget(scripted, landed)
+    await expect(widget(scripted).locator("li.mod-pending .mod-author")).to_have_text("Nora Nojs")
+    await expect(widget(scripted).locator(".mod-status")).to_have_count(1)
+    assert scripted_watch.problems == []
 
 
 async def test_keyboard_only_reader_reaches_every_field_in_order_and_posts(

@@ -15,6 +15,7 @@ from ..keys import (
     config_key,
     form_stamp_key,
     metrics_key,
+    pending_note_key,
     rate_limit_key,
     rendered_threads_key,
     sender_key,
@@ -22,7 +23,7 @@ from ..keys import (
     store_key,
 )
 from ..mail.notify import moderators_to_tell
-from ..middlewares import FORM
+from ..middlewares import ARTICLE, FORM, Article
 from ..models import CommentStatus, NewComment
 from ..openapi import openapi_document
 from ..render import render_body
@@ -57,16 +58,37 @@ async def read_fields(request: web.Request) -> tuple[dict[str, Any], bool]:
 
 
 def safe_return_to(url: object, config: Config) -> str | None:
-    """A page on an allowed origin to send a form poster back to (without its #fragment), or None."""
+    """A page on an allowed origin, or on the service's own (the demo article), to send a form
+    poster back to (without its #fragment), or None."""
     if not isinstance(url, str):
         return None
     try:
         parts = urlsplit(url)
     except ValueError:
         return None
-    if f"{parts.scheme}://{parts.netloc}".lower() not in config.allowed_origins:
+    origin = f"{parts.scheme}://{parts.netloc}".lower()
+    if origin not in config.allowed_origins and origin != config.public_origin:
         return None
     return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
+
+
+def article_of(values: dict[str, Any], config: Config) -> Article | None:
+    """The page named by a form's fields: its return_to, else its thread on the site's first origin."""
+    url = safe_return_to(values.get("return_to"), config)
+    thread = values.get("thread")
+    if url is None and isinstance(thread, str) and thread.startswith("/") and len(thread) <= 512:
+        url = safe_return_to(config.allowed_origins[0] + thread, config)
+    if url is None:
+        return None
+    title = values.get("title")
+    return Article(title.strip()[:300] if isinstance(title, str) else "", url)
+
+
+def with_pending_note(url: str, note: str) -> str:
+    """`url`, with the note that shows the reader their own comment, at its #comment-pending notice."""
+    parts = urlsplit(url)
+    kept = [part for part in parts.query.split("&") if part and not part.startswith("pending=")]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "&".join([*kept, f"pending={note}"]), "comment-pending"))
 
 
 def check_rate_limit(request: web.Request, address: str) -> None:
@@ -80,7 +102,8 @@ def check_rate_limit(request: web.Request, address: str) -> None:
 def form_page(request: web.Request, values: dict[str, Any], errors: dict[str, str]) -> web.Response:
     """The form again, with what the reader typed and what is wrong with it."""
     kept = {key: value for key, value in values.items() if isinstance(value, str)}
-    return render_page(request, "form_errors.html", status=422, base="", values=kept, errors=errors)
+    article = article_of(values, request.app[config_key])
+    return render_page(request, "form_errors.html", status=422, base="", values=kept, errors=errors, article=article)
 
 
 def invalid(request: web.Request, is_form: bool, values: dict[str, Any], errors: dict[str, str]) -> web.Response:
@@ -133,6 +156,9 @@ async def submit(request: web.Request) -> web.Response:
     config = request.app[config_key]
     check_origin(request)
     values, is_form = await read_fields(request)
+    article = article_of(values, config) if is_form else None
+    if article:  # a refusal from here on is a page that names the article and links back to it
+        request[ARTICLE] = article
     address = client_address(request, config.trusted_proxies)
     check_rate_limit(request, address)
     submission = parse_submission(values)
@@ -155,8 +181,12 @@ async def submit(request: web.Request) -> web.Response:
     # Spam gets the same answer as anything else: a bot learns nothing from it.
     if not is_form:
         return web.json_response({"id": comment_id, "status": "pending"}, status=202)
+    # Back to the page, which shows the reader (and only whoever holds this address, briefly)
+    # their comment as awaiting moderation; with no page to go back to, the thank-you page does.
+    note = request.app[pending_note_key].mint(comment_id)
     target = safe_return_to(values.get("return_to"), config)
-    raise web.HTTPSeeOther(f"{target}#comment-pending" if target else str(request.app.router["thanks"].url_for()))
+    thanks = request.app.router["thanks"].url_for().with_query(pending=note)
+    raise web.HTTPSeeOther(with_pending_note(target, note) if target else str(thanks))
 
 
 def thread_key(request: web.Request) -> str:

@@ -10,7 +10,7 @@ from ..avatars import AVATAR_KEY, identicon
 from ..keys import clock_key, config_key, form_stamp_key, store_key
 from ..resources import folder
 from .comments import safe_return_to, thread_key
-from .pages import render_page
+from .pages import not_kept, own_pending, render_page
 
 STATIC_FILES = {
     "embed.js": "text/javascript",
@@ -39,11 +39,13 @@ async def fragment(request: web.Request) -> web.Response:
     key = thread_key(request)
     thread = await request.app[store_key].approved_thread(key)
     return_to = safe_return_to(request.query.get("url"), config) or config.allowed_origins[0] + key
+    pending = await own_pending(request, key)  # a site that includes the fragment per request passes ?pending= on
     response = render_page(
         request,
         "embed.html",
         base=config.public_url,
         thread=thread,
+        pending=pending,
         values={
             "thread": key,
             "title": request.query.get("title", "")[:300],
@@ -53,7 +55,7 @@ async def fragment(request: web.Request) -> web.Response:
         errors={},
     )
     response.headers["Cache-Control"] = "no-cache"
-    return response
+    return not_kept(response, pending)
 
 
 async def avatar(request: web.Request) -> web.Response:

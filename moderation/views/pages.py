@@ -6,8 +6,9 @@ from pathlib import Path
 
 from aiohttp import web
 
-from ..keys import config_key, dev_mailbox_key, form_stamp_key, store_key, templates_key
+from ..keys import config_key, dev_mailbox_key, form_stamp_key, pending_note_key, store_key, templates_key
 from ..mail.devmail import read_dev_mailbox
+from ..models import Comment, CommentStatus
 
 DEMO_THREAD = "/"
 DEMO_TITLE = "How many ketamine treatments does depression take?"
@@ -18,14 +19,34 @@ def render_page(request: web.Request, template: str, *, status: int = 200, **con
     return web.Response(text=body, status=status, content_type="text/html")
 
 
+async def own_pending(request: web.Request, thread: str | None) -> Comment | None:
+    """The comment a plain form just sent, when its signed note (?pending=) is in the address:
+    shown to the reader who was sent here, as awaiting moderation, until a moderator decides."""
+    note = request.query.get("pending")
+    comment_id = request.app[pending_note_key].comment_id(note) if note else None
+    comment = await request.app[store_key].get_comment(comment_id) if comment_id is not None else None
+    if comment is None or thread not in (None, comment.thread):
+        return None
+    # Spam looks the same to its sender as anything held; a decided comment needs no note.
+    return comment if comment.status in (CommentStatus.PENDING, CommentStatus.SPAM) else None
+
+
+def not_kept(response: web.Response, pending: Comment | None) -> web.Response:
+    if pending is not None:  # one reader's page: no cache may keep it for another
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 async def article(request: web.Request) -> web.Response:
     thread = await request.app[store_key].approved_thread(DEMO_THREAD)
-    return render_page(
+    pending = await own_pending(request, DEMO_THREAD)
+    response = render_page(
         request,
         "article.html",
         title=DEMO_TITLE,
         base="",
         thread=thread,
+        pending=pending,
         values={
             "thread": DEMO_THREAD,
             "title": DEMO_TITLE,
@@ -34,10 +55,16 @@ async def article(request: web.Request) -> web.Response:
         },
         errors={},
     )
+    return not_kept(response, pending)
 
 
 async def thanks(request: web.Request) -> web.Response:
-    return render_page(request, "thanks.html")
+    """Where a plain form with no page to go back to lands: the comment, and a link to its page."""
+    pending = await own_pending(request, None)
+    config = request.app[config_key]
+    back = config.allowed_origins[0] + (pending.thread if pending else "/")
+    response = render_page(request, "thanks.html", pending=pending, back=back, base="")
+    return not_kept(response, pending)
 
 
 async def dev_mailbox(request: web.Request) -> web.Response:
