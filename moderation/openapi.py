@@ -113,7 +113,7 @@ def openapi_document(public_url: str) -> dict[str, Any]:
                     },
                     "responses": {
                         "202": _json(_ref("Accepted"), "Stored, waiting for a moderator."),
-                        "303": {"description": "A form post: back to return_to#comment-pending."},
+                        "303": {"description": "A form post: back to return_to?pending=NOTE#comment-pending."},
                         "422": _json(_ref("ValidationErrors"), "One sentence per invalid field."),
                         **ERRORS,
                     },
