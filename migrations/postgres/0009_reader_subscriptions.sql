@@ -28,6 +28,13 @@ CREATE TABLE subscription_confirmations (
 
 CREATE INDEX confirmations_by_address ON subscription_confirmations (address_key, created_at);
 
+-- When each address was last sent a confirmation: one row per address, so that two approvals at
+-- once (two instances, PostgreSQL) take turns on it and only one of them sends the day's mail.
+CREATE TABLE confirmation_marks (
+    address_key text PRIMARY KEY,
+    sent_at     double precision NOT NULL
+);
+
 CREATE TABLE unsubscribe_links (
     token_hash      text PRIMARY KEY,
     subscription_id bigint NOT NULL REFERENCES subscriptions (id),

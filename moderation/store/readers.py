@@ -114,13 +114,16 @@ async def _published(tx: Transaction, subscription_id: int, comment_id: int, key
         await tx.execute(
             "UPDATE subscriptions SET status = 'waiting', published_at = ? WHERE id = ?", now, subscription_id
         )
-        if await tx.fetch(
-            "SELECT 1 FROM subscription_confirmations WHERE address_key = ? AND created_at > ? LIMIT 1",
+        # One statement claims the day's confirmation: a racing approval waits on the row, then
+        # finds it taken. Taken: the confirmation sent today activates this one too, and nothing
+        # more goes to an address that has not confirmed (the form cannot flood anyone).
+        if not await tx.fetch(
+            "INSERT INTO confirmation_marks (address_key, sent_at) VALUES (?, ?) ON CONFLICT (address_key)"
+            " DO UPDATE SET sent_at = excluded.sent_at WHERE confirmation_marks.sent_at <= ? RETURNING address_key",
             key,
+            now,
             now - CONFIRM_EVERY,
         ):
-            # A confirmation went out today: it activates this one too, and nothing more is sent
-            # to an address that has not confirmed yet (the form cannot be used to flood anyone).
             return 0
         confirm, hashed = new_token()
         await tx.execute(
@@ -147,6 +150,7 @@ async def forget(tx: Transaction, comment_ids: Sequence[int], address: str, key:
         await tx.execute(f"DELETE FROM subscriptions WHERE comment_id IN ({id_marks})", *comment_ids)
     if key:
         await tx.execute("DELETE FROM subscription_confirmations WHERE address_key = ?", key)
+        await tx.execute("DELETE FROM confirmation_marks WHERE address_key = ?", key)
     gone = await tx.fetch(
         "DELETE FROM outbox WHERE LOWER(recipient) = LOWER(?) AND kind IN (?, ?) RETURNING id",
         address,
