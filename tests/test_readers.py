@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient
 
+from moderation.app import create_app
 from moderation.config import Config
 from tests.conftest import MODERATORS, PUBLIC_URL, SITE, make_config
 from tests.factories import decide, submit
@@ -24,7 +26,7 @@ from tests.readers import (
     unsubscribe_path,
     wait_for_mails_to,
 )
-from tests.smtp import SmtpSink, mails_for, text_of
+from tests.smtp import SmtpSink, link_path, mails_for, text_of
 from tests.waiting import eventually
 
 READER_FROM = "replies@blog.clinic.example"
@@ -217,3 +219,32 @@ async def test_notify_takes_only_checkbox_values_and_the_form_keeps_it_ticked(se
     )
     assert page.status == 422
     assert 'name="notify" type="checkbox" value="1" checked>' in await page.text()
+
+
+async def test_approvals_at_the_same_moment_send_one_confirmation(service: TestClient, smtpd: SmtpSink) -> None:
+    ids = [await submit(service, notify=True, body=f"Asked at once, number {n}.") for n in range(4)]
+    await eventually(lambda: all(len(mails_for(smtpd.messages, i)) == len(MODERATORS) for i in ids), timeout=15.0)
+    links = [link_path(mails_for(smtpd.messages, i)[0], "approve") for i in ids]
+    answers = await asyncio.gather(*(service.post(link) for link in links))
+    assert [answer.status for answer in answers] == [200] * len(ids)
+    await settle(service, smtpd)
+    assert len(mails_to(smtpd, READER)) == 1
+
+
+async def test_links_in_reader_mail_survive_a_new_secret_key(
+    service: TestClient,
+    smtpd: SmtpSink,
+    config: Config,
+    clock: Clock,
+    aiohttp_client,  # type: ignore[no-untyped-def]
+) -> None:
+    mail = await subscribed(service, smtpd)
+    rotated = await aiohttp_client(
+        create_app(config.replace(secret_key="another secret, after a rotation"), clock=clock)
+    )
+    page = await rotated.get(confirm_path(mail))
+    assert page.status == 200 and "Confirm reply notifications</button>" in await page.text()
+    done = await rotated.post(confirm_path(mail))
+    assert done.status == 200 and "Confirmed" in await done.text()
+    stop = await rotated.post(unsubscribe_path(mail), data={"List-Unsubscribe": "One-Click"})
+    assert stop.status == 200 and "Unsubscribed" in await stop.text()
