@@ -19,6 +19,7 @@ from .config import Config, ConfigError
 from .errors import MissingFiles, StoreUnavailable
 from .retention import purge
 from .store import Store, open_store
+from .tokens import reader_key
 
 log = logging.getLogger("moderation")
 
@@ -34,10 +35,11 @@ async def purge_now(store: Store, config: Config, args: argparse.Namespace) -> s
 
 
 async def forget(store: Store, config: Config, args: argparse.Namespace) -> str:
-    gone = await store.forget(args.address)
+    gone = await store.forget(args.address, reader_key(config.with_secret_key().secret_key, args.address))
     return (
         f"removed {gone.comments} comments ({gone.published} of them published)"
-        f" and {gone.notifications} moderator emails written for that address"
+        f" and {gone.notifications} moderator emails written for that address,"
+        f" with its subscriptions and {gone.reader_mail} unsent reader emails"
     )
 
 

@@ -226,6 +226,12 @@ class Config:
     smtp_password: str = setting("MODERATION_SMTP_PASSWORD", "", "SMTP password.", secret=True)
     smtp_tls: str = setting("MODERATION_SMTP_TLS", "starttls", "none, starttls or tls.", _tls)
     mail_from: str = setting("MODERATION_MAIL_FROM", "comments@localhost", "Sender of every email.", _address)
+    reader_mail_from: str = setting(
+        "MODERATION_READER_MAIL_FROM",
+        "",
+        "Sender of mail to readers: published, confirm, replies (default: MODERATION_MAIL_FROM).",
+        _address,
+    )
     allowed_origins: tuple[str, ...] = setting(
         "MODERATION_ALLOWED_ORIGINS",
         (),
@@ -292,6 +298,8 @@ class Config:
             object.__setattr__(self, "public_url", f"http://{self.host}:{self.port}")
         if not self.allowed_origins:
             object.__setattr__(self, "allowed_origins", (self.public_origin,))
+        if not self.reader_mail_from:
+            object.__setattr__(self, "reader_mail_from", self.mail_from)
         if not self.site_name:
             object.__setattr__(self, "site_name", urlsplit(self.allowed_origins[0]).hostname)
 

@@ -106,7 +106,7 @@ async def security_headers(request: web.Request, response: web.StreamResponse) -
     else:
         headers.setdefault("Content-Security-Policy", page_policy)
         headers.setdefault("X-Frame-Options", "DENY")
-    if request.path.startswith("/moderate/"):
+    if request.path.startswith(("/moderate/", "/subscriptions/", "/unsubscribe/")):
         # Links in email carry the token in the path: nothing may keep or pass it on.
         headers["Cache-Control"] = "no-store"
         headers["Referrer-Policy"] = "no-referrer"

@@ -51,6 +51,13 @@ class MailKind(StrEnum):
     SIGN_IN = "sign_in"  # a moderator asked for a sign-in link: to that moderator
     NEW_COMMENT = "new_comment"  # a comment waits: to each moderator
     DIGEST = "digest"  # what waits, listed: to one moderator, at most once per period
+    PUBLISHED = "published"  # a reader's comment is published (and, maybe, "confirm"): to that reader
+    REPLY = "reply"  # an approved reply to a reader's comment: to a confirmed subscriber
+
+
+# Mail to readers: its own sender address, List-Unsubscribe, and an end to the address's
+# subscriptions if its server says the address does not exist.
+READER_KINDS = (MailKind.PUBLISHED, MailKind.REPLY)
 
 
 class Channel(StrEnum):
@@ -90,6 +97,7 @@ class NewComment:
     remote_addr: str = ""
     status: CommentStatus = CommentStatus.PENDING
     flags: str = ""  # why spam checks held it or kept it as spam
+    subscriber: str = ""  # the address's keyed hash if the author ticked "email me", else ""
 
 
 @dataclass(frozen=True)
@@ -204,6 +212,7 @@ class Forgotten:
     comments: int
     published: int
     notifications: int
+    reader_mail: int = 0  # unsent mail to the address as a reader
 
 
 @dataclass(frozen=True)
@@ -231,3 +240,24 @@ class QueuePage:
 
     comments: list[Comment]
     next_cursor: str | None
+
+
+class Confirmed(StrEnum):
+    """What a confirmation link's POST did (or its GET would do)."""
+
+    OPEN = "open"  # not used yet: the GET shows the button
+    CONFIRMED = "confirmed"  # this POST activated the address's waiting subscriptions
+    ALREADY = "already"  # used before: nothing changes
+    EXPIRED = "expired"
+    UNKNOWN = "unknown"  # never made here (or the address was forgotten)
+    REFUSED = "refused"  # the address asked never to be mailed again
+
+
+@dataclass(frozen=True)
+class Unsubscribed:
+    """What an unsubscribe link found: whether the subscription is over, and the page it was for."""
+
+    found: bool
+    ended: bool = False
+    never: bool = False  # the address is on the do-not-mail list
+    thread: str = ""  # the page of the comment it was about

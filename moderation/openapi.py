@@ -95,7 +95,17 @@ ERRORS = {
 
 def openapi_document(public_url: str) -> dict[str, Any]:
     submission = Submission.model_json_schema(ref_template="#/components/schemas/{model}")
-    form = {**submission, "properties": {**submission["properties"], "return_to": {"type": "string"}}}
+    notify_help = submission["properties"]["notify"]["description"]
+    form_fields = {
+        "return_to": {"type": "string"},
+        # A ticked checkbox; an unticked one sends nothing.
+        "notify": {
+            "type": "string",
+            "enum": ["1", "on", "true"],
+            "description": notify_help,
+        },
+    }
+    form = {**submission, "properties": {**submission["properties"], **form_fields}}
     return {
         "openapi": "3.1.0",
         "info": {"title": "Comment moderation", "version": __version__},

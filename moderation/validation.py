@@ -89,6 +89,19 @@ def _parent_id(value: Any) -> Any:
     return None if value == "" else value
 
 
+CHECKED = ("1", "on", "true")  # what a ticked box sends, from a form or as JSON text
+UNCHECKED = ("", "0", "off", "false")
+
+
+def _checkbox(value: Any) -> Any:
+    """A checkbox: JSON true/false, or a form's 1/on/true; an unticked box sends nothing."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in CHECKED + UNCHECKED:
+        return value.strip().lower() in CHECKED
+    raise ValueError("Must be ticked (true) or not (false).")
+
+
 # What an SQL integer key can hold.
 CommentId = Annotated[int, Field(ge=1, le=2**63 - 1, description="Id of an approved comment of the same thread.")]
 
@@ -113,6 +126,11 @@ class Submission(BaseModel):
     title: Annotated[
         str, Field(max_length=300, description="The page's title, for the email."), AfterValidator(_clean_text)
     ] = ""
+    notify: Annotated[
+        bool,
+        Field(description="Email me when my comment is published and when someone replies (confirmed by email)."),
+        BeforeValidator(_checkbox),
+    ] = False
 
 
 def _sentence(field: str, error: Any) -> str:

@@ -172,10 +172,14 @@
     var honeypot = attrs(input("text", 100, "off", false), { id: "mod-homepage", name: "homepage", tabindex: "-1" });
     var trap = add(attrs(el("p", "mod-hp"), { "aria-hidden": "true" }),
       attrs(el("label", null, "Leave this field empty"), { "for": "mod-homepage" }), honeypot);
+    // Unticked by default: readers are mailed only if they ask, and confirm (see the README).
+    var notify = attrs(el("input"), { type: "checkbox", id: "mod-notify", name: "notify", value: "1" });
+    var notifyLine = add(el("p", "mod-check"), notify, document.createTextNode(" "),
+      attrs(el("label", null, "Email me when my comment is published and when someone replies"), { "for": "mod-notify" }));
     add(node, notes, trap,
       field("body", "Comment", body, true), field("name", "Name", fields.name, true),
       field("email", "Email", fields.email, true), field("website", "Website", fields.website, false),
-      add(el("p", "mod-submit"), button), status);
+      notifyLine, add(el("p", "mod-submit"), button), status);
 
     var respond = root.querySelector(".mod-respond");
     var heading = respond.querySelector(".mod-reply-title");
@@ -298,7 +302,8 @@
       if (Object.keys(errors).length) return showErrors(errors);
       var data = {
         thread: thread, title: title, name: values.name, email: values.email,
-        website: values.website, body: values.body, parent: parent, homepage: honeypot.value
+        website: values.website, body: values.body, parent: parent, homepage: honeypot.value,
+        notify: notify.checked
       };
       button.disabled = true;
       node.setAttribute("aria-busy", "true");

@@ -58,6 +58,7 @@ SAMPLES: dict[str, tuple[str, object]] = {
     "MODERATION_SMTP_TLS": ("tls", "tls"),
     "MODERATION_SMTP_TIMEOUT": ("7.5", 7.5),
     "MODERATION_MAIL_FROM": ("comments@clinic.example", "comments@clinic.example"),
+    "MODERATION_READER_MAIL_FROM": ("replies@blog.clinic.example", "replies@blog.clinic.example"),
     "MODERATION_ALLOWED_ORIGINS": (
         "https://blog.clinic.example, https://WWW.clinic.example",
         ("https://blog.clinic.example", "https://www.clinic.example"),
@@ -111,6 +112,12 @@ def test_burst_cap_can_be_switched_off() -> None:
 def test_the_site_name_is_the_blogs_host_unless_set() -> None:
     config = Config.from_env({"MODERATION_ALLOWED_ORIGINS": "https://blog.clinic.example, https://www.clinic.example"})
     assert config.site_name == "blog.clinic.example"
+
+
+def test_reader_mail_comes_from_the_mail_from_address_unless_set() -> None:
+    assert Config.from_env({"MODERATION_MAIL_FROM": "comments@clinic.example"}).reader_mail_from == (
+        "comments@clinic.example"
+    )
 
 
 def test_allowed_origins_follow_the_public_url_by_default() -> None:

@@ -8,11 +8,12 @@ from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import jinja2
 
 from ..config import Config
-from ..models import LINK_ACTIONS, Action, Channel, Comment, CommentStatus, MailKind, Notification
+from ..models import LINK_ACTIONS, READER_KINDS, Action, Channel, Comment, CommentStatus, MailKind, Notification
 from ..tokens import LinkSigner, SigninSigner
 
 
@@ -67,18 +68,27 @@ class Composer:
             MailKind.SIGN_IN: self._sign_in,
             MailKind.NEW_COMMENT: self._new_comment,
             MailKind.DIGEST: self._digest,
+            MailKind.PUBLISHED: self._published,
+            MailKind.REPLY: self._reply,
         }
+        # Groups the site's reader mail for filters and one-click unsubscribe (RFC 2919).
+        self._list_id = f"Comment replies <comments.{urlsplit(config.allowed_origins[0]).hostname}>"
 
     def __call__(self, notification: Notification) -> EmailMessage:
         subject, context = self._kinds[notification.kind](notification)
         message = EmailMessage(policy=POLICY)
         message["Subject"] = subject
-        message["From"] = self._config.mail_from
+        reader = notification.kind in READER_KINDS
+        message["From"] = self._config.reader_mail_from if reader else self._config.mail_from
         message["To"] = notification.recipient
         message["Date"] = format_datetime(notification.created)
         about = f"comment-{notification.comment.id}." if notification.comment else ""
         message["Message-ID"] = f"<{about}{notification.kind.value}-{notification.id}@{self._domain}>"
         message["Auto-Submitted"] = "auto-generated"
+        if reader:  # RFC 2369 and RFC 8058: the mail client's own unsubscribe button works
+            message["List-Id"] = self._list_id
+            message["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"
+            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         template = f"email/{notification.kind.value}"
         message.set_content(self._templates.get_template(f"{template}.txt").render(context))
         message.add_alternative(self._templates.get_template(f"{template}.html").render(context), subtype="html")
@@ -152,3 +162,32 @@ class Composer:
             "approve_url": base + self._signer.mint(comment.id, Action.APPROVE, moderator, Channel.DIGEST_LINK),
             "reject_url": base + self._signer.mint(comment.id, Action.REJECT, moderator, Channel.DIGEST_LINK),
         }
+
+    def _reader_context(self, notification: Notification) -> dict[str, Any]:
+        comment = notification.comment
+        assert comment is not None
+        return {
+            "page_title": _one_line(comment.title or comment.thread),
+            "page_url": self._config.allowed_origins[0] + comment.thread,
+            "comment_url": f"{self._config.allowed_origins[0]}{comment.thread}#comment-{comment.id}",
+            "unsubscribe_url": f"{self._config.public_url}/unsubscribe/{notification.payload['unsubscribe']}",
+        }
+
+    def _published(self, notification: Notification) -> tuple[str, dict[str, Any]]:
+        """A reader's comment is published; unless the address confirmed before, a button to confirm.
+
+        The comment's text is not in it: whoever typed this address in learns nothing from it.
+        """
+        context = self._reader_context(notification)
+        confirm = notification.payload.get("confirm")
+        context["confirm_url"] = f"{self._config.public_url}/subscriptions/confirm/{confirm}" if confirm else None
+        return f"Your comment is published: {context['page_title']}", context
+
+    def _reply(self, notification: Notification) -> tuple[str, dict[str, Any]]:
+        """Someone replied to a confirmed subscriber's comment: the reply's public name and text."""
+        reply = notification.comment
+        assert reply is not None
+        context = self._reader_context(notification)
+        context["reply"] = reply
+        context["reply_url"] = context.pop("comment_url")
+        return f"{_one_line(reply.name)} replied to your comment: {context['page_title']}", context

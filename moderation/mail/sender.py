@@ -23,7 +23,7 @@ import aiosmtplib
 
 from ..errors import StoreUnavailable
 from ..metrics import Metrics
-from ..models import Notification
+from ..models import READER_KINDS, Notification
 from ..store import Store
 from .smtp import SessionFailed, SmtpConnection, SmtpSettings
 
@@ -41,6 +41,16 @@ def is_permanent(error: BaseException) -> bool:
     if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
         return all(refused.code >= 500 for refused in error.recipients)
     return isinstance(error, aiosmtplib.SMTPResponseException) and error.code >= 500
+
+
+# 550 mailbox unavailable, 551 user not local, 553 mailbox name not allowed: the address is not there.
+NO_SUCH_USER = (550, 551, 553)
+
+
+def no_such_user(error: BaseException) -> bool:
+    if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
+        return all(refused.code in NO_SUCH_USER for refused in error.recipients)
+    return isinstance(error, aiosmtplib.SMTPResponseException) and error.code in NO_SUCH_USER
 
 
 ADDRESS = re.compile(r"[^\s<>()\[\]'\",;:]+@[^\s<>()\[\]'\",;:]+")
@@ -241,6 +251,10 @@ class OutboxSender:
             await self._store.mark_failed(notification.id, reason)
             self._metrics.mail_failed.inc()
             log.error("outbox: gave up on %s after %d tries: %s", notification, notification.attempts + 1, reason)
+            if notification.kind in READER_KINDS and not outage and no_such_user(error):
+                # A reader's address that does not exist: mail to it would only bounce again.
+                ended = await self._store.end_subscriptions_of(notification.recipient)
+                log.info("outbox: ended %d subscriptions of an address its server does not know", ended)
             return
         # Exponential back-off with jitter, so that instances do not retry in step.
         delay = min(self._retry_cap, self._retry_base * 2**notification.attempts) * random.uniform(0.75, 1.0)

@@ -13,6 +13,7 @@ from ..models import (
     Channel,
     Comment,
     CommentStatus,
+    Confirmed,
     Decided,
     Forgotten,
     Listing,
@@ -23,6 +24,7 @@ from ..models import (
     QueuePage,
     SigninLink,
     Thread,
+    Unsubscribed,
 )
 from .digests import Waiting
 from .sqlite import SqliteStore
@@ -161,8 +163,24 @@ class Store(Protocol):
     async def purge_addresses(self, before: float) -> int:
         """Erase the address of rejected and spam comments decided before then; return how many."""
 
-    async def forget(self, email: str) -> Forgotten:
-        """Delete every comment written with this address, and its mail; report what went."""
+    async def forget(self, email: str, reader_key: str = "") -> Forgotten:
+        """Delete every comment written with this address, its mail, its subscriptions (and with
+        the address's keyed hash, its confirmations); a do-not-mail entry stays. Report what went."""
+
+    async def confirmation(self, token: str) -> Confirmed:
+        """What POSTing this confirmation link would do; changes nothing."""
+
+    async def confirm(self, token: str) -> Confirmed:
+        """Use a confirmation link: every waiting subscription of its address starts."""
+
+    async def unsubscription(self, token: str) -> Unsubscribed:
+        """The subscription an unsubscribe link is for, as it is; changes nothing."""
+
+    async def unsubscribe(self, token: str, *, never: bool) -> Unsubscribed:
+        """End the link's subscription; with `never`, the address's every one, and keep it from new ones."""
+
+    async def end_subscriptions_of(self, address: str) -> int:
+        """End every subscription of an address its mail server refused for good; how many."""
 
     async def ping(self) -> None:
         """Raise StoreUnavailable if the database cannot be reached."""

@@ -8,11 +8,19 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from ..models import Backlog, Comment, Listing, MailKind, Notification
+from ..models import READER_KINDS, Backlog, Comment, Listing, MailKind, Notification
 from . import digests
 from .rows import COMMENT_COLUMNS, COMMENT_FROM
 from .rows import comment as _comment
 from .tx import StoreBase, marks
+
+# A reader mail's payload holds its links' tokens, stored nowhere else in clear: once the mail is
+# settled they go, and only their hashes remain (store/readers.py).
+SETTLED_PAYLOAD = (
+    "payload = CASE WHEN kind IN ("
+    + ", ".join(f"'{kind.value}'" for kind in READER_KINDS)
+    + ") THEN '{}' ELSE payload END"
+)
 
 
 class OutboxSql:
@@ -138,7 +146,7 @@ class OutboxSql:
     async def mark_sent(self: StoreBase, notification_id: int) -> None:
         await self.write(
             "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, claimed_by = NULL,"
-            " last_error = NULL WHERE id = ?",
+            f" last_error = NULL, {SETTLED_PAYLOAD} WHERE id = ?",
             self._clock(),
             notification_id,
             durable=False,
@@ -157,7 +165,7 @@ class OutboxSql:
     async def mark_failed(self: StoreBase, notification_id: int, error: str) -> None:
         await self.write(
             "UPDATE outbox SET status = 'failed', attempts = attempts + 1, claimed_by = NULL,"
-            " last_error = ? WHERE id = ?",
+            f" last_error = ?, {SETTLED_PAYLOAD} WHERE id = ?",
             error,
             notification_id,
             durable=False,

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from ..errors import ClientError
 from ..models import Action, Channel, CommentStatus, Decided, NewComment, QueuePage
-from . import audit
+from . import audit, readers
 from .rows import COMMENT_COLUMNS, COMMENT_FROM, body_digest, comment
 from .tx import StoreBase, Transaction
 
@@ -110,4 +110,5 @@ class QueueSql:
             reply_id, thread_id = row
             await self._count_published(tx, thread_id, 1)
             await audit.append(tx, [audit.Change(reply_id, None, CommentStatus.APPROVED, actor, Channel.QUEUE)], now)
+            await readers.on_approved(tx, [int(reply_id)], now)  # the site's reply is a reply like any
         return decided[0], int(reply_id)

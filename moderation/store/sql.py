@@ -22,16 +22,17 @@ from ..models import (
     NewComment,
     Thread,
 )
-from . import audit
+from . import audit, readers
 from .outbox import OutboxSql
 from .queue import QueueSql
+from .readers import ReaderSql
 from .rows import COMMENT_COLUMNS, COMMENT_FROM, body_digest
 from .rows import comment as _comment
 from .sessions import SessionSql
 from .tx import Row, Transaction, marks
 
 
-class SqlStore(OutboxSql, SessionSql, QueueSql):
+class SqlStore(OutboxSql, SessionSql, QueueSql, ReaderSql):
     """Every domain method of the Store interface, in SQL both SQLite and PostgreSQL speak.
 
     Times are Unix seconds from the injected clock, stored as floating point numbers in both
@@ -118,6 +119,15 @@ class SqlStore(OutboxSql, SessionSql, QueueSql):
                 comment.parent,
             )
             results.append(int(rows[0][0]) if rows else InvalidParent(comment.parent))
+        await readers.add_subscriptions(
+            tx,
+            [
+                (result, comment.subscriber)
+                for result, comment in zip(results, comments, strict=True)
+                if isinstance(result, int) and comment.subscriber
+            ],
+            now,
+        )
         await audit.append(
             tx,
             [
@@ -221,6 +231,8 @@ class SqlStore(OutboxSql, SessionSql, QueueSql):
             if action is Action.APPROVE:
                 for thread_id, approved in Counter(thread for _, thread, _ in applies).items():
                     await self._count_published(tx, thread_id, approved)
+                # Readers who asked hear of it with the approval, or not at all.
+                await readers.on_approved(tx, changing, now)
             await audit.append(
                 tx,
                 [audit.Change(id_, before, action.status, actor, channel, reason) for id_, _, before in applies],
@@ -268,14 +280,15 @@ class SqlStore(OutboxSql, SessionSql, QueueSql):
             )
         return len(erased)
 
-    async def forget(self, email: str) -> Forgotten:
+    async def forget(self, email: str, reader_key: str = "") -> Forgotten:
         now = self._clock()
         async with self.transaction() as tx:
             rows = await tx.fetch(
                 "SELECT c.id, c.thread_id, c.status FROM comments c WHERE LOWER(c.email) = LOWER(?)", email
             )
+            reader_mail = await readers.forget(tx, [row[0] for row in rows], email, reader_key)
             if not rows:
-                return Forgotten(comments=0, published=0, notifications=0)
+                return Forgotten(comments=0, published=0, notifications=0, reader_mail=reader_mail)
             ids = [row[0] for row in rows]
             id_marks = marks(len(ids))
             # Replies by other people stay, moved up to the top of their thread.
@@ -296,7 +309,9 @@ class SqlStore(OutboxSql, SessionSql, QueueSql):
             published = [row for row in rows if row[2] == CommentStatus.APPROVED]
             for thread_id, removed in Counter(row[1] for row in published).items():
                 await self._count_published(tx, thread_id, -removed)
-        return Forgotten(comments=len(ids), published=len(published), notifications=len(notifications))
+        return Forgotten(
+            comments=len(ids), published=len(published), notifications=len(notifications), reader_mail=reader_mail
+        )
 
     async def ping(self) -> None:
         await self.fetch("SELECT 1")

@@ -2,7 +2,7 @@
 
 from aiohttp import web
 
-from . import comments, embed, health, moderate, pages, queue, signin
+from . import comments, embed, health, moderate, pages, queue, readers, signin
 
 
 def setup_routes(app: web.Application) -> None:
@@ -31,5 +31,9 @@ def setup_routes(app: web.Application) -> None:
     router.add_post("/queue/decide", queue.decide, name="decide")
     router.add_post("/queue/reply", queue.reply, name="reply")
     router.add_route("*", "/queue/{rest:.*}", queue.elsewhere, name="queue_elsewhere")
+    router.add_get("/subscriptions/confirm/{token}", readers.confirm_form, name="confirm_subscription")
+    router.add_post("/subscriptions/confirm/{token}", readers.confirm, name="subscribe")
+    router.add_get("/unsubscribe/{token}", readers.unsubscribe_form, name="unsubscribe_form")
+    router.add_post("/unsubscribe/{token}", readers.unsubscribe, name="unsubscribe")
     router.add_get("/healthz", health.healthz, name="healthz")
     router.add_get("/metrics", health.metrics, name="metrics")

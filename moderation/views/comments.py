@@ -28,11 +28,11 @@ from ..models import CommentStatus, NewComment
 from ..openapi import openapi_document
 from ..render import render_body
 from ..spam import Screening, Verdict
-from ..tokens import avatar_key
+from ..tokens import avatar_key, reader_key
 from ..validation import Submission, parse_submission
 from .pages import render_page
 
-FIELDS = ("thread", "name", "email", "website", "body", "parent", "title")
+FIELDS = ("thread", "name", "email", "website", "body", "parent", "title", "notify")
 SPAM_FIELDS = ("homepage", "issued")  # the honeypot and the form stamp (see spam.py)
 MAX_THREADS_PER_COUNT = 100
 
@@ -149,6 +149,8 @@ def new_comment(submission: Submission, config: Config, remote_addr: str, verdic
         remote_addr=remote_addr,
         status=CommentStatus.SPAM if verdict.spam else CommentStatus.PENDING,
         flags="; ".join(verdict.reasons),
+        # Only remembered now: nothing is mailed until a moderator publishes the comment.
+        subscriber=reader_key(config.secret_key, submission.email) if submission.notify else "",
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..errors import ClientError, InvalidToken
-from ..keys import config_key, metrics_key, signer_key, store_key
+from ..keys import config_key, metrics_key, sender_key, signer_key, store_key
 from ..models import Comment
 from ..tokens import Decision
 from .pages import render_page
@@ -46,6 +46,7 @@ async def act(request: web.Request) -> web.Response:
     (outcome,) = decided
     if outcome.changed:
         request.app[metrics_key].decisions.labels(decision.action.value).inc()
+        request.app[sender_key].wake()  # an approval may have written mail to readers
     return render_page(
         request,
         "decided.html",

@@ -1,0 +1,268 @@
+"""Readers' subscriptions: the SQL, mixed into SqlStore, and the part of a decision that mails readers.
+
+A subscription belongs to one comment whose author ticked "email me"; the address is that
+comment's own. Tokens in reader mail are random, one per mail, and stored only as SHA-256:
+the raw token lives in the outbox row until its mail is sent (see OutboxSql.mark_sent).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Sequence
+
+from ..models import Confirmed, MailKind, Unsubscribed
+from .tx import StoreBase, Transaction, marks
+
+CONFIRM_EVERY = 86400.0  # at most one confirmation mail per address in this time
+CONFIRM_WITHIN = 7 * 86400.0  # a subscription not confirmed by then has expired, and so has the link
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> tuple[str, str]:
+    """A random token for a link, and the hash that is stored instead of it."""
+    token = secrets.token_urlsafe(24)
+    return token, token_hash(token)
+
+
+async def _unsubscribe_token(tx: Transaction, subscription_id: int, now: float) -> str:
+    token, hashed = new_token()
+    await tx.execute(
+        "INSERT INTO unsubscribe_links (token_hash, subscription_id, created_at) VALUES (?, ?, ?)",
+        hashed,
+        subscription_id,
+        now,
+    )
+    return token
+
+
+async def _mail(
+    tx: Transaction, kind: MailKind, comment_id: int, recipient: str, payload: dict[str, object], now: float
+) -> None:
+    await tx.execute(
+        "INSERT INTO outbox (kind, comment_id, recipient, payload, next_attempt_at, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        kind.value,
+        comment_id,
+        recipient,
+        json.dumps(payload),
+        now,
+        now,
+    )
+
+
+async def add_subscriptions(tx: Transaction, wanted: Sequence[tuple[int, str]], now: float) -> None:
+    """(comment id, address key) of new comments whose authors ticked "email me": nothing is sent yet."""
+    if wanted:
+        await tx.executemany(
+            "INSERT INTO subscriptions (comment_id, address_key, created_at) VALUES (?, ?, ?)",
+            [(comment_id, key, now) for comment_id, key in wanted],
+        )
+
+
+async def on_approved(tx: Transaction, approved: Sequence[int], now: float) -> int:
+    """Reader mail that approving these comments writes, in the approval's transaction: how many.
+
+    Their authors' subscriptions are published (one confirmation per address per day), and each
+    one that is a direct reply tells the confirmed subscriber of its parent.
+    """
+    if not approved:
+        return 0
+    written = 0
+    found = await tx.fetch(
+        "SELECT s.id, s.comment_id, s.address_key, c.email FROM subscriptions s JOIN comments c ON c.id = s.comment_id"
+        f" WHERE s.comment_id IN ({marks(len(approved))}) AND s.status = 'requested' ORDER BY s.id",
+        *approved,
+    )
+    for subscription_id, comment_id, key, address in found:
+        written += await _published(tx, subscription_id, comment_id, key, address, now)
+    replies = await tx.fetch(
+        "SELECT r.id, s.id, p.email FROM comments r"
+        " JOIN subscriptions s ON s.comment_id = r.parent_id AND s.status = 'active'"
+        " JOIN comments p ON p.id = s.comment_id"
+        f" WHERE r.id IN ({marks(len(approved))}) AND LOWER(r.email) <> LOWER(p.email)"
+        " AND NOT EXISTS (SELECT 1 FROM do_not_mail d WHERE d.address_key = s.address_key)"
+        " ORDER BY r.id",
+        *approved,
+    )
+    for reply_id, subscription_id, address in replies:
+        unsubscribe = await _unsubscribe_token(tx, subscription_id, now)
+        await _mail(tx, MailKind.REPLY, reply_id, address, {"unsubscribe": unsubscribe}, now)
+        written += 1
+    return written
+
+
+async def _published(tx: Transaction, subscription_id: int, comment_id: int, key: str, address: str, now: float) -> int:
+    """One subscribed comment is published: mail its author, or let it wait for a confirmation."""
+    if await tx.fetch("SELECT 1 FROM do_not_mail WHERE address_key = ?", key):
+        await tx.execute("UPDATE subscriptions SET status = 'ended', ended_at = ? WHERE id = ?", now, subscription_id)
+        return 0
+    # An address that confirmed before has shown it asked: no second opt-in.
+    if await tx.fetch("SELECT 1 FROM subscriptions WHERE address_key = ? AND status = 'active' LIMIT 1", key):
+        await tx.execute(
+            "UPDATE subscriptions SET status = 'active', published_at = ?, confirmed_at = ? WHERE id = ?",
+            now,
+            now,
+            subscription_id,
+        )
+        payload: dict[str, object] = {"confirm": None}
+    else:
+        await tx.execute(
+            "UPDATE subscriptions SET status = 'waiting', published_at = ? WHERE id = ?", now, subscription_id
+        )
+        # One statement claims the day's confirmation: a racing approval waits on the row, then
+        # finds it taken. Taken: the confirmation sent today activates this one too, and nothing
+        # more goes to an address that has not confirmed (the form cannot flood anyone).
+        if not await tx.fetch(
+            "INSERT INTO confirmation_marks (address_key, sent_at) VALUES (?, ?) ON CONFLICT (address_key)"
+            " DO UPDATE SET sent_at = excluded.sent_at WHERE confirmation_marks.sent_at <= ? RETURNING address_key",
+            key,
+            now,
+            now - CONFIRM_EVERY,
+        ):
+            return 0
+        confirm, hashed = new_token()
+        await tx.execute(
+            "INSERT INTO subscription_confirmations (token_hash, address_key, created_at) VALUES (?, ?, ?)",
+            hashed,
+            key,
+            now,
+        )
+        payload = {"confirm": confirm}
+    payload["unsubscribe"] = await _unsubscribe_token(tx, subscription_id, now)
+    await _mail(tx, MailKind.PUBLISHED, comment_id, address, payload, now)
+    return 1
+
+
+async def forget(tx: Transaction, comment_ids: Sequence[int], address: str, key: str) -> int:
+    """`moderation forget`: the address's subscriptions, links and unsent reader mail go; do-not-mail stays."""
+    if comment_ids:
+        id_marks = marks(len(comment_ids))
+        await tx.execute(
+            "DELETE FROM unsubscribe_links WHERE subscription_id IN"
+            f" (SELECT id FROM subscriptions WHERE comment_id IN ({id_marks}))",
+            *comment_ids,
+        )
+        await tx.execute(f"DELETE FROM subscriptions WHERE comment_id IN ({id_marks})", *comment_ids)
+    if key:
+        await tx.execute("DELETE FROM subscription_confirmations WHERE address_key = ?", key)
+        await tx.execute("DELETE FROM confirmation_marks WHERE address_key = ?", key)
+    gone = await tx.fetch(
+        "DELETE FROM outbox WHERE LOWER(recipient) = LOWER(?) AND kind IN (?, ?) RETURNING id",
+        address,
+        MailKind.PUBLISHED.value,
+        MailKind.REPLY.value,
+    )
+    return len(gone)
+
+
+class ReaderSql:
+    async def confirmation(self: StoreBase, token: str) -> Confirmed:
+        """What the confirmation link would do, changing nothing."""
+        rows = await self.fetch(
+            "SELECT c.created_at, c.used_at, d.address_key FROM subscription_confirmations c"
+            " LEFT JOIN do_not_mail d ON d.address_key = c.address_key WHERE c.token_hash = ?",
+            token_hash(token),
+        )
+        if not rows:
+            return Confirmed.UNKNOWN
+        created, used, never = rows[0]
+        if never is not None:
+            return Confirmed.REFUSED
+        if used is not None:
+            return Confirmed.ALREADY
+        return Confirmed.EXPIRED if created <= self._clock() - CONFIRM_WITHIN else Confirmed.OPEN
+
+    async def confirm(self: StoreBase, token: str) -> Confirmed:
+        now = self._clock()
+        async with self.transaction() as tx:
+            rows = await tx.fetch(
+                "SELECT c.address_key, c.created_at, c.used_at, d.address_key FROM subscription_confirmations c"
+                " LEFT JOIN do_not_mail d ON d.address_key = c.address_key WHERE c.token_hash = ?",
+                token_hash(token),
+            )
+            if not rows:
+                return Confirmed.UNKNOWN
+            key, created, used, never = rows[0]
+            if never is not None:
+                return Confirmed.REFUSED
+            if used is not None:
+                return Confirmed.ALREADY
+            if created <= now - CONFIRM_WITHIN:
+                return Confirmed.EXPIRED
+            await tx.execute(
+                "UPDATE subscription_confirmations SET used_at = ? WHERE token_hash = ?", now, token_hash(token)
+            )
+            # Every subscription of the address still waiting (not expired) starts; the expired end.
+            await tx.execute(
+                "UPDATE subscriptions SET status = 'active', confirmed_at = ?"
+                " WHERE address_key = ? AND status = 'waiting' AND published_at > ?",
+                now,
+                key,
+                now - CONFIRM_WITHIN,
+            )
+            await tx.execute(
+                "UPDATE subscriptions SET status = 'ended', ended_at = ? WHERE address_key = ? AND status = 'waiting'",
+                now,
+                key,
+            )
+        return Confirmed.CONFIRMED
+
+    async def unsubscription(self: StoreBase, token: str) -> Unsubscribed:
+        rows = await self.fetch(
+            "SELECT s.status, d.address_key, t.key FROM unsubscribe_links u"
+            " JOIN subscriptions s ON s.id = u.subscription_id"
+            " JOIN comments c ON c.id = s.comment_id JOIN threads t ON t.id = c.thread_id"
+            " LEFT JOIN do_not_mail d ON d.address_key = s.address_key WHERE u.token_hash = ?",
+            token_hash(token),
+        )
+        if not rows:
+            return Unsubscribed(found=False)
+        status, never, thread = rows[0]
+        return Unsubscribed(found=True, ended=status == "ended", never=never is not None, thread=thread)
+
+    async def unsubscribe(self: StoreBase, token: str, *, never: bool) -> Unsubscribed:
+        """End the link's subscription; with `never`, every one of the address, now and to come."""
+        now = self._clock()
+        async with self.transaction() as tx:
+            rows = await tx.fetch(
+                "SELECT s.id, s.address_key FROM unsubscribe_links u JOIN subscriptions s ON s.id = u.subscription_id"
+                " WHERE u.token_hash = ?",
+                token_hash(token),
+            )
+            if not rows:
+                return Unsubscribed(found=False)
+            subscription_id, key = rows[0]
+            await tx.execute(
+                "UPDATE subscriptions SET status = 'ended', ended_at = ? WHERE id = ? AND status <> 'ended'",
+                now,
+                subscription_id,
+            )
+            if never:
+                await tx.execute(
+                    "INSERT INTO do_not_mail (address_key, created_at) VALUES (?, ?)"
+                    " ON CONFLICT (address_key) DO NOTHING",
+                    key,
+                    now,
+                )
+                await tx.execute(
+                    "UPDATE subscriptions SET status = 'ended', ended_at = ?"
+                    " WHERE address_key = ? AND status <> 'ended'",
+                    now,
+                    key,
+                )
+        return await ReaderSql.unsubscription(self, token)
+
+    async def end_subscriptions_of(self: StoreBase, address: str) -> int:
+        """The address's mail server says it does not exist: stop mailing it."""
+        ended = await self.write(
+            "UPDATE subscriptions SET status = 'ended', ended_at = ? WHERE status <> 'ended'"
+            " AND comment_id IN (SELECT id FROM comments WHERE LOWER(email) = LOWER(?)) RETURNING id",
+            self._clock(),
+            address,
+        )
+        return len(ended)

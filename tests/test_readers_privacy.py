@@ -1,0 +1,79 @@
+"""Reader mail tells no reader about another, and `moderation forget` ends a reader's mail."""
+
+from __future__ import annotations
+
+import re
+import time
+from urllib.parse import unquote
+
+from aiohttp.test_utils import TestClient
+
+from moderation.config import Config
+from moderation.store import open_store
+from moderation.tokens import reader_key
+from tests.factories import submit
+from tests.readers import OTHER, READER, approved, confirmed, mails_to, settle, subscribed, unsubscribe_path
+from tests.smtp import SmtpSink
+
+CANARY = "canary.7f3a@readers.example"
+THREAD = "/how-many-ketamine-treatments/"
+
+
+async def test_a_canary_address_is_in_no_url_or_header_of_mail_to_another_reader_nor_in_any_public_answer(
+    service: TestClient, smtpd: SmtpSink
+) -> None:
+    question = await confirmed(service, smtpd)
+    # The canary is a subscriber too, and replies to the reader; the reader replies back.
+    canary_comment = await approved(service, smtpd, email=CANARY, notify=True, name="Canary", parent=question)
+    await approved(service, smtpd, email=READER, parent=canary_comment, body="Thanks, Canary.")
+    await settle(service, smtpd)
+    to_reader = mails_to(smtpd, READER)
+    assert len(to_reader) == 2  # published, and the canary's reply
+    for mail in to_reader:
+        raw = mail.as_string()
+        assert CANARY not in raw and CANARY not in unquote(raw)
+        for name, value in mail.items():
+            assert CANARY not in str(value), name
+        for url in re.findall(r"https?://\S+", raw):
+            assert "canary" not in unquote(url).lower()
+    (to_canary,) = mails_to(smtpd, CANARY)  # its published mail: nothing of the reader in it
+    assert READER not in to_canary.as_string().replace(f"To: {CANARY}", "")
+
+    public = [
+        "/api/comments?thread=" + THREAD,
+        "/embed?thread=" + THREAD,
+        "/api/comments/feed?thread=" + THREAD,
+        unsubscribe_path(to_reader[1]),
+        unsubscribe_path(to_canary),
+    ]
+    for path in public:
+        response = await service.get(path)
+        assert response.status == 200, path
+        assert CANARY not in await response.text(), path
+        assert all(CANARY not in value for value in response.headers.values()), path
+
+
+async def test_forget_ends_the_readers_subscriptions_and_keeps_only_do_not_mail(
+    service: TestClient, smtpd: SmtpSink, config: Config
+) -> None:
+    question = await confirmed(service, smtpd, CANARY)
+    other = await subscribed(service, smtpd, CANARY, body="A second question, waiting to be confirmed.")
+    never = await service.post(unsubscribe_path(other), data={"never": "1"})
+    assert never.status == 200
+    await approved(service, smtpd, email=OTHER, parent=question, body="An answer the canary will not get.")
+    await settle(service, smtpd)
+    before = len(mails_to(smtpd, CANARY))
+
+    store = await open_store(config, time.time)
+    try:
+        gone = await store.forget(CANARY, reader_key(config.secret_key, CANARY))
+    finally:
+        await store.close()
+    assert gone.comments == 2
+    page = await service.get(unsubscribe_path(other))
+    assert page.status == 404  # the subscription and its links are gone
+    # The do-not-mail entry stays: the same address ticking the box again hears nothing.
+    await approved(service, smtpd, email=CANARY, notify=True, body="Back after being forgotten.")
+    await submit(service, email=OTHER, body="Unrelated.")
+    await settle(service, smtpd)
+    assert len(mails_to(smtpd, CANARY)) == before
