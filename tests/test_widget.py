@@ -607,7 +607,7 @@ async def test_what_the_reader_typed_before_the_widget_loaded_is_still_there_wit
     await page.route("**/embed.js", hold_script)
     await page.goto(f"{stack.service}/", wait_until="domcontentloaded")  # "load" waits for the script
     await fill_form(page, "Half a thought about maintenance")
-    await page.get_by_label("Comment").click()
+    await page.get_by_label(label("Comment")).click()
     await page.keyboard.press("End")
     for _ in range(len(" about maintenance")):
         await page.keyboard.press("ArrowLeft")
@@ -617,7 +617,7 @@ async def test_what_the_reader_typed_before_the_widget_loaded_is_still_there_wit
     await page.wait_for_selector(WIDGET_READY, state="attached")
     await expect(widget(page).locator(".mod-status")).to_have_count(1)  # the widget's form now
     assert await form_values(page) == {"body": "Half a thought about maintenance", **READER}
-    await expect(page.get_by_label("Comment")).to_be_focused()
+    await expect(page.get_by_label(label("Comment"))).to_be_focused()
     await page.keyboard.type(" (typed on)")
     assert (await form_values(page))["body"] == "Half a thought (typed on) about maintenance"
     assert watch.problems == []
