@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Sequence
 
 from ..models import Confirmed, MailKind, Unsubscribed
-from .tx import StoreBase, Transaction, marks
+from .tx import Row, StoreBase, Transaction, marks
 
 CONFIRM_EVERY = 86400.0  # at most one confirmation mail per address in this time
 CONFIRM_WITHIN = 7 * 86400.0  # a subscription not confirmed by then has expired, and so has the link
@@ -160,40 +160,37 @@ async def forget(tx: Transaction, comment_ids: Sequence[int], address: str, key:
     return len(gone)
 
 
+CONFIRMATION = (
+    "SELECT c.address_key, c.created_at, c.used_at, d.address_key FROM subscription_confirmations c"
+    " LEFT JOIN do_not_mail d ON d.address_key = c.address_key WHERE c.token_hash = ?"
+)
+
+
+def _confirmation_state(rows: list[Row], now: float) -> Confirmed:
+    """Where a confirmation link stands, from its row (CONFIRMATION): OPEN if it may confirm."""
+    if not rows:
+        return Confirmed.UNKNOWN
+    _, created, used, never = rows[0]
+    if never is not None:
+        return Confirmed.REFUSED
+    if used is not None:
+        return Confirmed.ALREADY
+    return Confirmed.EXPIRED if created <= now - CONFIRM_WITHIN else Confirmed.OPEN
+
+
 class ReaderSql:
     async def confirmation(self: StoreBase, token: str) -> Confirmed:
         """What the confirmation link would do, changing nothing."""
-        rows = await self.fetch(
-            "SELECT c.created_at, c.used_at, d.address_key FROM subscription_confirmations c"
-            " LEFT JOIN do_not_mail d ON d.address_key = c.address_key WHERE c.token_hash = ?",
-            token_hash(token),
-        )
-        if not rows:
-            return Confirmed.UNKNOWN
-        created, used, never = rows[0]
-        if never is not None:
-            return Confirmed.REFUSED
-        if used is not None:
-            return Confirmed.ALREADY
-        return Confirmed.EXPIRED if created <= self._clock() - CONFIRM_WITHIN else Confirmed.OPEN
+        return _confirmation_state(await self.fetch(CONFIRMATION, token_hash(token)), self._clock())
 
     async def confirm(self: StoreBase, token: str) -> Confirmed:
         now = self._clock()
         async with self.transaction() as tx:
-            rows = await tx.fetch(
-                "SELECT c.address_key, c.created_at, c.used_at, d.address_key FROM subscription_confirmations c"
-                " LEFT JOIN do_not_mail d ON d.address_key = c.address_key WHERE c.token_hash = ?",
-                token_hash(token),
-            )
-            if not rows:
-                return Confirmed.UNKNOWN
-            key, created, used, never = rows[0]
-            if never is not None:
-                return Confirmed.REFUSED
-            if used is not None:
-                return Confirmed.ALREADY
-            if created <= now - CONFIRM_WITHIN:
-                return Confirmed.EXPIRED
+            rows = await tx.fetch(CONFIRMATION, token_hash(token))
+            state = _confirmation_state(rows, now)
+            if state is not Confirmed.OPEN:
+                return state
+            key = rows[0][0]
             await tx.execute(
                 "UPDATE subscription_confirmations SET used_at = ? WHERE token_hash = ?", now, token_hash(token)
             )
