@@ -11,7 +11,8 @@ import re
 
 from ..render import sanitise_html
 
-BLOCK_END = re.compile(r"</(?:p|blockquote|li|pre|ul|ol)>|<br\s*/?>|<hr\s*/?>", re.IGNORECASE)
+BLOCK_END = re.compile(r"</(?:p|blockquote|li|pre|ul|ol)>|<hr\s*/?>", re.IGNORECASE)
+LINE_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 TAG = re.compile(r"<[^>]*>")
 HAS_BLOCKS = re.compile(r"<(?:p|br|blockquote|ul|ol|pre)\b", re.IGNORECASE)
 
@@ -25,8 +26,10 @@ def paragraphs(text: str) -> str:
 
 
 def to_text(markup: str) -> str:
-    text = TAG.sub("", BLOCK_END.sub(lambda m: m.group(0) + "\n", markup))
-    lines = [line.strip() for line in html.unescape(text).splitlines()]
+    """Plain text laid out as a reader would type it: a line per <br>, a blank line per block."""
+    flat = re.sub(r"\s+", " ", markup)  # in HTML a newline is a space
+    text = TAG.sub("", BLOCK_END.sub("\n\n", LINE_BREAK.sub("\n", flat)))
+    lines = [line.strip() for line in html.unescape(text).split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 

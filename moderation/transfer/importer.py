@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TextIO
 
@@ -174,6 +174,3 @@ def _decided(record: Record) -> float | None:
         return record.decided.timestamp()
     # The old system's decision has no time of its own: it stands at the comment's.
     return None if record.status is CommentStatus.PENDING else record.created.timestamp()
-
-
-READERS: dict[str, Callable[..., Iterable[Record]]] = {}
