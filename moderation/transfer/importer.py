@@ -160,13 +160,19 @@ def _comment(
         name=name,
         email=email,
         website=website if website.lower().startswith(("http://", "https://")) else "",
-        avatar=avatar_key(secret, email) if email else record.avatar or avatar_key(secret, name),
+        avatar=_avatar(record, email, name, secret),
         body=body,
         body_html=body_html,
         status=record.status,
         created=record.created.timestamp(),
         decided=_decided(record),
     )
+
+
+def _avatar(record: Record, email: str, name: str, secret: str) -> str:
+    if email:  # derived as for a submission, so that the same reader keeps the same picture
+        return avatar_key(secret, email)
+    return record.avatar if record.avatar is not None else avatar_key(secret, name)
 
 
 def _decided(record: Record) -> float | None:

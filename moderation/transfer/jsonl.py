@@ -43,6 +43,6 @@ def read(path: Path) -> Iterator[Record]:
                     created=when(item["created"]),
                     status=CommentStatus(item["status"]),
                     decided=when(item["decided"]) if item.get("decided") else None,
-                    avatar=item.get("avatar", ""),
+                    avatar=item.get("avatar"),
                     text=item.get("body", ""),
                 )

@@ -34,5 +34,5 @@ class Record:
     status: CommentStatus
     skip: Skip | None = None
     decided: datetime | None = None
-    avatar: str = ""  # our own export's, used when there is no address to derive it from
+    avatar: str | None = None  # our own export's, used when there is no address to derive it from
     text: str = ""  # our own export's plain body, kept beside its HTML
