@@ -83,8 +83,10 @@ async def import_file(store: Store, config: Config, args: argparse.Namespace) ->
         hosts=frozenset() if args.any_host else frozenset(args.host or site_hosts(config)),
         slash=Slash(args.trailing_slash),
     )
-    records = READERS[args.format](Path(args.file))
-    report = await importer.run(store, args.format, records, mapping, config.with_secret_key().secret_key, Progress())
+    path = Path(args.file)
+    report = await importer.run(
+        store, args.format, lambda: READERS[args.format](path), mapping, config.with_secret_key().secret_key, Progress()
+    )
     return "\n".join(report.lines())
 
 

@@ -58,7 +58,10 @@ async def test_disqus_import_publishes_keeps_spam_skips_deleted_and_says_so(
     ]
 
     page = await thread(client, PAGE)
+    # In the file's order, each reply under its parent (the widget nests them by parent).
     assert shape(page["comments"]) == [
+        ("Sam", "Dana", "<p>Thanks, same here.</p>", "2019-06-01T10:00:00Z"),
+        ("Kit", "Dana", "<p>Replying to a deleted one.</p>", "2019-06-01T10:00:00Z"),
         (
             "Dana",
             None,
@@ -67,10 +70,8 @@ async def test_disqus_import_publishes_keeps_spam_skips_deleted_and_says_so(
             '<p><a href="https://example.org/study" rel="nofollow ugc noopener">a study</a> &amp; more</p>',
             "2019-06-01T23:30:00Z",
         ),
-        ("Sam", "Dana", "<p>Thanks, same here.</p>", "2019-06-01T10:00:00Z"),
-        ("Kit", "Dana", "<p>Replying to a deleted one.</p>", "2019-06-01T10:00:00Z"),
     ]
-    first = page["comments"][0]
+    first = page["comments"][2]
     assert "script" not in first["body_html"] and "javascript" not in first["body_html"]
     assert first["avatar"] == avatar_key(SECRET_KEY, "dana@example.com")
     assert all(c["name"] != "Spammer" for c in page["comments"])  # spam stays unpublished

@@ -190,6 +190,9 @@ class Store(Protocol):
     async def import_comments(self, source: str, comments: Sequence[ImportedComment]) -> list[int]:
         """Imported comments, without mail or subscriptions: the only writer of their addresses."""
 
+    async def link_imported_parents(self, links: Sequence[tuple[int, int]]) -> None:
+        """Set each (comment, parent): replies written before their parent."""
+
     async def export_page(self, after: int, limit: int, statuses: Sequence[str]) -> list[Row]:
         """Up to `limit` comments with ids above `after` as store.imports.EXPORT_COLUMNS."""
 

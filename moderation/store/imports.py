@@ -53,6 +53,14 @@ class ImportSql:
         async with self.transaction() as tx:
             return await _write(self, tx, source, comments, now)
 
+    async def link_imported_parents(self: StoreBase, links: Sequence[tuple[int, int]]) -> None:
+        """(comment, parent) pairs whose parent was written after the reply."""
+        for start in range(0, len(links), 1000):
+            async with self.transaction() as tx:
+                await tx.executemany(
+                    "UPDATE comments SET parent_id = ? WHERE id = ?", [(p, c) for c, p in links[start : start + 1000]]
+                )
+
     async def export_page(self: StoreBase, after: int, limit: int, statuses: Sequence[str]) -> list[Row]:
         """Comments with ids above `after`, oldest first, as EXPORT_COLUMNS."""
         wanted = list(statuses) or [s.value for s in CommentStatus]

@@ -21,18 +21,18 @@ def when(value: str) -> datetime:
 
 
 def read(path: Path) -> Iterator[Record]:
-    pages: dict[str, tuple[str, str]] = {}
-    posts: list[Record] = []
+    # Posts name their page by its Disqus id, and the page may come later in the file: a first
+    # scan learns the pages (few and small), a second hands over the posts one at a time.
+    pages = {
+        element.get(DSQ_ID, ""): (child_text(element, "link"), child_text(element, "title"))
+        for element in elements(path, 1)
+        if local(element.tag) == "thread"
+    }
     for element in elements(path, 1):
-        kind = local(element.tag)
-        if kind == "thread":
-            pages[element.get(DSQ_ID, "")] = (child_text(element, "link"), child_text(element, "title"))
-        elif kind == "post":
-            posts.append(post(element))
-    # Posts name their page by its Disqus id; the page may come later in the file.
-    for record in posts:
-        url, title = pages.get(record.url, ("", ""))
-        yield replace(record, url=url, title=title)
+        if local(element.tag) == "post":
+            record = post(element)
+            url, title = pages.get(record.url, ("", ""))
+            yield replace(record, url=url, title=title)
 
 
 def post(element: Element) -> Record:

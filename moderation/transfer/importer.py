@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TextIO
 
@@ -72,73 +72,119 @@ class Page:
 
 
 async def run(
-    store: Store, source: str, records: Iterable[Record], mapping: Mapping, secret: str, progress: Progress
+    store: Store,
+    source: str,
+    read: Callable[[], Iterable[Record]],
+    mapping: Mapping,
+    secret: str,
+    progress: Progress,
 ) -> Report:
+    """Two passes over the source, so that memory holds ids, never bodies: the first learns which
+    comments are kept and who replies to whom, the second writes them; parents are linked last."""
     report = Report()
-    every: dict[str, Record] = {}
-    pages: dict[str, Page] = {}
-    for count, record in enumerate(records, 1):
-        every.setdefault(record.source_id, record)  # a repeated id is the same comment
+    every: dict[str, str | None] = {}  # source id -> its parent's
+    kept: set[str] = set()
+    for count, record in enumerate(read(), 1):
         progress.show("read", count)
-    progress.end()
-    kept: dict[str, Record] = {}
-    for id_, record in every.items():
-        skip = record.skip or (None if (record.text or record.body).strip() else Skip.EMPTY)
-        if skip is None:
-            try:
-                pages[id_] = Page(mapping.thread(record.url), record.title[:MAX_TITLE]) if record.url else Page("", "")
-            except Foreign as foreign:
-                report.foreign[foreign.host] += 1
-                continue
-            skip = None if pages[id_].thread else Skip.NO_PAGE
-        if skip is not None:
-            report.skipped[skip.value] += 1
+        if record.source_id in every:  # a repeated id is the same comment
+            continue
+        every[record.source_id] = record.parent_id
+        outcome = _outcome(record, mapping)
+        if isinstance(outcome, Foreign):
+            report.foreign[outcome.host] += 1
+        elif isinstance(outcome, Skip):
+            report.skipped[outcome.value] += 1
         else:
-            kept[id_] = record
+            kept.add(record.source_id)
+    progress.end()
     known = await store.imported_ids(source)
-    parents = {id_: _kept_ancestor(record, every, kept, known, report) for id_, record in kept.items()}
-    # Parents first: a round writes what has its parent written (or none), until nothing is left.
-    waiting = [id_ for id_ in kept if id_ not in known]
-    report.present = len(kept) - len(waiting)
-    written = 0
-    while waiting:
-        ready = [id_ for id_ in waiting if parents[id_] is None or parents[id_] in known]
-        if not ready:  # a loop of parents in the source: the rest go in at the top of their page
-            ready, parents = waiting[:1], {**parents, waiting[0]: None}
-        for start in range(0, len(ready), BATCH):
-            batch = ready[start : start + BATCH]
-            rows = [_comment(kept[id_], pages[id_], parents[id_], known, secret, report) for id_ in batch]
-            for id_, comment_id in zip(batch, await store.import_comments(source, rows), strict=True):
-                known[id_] = comment_id
-                report.imported[kept[id_].status.value] += 1
-            written += len(batch)
-            progress.show("written", written, 1)
-        done = set(ready)
-        waiting = [id_ for id_ in waiting if id_ not in done]
+    parents = _without_loops({id_: _kept_ancestor(id_, every, kept, known, report) for id_ in kept})
+    report.present = sum(1 for id_ in kept if id_ in known)
+    links: list[tuple[int, str]] = []  # (comment, parent's source id) for parents written later
+    batch: list[ImportedComment] = []
+    for record in read():
+        id_ = record.source_id
+        if id_ not in kept or id_ in known:
+            continue
+        known[id_] = 0  # written (its id comes with its batch); a repeat in the file is skipped
+        page = _outcome(record, mapping)
+        assert isinstance(page, Page)
+        parent = parents[id_]
+        batch.append(_comment(record, page, known.get(parent) if parent else None, secret, report))
+        if len(batch) == BATCH:
+            links += await _write(store, source, batch, parents, known, report)
+            progress.show("written", sum(report.imported.values()), BATCH)
+            batch = []
+    if batch:
+        links += await _write(store, source, batch, parents, known, report)
+    await store.link_imported_parents([(comment, known[parent]) for comment, parent in links])
     progress.end()
     return report
 
 
+def _outcome(record: Record, mapping: Mapping) -> Page | Skip | Foreign:
+    if record.skip is not None:
+        return record.skip
+    if not (record.text or record.body).strip():
+        return Skip.EMPTY
+    try:
+        thread = mapping.thread(record.url) if record.url else ""
+    except Foreign as foreign:
+        return foreign
+    return Page(thread, record.title[:MAX_TITLE]) if thread else Skip.NO_PAGE
+
+
+async def _write(
+    store: Store,
+    source: str,
+    batch: list[ImportedComment],
+    parents: dict[str, str | None],
+    known: dict[str, int],
+    report: Report,
+) -> list[tuple[int, str]]:
+    """Write a batch; return the (comment, parent) pairs whose parent had no id of ours yet."""
+    later = []
+    for comment, comment_id in zip(batch, await store.import_comments(source, batch), strict=True):
+        known[comment.source_id] = comment_id
+        report.imported[comment.status.value] += 1
+        parent = parents[comment.source_id]
+        if parent is not None and comment.parent is None:
+            later.append((comment_id, parent))
+    return later
+
+
+def _without_loops(parents: dict[str, str | None]) -> dict[str, str | None]:
+    """A loop of parents in a damaged source: each comment on it goes to the top of its page."""
+    for id_ in parents:
+        seen, parent = {id_}, parents[id_]
+        while parent is not None and parent in parents:
+            if parent in seen:
+                parents[id_] = None
+                break
+            seen.add(parent)
+            parent = parents[parent]
+    return parents
+
+
 def _kept_ancestor(
-    record: Record, every: dict[str, Record], kept: dict[str, Record], known: dict[str, int], report: Report
+    id_: str, every: dict[str, str | None], kept: set[str], known: dict[str, int], report: Report
 ) -> str | None:
     """The nearest ancestor that is imported, now or before; None for the top of the page."""
-    parent, seen = record.parent_id, {record.source_id}
+    first = parent = every[id_]
+    seen = {id_}
     while parent is not None and parent not in seen:
         if parent in kept or (parent in known and parent not in every):
-            if parent != record.parent_id:
+            if parent != first:
                 report.reparented += 1
             return parent
         seen.add(parent)
-        parent = every[parent].parent_id if parent in every else None
-    if record.parent_id is not None:
+        parent = every.get(parent)
+    if first is not None:
         report.reparented += 1
     return None
 
 
-def _comment(
-    record: Record, page: Page, parent: str | None, known: dict[str, int], secret: str, report: Report
-) -> ImportedComment:
+def _comment(record: Record, page: Page, parent: int | None, secret: str, report: Report) -> ImportedComment:
     if record.html:
         body, body_html = from_html(record.body)
         body = record.text or body
@@ -156,7 +202,7 @@ def _comment(
         source_id=record.source_id,
         thread=page.thread,
         title=page.title,
-        parent=known[parent] if parent is not None else None,
+        parent=parent or None,
         name=name,
         email=email,
         website=website if website.lower().startswith(("http://", "https://")) else "",
