@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import pty
+import subprocess
 from pathlib import Path
 
 from aiohttp.test_utils import TestClient
@@ -9,6 +13,8 @@ from aiohttp.test_utils import TestClient
 from moderation.config import Config
 from moderation.models import CommentStatus
 from moderation.store import Store
+from tests.conftest import SITE
+from tests.service import FROM_CHECKOUT
 from tests.transfer_files import isso, wxr, wxr_comment, wxr_item
 from tests.transfer_run import command_env, report, run, shape, thread
 
@@ -112,3 +118,33 @@ async def test_isso_publishes_approved_queues_pending_and_moves_replies_of_delet
         "imported: 0",
         "already present: 4",
     ]
+
+
+async def test_an_import_on_a_terminal_shows_its_progress(config: Config, tmp_path: Path) -> None:
+    source = wxr(
+        tmp_path / "wordpress.xml",
+        wxr_item(
+            f"{SITE}/p/", "P", wxr_comment("1", "One"), wxr_comment("2", "Two"), wxr_comment("3", "x", kind="pingback")
+        ),
+    )
+    env = command_env(tmp_path, config.database_url)
+    controller, terminal = pty.openpty()
+    try:
+        done = subprocess.run(
+            [*FROM_CHECKOUT, "import", "--format", "wxr", str(source)],
+            env=env,
+            cwd=tmp_path,
+            stdout=terminal,
+            stderr=terminal,
+            timeout=60,
+        )
+        os.close(terminal)
+        shown = b""
+        with contextlib.suppress(OSError):  # the end of a pty's output reads as an error
+            while chunk := os.read(controller, 4096):
+                shown += chunk
+    finally:
+        os.close(controller)
+    assert done.returncode == 0
+    text = shown.decode()
+    assert "read: 3" in text and "written: 2" in text and "imported: 2 (2 approved)" in text

@@ -60,9 +60,9 @@ class Progress:
         if self.stream and done % every == 0:
             print(f"\r{label}: {done}", end="", file=self.stream, flush=True)
 
-    def end(self) -> None:
+    def end(self, label: str, done: int) -> None:
         if self.stream:
-            print(file=self.stream)
+            print(f"\r{label}: {done}", file=self.stream, flush=True)
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,7 @@ async def run(
     report = Report()
     every: dict[str, str | None] = {}  # source id -> its parent's
     kept: set[str] = set()
+    count = 0
     for count, record in enumerate(read(), 1):
         progress.show("read", count)
         if record.source_id in every:  # a repeated id is the same comment
@@ -96,7 +97,7 @@ async def run(
             report.skipped[outcome.value] += 1
         else:
             kept.add(record.source_id)
-    progress.end()
+    progress.end("read", count)
     known = await store.imported_ids(source)
     parents = _without_loops({id_: _kept_ancestor(id_, every, kept, known, report) for id_ in kept})
     report.present = sum(1 for id_ in kept if id_ in known)
@@ -118,7 +119,7 @@ async def run(
     if batch:
         links += await _write(store, source, batch, parents, known, report)
     await store.link_imported_parents([(comment, known[parent]) for comment, parent in links])
-    progress.end()
+    progress.end("written", sum(report.imported.values()))
     return report
 
 
