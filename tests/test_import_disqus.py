@@ -34,6 +34,7 @@ def export_file(tmp_path: Path) -> Path:
         ),
         disqus_post("14", "1", "<p>Cheap pills</p>", spam=True, name="Spammer", email="spam@example.net"),
         disqus_post("15", "2", "<p>On staging</p>"),
+        disqus_post("17", "3", "<p>Answering on another page</p>", parent="10", name="Ora"),
         disqus_post("16", "3", "<p>" + "long " * 2500 + "</p>", name="N" * 150),
         disqus_thread("1", f"https://blog.clinic.example{PAGE}?utm_source=x#comments", "How many treatments?"),
         disqus_thread("2", "https://staging.clinic.example/test/", "Staging"),
@@ -48,10 +49,10 @@ async def test_disqus_import_publishes_keeps_spam_skips_deleted_and_says_so(
     source = export_file(tmp_path)
 
     assert report(run(env, tmp_path, "import", "--format", "disqus", str(source))) == [
-        "imported: 5 (4 approved, 1 spam)",
+        "imported: 6 (5 approved, 1 spam)",
         "already present: 0",
         "skipped: 1 (1 deleted)",
-        "re-parented (their parent was skipped): 1",
+        "re-parented (parent skipped or on another page): 2",
         "foreign hosts, skipped: staging.clinic.example (1)",
         "names shortened to 100 characters: 1",
         "bodies over 10,000 characters, kept whole: 1",
@@ -76,15 +77,15 @@ async def test_disqus_import_publishes_keeps_spam_skips_deleted_and_says_so(
     assert first["avatar"] == avatar_key(SECRET_KEY, "dana@example.com")
     assert all(c["name"] != "Spammer" for c in page["comments"])  # spam stays unpublished
     long = await thread(client, "/caf%C3%A9%20notes")
-    assert [len(c["name"]) for c in long["comments"]] == [100]
+    assert [(len(c["name"]), c["parent"]) for c in long["comments"]] == [(3, None), (100, None)]
     assert (await thread(client, "/test/"))["count"] == 0
 
     entries = await store.audit_log(0)
-    assert len(entries) == 5 and {(e.actor, e.channel, e.from_status) for e in entries} == {(CLI, Channel.IMPORT, None)}
-    kept_whole = await store.get_comment(long["comments"][0]["id"])
+    assert len(entries) == 6 and {(e.actor, e.channel, e.from_status) for e in entries} == {(CLI, Channel.IMPORT, None)}
+    kept_whole = await store.get_comment(long["comments"][1]["id"])
     assert kept_whole is not None and kept_whole.body == ("long " * 2500).strip()
 
     again = report(run(env, tmp_path, "import", "--format", "disqus", str(source)))
-    assert again[:2] == ["imported: 0", "already present: 5"]
+    assert again[:2] == ["imported: 0", "already present: 6"]
     assert await thread(client, PAGE) == page
     assert smtpd.messages == []  # an import sends no mail, to moderators or readers

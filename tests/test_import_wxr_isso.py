@@ -46,7 +46,7 @@ async def test_wordpress_publishes_approved_queues_pending_and_skips_trash_and_p
         "imported: 5 (3 approved, 1 pending, 1 spam)",
         "already present: 0",
         "skipped: 3 (2 pingback or trackback, 1 trash)",
-        "re-parented (their parent was skipped): 1",
+        "re-parented (parent skipped or on another page): 1",
         "foreign hosts, skipped: none",
     ]
     page = await thread(client, "/articles/ketamine")
@@ -96,7 +96,7 @@ async def test_isso_publishes_approved_queues_pending_and_moves_replies_of_delet
         "imported: 4 (3 approved, 1 pending)",
         "already present: 0",
         "skipped: 1 (1 deleted)",
-        "re-parented (their parent was skipped): 1",
+        "re-parented (parent skipped or on another page): 1",
         "foreign hosts, skipped: none",
     ]
     page = await thread(client, "/isso/page/")

@@ -58,7 +58,10 @@ class ImportSql:
         for start in range(0, len(links), 1000):
             async with self.transaction() as tx:
                 await tx.executemany(
-                    "UPDATE comments SET parent_id = ? WHERE id = ?", [(p, c) for c, p in links[start : start + 1000]]
+                    # Only a comment of the same page can be a parent.
+                    "UPDATE comments SET parent_id = ? WHERE id = ?"
+                    " AND thread_id = (SELECT p.thread_id FROM comments p WHERE p.id = ?)",
+                    [(p, c, p) for c, p in links[start : start + 1000]],
                 )
 
     async def export_page(self: StoreBase, after: int, limit: int, statuses: Sequence[str]) -> list[Row]:
@@ -87,7 +90,9 @@ async def _write(
         rows = await tx.fetch(
             "INSERT INTO comments (thread_id, parent_id, name, email, website, avatar, body, body_html,"
             " remote_addr, created_at, decided_at, decided_by, status, flags, body_digest)"
-            " SELECT t.id, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, '', ? FROM threads t WHERE t.key = ?"
+            # The parent only if it is a comment of the same page.
+            " SELECT t.id, (SELECT p.id FROM comments p WHERE p.id = ? AND p.thread_id = t.id),"
+            " ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, '', ? FROM threads t WHERE t.key = ?"
             " RETURNING id, thread_id",
             c.parent,
             c.name,

@@ -40,7 +40,7 @@ class Report:
         out.append(f"already present: {self.present}")
         reasons = ", ".join(f"{n} {r}" for r, n in sorted(self.skipped.items()))
         out.append(f"skipped: {sum(self.skipped.values())}" + (f" ({reasons})" if reasons else ""))
-        out.append(f"re-parented (their parent was skipped): {self.reparented}")
+        out.append(f"re-parented (parent skipped or on another page): {self.reparented}")
         hosts = ", ".join(f"{h} ({n})" for h, n in sorted(self.foreign.items()))
         out.append(f"foreign hosts, skipped: {hosts or 'none'}")
         if self.names_shortened:
@@ -83,7 +83,8 @@ async def run(
     comments are kept and who replies to whom, the second writes them; parents are linked last."""
     report = Report()
     every: dict[str, str | None] = {}  # source id -> its parent's
-    kept: set[str] = set()
+    kept: dict[str, int] = {}  # kept source id -> its page's number, for replies across pages
+    page_numbers: dict[str, int] = {}
     count = 0
     for count, record in enumerate(read(), 1):
         progress.show("read", count)
@@ -96,7 +97,7 @@ async def run(
         elif isinstance(outcome, Skip):
             report.skipped[outcome.value] += 1
         else:
-            kept.add(record.source_id)
+            kept[record.source_id] = page_numbers.setdefault(outcome.thread, len(page_numbers))
     progress.end("read", count)
     known = await store.imported_ids(source)
     parents = _without_loops({id_: _kept_ancestor(id_, every, kept, known, report) for id_ in kept})
@@ -168,12 +169,14 @@ def _without_loops(parents: dict[str, str | None]) -> dict[str, str | None]:
 
 
 def _kept_ancestor(
-    id_: str, every: dict[str, str | None], kept: set[str], known: dict[str, int], report: Report
+    id_: str, every: dict[str, str | None], kept: dict[str, int], known: dict[str, int], report: Report
 ) -> str | None:
-    """The nearest ancestor that is imported, now or before; None for the top of the page."""
+    """The nearest ancestor that is imported, now or before, on the same page; None for the top."""
     first = parent = every[id_]
     seen = {id_}
     while parent is not None and parent not in seen:
+        if parent in kept and kept[parent] != kept[id_]:
+            break  # a reply to another page's comment: at the top of its own
         if parent in kept or (parent in known and parent not in every):
             if parent != first:
                 report.reparented += 1
