@@ -129,3 +129,15 @@ async def test_xml_with_entities_is_refused_and_nothing_is_imported(config: Conf
     fine = disqus(tmp_path / "fine.xml", disqus_thread("1", f"{SITE}/p/", "P"))
     assert report(run(env, tmp_path, "import", "--format", "disqus", str(fine)))[0] == "imported: 0"
     assert "private file" not in run(env, tmp_path, "export").stdout
+
+
+async def test_a_file_that_is_not_an_export_is_refused_with_the_line_at_fault(config: Config, tmp_path: Path) -> None:
+    env = command_env(tmp_path, config.database_url)
+    damaged = tmp_path / "damaged.jsonl"
+    damaged.write_text('{"format": "moderation-export", "version": 1}\n{"id": 1, "thread": "/a/"}\n')
+    result = run(env, tmp_path, "import", "--format", "jsonl", str(damaged))
+    assert (result.returncode, result.stderr) == (1, f"moderation: cannot import: {damaged}, line 2: no 'name'\n")
+    other = tmp_path / "other.jsonl"
+    other.write_text('{"format": "something-else"}\n')
+    result = run(env, tmp_path, "import", "--format", "jsonl", str(other))
+    assert result.stderr == f"moderation: cannot import: {other} is not a moderation-export file of version 1\n"

@@ -26,7 +26,7 @@ READERS: dict[str, Callable[[Path], Iterable[Record]]] = {
 
 # What a file may be refused for: a broken or hostile XML file, a database that is not Isso's,
 # a JSON lines file that is not our export, a field that is not what its format says.
-ImportRefused = (DefusedXmlException, ParseError, sqlite3.DatabaseError, jsonl.NotAnExport, ValueError, KeyError)
+ImportRefused = (DefusedXmlException, ParseError, sqlite3.DatabaseError, jsonl.NotAnExport, ValueError)
 
 
 def site_hosts(config: Config) -> list[str]:

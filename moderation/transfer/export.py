@@ -21,8 +21,8 @@ def stamp(seconds: float | None) -> str | None:
 
 async def write(store: Store, out: TextIO, statuses: Sequence[str], include_email: bool) -> int:
     """Every comment (of those statuses) to `out`; how many. Subscriptions never: consent does not travel."""
-    header = {"format": FORMAT, "version": VERSION, "exported": stamp(datetime.now(UTC).timestamp())}
-    header["addresses"] = include_email
+    exported = stamp(datetime.now(UTC).timestamp())
+    header = {"format": FORMAT, "version": VERSION, "exported": exported, "addresses": include_email}
     print(json.dumps(header), file=out)
     after, count = 0, 0
     while rows := await store.export_page(after, PAGE, statuses):

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from ..models import CommentStatus
 from .records import Record
@@ -27,22 +28,28 @@ def read(path: Path) -> Iterator[Record]:
         header = json.loads(lines.readline() or "{}")
         if header.get("format") != FORMAT or header.get("version") != VERSION:
             raise NotAnExport(f"{path} is not a {FORMAT} file of version {VERSION}")
-        for line in lines:
+        for number, line in enumerate(lines, 2):
             if line.strip():
-                item = json.loads(line)
-                yield Record(
-                    source_id=str(item["id"]),
-                    url=item["thread"],
-                    title=item.get("title", ""),
-                    parent_id=str(item["parent"]) if item.get("parent") is not None else None,
-                    name=item["name"],
-                    email=item.get("email", ""),
-                    website=item.get("website", ""),
-                    body=item["body_html"],  # kept as it was published, through the sanitiser again
-                    html=True,
-                    created=when(item["created"]),
-                    status=CommentStatus(item["status"]),
-                    decided=when(item["decided"]) if item.get("decided") else None,
-                    avatar=item.get("avatar"),
-                    text=item.get("body", ""),
-                )
+                try:
+                    yield record(json.loads(line))
+                except KeyError as missing:
+                    raise NotAnExport(f"{path}, line {number}: no {missing}") from None
+
+
+def record(item: dict[str, Any]) -> Record:
+    return Record(
+        source_id=str(item["id"]),
+        url=item["thread"],
+        title=item.get("title", ""),
+        parent_id=str(item["parent"]) if item.get("parent") is not None else None,
+        name=item["name"],
+        email=item.get("email", ""),
+        website=item.get("website", ""),
+        body=item["body_html"],  # kept as it was published, through the sanitiser again
+        html=True,
+        created=when(item["created"]),
+        status=CommentStatus(item["status"]),
+        decided=when(item["decided"]) if item.get("decided") else None,
+        avatar=item.get("avatar"),
+        text=item.get("body", ""),
+    )
