@@ -11,6 +11,7 @@ import re
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from aiohttp import web
 
@@ -20,6 +21,11 @@ from .errors import MissingFiles, StoreUnavailable
 from .retention import purge
 from .store import Store, open_store
 from .tokens import reader_key
+from .transfer import export as transfer_export
+from .transfer import importer
+from .transfer.cli import READERS, ImportRefused, site_hosts, transfer_commands
+from .transfer.importer import Progress
+from .transfer.mapping import Mapping, Slash
 
 log = logging.getLogger("moderation")
 
@@ -71,7 +77,42 @@ async def run_on_store(command: Callable[..., Awaitable[str]], config: Config, a
         await store.close()
 
 
-COMMANDS = {"migrate": migrate, "purge": purge_now, "forget": forget, "audit": audit}
+async def import_file(store: Store, config: Config, args: argparse.Namespace) -> str:
+    mapping = Mapping(
+        prefixes=tuple(args.map_prefix),
+        hosts=frozenset() if args.any_host else frozenset(args.host or site_hosts(config)),
+        slash=Slash(args.trailing_slash),
+    )
+    path = Path(args.file)
+    report = await importer.run(
+        store, args.format, lambda: READERS[args.format](path), mapping, config.with_secret_key().secret_key, Progress()
+    )
+    return "\n".join(report.lines())
+
+
+async def export(store: Store, config: Config, args: argparse.Namespace) -> str:
+    statuses = args.status or []
+    if args.output is None:
+        if args.include_email:
+            print("moderation: addresses are on standard output: keep what you save private", file=sys.stderr)
+        count = await transfer_export.write(store, sys.stdout, statuses, args.include_email)
+        print(f"exported {count} comments", file=sys.stderr)
+        return ""
+    path = Path(args.output)
+    with transfer_export.private_file(path) if args.include_email else path.open("w", encoding="utf-8") as out:
+        count = await transfer_export.write(store, out, statuses, args.include_email)
+    private = " (with addresses: readable by its owner only)" if args.include_email else ""
+    return f"exported {count} comments to {path}{private}"
+
+
+COMMANDS = {
+    "migrate": migrate,
+    "purge": purge_now,
+    "forget": forget,
+    "audit": audit,
+    "import": import_file,
+    "export": export,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("forget", help="delete everything written with one email address").add_argument("address")
     audit_log = commands.add_parser("audit", help="print the audit log as JSON lines, oldest first")
     audit_log.add_argument("--since", type=duration, help="only the last 30m, 24h, 7d, ... (default: all of it)")
+    transfer_commands(commands)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Their INFO lines carry client addresses and, for the dev mailbox, email addresses.
@@ -104,6 +146,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"moderation: MODERATION_DATABASE_URL: cannot use the database: {error}", file=sys.stderr)
         return 1
     except MissingFiles as error:  # an incomplete installation: say where we looked
+        print(f"moderation: cannot {args.command}: {error}", file=sys.stderr)
+        return 1
+    except ImportRefused as error:
         print(f"moderation: cannot {args.command}: {error}", file=sys.stderr)
         return 1
     except OSError as error:  # a port in use, an address that is not ours

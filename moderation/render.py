@@ -48,8 +48,13 @@ def _absolute_hrefs_only(tag: str, attribute: str, value: str) -> str | None:
 
 
 def render_body(text: str) -> str:
+    return sanitise_html(_markdown.render(text))
+
+
+def sanitise_html(html: str) -> str:
+    """HTML written elsewhere (an imported comment): the same tags, links and checks as ours."""
     return nh3.clean(
-        _markdown.render(text),
+        html,
         tags=ALLOWED_TAGS,
         attributes={"a": {"href"}, "ol": {"start"}},
         attribute_filter=_absolute_hrefs_only,

@@ -27,7 +27,9 @@ from ..models import (
     Unsubscribed,
 )
 from .digests import Waiting
+from .imports import ImportedComment
 from .sqlite import SqliteStore
+from .tx import Row
 
 
 class Store(Protocol):
@@ -181,6 +183,18 @@ class Store(Protocol):
 
     async def end_subscriptions_of(self, address: str) -> int:
         """End every subscription of an address its mail server refused for good; how many."""
+
+    async def imported_ids(self, source: str) -> dict[str, int]:
+        """The source's ids already imported from `source`, each with the comment it became."""
+
+    async def import_comments(self, source: str, comments: Sequence[ImportedComment]) -> list[int]:
+        """Imported comments, without mail or subscriptions: the only writer of their addresses."""
+
+    async def link_imported_parents(self, links: Sequence[tuple[int, int]]) -> None:
+        """Set each (comment, parent): replies written before their parent."""
+
+    async def export_page(self, after: int, limit: int, statuses: Sequence[str]) -> list[Row]:
+        """Up to `limit` comments with ids above `after` as store.imports.EXPORT_COLUMNS."""
 
     async def ping(self) -> None:
         """Raise StoreUnavailable if the database cannot be reached."""

@@ -23,6 +23,7 @@ from ..models import (
     Thread,
 )
 from . import audit, readers
+from .imports import ImportSql
 from .outbox import OutboxSql
 from .queue import QueueSql
 from .readers import ReaderSql
@@ -32,7 +33,7 @@ from .sessions import SessionSql
 from .tx import Row, Transaction, marks
 
 
-class SqlStore(OutboxSql, SessionSql, QueueSql, ReaderSql):
+class SqlStore(OutboxSql, SessionSql, QueueSql, ReaderSql, ImportSql):
     """Every domain method of the Store interface, in SQL both SQLite and PostgreSQL speak.
 
     Times are Unix seconds from the injected clock, stored as floating point numbers in both

@@ -1,0 +1,123 @@
+"""The SQL of `moderation import` and `moderation export`: the one place an imported address is written."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from ..models import CLI, Channel, CommentStatus
+from . import audit
+from .rows import body_digest
+from .tx import Row, StoreBase, Transaction, marks
+
+
+@dataclass(frozen=True)
+class ImportedComment:
+    source_id: str
+    thread: str
+    title: str
+    parent: int | None  # our id, already resolved
+    name: str
+    email: str
+    website: str
+    avatar: str
+    body: str
+    body_html: str
+    status: CommentStatus
+    created: float
+    decided: float | None
+
+
+EXPORT_COLUMNS = """
+    c.id, t.key, t.title, c.parent_id, c.status, c.name, c.email, c.website, c.avatar,
+    c.body, c.body_html, c.created_at, c.decided_at
+"""
+
+
+class _Base(StoreBase, Protocol):
+    async def _count_published(self, tx: Transaction, thread_id: int, delta: int) -> None: ...
+
+
+class ImportSql:
+    async def imported_ids(self: StoreBase, source: str) -> dict[str, int]:
+        """Each source id already imported from `source`, with the comment it became."""
+        rows = await self.fetch("SELECT source_id, comment_id FROM imported WHERE source = ?", source)
+        return {row[0]: int(row[1]) for row in rows}
+
+    async def import_comments(self: _Base, source: str, comments: Sequence[ImportedComment]) -> list[int]:
+        """Comments, their audit entries and their source ids, in one transaction. No mail is
+        queued and no subscription made: consent does not travel."""
+        now = self._clock()
+        async with self.transaction() as tx:
+            return await _write(self, tx, source, comments, now)
+
+    async def link_imported_parents(self: StoreBase, links: Sequence[tuple[int, int]]) -> None:
+        """(comment, parent) pairs whose parent was written after the reply."""
+        for start in range(0, len(links), 1000):
+            async with self.transaction() as tx:
+                await tx.executemany(
+                    # Only a comment of the same page can be a parent.
+                    "UPDATE comments SET parent_id = ? WHERE id = ?"
+                    " AND thread_id = (SELECT p.thread_id FROM comments p WHERE p.id = ?)",
+                    [(p, c, p) for c, p in links[start : start + 1000]],
+                )
+
+    async def export_page(self: StoreBase, after: int, limit: int, statuses: Sequence[str]) -> list[Row]:
+        """Comments with ids above `after`, oldest first, as EXPORT_COLUMNS."""
+        wanted = list(statuses) or [s.value for s in CommentStatus]
+        return await self.fetch(
+            f"SELECT {EXPORT_COLUMNS} FROM comments c JOIN threads t ON t.id = c.thread_id"
+            f" WHERE c.id > ? AND c.status IN ({marks(len(wanted))}) ORDER BY c.id LIMIT ?",
+            after,
+            *wanted,
+            limit,
+        )
+
+
+async def _write(
+    store: _Base, tx: Transaction, source: str, comments: Sequence[ImportedComment], now: float
+) -> list[int]:
+    await tx.executemany(
+        "INSERT INTO threads (key, title) VALUES (?, ?) ON CONFLICT (key) DO UPDATE"
+        " SET title = CASE WHEN threads.title = '' THEN excluded.title ELSE threads.title END",
+        [(c.thread, c.title) for c in comments],
+    )
+    ids: list[int] = []
+    published: Counter[int] = Counter()
+    for c in comments:
+        rows = await tx.fetch(
+            "INSERT INTO comments (thread_id, parent_id, name, email, website, avatar, body, body_html,"
+            " remote_addr, created_at, decided_at, decided_by, status, flags, body_digest)"
+            # The parent only if it is a comment of the same page.
+            " SELECT t.id, (SELECT p.id FROM comments p WHERE p.id = ? AND p.thread_id = t.id),"
+            " ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, '', ? FROM threads t WHERE t.key = ?"
+            " RETURNING id, thread_id",
+            c.parent,
+            c.name,
+            c.email,
+            c.website,
+            c.avatar,
+            c.body,
+            c.body_html,
+            c.created,
+            c.decided,
+            CLI if c.decided is not None else None,
+            c.status.value,
+            body_digest(c.body),
+            c.thread,
+        )
+        ids.append(int(rows[0][0]))
+        if c.status is CommentStatus.APPROVED:
+            published[int(rows[0][1])] += 1
+    await tx.executemany(
+        "INSERT INTO imported (source, source_id, comment_id) VALUES (?, ?, ?)",
+        [(source, c.source_id, id_) for c, id_ in zip(comments, ids, strict=True)],
+    )
+    for thread_id, count in published.items():
+        await store._count_published(tx, thread_id, count)
+    await audit.append(
+        tx, [audit.Change(id_, None, c.status, CLI, Channel.IMPORT) for c, id_ in zip(comments, ids, strict=True)], now
+    )
+    return ids

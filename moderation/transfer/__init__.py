@@ -1,0 +1,1 @@
+"""Moving comments in (Disqus, WordPress, Isso, our own export) and out (JSON lines)."""

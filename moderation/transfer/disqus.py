@@ -1,0 +1,59 @@
+"""A Disqus XML export: <thread>s (the pages) and <post>s (the comments), in any order."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from xml.etree.ElementTree import Element
+
+from ..models import CommentStatus
+from .records import Record, Skip
+from .xml import child, child_text, elements, local
+
+DSQ_ID = "{http://disqus.com/disqus-internals}id"
+
+
+def when(value: str) -> datetime:
+    """Disqus writes UTC as 2012-03-04T05:06:07Z."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def read(path: Path) -> Iterator[Record]:
+    # Posts name their page by its Disqus id, and the page may come later in the file: a first
+    # scan learns the pages (few and small), a second hands over the posts one at a time.
+    pages = {
+        element.get(DSQ_ID, ""): (child_text(element, "link"), child_text(element, "title"))
+        for element in elements(path, 1)
+        if local(element.tag) == "thread"
+    }
+    for element in elements(path, 1):
+        if local(element.tag) == "post":
+            record = post(element)
+            url, title = pages.get(record.url, ("", ""))
+            yield replace(record, url=url, title=title)
+
+
+def post(element: Element) -> Record:
+    author = child(element, "author")
+    parent = child(element, "parent")
+    page = child(element, "thread")
+    skip = None
+    if child_text(element, "isDeleted") == "true":
+        skip = Skip.DELETED
+    spam = child_text(element, "isSpam") == "true"
+    return Record(
+        source_id=element.get(DSQ_ID, ""),
+        url=page.get(DSQ_ID, "") if page is not None else "",  # the page's id, until read() knows its URL
+        title="",
+        parent_id=parent.get(DSQ_ID) if parent is not None else None,
+        name=child_text(author, "name") if author is not None else "",
+        email=child_text(author, "email") if author is not None else "",
+        website="",
+        body=child_text(element, "message"),
+        html=True,
+        created=when(child_text(element, "createdAt")),
+        status=CommentStatus.SPAM if spam else CommentStatus.APPROVED,
+        skip=skip,
+    )

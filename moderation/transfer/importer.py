@@ -1,0 +1,232 @@
+"""One import: read every record, map pages, link parents, write in batches, report."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from ..models import CommentStatus
+from ..render import render_body
+from ..store import Store
+from ..store.imports import ImportedComment
+from ..tokens import avatar_key
+from .html import from_html
+from .mapping import Foreign, Mapping
+from .records import Record, Skip
+
+MAX_NAME = 100  # as for a submission (validation.py)
+MAX_BODY = 10_000
+MAX_TITLE = 300
+BATCH = 500
+
+
+@dataclass
+class Report:
+    imported: Counter[str] = field(default_factory=Counter)  # by status
+    skipped: Counter[str] = field(default_factory=Counter)  # by reason
+    present: int = 0
+    reparented: int = 0
+    foreign: Counter[str] = field(default_factory=Counter)  # comments by host
+    names_shortened: int = 0
+    long_bodies: int = 0
+
+    def lines(self) -> list[str]:
+        total = sum(self.imported.values())
+        statuses = ", ".join(f"{n} {s}" for s, n in sorted(self.imported.items()))
+        out = [f"imported: {total}" + (f" ({statuses})" if statuses else "")]
+        out.append(f"already present: {self.present}")
+        reasons = ", ".join(f"{n} {r}" for r, n in sorted(self.skipped.items()))
+        out.append(f"skipped: {sum(self.skipped.values())}" + (f" ({reasons})" if reasons else ""))
+        out.append(f"re-parented (parent skipped or on another page): {self.reparented}")
+        hosts = ", ".join(f"{h} ({n})" for h, n in sorted(self.foreign.items()))
+        out.append(f"foreign hosts, skipped: {hosts or 'none'}")
+        if self.names_shortened:
+            out.append(f"names shortened to {MAX_NAME} characters: {self.names_shortened}")
+        if self.long_bodies:
+            out.append(f"bodies over {MAX_BODY:,} characters, kept whole: {self.long_bodies}")
+        return out
+
+
+class Progress:
+    """A counter on the terminal; nothing at all when the output goes to a file or a pipe."""
+
+    def __init__(self, stream: TextIO = sys.stderr):
+        self.stream = stream if stream.isatty() else None
+
+    def show(self, label: str, done: int, every: int = 1000) -> None:
+        if self.stream and done % every == 0:
+            print(f"\r{label}: {done}", end="", file=self.stream, flush=True)
+
+    def end(self, label: str, done: int) -> None:
+        if self.stream:
+            print(f"\r{label}: {done}", file=self.stream, flush=True)
+
+
+@dataclass(frozen=True)
+class Page:
+    thread: str
+    title: str
+
+
+async def run(
+    store: Store,
+    source: str,
+    read: Callable[[], Iterable[Record]],
+    mapping: Mapping,
+    secret: str,
+    progress: Progress,
+) -> Report:
+    """Two passes over the source, so that memory holds ids, never bodies: the first learns which
+    comments are kept and who replies to whom, the second writes them; parents are linked last."""
+    report = Report()
+    every: dict[str, str | None] = {}  # source id -> its parent's
+    kept: dict[str, int] = {}  # kept source id -> its page's number, for replies across pages
+    page_numbers: dict[str, int] = {}
+    count = 0
+    for count, record in enumerate(read(), 1):
+        progress.show("read", count)
+        if record.source_id in every:  # a repeated id is the same comment
+            continue
+        every[record.source_id] = record.parent_id
+        outcome = _outcome(record, mapping)
+        if isinstance(outcome, Foreign):
+            report.foreign[outcome.host] += 1
+        elif isinstance(outcome, Skip):
+            report.skipped[outcome.value] += 1
+        else:
+            kept[record.source_id] = page_numbers.setdefault(outcome.thread, len(page_numbers))
+    progress.end("read", count)
+    known = await store.imported_ids(source)
+    parents = _without_loops({id_: _kept_ancestor(id_, every, kept, known, report) for id_ in kept})
+    report.present = sum(1 for id_ in kept if id_ in known)
+    links: list[tuple[int, str]] = []  # (comment, parent's source id) for parents written later
+    batch: list[ImportedComment] = []
+    for record in read():
+        id_ = record.source_id
+        if id_ not in kept or id_ in known:
+            continue
+        known[id_] = 0  # written (its id comes with its batch); a repeat in the file is skipped
+        page = _outcome(record, mapping)
+        assert isinstance(page, Page)
+        parent = parents[id_]
+        batch.append(_comment(record, page, known.get(parent) if parent else None, secret, report))
+        if len(batch) == BATCH:
+            links += await _write(store, source, batch, parents, known, report)
+            progress.show("written", sum(report.imported.values()), BATCH)
+            batch = []
+    if batch:
+        links += await _write(store, source, batch, parents, known, report)
+    await store.link_imported_parents([(comment, known[parent]) for comment, parent in links])
+    progress.end("written", sum(report.imported.values()))
+    return report
+
+
+def _outcome(record: Record, mapping: Mapping) -> Page | Skip | Foreign:
+    if record.skip is not None:
+        return record.skip
+    if not (record.text or record.body).strip():
+        return Skip.EMPTY
+    try:
+        thread = mapping.thread(record.url) if record.url else ""
+    except Foreign as foreign:
+        return foreign
+    return Page(thread, record.title[:MAX_TITLE]) if thread else Skip.NO_PAGE
+
+
+async def _write(
+    store: Store,
+    source: str,
+    batch: list[ImportedComment],
+    parents: dict[str, str | None],
+    known: dict[str, int],
+    report: Report,
+) -> list[tuple[int, str]]:
+    """Write a batch; return the (comment, parent) pairs whose parent had no id of ours yet."""
+    later = []
+    for comment, comment_id in zip(batch, await store.import_comments(source, batch), strict=True):
+        known[comment.source_id] = comment_id
+        report.imported[comment.status.value] += 1
+        parent = parents[comment.source_id]
+        if parent is not None and comment.parent is None:
+            later.append((comment_id, parent))
+    return later
+
+
+def _without_loops(parents: dict[str, str | None]) -> dict[str, str | None]:
+    """A loop of parents in a damaged source: each comment on it goes to the top of its page."""
+    for id_ in parents:
+        seen, parent = {id_}, parents[id_]
+        while parent is not None and parent in parents:
+            if parent in seen:
+                parents[id_] = None
+                break
+            seen.add(parent)
+            parent = parents[parent]
+    return parents
+
+
+def _kept_ancestor(
+    id_: str, every: dict[str, str | None], kept: dict[str, int], known: dict[str, int], report: Report
+) -> str | None:
+    """The nearest ancestor that is imported, now or before, on the same page; None for the top."""
+    first = parent = every[id_]
+    seen = {id_}
+    while parent is not None and parent not in seen:
+        if parent in kept and kept[parent] != kept[id_]:
+            break  # a reply to another page's comment: at the top of its own
+        if parent in kept or (parent in known and parent not in every):
+            if parent != first:
+                report.reparented += 1
+            return parent
+        seen.add(parent)
+        parent = every.get(parent)
+    if first is not None:
+        report.reparented += 1
+    return None
+
+
+def _comment(record: Record, page: Page, parent: int | None, secret: str, report: Report) -> ImportedComment:
+    if record.html:
+        body, body_html = from_html(record.body)
+        body = record.text or body
+    else:
+        body, body_html = record.body.strip(), render_body(record.body)
+    if len(body) > MAX_BODY:
+        report.long_bodies += 1
+    name = " ".join(record.name.split()) or "Anonymous"
+    if len(name) > MAX_NAME:
+        name = name[: MAX_NAME - 1] + "…"
+        report.names_shortened += 1
+    email = record.email.strip()
+    website = record.website.strip()
+    return ImportedComment(
+        source_id=record.source_id,
+        thread=page.thread,
+        title=page.title,
+        parent=parent or None,
+        name=name,
+        email=email,
+        website=website if website.lower().startswith(("http://", "https://")) else "",
+        avatar=_avatar(record, email, name, secret),
+        body=body,
+        body_html=body_html,
+        status=record.status,
+        created=record.created.timestamp(),
+        decided=_decided(record),
+    )
+
+
+def _avatar(record: Record, email: str, name: str, secret: str) -> str:
+    if email:  # derived as for a submission, so that the same reader keeps the same picture
+        return avatar_key(secret, email)
+    return record.avatar if record.avatar is not None else avatar_key(secret, name)
+
+
+def _decided(record: Record) -> float | None:
+    if record.decided is not None:
+        return record.decided.timestamp()
+    # The old system's decision has no time of its own: it stands at the comment's.
+    return None if record.status is CommentStatus.PENDING else record.created.timestamp()

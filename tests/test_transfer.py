@@ -1,0 +1,143 @@
+"""Export, and reading it back; hostile XML refused before anything is written."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+from aiohttp.test_utils import TestClient, TestServer
+
+from moderation.app import create_app
+from moderation.config import Config
+from tests.conftest import SITE
+from tests.transfer_files import DISQUS_HEAD, disqus, disqus_post, disqus_thread, wxr, wxr_comment, wxr_item
+from tests.transfer_run import command_env, report, run, shape, thread
+
+PAGES = ("/one/", "/two/")
+
+KEYS = {"id", "thread", "title", "parent", "status", "name", "website", "avatar", "body", "body_html", "created"}
+
+
+async def test_export_then_import_into_an_empty_database_gives_the_same_public_answers(
+    client: TestClient, config: Config, tmp_path: Path
+) -> None:
+    env = command_env(tmp_path, config.database_url)
+    source = wxr(
+        tmp_path / "wordpress.xml",
+        wxr_item(
+            f"{SITE}/one/",
+            "One",
+            wxr_comment("1", "Hello <em>there</em>\n\nTwo lines"),
+            wxr_comment("2", "A reply", parent="1", name="Rae", email="rae@example.com"),
+            wxr_comment("3", "Waiting", approved="0", name="Pat", gmt="2018-02-03 04:05:06"),
+        ),
+        wxr_item(f"{SITE}/two/", "Two", wxr_comment("4", "Spam", approved="spam"), wxr_comment("5", "Plain", email="")),
+    )
+    report(run(env, tmp_path, "import", "--format", "wxr", str(source)))
+    # A comment submitted here, not imported, travels too.
+    posted = await client.post(
+        "/api/comments",
+        json={"thread": "/two/", "name": "Ana", "email": "ana@example.com", "body": "Mine **too**"},
+        headers={"Origin": SITE},
+    )
+    assert posted.status in (200, 201, 202)
+    before = {page: await thread(client, page) for page in PAGES}
+
+    plain = run(env, tmp_path, "export")
+    assert plain.returncode == 0, plain.stderr
+    header, *lines = [json.loads(line) for line in plain.stdout.splitlines()]
+    assert header["format"] == "moderation-export" and header["version"] == 1
+    assert [(line["name"], line["status"]) for line in lines] == [
+        ("Ellis", "approved"),
+        ("Rae", "approved"),
+        ("Pat", "pending"),
+        ("Ellis", "spam"),
+        ("Ellis", "approved"),
+        ("Ana", "pending"),
+    ]
+    assert all(set(line) == KEYS | {"decided"} for line in lines)  # no address, no subscription
+    assert lines[1]["parent"] == lines[0]["id"] and lines[2]["created"] == "2018-02-03T04:05:06Z"
+
+    saved = tmp_path / "export.jsonl"
+    with_email = run(env, tmp_path, "export", "--include-email", "-o", str(saved))
+    assert with_email.stdout.strip() == f"exported 6 comments to {saved} (with addresses: readable by its owner only)"
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+    assert [json.loads(line).get("email") for line in saved.read_text().splitlines()[1:]] == [
+        "ellis@example.com",
+        "rae@example.com",
+        "ellis@example.com",
+        "",  # spam from 2018: retention has already erased its address, as for any old spam
+        "",
+        "ana@example.com",
+    ]
+    assert "addresses are on standard output" in run(env, tmp_path, "export", "--include-email").stderr
+
+    fresh_dir = tmp_path / "fresh"
+    fresh_dir.mkdir()
+    fresh = command_env(fresh_dir, f"sqlite:///{fresh_dir}/comments.sqlite3")
+    assert report(run(fresh, fresh_dir, "import", "--format", "jsonl", str(saved)))[:2] == [
+        "imported: 6 (3 approved, 2 pending, 1 spam)",
+        "already present: 0",
+    ]
+    assert report(run(fresh, fresh_dir, "import", "--format", "jsonl", str(saved)))[:1] == ["imported: 0"]
+    again = run(fresh, fresh_dir, "export", "--include-email")
+    moved = [json.loads(line) for line in again.stdout.splitlines()[1:]]
+    strip = ("id", "parent")
+    assert sorted(json.dumps({k: v for k, v in m.items() if k not in strip}) for m in moved) == sorted(
+        json.dumps({k: v for k, v in json.loads(line).items() if k not in strip})
+        for line in saved.read_text().splitlines()[1:]
+    )
+    # The fresh database, served: every page answers as the old one did.
+    fresh_config = Config(
+        database_url=f"sqlite:///{fresh_dir}/comments.sqlite3", secret_key=config.secret_key, allowed_origins=(SITE,)
+    )
+    async with TestClient(TestServer(create_app(fresh_config))) as other:
+        for page in PAGES:
+            after = await thread(other, page)
+            assert shape(after["comments"]) == shape(before[page]["comments"])
+            assert [(c["avatar"], c["website"]) for c in after["comments"]] == [
+                (c["avatar"], c["website"]) for c in before[page]["comments"]
+            ]
+
+
+async def test_xml_with_entities_is_refused_and_nothing_is_imported(config: Config, tmp_path: Path) -> None:
+    env = command_env(tmp_path, config.database_url)
+    bomb = tmp_path / "bomb.xml"
+    laughs = "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10))
+    bomb.write_text(
+        f'<?xml version="1.0"?><!DOCTYPE disqus [<!ENTITY lol0 "lol">{laughs}]>\n'
+        + DISQUS_HEAD.split("\n", 1)[1]
+        + disqus_thread("1", f"{SITE}/p/", "P")
+        + disqus_post("1", "1", "&lol9;")
+        + "</disqus>"
+    )
+    secret = tmp_path / "secret.txt"
+    secret.write_text("the contents of a private file")
+    external = tmp_path / "external.xml"
+    external.write_text(
+        f'<?xml version="1.0"?><!DOCTYPE disqus [<!ENTITY leak SYSTEM "{secret.as_uri()}">]>\n'
+        + DISQUS_HEAD.split("\n", 1)[1]
+        + disqus_thread("1", f"{SITE}/p/", "P")
+        + disqus_post("1", "1", "&leak;")
+        + "</disqus>"
+    )
+    for hostile in (bomb, external):
+        result = run(env, tmp_path, "import", "--format", "disqus", str(hostile))
+        assert result.returncode == 1
+        assert result.stderr.startswith("moderation: cannot import: ") and "Traceback" not in result.stderr
+    fine = disqus(tmp_path / "fine.xml", disqus_thread("1", f"{SITE}/p/", "P"))
+    assert report(run(env, tmp_path, "import", "--format", "disqus", str(fine)))[0] == "imported: 0"
+    assert "private file" not in run(env, tmp_path, "export").stdout
+
+
+async def test_a_file_that_is_not_an_export_is_refused_with_the_line_at_fault(config: Config, tmp_path: Path) -> None:
+    env = command_env(tmp_path, config.database_url)
+    damaged = tmp_path / "damaged.jsonl"
+    damaged.write_text('{"format": "moderation-export", "version": 1}\n{"id": 1, "thread": "/a/"}\n')
+    result = run(env, tmp_path, "import", "--format", "jsonl", str(damaged))
+    assert (result.returncode, result.stderr) == (1, f"moderation: cannot import: {damaged}, line 2: no 'name'\n")
+    other = tmp_path / "other.jsonl"
+    other.write_text('{"format": "something-else"}\n')
+    result = run(env, tmp_path, "import", "--format", "jsonl", str(other))
+    assert result.stderr == f"moderation: cannot import: {other} is not a moderation-export file of version 1\n"
