@@ -4,7 +4,9 @@ rotation work as before."""
 from __future__ import annotations
 
 import base64
+import shutil
 import sqlite3
+import subprocess
 import time
 from contextlib import closing
 from pathlib import Path
@@ -46,6 +48,18 @@ async def every_row_as_text(config: Config) -> str:
     return "\n".join(rows)
 
 
+def pg_dump(config: Config) -> str:
+    """The schema's dump, rows included, where pg_dump is installed; else ''."""
+    url, _, query = config.database_url.partition("?")
+    schema = dict(part.split("=", 1) for part in query.split("&") if "=" in part).get("search_path", "")
+    if not shutil.which("pg_dump") or not schema:
+        return ""
+    dump = subprocess.run(["pg_dump", "--schema", schema, url], capture_output=True, text=True, timeout=60)
+    assert dump.returncode == 0, dump.stderr
+    assert "COPY " in dump.stdout  # the rows themselves, not only the schema
+    return dump.stdout
+
+
 def raw_files(config: Config) -> dict[str, bytes]:
     path = config.sqlite_path
     assert path is not None
@@ -60,7 +74,7 @@ async def assert_no_canary(config: Config, *addresses: str) -> None:
             for form in (form for address in addresses for form in forms(address)):
                 assert form not in data, f"{form!r} in {name}"
     else:
-        text = (await every_row_as_text(config)).lower()
+        text = (await every_row_as_text(config) + pg_dump(config)).lower()
         for address in addresses:
             assert address.lower() not in text
             assert base64.b64encode(address.encode()).decode().lower() not in text
@@ -210,3 +224,27 @@ async def test_the_data_step_seals_an_older_database_and_leaves_no_plaintext(tmp
     finally:
         await store.close()
     await assert_no_canary(config, CANARY)
+
+
+async def test_the_public_avatar_is_never_the_lookup_index(service: TestClient, config: Config) -> None:
+    comment_id = await submit(service, email=CANARY)
+    ((avatar, index),) = await db.query(config, "SELECT avatar, email_index FROM comments WHERE id = ?", comment_id)
+    assert index == config.sealer().index(CANARY.upper())
+    assert avatar and avatar != index and avatar not in index
+
+
+def test_keys_status_and_rotate_from_the_command_line(tmp_path: Path) -> None:
+    old, new = new_key_text("k1"), new_key_text("k2")
+    env = service_env(tmp_path, DATA_KEYS=old, INDEX_KEY=new_key_text("i1"))
+    assert run_command(["migrate"], env, tmp_path).returncode == 0
+    with closing(sqlite3.connect(tmp_path / "comments.sqlite3")) as database, database:
+        database.execute(
+            "INSERT INTO outbox (kind, recipient, next_attempt_at, created_at) VALUES ('sign_in', ?, 0, 0)", (CANARY,)
+        )
+    status = run_command(["keys", "status"], env, tmp_path)
+    assert status.returncode == 0 and "k1: 1 rows" in status.stdout  # the data step sealed it
+    rotated = run_command(["keys", "rotate"], {**env, "MODERATION_DATA_KEYS": f"{new},{old}"}, tmp_path)
+    assert rotated.returncode == 0, rotated.stderr
+    assert "re-sealed 1 rows" in rotated.stdout and "k2: 1 rows" in rotated.stdout and "k1: 0 rows" in rotated.stdout
+    after = run_command(["keys", "status"], {**env, "MODERATION_DATA_KEYS": new}, tmp_path)
+    assert after.returncode == 0 and "k2: 1 rows" in after.stdout and "under no configured key: 0 rows" in after.stdout
