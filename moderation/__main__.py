@@ -67,7 +67,9 @@ async def keys_rotate(store: Store, config: Config, args: argparse.Namespace) ->
 
     done = await store.rotate_keys(progress)
     counts = await store.key_counts()
-    return f"re-sealed {done} rows under the newest key\n" + "\n".join(counts.lines())
+    return f"looked at {done} rows sealed under older keys and re-sealed them under the newest\n" + "\n".join(
+        counts.lines()
+    )
 
 
 async def audit(store: Store, config: Config, args: argparse.Namespace) -> str:

@@ -17,6 +17,7 @@ import logging
 import os
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -79,6 +80,10 @@ class Sealer:
     data_keys: tuple[tuple[str, bytes], ...]  # the first encrypts, all decrypt
     index_key: tuple[str, bytes]
 
+    @cached_property
+    def _ciphers(self) -> dict[str, AESGCM]:
+        return {key_id: AESGCM(key) for key_id, key in self.data_keys}
+
     @property
     def current(self) -> str:
         return self.data_keys[0][0]
@@ -94,9 +99,9 @@ class Sealer:
     def seal(self, address: str, table: str, column: str, row_id: object) -> str:
         if not address:
             return ""  # an erased address stays erased
-        key_id, key = self.data_keys[0]
+        key_id = self.current
         nonce = os.urandom(NONCE_BYTES)
-        sealed = AESGCM(key).encrypt(nonce, address.encode(), self._bound(table, column, row_id))
+        sealed = self._ciphers[key_id].encrypt(nonce, address.encode(), self._bound(table, column, row_id))
         return f"{key_id}:{base64.b64encode(nonce + sealed).decode()}"
 
     def open(self, value: str, table: str, column: str, row_id: object) -> str:
@@ -111,14 +116,12 @@ class Sealer:
 
     def open_strict(self, value: str, table: str, column: str, row_id: object) -> str:
         key_id, _, encoded = value.partition(":")
-        key = dict(self.data_keys).get(key_id)
-        if key is None:
+        cipher = self._ciphers.get(key_id)
+        if cipher is None:
             raise ValueError(f"sealed under key {key_id!r}, which MODERATION_DATA_KEYS does not hold")
         try:
             raw = base64.b64decode(encoded, validate=True)
-            return (
-                AESGCM(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], self._bound(table, column, row_id)).decode()
-            )
+            return cipher.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], self._bound(table, column, row_id)).decode()
         except (binascii.Error, InvalidTag, UnicodeDecodeError, ValueError):
             raise ValueError(f"does not open under key {key_id!r} (damaged, or moved from another row)") from None
 

@@ -245,6 +245,6 @@ def test_keys_status_and_rotate_from_the_command_line(tmp_path: Path) -> None:
     assert status.returncode == 0 and "k1: 1 rows" in status.stdout  # the data step sealed it
     rotated = run_command(["keys", "rotate"], {**env, "MODERATION_DATA_KEYS": f"{new},{old}"}, tmp_path)
     assert rotated.returncode == 0, rotated.stderr
-    assert "re-sealed 1 rows" in rotated.stdout and "k2: 1 rows" in rotated.stdout and "k1: 0 rows" in rotated.stdout
+    assert "looked at 1 rows" in rotated.stdout and "k2: 1 rows" in rotated.stdout and "k1: 0 rows" in rotated.stdout
     after = run_command(["keys", "status"], {**env, "MODERATION_DATA_KEYS": new}, tmp_path)
     assert after.returncode == 0 and "k2: 1 rows" in after.stdout and "under no configured key: 0 rows" in after.stdout

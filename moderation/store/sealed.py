@@ -76,16 +76,22 @@ async def seal_plaintext(tx: Transaction, sealer: Sealer) -> int:
     return done
 
 
-async def rotate_batch(tx: Transaction, sealer: Sealer) -> int:
-    """Re-seal up to BATCH rows per table that another key sealed; how many. Resumable: each batch
-    commits on its own and the next finds what is left by its key id."""
-    done = 0
+async def rotate_batch(tx: Transaction, sealer: Sealer, after: dict[str, int]) -> int:
+    """Re-seal up to BATCH rows per table that another key sealed; how many rows were looked at.
+    Resumable: each batch commits on its own, and a new run finds what is left by its key id.
+    `after` is the last id looked at per table, so rows no key opens are passed, not looked at forever."""
+    seen = 0
     newest = f"{sealer.current}:%"
     for table, column, _ in SEALED:
         rows = await tx.fetch(
-            f"SELECT id, {column} FROM {table} WHERE {column} <> '' AND {column} NOT LIKE ? ORDER BY id LIMIT {BATCH}",
+            f"SELECT id, {column} FROM {table} WHERE id > ? AND {column} <> '' AND {column} NOT LIKE ?"
+            f" ORDER BY id LIMIT {BATCH}",
+            after.get(table, 0),
             newest,
         )
+        seen += len(rows)
+        if rows:
+            after[table] = int(rows[-1][0])
         for row_id, value in rows:
             # A row that no key opens stays as it is, reported by status, rather than lost.
             try:
@@ -95,7 +101,6 @@ async def rotate_batch(tx: Transaction, sealer: Sealer) -> int:
             await tx.execute(
                 f"UPDATE {table} SET {column} = ? WHERE id = ?", sealer.seal(address, table, column, row_id), row_id
             )
-            done += 1
     check = await tx.fetch("SELECT value FROM sealing_checks WHERE purpose = 'data' AND value NOT LIKE ?", newest)
     if check:
         address = sealer.open_strict(check[0][0], "sealing_checks", "value", "data")
@@ -103,7 +108,7 @@ async def rotate_batch(tx: Transaction, sealer: Sealer) -> int:
             "UPDATE sealing_checks SET value = ? WHERE purpose = 'data'",
             sealer.seal(address, "sealing_checks", "value", "data"),
         )
-    return done
+    return seen
 
 
 @dataclass(frozen=True)

@@ -75,8 +75,13 @@ class SqlStore(OutboxSql, SessionSql, QueueSql, ReaderSql):
     async def rotate_keys(self, report: Callable[[int], None] = lambda done: None) -> int:
         """Re-seal every row under the newest key, one committed batch at a time."""
         total = 0
-        while done := await self._in_transaction(sealed.rotate_batch):
-            total += done
+        after: dict[str, int] = {}
+        while True:
+            async with self.transaction() as tx:
+                seen = await sealed.rotate_batch(tx, self._sealer, after)
+            if not seen:
+                break
+            total += seen
             report(total)
         if total:
             await self._scrub()
