@@ -39,22 +39,19 @@ async def seal_recipient(tx: Transaction, sealer: Sealer, outbox_id: int, addres
 async def check_keys(tx: Transaction, sealer: Sealer) -> None:
     """Stop start-up if the keys cannot open what was sealed before: a wrong key would otherwise
     turn every address unreadable and every lookup into a miss, quietly."""
+    # The first start writes both; instances starting together race here, and one of them wins.
+    await tx.execute(
+        "INSERT INTO sealing_checks (purpose, value) VALUES (?, ?), (?, ?) ON CONFLICT (purpose) DO NOTHING",
+        "index",
+        sealer.index_check(),
+        "data",
+        sealer.seal("check", "sealing_checks", "value", "data"),
+    )
     found: dict[str, str] = {row[0]: row[1] for row in await tx.fetch("SELECT purpose, value FROM sealing_checks")}
-    index = found.get("index")
-    if index is None:
-        await tx.execute("INSERT INTO sealing_checks (purpose, value) VALUES (?, ?)", "index", sealer.index_check())
-    elif index != sealer.index_check():
+    if found["index"] != sealer.index_check():
         raise KeyMismatch("MODERATION_INDEX_KEY: not the key this database was written with")
-    data = found.get("data")
-    if data is None:
-        await tx.execute(
-            "INSERT INTO sealing_checks (purpose, value) VALUES (?, ?)",
-            "data",
-            sealer.seal("check", "sealing_checks", "value", "data"),
-        )
-        return
     try:
-        sealer.open_strict(data, "sealing_checks", "value", "data")
+        sealer.open_strict(found["data"], "sealing_checks", "value", "data")
     except ValueError as error:
         raise KeyMismatch(f"MODERATION_DATA_KEYS: cannot open this database's addresses: {error}") from None
 
