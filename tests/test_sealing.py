@@ -20,10 +20,11 @@ from moderation.store import open_store
 from moderation.tokens import reader_key
 from tests import db
 from tests.conftest import MODERATORS, free_port, make_config
-from tests.factories import decide, submit
+from tests.factories import submit
 from tests.readers import READER, approved, confirmed, mails_to, settle, wait_for_mails_to
 from tests.service import run_command, service_env
-from tests.smtp import SmtpSink
+from tests.smtp import SmtpSink, mails_for
+from tests.waiting import eventually
 
 CANARY = "Canary.Sealed-7f3a@readers.example"  # the domain as validation keeps it; the local part's case stays
 OTHER = "other.reader@readers.example"
@@ -128,15 +129,21 @@ async def test_a_ciphertext_moved_to_another_row_does_not_open_and_only_that_row
 async def test_a_damaged_recipient_gives_up_that_mail_alone(
     service: TestClient, smtpd: SmtpSink, config: Config
 ) -> None:
+    # A waiting mail whose sealed recipient was damaged on disk (a key id this service does not hold).
+    await db.query(
+        config,
+        "INSERT INTO outbox (kind, recipient, recipient_index, next_attempt_at, created_at)"
+        " VALUES ('sign_in', 'zz:AAAA', '', 0, 0)",
+    )
     comment_id = await submit(service, email=OTHER, body="Some text.")
-    await decide(service, smtpd, comment_id, "approve")
-    # A pending mail whose recipient was damaged on disk; the next mail still goes out.
-    await db.query(config, "UPDATE outbox SET recipient = 'k1:AAAA' WHERE kind = 'new_comment'")
-    rows = await db.query(config, "SELECT id FROM outbox")
-    assert rows
-    later = await submit(service, email=OTHER, body="Later text.")
-    await wait_for_mails_to(smtpd, MODERATORS[0], 2)
-    assert later
+    mails = await eventually(lambda: mails_for(smtpd.messages, comment_id), timeout=15.0)
+    assert len(mails) == len(MODERATORS)  # the mail behind it goes out
+    rows = await eventually(
+        lambda: db.records(
+            config, "SELECT status, last_error FROM outbox WHERE recipient = 'zz:AAAA' AND status = 'failed'"
+        )
+    )
+    assert "cannot be opened" in rows[0]["last_error"]
 
 
 async def test_after_a_rotation_the_old_key_can_go_and_mail_still_flows(
