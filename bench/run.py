@@ -151,13 +151,15 @@ def grow_sqlite(path: Path, total: int) -> None:
             "INSERT INTO threads (id, key, title, version, approved) VALUES (?, ?, '', 1, 100)",
             [(first + n, f"/article-{first + n}/") for n in range(threads)],
         )
+        # No address: a padding row with one in clear would be sealed by the next start's data
+        # step, and the bench would time that migration instead of the reads.
         rows = (
-            (first + n % threads, f"Reader {n}", f"r{n}@example.com", f"{n:032x}", f"Text {n}", f"<p>Text {n}</p>", n)
+            (first + n % threads, f"Reader {n}", f"{n:032x}", f"Text {n}", f"<p>Text {n}</p>", n)
             for n in range(total - existing)
         )
         db.executemany(
-            "INSERT INTO comments (thread_id, status, name, email, avatar, body, body_html, created_at)"
-            " VALUES (?, 'approved', ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO comments (thread_id, status, name, email, email_index, avatar, body, body_html, created_at)"
+            " VALUES (?, 'approved', ?, '', '', ?, ?, ?, ?)",
             rows,
         )
 

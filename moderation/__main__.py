@@ -20,6 +20,7 @@ from .config import Config, ConfigError
 from .errors import MissingFiles, StoreUnavailable
 from .retention import purge
 from .store import Store, open_store
+from .store.sealed import KeyMismatch
 from .tokens import reader_key
 from .transfer import export as transfer_export
 from .transfer import importer
@@ -58,6 +59,23 @@ def duration(value: str) -> float:
     if not found:
         raise argparse.ArgumentTypeError(f"{value!r} is not a duration like 30m, 24h or 7d")
     return int(found.group(1)) * UNITS[found.group(2)]
+
+
+async def keys_status(store: Store, config: Config, args: argparse.Namespace) -> str:
+    counts = await store.key_counts()
+    return "\n".join(counts.lines())
+
+
+async def keys_rotate(store: Store, config: Config, args: argparse.Namespace) -> str:
+    def progress(done: int) -> None:
+        if sys.stderr.isatty():
+            print(f"\rre-sealed {done} rows", end="", file=sys.stderr, flush=True)
+
+    done = await store.rotate_keys(progress)
+    counts = await store.key_counts()
+    return f"looked at {done} rows sealed under older keys and re-sealed them under the newest\n" + "\n".join(
+        counts.lines()
+    )
 
 
 async def audit(store: Store, config: Config, args: argparse.Namespace) -> str:
@@ -113,6 +131,7 @@ COMMANDS = {
     "import": import_file,
     "export": export,
 }
+KEY_COMMANDS = {"status": keys_status, "rotate": keys_rotate}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -125,6 +144,10 @@ def main(argv: list[str] | None = None) -> int:
     audit_log = commands.add_parser("audit", help="print the audit log as JSON lines, oldest first")
     audit_log.add_argument("--since", type=duration, help="only the last 30m, 24h, 7d, ... (default: all of it)")
     transfer_commands(commands)
+    keys = commands.add_parser("keys", help="the keys that seal stored addresses")
+    keys.add_argument(
+        "action", choices=sorted(KEY_COMMANDS), help="status: rows per key; rotate: re-seal under the newest"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Their INFO lines carry client addresses and, for the dev mailbox, email addresses.
@@ -138,10 +161,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command in COMMANDS:
             asyncio.run(run_on_store(COMMANDS[args.command], config, args))
+        elif args.command == "keys":
+            asyncio.run(run_on_store(KEY_COMMANDS[args.action], config, args))
         else:
             app = create_app(config.with_secret_key())
             log.info("serving on http://%s:%d (public URL %s)", config.host, config.port, config.public_url)
             web.run_app(app, host=config.host, port=config.port, print=None, shutdown_timeout=10)
+    except (ConfigError, KeyMismatch) as error:  # keys missing, malformed, or not this database's
+        print(f"moderation: {error}", file=sys.stderr)
+        return 2
     except StoreUnavailable as error:  # a locked, full, unwritable or unreachable database
         print(f"moderation: MODERATION_DATABASE_URL: cannot use the database: {error}", file=sys.stderr)
         return 1

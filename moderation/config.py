@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any, TypeVar, overload
 from urllib.parse import urlsplit
 
+from .sealing import Sealer, SealingError, load_sealer, parse_data_keys, parse_index_key
+
 log = logging.getLogger(__name__)
 
 # The checkout (tests, bench, editable installs); in an installed wheel it means nothing.
@@ -99,6 +101,22 @@ def _database_url(value: str) -> str:
     if value.startswith(("postgresql://", "postgres://")) or (value.startswith("sqlite:///") and value != "sqlite:///"):
         return value
     raise ValueError("must be sqlite:///path/to/file.sqlite3 or postgresql://user@host:port/database")
+
+
+def _data_keys(value: str) -> str:
+    try:
+        parse_data_keys(value)
+    except SealingError as error:
+        raise ValueError(str(error).partition(": ")[2]) from None
+    return value
+
+
+def _index_key(value: str) -> str:
+    try:
+        parse_index_key(value)
+    except SealingError as error:
+        raise ValueError(str(error).partition(": ")[2]) from None
+    return value
 
 
 def _tls(value: str) -> str:
@@ -197,6 +215,22 @@ class Config:
         "MODERATION_SECRET_KEY",
         "",
         "Signs every link and token. Generated once into the data folder if unset.",
+        secret=True,
+    )
+    data_keys: str = setting(
+        "MODERATION_DATA_KEYS",
+        "",
+        "id:base64-32-bytes,...: AES-GCM keys for stored addresses; the first encrypts, all decrypt."
+        " Generated once into the data folder if unset; required in production.",
+        _data_keys,
+        secret=True,
+    )
+    index_key: str = setting(
+        "MODERATION_INDEX_KEY",
+        "",
+        "id:base64-32-bytes: the keyed-hash index that finds stored addresses."
+        " Generated once into the data folder if unset; required in production.",
+        _index_key,
         secret=True,
     )
     env: str = setting("MODERATION_ENV", "development", "development or production.", _env)
@@ -324,6 +358,12 @@ class Config:
                 raise ConfigError("MODERATION_SECRET_KEY: required when MODERATION_ENV=production")
             if not config.smtp_host:
                 raise ConfigError("MODERATION_SMTP_HOST: required when MODERATION_ENV=production")
+            for variable, value in (
+                ("MODERATION_DATA_KEYS", config.data_keys),
+                ("MODERATION_INDEX_KEY", config.index_key),
+            ):
+                if not value:
+                    raise ConfigError(f"{variable}: required when MODERATION_ENV=production")
         return config
 
     @property
@@ -365,6 +405,13 @@ class Config:
             key_file,
         )
         return self.replace(secret_key=key_file.read_text().strip())
+
+    def sealer(self) -> Sealer:
+        """The keys that seal stored addresses; in development, generated into the data folder."""
+        try:
+            return load_sealer(self.data_keys, self.index_key, self.data_dir, production=self.env == "production")
+        except SealingError as error:
+            raise ConfigError(str(error)) from None
 
 
 def documented_variables() -> list[tuple[str, Any, str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 import socket
@@ -26,6 +27,8 @@ pytest_plugins = ["tests.browser", "tests.moderators"]
 MODERATORS = ("alice@clinic.example", "bob@clinic.example")
 SITE = "https://blog.clinic.example"
 PUBLIC_URL = "https://comments.clinic.example"
+TEST_DATA_KEYS = "t1:" + base64.b64encode(b"data key of the tests, 32 bytes!").decode()
+TEST_INDEX_KEY = "t1:" + base64.b64encode(b"index key of the tests, 32 byte!").decode()
 
 
 def free_port() -> int:
@@ -47,6 +50,9 @@ def make_config(tmp_path: Path, smtp_port: int, **overrides: object) -> Config:
     settings: dict[str, object] = dict(
         database_url=f"sqlite:///{tmp_path}/comments.sqlite3",
         secret_key="a test secret that is long enough",
+        # Fixed, so that every store a test opens on the same database has the same keys.
+        data_keys=TEST_DATA_KEYS,
+        index_key=TEST_INDEX_KEY,
         public_url=PUBLIC_URL,
         allowed_origins=(SITE,),
         moderators=MODERATORS,

@@ -36,6 +36,11 @@ async def records(config: Config, sql: str, *args: Any) -> list[dict[str, Any]]:
         await connection.close()
 
 
+def recipient(config: Config, row: dict[str, Any]) -> str:
+    """An outbox row's recipient (its id and recipient selected), opened as the service opens it."""
+    return config.sealer().open(row["recipient"], "outbox", "recipient", row["id"])
+
+
 async def query(config: Config, sql: str, *args: Any) -> list[tuple[Any, ...]]:
     """Like records(), with each row as a tuple."""
     return [tuple(row.values()) for row in await records(config, sql, *args)]

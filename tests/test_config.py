@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import ipaddress
 import os
@@ -40,6 +41,7 @@ def test_defaults_are_the_documented_ones() -> None:
 
 # A good value for every documented variable and what it reads as: a new variable fails
 # test_every_variable_has_a_sample until it is given one here.
+KEY_A, KEY_B = base64.b64encode(b"a" * 32).decode(), base64.b64encode(b"b" * 32).decode()
 SAMPLES: dict[str, tuple[str, object]] = {
     "MODERATION_HOST": ("0.0.0.0", "0.0.0.0"),
     "MODERATION_PORT": ("9000", 9000),
@@ -77,9 +79,16 @@ SAMPLES: dict[str, tuple[str, object]] = {
     "MODERATION_RETENTION_DAYS": ("90", 90),
     "MODERATION_NOTIFY": ("daily", "daily"),
     "MODERATION_BURST_CAP": ("100", 100),
+    "MODERATION_DATA_KEYS": (f"k2:{KEY_B},k1:{KEY_A}", f"k2:{KEY_B},k1:{KEY_A}"),
+    "MODERATION_INDEX_KEY": (f"i1:{KEY_A}", f"i1:{KEY_A}"),
 }
 # What production requires besides, so that MODERATION_ENV=production is read on its own too.
-PRODUCTION_READY = {"MODERATION_SECRET_KEY": "k", "MODERATION_SMTP_HOST": "smtp.x.example"}
+PRODUCTION_READY = {
+    "MODERATION_SECRET_KEY": "k",
+    "MODERATION_SMTP_HOST": "smtp.x.example",
+    "MODERATION_DATA_KEYS": f"k9:{KEY_B}",
+    "MODERATION_INDEX_KEY": f"i9:{KEY_B}",
+}
 DOCUMENTED = [variable for variable, _, _ in documented_variables()]
 
 

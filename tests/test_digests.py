@@ -73,7 +73,8 @@ def link_paths(message: EmailMessage, action: str) -> list[str]:
 
 
 async def outbox(config: Config, kind: str) -> list[dict[str, object]]:
-    return await db.records(config, "SELECT recipient, status FROM outbox WHERE kind = ? ORDER BY id", kind)
+    rows = await db.records(config, "SELECT id, recipient, status FROM outbox WHERE kind = ? ORDER BY id", kind)
+    return [{"recipient": db.recipient(config, row), "status": row["status"]} for row in rows]
 
 
 async def nothing_more_arrives(smtpd: SmtpSink, count: int) -> None:

@@ -101,7 +101,7 @@ async def test_message_id_is_unique_per_comment_and_moderator_and_the_same_when_
             notification = Notification(
                 id=notification_id,
                 kind=MailKind.NEW_COMMENT,
-                recipient=recipient,
+                recipient=config.sealer().open(recipient, "outbox", "recipient", notification_id),
                 attempts=attempts,
                 created=datetime.fromtimestamp(created_at, UTC),
                 comment=comment,
@@ -109,7 +109,7 @@ async def test_message_id_is_unique_per_comment_and_moderator_and_the_same_when_
             compose = Composer(config=config, signer=signer, templates=templates)
             once, again = compose(notification), compose(notification)
             assert once["Message-ID"] == again["Message-ID"]
-            assert once["Message-ID"] == received[(comment_id, recipient)]["Message-ID"]
+            assert once["Message-ID"] == received[(comment_id, notification.recipient)]["Message-ID"]
     finally:
         await store.close()
 

@@ -221,6 +221,15 @@ BAD_SETTINGS = {
     "unsupported database": ({"DATABASE_URL": "mysql://x"}, "MODERATION_DATABASE_URL"),
     "production without a secret key": ({"ENV": "production", "SECRET_KEY": None}, "MODERATION_SECRET_KEY"),
     "production without an SMTP host": ({"ENV": "production", "SMTP_HOST": None}, "MODERATION_SMTP_HOST"),
+    "production without data keys": (
+        {"ENV": "production", "INDEX_KEY": "i1:" + "A" * 43 + "="},
+        "MODERATION_DATA_KEYS",
+    ),
+    "production without an index key": (
+        {"ENV": "production", "DATA_KEYS": "k1:" + "A" * 43 + "="},
+        "MODERATION_INDEX_KEY",
+    ),
+    "a data key that is not 32 bytes": ({"DATA_KEYS": "k1:c2hvcnQ="}, "MODERATION_DATA_KEYS"),
 }
 
 

@@ -18,7 +18,7 @@ import pytest
 from moderation.app import create_app
 from moderation.config import Config
 from tests import db
-from tests.conftest import MODERATORS, make_config
+from tests.conftest import MODERATORS, TEST_DATA_KEYS, TEST_INDEX_KEY, make_config
 from tests.factories import comment_data, submit
 from tests.service import Service, service_env
 from tests.smtp import SmtpSink, link_path
@@ -39,6 +39,9 @@ async def instances(tmp_path: Path, postgres_url: str, smtpd: SmtpSink) -> Async
                 DATABASE_URL=postgres_url,
                 PUBLIC_URL="http://comments.test",
                 BURST_CAP="off",  # every comment's mail goes out: what is shared is the sending
+                # Shared by every instance, like the secret key: each seals what the others open.
+                DATA_KEYS=TEST_DATA_KEYS,
+                INDEX_KEY=TEST_INDEX_KEY,
             ),
             tmp_path / f"instance-{n}",
         )

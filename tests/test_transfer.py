@@ -89,9 +89,7 @@ async def test_export_then_import_into_an_empty_database_gives_the_same_public_a
         for line in saved.read_text().splitlines()[1:]
     )
     # The fresh database, served: every page answers as the old one did.
-    fresh_config = Config(
-        database_url=f"sqlite:///{fresh_dir}/comments.sqlite3", secret_key=config.secret_key, allowed_origins=(SITE,)
-    )
+    fresh_config = config.replace(database_url=f"sqlite:///{fresh_dir}/comments.sqlite3")
     async with TestClient(TestServer(create_app(fresh_config))) as other:
         for page in PAGES:
             after = await thread(other, page)

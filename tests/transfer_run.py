@@ -8,12 +8,15 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from tests.conftest import SITE
+from tests.conftest import SITE, TEST_DATA_KEYS, TEST_INDEX_KEY
 from tests.service import run_command, service_env
 
 
 def command_env(tmp_path: Path, database_url: str) -> dict[str, str]:
-    env = service_env(tmp_path, DATABASE_URL=database_url, ALLOWED_ORIGINS=SITE)
+    # The keys of the tests' own apps (make_config), which wrote the same database.
+    env = service_env(
+        tmp_path, DATABASE_URL=database_url, ALLOWED_ORIGINS=SITE, DATA_KEYS=TEST_DATA_KEYS, INDEX_KEY=TEST_INDEX_KEY
+    )
     env["TZ"] = "Pacific/Chatham"  # +12:45 or +13:45: any slip from UTC shows
     return env
 

@@ -24,6 +24,7 @@ import aiosmtplib
 from ..errors import StoreUnavailable
 from ..metrics import Metrics
 from ..models import READER_KINDS, Notification
+from ..sealing import UNREADABLE
 from ..store import Store
 from .smtp import SessionFailed, SmtpConnection, SmtpSettings
 
@@ -222,6 +223,12 @@ class OutboxSender:
         # Requests first, at each step: composing a mail, and handing it over, each hold the
         # event loop for a fraction of a millisecond that a request waiting behind would pay.
         await self._let_requests_go_first()
+        if notification.recipient == UNREADABLE:  # a damaged row, or a key no longer given: this mail alone
+            reason = "the recipient's sealed address cannot be opened (damaged row, or its key was removed)"
+            log.error("outbox: gave up on %s: %s", notification, reason)
+            await self._store.mark_failed(notification.id, reason)
+            self._metrics.mail_failed.inc()
+            return
         try:
             message = self._compose(notification)
         except Exception as error:  # a mail that cannot be written will never be sent

@@ -28,6 +28,7 @@ from ..models import (
 )
 from .digests import Waiting
 from .imports import ImportedComment
+from .sealed import KeyCounts
 from .sqlite import SqliteStore
 from .tx import Row
 
@@ -196,6 +197,12 @@ class Store(Protocol):
     async def export_page(self, after: int, limit: int, statuses: Sequence[str]) -> list[Row]:
         """Up to `limit` comments with ids above `after` as store.imports.EXPORT_COLUMNS."""
 
+    async def rotate_keys(self, report: Callable[[int], None] = ...) -> int:
+        """Re-seal every address under the newest data key, in committed batches; how many."""
+
+    async def key_counts(self) -> KeyCounts:
+        """Stored addresses per data key (and any no configured key opens)."""
+
     async def ping(self) -> None:
         """Raise StoreUnavailable if the database cannot be reached."""
 
@@ -204,9 +211,10 @@ class Store(Protocol):
 
 async def open_store(config: Config, clock: Callable[[], float]) -> Store:
     path = config.sqlite_path
+    sealer = config.sealer()
     if path is None:
         # Imported here: asyncpg is a few MB that a SQLite instance never needs.
         from .postgres import PostgresStore
 
-        return await PostgresStore.open(config.database_url, clock=clock)
-    return await SqliteStore.open(path, clock=clock)
+        return await PostgresStore.open(config.database_url, clock=clock, sealer=sealer)
+    return await SqliteStore.open(path, clock=clock, sealer=sealer)

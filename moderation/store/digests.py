@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..models import MailKind
+from ..sealing import Sealer
+from .sealed import seal_recipient
 from .tx import Row, Transaction, marks
 
 Fetch = Callable[..., Awaitable[list[Row]]]
@@ -43,13 +45,13 @@ async def pending_before(fetch: Fetch, until: float, limit: int) -> Waiting:
     return Waiting(int(count), [row[0] for row in oldest], None if newest is None else float(newest))
 
 
-async def folded_pending(fetch: Fetch, moderator: str, since: float, until: float, limit: int) -> Waiting:
+async def folded_pending(fetch: Fetch, moderator_index: str, since: float, until: float, limit: int) -> Waiting:
     """The comments whose mail to this moderator was folded between then and now, and still wait."""
     rows = await fetch(
         "SELECT c.id, c.created_at FROM outbox o JOIN comments c ON c.id = o.comment_id"
-        " WHERE o.recipient = ? AND o.sent_at >= ? AND o.sent_at < ? AND o.status = 'folded' AND o.kind = ?"
+        " WHERE o.recipient_index = ? AND o.sent_at >= ? AND o.sent_at < ? AND o.status = 'folded' AND o.kind = ?"
         " AND c.status = 'pending' ORDER BY c.created_at, c.id",
-        moderator,
+        moderator_index,
         since,
         until,
         MailKind.NEW_COMMENT.value,
@@ -59,20 +61,28 @@ async def folded_pending(fetch: Fetch, moderator: str, since: float, until: floa
 
 
 async def add_digest(
-    tx: Transaction, moderator: str, payload: dict[str, Any], *, dedupe: str, covered_until: float, now: float
+    tx: Transaction,
+    sealer: Sealer,
+    moderator: str,
+    payload: dict[str, Any],
+    *,
+    dedupe: str,
+    covered_until: float,
+    now: float,
 ) -> bool:
     """The digest row, once per key however many instances try, and the moderator's new mark with it."""
     written = await tx.fetch(
-        "INSERT INTO outbox (kind, recipient, payload, dedupe, next_attempt_at, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe) DO NOTHING RETURNING id",
+        "INSERT INTO outbox (kind, recipient, recipient_index, payload, dedupe, next_attempt_at, created_at)"
+        " VALUES (?, '', ?, ?, ?, ?, ?) ON CONFLICT (dedupe) DO NOTHING RETURNING id",
         MailKind.DIGEST.value,
-        moderator,
+        sealer.index(moderator),
         json.dumps(payload),
         dedupe,
         now,
         now,
     )
     if written:
+        await seal_recipient(tx, sealer, int(written[0][0]), moderator)
         await tx.execute(
             "INSERT INTO digest_marks (moderator, covered_until) VALUES (?, ?) ON CONFLICT (moderator) DO UPDATE"
             " SET covered_until = CASE WHEN excluded.covered_until > digest_marks.covered_until"
@@ -83,10 +93,10 @@ async def add_digest(
     return bool(written)
 
 
-async def sent_since(fetch: Fetch, recipient: str, kind: MailKind, since: float) -> int:
+async def sent_since(fetch: Fetch, recipient_index: str, kind: MailKind, since: float) -> int:
     ((count,),) = await fetch(
-        "SELECT COUNT(*) FROM outbox WHERE recipient = ? AND sent_at >= ? AND status = 'sent' AND kind = ?",
-        recipient,
+        "SELECT COUNT(*) FROM outbox WHERE recipient_index = ? AND sent_at >= ? AND status = 'sent' AND kind = ?",
+        recipient_index,
         since,
         kind.value,
     )

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ..models import CLI, Channel, CommentStatus
-from . import audit
+from ..sealing import Sealer
+from . import audit, sealed
 from .rows import body_digest
 from .tx import Row, StoreBase, Transaction, marks
 
@@ -37,6 +38,8 @@ EXPORT_COLUMNS = """
 
 
 class _Base(StoreBase, Protocol):
+    _sealer: Sealer
+
     async def _count_published(self, tx: Transaction, thread_id: int, delta: int) -> None: ...
 
 
@@ -64,16 +67,17 @@ class ImportSql:
                     [(p, c, p) for c, p in links[start : start + 1000]],
                 )
 
-    async def export_page(self: StoreBase, after: int, limit: int, statuses: Sequence[str]) -> list[Row]:
-        """Comments with ids above `after`, oldest first, as EXPORT_COLUMNS."""
+    async def export_page(self: _Base, after: int, limit: int, statuses: Sequence[str]) -> list[Row]:
+        """Comments with ids above `after`, oldest first, as EXPORT_COLUMNS, addresses opened."""
         wanted = list(statuses) or [s.value for s in CommentStatus]
-        return await self.fetch(
+        rows = await self.fetch(
             f"SELECT {EXPORT_COLUMNS} FROM comments c JOIN threads t ON t.id = c.thread_id"
             f" WHERE c.id > ? AND c.status IN ({marks(len(wanted))}) ORDER BY c.id LIMIT ?",
             after,
             *wanted,
             limit,
         )
+        return [(*row[:6], self._sealer.open(row[6], "comments", "email", row[0]), *row[7:]) for row in rows]
 
 
 async def _write(
@@ -88,15 +92,16 @@ async def _write(
     published: Counter[int] = Counter()
     for c in comments:
         rows = await tx.fetch(
-            "INSERT INTO comments (thread_id, parent_id, name, email, website, avatar, body, body_html,"
+            # The address is sealed under the row's id once it has one (store/sealed.py).
+            "INSERT INTO comments (thread_id, parent_id, name, email, email_index, website, avatar, body, body_html,"
             " remote_addr, created_at, decided_at, decided_by, status, flags, body_digest)"
             # The parent only if it is a comment of the same page.
             " SELECT t.id, (SELECT p.id FROM comments p WHERE p.id = ? AND p.thread_id = t.id),"
-            " ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, '', ? FROM threads t WHERE t.key = ?"
+            " ?, '', ?, ?, ?, ?, ?, '', ?, ?, ?, ?, '', ? FROM threads t WHERE t.key = ?"
             " RETURNING id, thread_id",
             c.parent,
             c.name,
-            c.email,
+            store._sealer.index(c.email) if c.email else "",
             c.website,
             c.avatar,
             c.body,
@@ -109,6 +114,8 @@ async def _write(
             c.thread,
         )
         ids.append(int(rows[0][0]))
+        if c.email:
+            await sealed.seal_email(tx, store._sealer, ids[-1], c.email)
         if c.status is CommentStatus.APPROVED:
             published[int(rows[0][1])] += 1
     await tx.executemany(

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..models import READER_KINDS, Backlog, Comment, Listing, MailKind, Notification
-from . import digests
+from . import digests, sealed
 from .rows import COMMENT_COLUMNS, COMMENT_FROM
 from .rows import comment as _comment
 from .tx import StoreBase, marks
@@ -55,11 +55,11 @@ class OutboxSql:
             Notification(
                 id=row[0],
                 kind=MailKind(row[1]),
-                recipient=row[2],
+                recipient=self._sealer.open(row[2], "outbox", "recipient", row[0]),
                 attempts=row[3],
                 created=datetime.fromtimestamp(row[4], UTC),
                 payload=json.loads(row[5]),
-                comment=None if row[6] is None else _comment(row[6:]),
+                comment=None if row[6] is None else _comment(row[6:], self._sealer),
             )
             for row in rows
         ]
@@ -68,16 +68,19 @@ class OutboxSql:
         self: StoreBase, kind: MailKind, recipient: str, payload: dict[str, Any], *, dedupe: str | None = None
     ) -> bool:
         now = self._clock()
-        written = await self.write(
-            "INSERT INTO outbox (kind, recipient, payload, dedupe, next_attempt_at, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe) DO NOTHING RETURNING id",
-            kind.value,
-            recipient,
-            json.dumps(payload),
-            dedupe,
-            now,
-            now,
-        )
+        async with self.transaction() as tx:
+            written = await tx.fetch(
+                "INSERT INTO outbox (kind, recipient, recipient_index, payload, dedupe, next_attempt_at, created_at)"
+                " VALUES (?, '', ?, ?, ?, ?, ?) ON CONFLICT (dedupe) DO NOTHING RETURNING id",
+                kind.value,
+                self._sealer.index(recipient),
+                json.dumps(payload),
+                dedupe,
+                now,
+                now,
+            )
+            if written:
+                await sealed.seal_recipient(tx, self._sealer, int(written[0][0]), recipient)
         return bool(written)
 
     # --- digests (the SQL is in digests.py) ---
@@ -91,18 +94,18 @@ class OutboxSql:
     async def folded_waiting(
         self: StoreBase, moderator: str, since: float, until: float, limit: int
     ) -> digests.Waiting:
-        return await digests.folded_pending(self.fetch, moderator, since, until, limit)
+        return await digests.folded_pending(self.fetch, self._sealer.index(moderator), since, until, limit)
 
     async def add_digest(
         self: StoreBase, moderator: str, payload: dict[str, Any], *, dedupe: str, covered_until: float
     ) -> bool:
         async with self.transaction() as tx:
             return await digests.add_digest(
-                tx, moderator, payload, dedupe=dedupe, covered_until=covered_until, now=self._clock()
+                tx, self._sealer, moderator, payload, dedupe=dedupe, covered_until=covered_until, now=self._clock()
             )
 
     async def mails_sent_since(self: StoreBase, recipient: str, kind: MailKind, since: float) -> int:
-        return await digests.sent_since(self.fetch, recipient, kind, since)
+        return await digests.sent_since(self.fetch, self._sealer.index(recipient), kind, since)
 
     async def fold(self: StoreBase, notification_ids: Sequence[int]) -> None:
         sql, args = digests.fold(notification_ids, self._clock())
@@ -114,7 +117,7 @@ class OutboxSql:
             rows = await self.fetch(
                 f"SELECT {COMMENT_COLUMNS} FROM {COMMENT_FROM} WHERE c.id IN ({marks(len(comment_ids))})", *comment_ids
             )
-            found = {comment.id: comment for comment in map(_comment, rows)}
+            found = {comment.id: comment for comment in (_comment(row, self._sealer) for row in rows)}
         listed = tuple(found[id_] for id_ in comment_ids if id_ in found)  # a forgotten one is gone
         return Listing(listed, await digests.pending_count(self.fetch))
 

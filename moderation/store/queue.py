@@ -10,6 +10,7 @@ from ..errors import ClientError
 from ..models import Action, Channel, CommentStatus, Decided, NewComment, QueuePage
 from . import audit, readers
 from .rows import COMMENT_COLUMNS, COMMENT_FROM, body_digest, comment
+from .sealed import seal_email
 from .tx import StoreBase, Transaction
 
 
@@ -67,7 +68,7 @@ class QueueSql:
         rows = rows[:limit]
         # The raw created_at, not the datetime: a float survives repr() exactly, microseconds may not.
         last = f"{rows[-1][-1]!r}:{rows[-1][0]}" if more else None
-        return QueuePage(comments=[comment(row) for row in rows], next_cursor=last)
+        return QueuePage(comments=[comment(row, self._sealer) for row in rows], next_cursor=last)
 
     async def count_by_status(self: _Base, statuses: Sequence[CommentStatus]) -> dict[CommentStatus, int]:
         counts = dict.fromkeys(statuses, 0)
@@ -89,12 +90,12 @@ class QueueSql:
                 return (decided[0] if decided else None), None
             now = self._clock()
             (row,) = await tx.fetch(
-                "INSERT INTO comments (thread_id, parent_id, name, email, website, avatar, body, body_html,"
-                " created_at, status, flags, body_digest, by_site, decided_at, decided_by)"
-                " SELECT p.thread_id, p.id, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ? FROM comments p WHERE p.id = ?"
+                "INSERT INTO comments (thread_id, parent_id, name, email, email_index, website, avatar, body,"
+                " body_html, created_at, status, flags, body_digest, by_site, decided_at, decided_by)"
+                " SELECT p.thread_id, p.id, ?, '', ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ? FROM comments p WHERE p.id = ?"
                 " RETURNING id, thread_id",
                 reply.name,
-                reply.email,
+                self._sealer.index(reply.email),
                 reply.website,
                 reply.avatar,
                 reply.body,
@@ -108,7 +109,8 @@ class QueueSql:
                 parent_id,
             )
             reply_id, thread_id = row
+            await seal_email(tx, self._sealer, int(reply_id), reply.email)
             await self._count_published(tx, thread_id, 1)
             await audit.append(tx, [audit.Change(reply_id, None, CommentStatus.APPROVED, actor, Channel.QUEUE)], now)
-            await readers.on_approved(tx, [int(reply_id)], now)  # the site's reply is a reply like any
+            await readers.on_approved(tx, self._sealer, [int(reply_id)], now)  # the site's reply is a reply like any
         return decided[0], int(reply_id)

@@ -13,6 +13,8 @@ import secrets
 from collections.abc import Sequence
 
 from ..models import Confirmed, MailKind, Unsubscribed
+from ..sealing import Sealer
+from .sealed import seal_recipient
 from .tx import Row, StoreBase, Transaction, marks
 
 CONFIRM_EVERY = 86400.0  # at most one confirmation mail per address in this time
@@ -41,18 +43,25 @@ async def _unsubscribe_token(tx: Transaction, subscription_id: int, now: float) 
 
 
 async def _mail(
-    tx: Transaction, kind: MailKind, comment_id: int, recipient: str, payload: dict[str, object], now: float
+    tx: Transaction,
+    sealer: Sealer,
+    kind: MailKind,
+    comment_id: int,
+    recipient: str,
+    payload: dict[str, object],
+    now: float,
 ) -> None:
-    await tx.execute(
-        "INSERT INTO outbox (kind, comment_id, recipient, payload, next_attempt_at, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
+    ((outbox_id,),) = await tx.fetch(
+        "INSERT INTO outbox (kind, comment_id, recipient, recipient_index, payload, next_attempt_at, created_at)"
+        " VALUES (?, ?, '', ?, ?, ?, ?) RETURNING id",
         kind.value,
         comment_id,
-        recipient,
+        sealer.index(recipient),
         json.dumps(payload),
         now,
         now,
     )
+    await seal_recipient(tx, sealer, int(outbox_id), recipient)
 
 
 async def add_subscriptions(tx: Transaction, wanted: Sequence[tuple[int, str]], now: float) -> None:
@@ -64,7 +73,7 @@ async def add_subscriptions(tx: Transaction, wanted: Sequence[tuple[int, str]], 
         )
 
 
-async def on_approved(tx: Transaction, approved: Sequence[int], now: float) -> int:
+async def on_approved(tx: Transaction, sealer: Sealer, approved: Sequence[int], now: float) -> int:
     """Reader mail that approving these comments writes, in the approval's transaction: how many.
 
     Their authors' subscriptions are published (one confirmation per address per day), and each
@@ -79,24 +88,28 @@ async def on_approved(tx: Transaction, approved: Sequence[int], now: float) -> i
         *approved,
     )
     for subscription_id, comment_id, key, address in found:
-        written += await _published(tx, subscription_id, comment_id, key, address, now)
+        opened = sealer.open(address, "comments", "email", comment_id)
+        written += await _published(tx, sealer, subscription_id, comment_id, key, opened, now)
     replies = await tx.fetch(
-        "SELECT r.id, s.id, p.email FROM comments r"
+        "SELECT r.id, s.id, p.email, p.id FROM comments r"
         " JOIN subscriptions s ON s.comment_id = r.parent_id AND s.status = 'active'"
         " JOIN comments p ON p.id = s.comment_id"
-        f" WHERE r.id IN ({marks(len(approved))}) AND LOWER(r.email) <> LOWER(p.email)"
+        f" WHERE r.id IN ({marks(len(approved))}) AND r.email_index <> p.email_index"
         " AND NOT EXISTS (SELECT 1 FROM do_not_mail d WHERE d.address_key = s.address_key)"
         " ORDER BY r.id",
         *approved,
     )
-    for reply_id, subscription_id, address in replies:
+    for reply_id, subscription_id, address, parent_id in replies:
         unsubscribe = await _unsubscribe_token(tx, subscription_id, now)
-        await _mail(tx, MailKind.REPLY, reply_id, address, {"unsubscribe": unsubscribe}, now)
+        opened = sealer.open(address, "comments", "email", parent_id)
+        await _mail(tx, sealer, MailKind.REPLY, reply_id, opened, {"unsubscribe": unsubscribe}, now)
         written += 1
     return written
 
 
-async def _published(tx: Transaction, subscription_id: int, comment_id: int, key: str, address: str, now: float) -> int:
+async def _published(
+    tx: Transaction, sealer: Sealer, subscription_id: int, comment_id: int, key: str, address: str, now: float
+) -> int:
     """One subscribed comment is published: mail its author, or let it wait for a confirmation."""
     if await tx.fetch("SELECT 1 FROM do_not_mail WHERE address_key = ?", key):
         await tx.execute("UPDATE subscriptions SET status = 'ended', ended_at = ? WHERE id = ?", now, subscription_id)
@@ -134,11 +147,11 @@ async def _published(tx: Transaction, subscription_id: int, comment_id: int, key
         )
         payload = {"confirm": confirm}
     payload["unsubscribe"] = await _unsubscribe_token(tx, subscription_id, now)
-    await _mail(tx, MailKind.PUBLISHED, comment_id, address, payload, now)
+    await _mail(tx, sealer, MailKind.PUBLISHED, comment_id, address, payload, now)
     return 1
 
 
-async def forget(tx: Transaction, comment_ids: Sequence[int], address: str, key: str) -> int:
+async def forget(tx: Transaction, comment_ids: Sequence[int], address_index: str, key: str) -> int:
     """`moderation forget`: the address's subscriptions, links and unsent reader mail go; do-not-mail stays."""
     if comment_ids:
         id_marks = marks(len(comment_ids))
@@ -152,8 +165,8 @@ async def forget(tx: Transaction, comment_ids: Sequence[int], address: str, key:
         await tx.execute("DELETE FROM subscription_confirmations WHERE address_key = ?", key)
         await tx.execute("DELETE FROM confirmation_marks WHERE address_key = ?", key)
     gone = await tx.fetch(
-        "DELETE FROM outbox WHERE LOWER(recipient) = LOWER(?) AND kind IN (?, ?) RETURNING id",
-        address,
+        "DELETE FROM outbox WHERE recipient_index = ? AND kind IN (?, ?) RETURNING id",
+        address_index,
         MailKind.PUBLISHED.value,
         MailKind.REPLY.value,
     )
@@ -258,8 +271,8 @@ class ReaderSql:
         """The address's mail server says it does not exist: stop mailing it."""
         ended = await self.write(
             "UPDATE subscriptions SET status = 'ended', ended_at = ? WHERE status <> 'ended'"
-            " AND comment_id IN (SELECT id FROM comments WHERE LOWER(email) = LOWER(?)) RETURNING id",
+            " AND comment_id IN (SELECT id FROM comments WHERE email_index = ?) RETURNING id",
             self._clock(),
-            address,
+            self._sealer.index(address),
         )
         return len(ended)

@@ -6,6 +6,7 @@ import hashlib
 from datetime import UTC, datetime
 
 from ..models import Comment, CommentStatus
+from ..sealing import Sealer
 from .tx import Row
 
 COMMENT_COLUMNS = """
@@ -20,14 +21,14 @@ def body_digest(body: str) -> str:
     return hashlib.sha256(body.encode()).hexdigest()[:32]
 
 
-def comment(row: Row) -> Comment:
+def comment(row: Row, sealer: Sealer) -> Comment:
     return Comment(
         id=row[0],
         thread=row[1],
         title=row[2],
         parent=row[3],
         name=row[4],
-        email=row[5],
+        email=sealer.open(row[5], "comments", "email", row[0]),
         website=row[6],
         avatar=row[7],
         body=row[8],

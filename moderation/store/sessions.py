@@ -10,6 +10,7 @@ import json
 import secrets
 
 from ..models import MailKind, ModeratorSession, SigninLink
+from .sealed import seal_recipient
 from .tx import StoreBase
 
 # Used and expired links are kept this long, so that an old link still says "expired"
@@ -31,14 +32,16 @@ class SessionSql:
                 now,
                 now + ttl,
             )
-            await tx.execute(
-                "INSERT INTO outbox (kind, recipient, payload, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?)",
+            ((outbox_id,),) = await tx.fetch(
+                "INSERT INTO outbox (kind, recipient, recipient_index, payload, next_attempt_at, created_at)"
+                " VALUES (?, '', ?, ?, ?, ?) RETURNING id",
                 MailKind.SIGN_IN.value,
-                moderator,
+                self._sealer.index(moderator),
                 json.dumps({"link": link_id}),
                 now,
                 now,
             )
+            await seal_recipient(tx, self._sealer, int(outbox_id), moderator)
         return link_id
 
     async def signin_link(self: StoreBase, link_id: str) -> SigninLink | None:

@@ -22,7 +22,8 @@ from ..models import (
     NewComment,
     Thread,
 )
-from . import audit, readers
+from ..sealing import Sealer
+from . import audit, readers, sealed
 from .imports import ImportSql
 from .outbox import OutboxSql
 from .queue import QueueSql
@@ -45,8 +46,50 @@ class SqlStore(OutboxSql, SessionSql, QueueSql, ReaderSql, ImportSql):
     # PostgreSQL: rows read to decide on are locked; SQLite's BEGIN IMMEDIATE has one writer anyway.
     row_lock = ""
 
-    def __init__(self, clock: Callable[[], float]):
+    def __init__(self, clock: Callable[[], float], sealer: Sealer):
         self._clock = clock
+        self._sealer = sealer
+
+    async def migrate(self) -> list[str]:
+        """SQL migrations, then the data step that seals what an older version stored in clear."""
+        applied = await self._migrate_sql()
+        async with self.transaction() as tx:
+            await sealed.check_keys(tx, self._sealer)
+        total = 0
+        while done := await self._in_transaction(sealed.seal_plaintext):
+            total += done
+        if total:
+            await self._scrub()
+            applied.append(f"sealed {total} stored addresses")
+        return applied
+
+    async def _migrate_sql(self) -> list[str]:
+        raise NotImplementedError
+
+    async def _scrub(self) -> None:
+        """After addresses were rewritten: leave no old copy where the database keeps free space."""
+
+    async def _in_transaction(self, step: Callable[[Transaction, Sealer], Any]) -> int:
+        async with self.transaction() as tx:
+            return int(await step(tx, self._sealer))
+
+    async def rotate_keys(self, report: Callable[[int], None] = lambda done: None) -> int:
+        """Re-seal every row under the newest key, one committed batch at a time."""
+        total = 0
+        after: dict[str, int] = {}
+        while True:
+            async with self.transaction() as tx:
+                seen = await sealed.rotate_batch(tx, self._sealer, after)
+            if not seen:
+                break
+            total += seen
+            report(total)
+        if total:
+            await self._scrub()
+        return total
+
+    async def key_counts(self) -> sealed.KeyCounts:
+        return await sealed.counts(self.fetch, self._sealer)
 
     def transaction(self, *, durable: bool = True) -> AbstractAsyncContextManager[Transaction]:
         """A write transaction. `durable=False` for the outbox's own bookkeeping: a crash of the
@@ -97,15 +140,15 @@ class SqlStore(OutboxSql, SessionSql, QueueSql, ReaderSql, ImportSql):
         for comment in comments:
             # One statement: the thread's id, the parent check and the insert.
             rows = await tx.fetch(
-                "INSERT INTO comments (thread_id, parent_id, name, email, website, avatar, body, body_html,"
-                " remote_addr, created_at, status, flags, body_digest)"
-                " SELECT t.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM threads t WHERE t.key = ?"
+                "INSERT INTO comments (thread_id, parent_id, name, email, email_index, website, avatar, body,"
+                " body_html, remote_addr, created_at, status, flags, body_digest)"
+                " SELECT t.id, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM threads t WHERE t.key = ?"
                 " AND (CAST(? AS BIGINT) IS NULL OR EXISTS (SELECT 1 FROM comments p"
                 "      WHERE p.id = ? AND p.thread_id = t.id AND p.status = 'approved'))"
                 " RETURNING id",
                 comment.parent,
                 comment.name,
-                comment.email,
+                self._sealer.index(comment.email),
                 comment.website,
                 comment.avatar,
                 comment.body,
@@ -119,6 +162,8 @@ class SqlStore(OutboxSql, SessionSql, QueueSql, ReaderSql, ImportSql):
                 comment.parent,
                 comment.parent,
             )
+            if rows:
+                await sealed.seal_email(tx, self._sealer, int(rows[0][0]), comment.email)
             results.append(int(rows[0][0]) if rows else InvalidParent(comment.parent))
         await readers.add_subscriptions(
             tx,
@@ -143,11 +188,17 @@ class SqlStore(OutboxSql, SessionSql, QueueSql, ReaderSql, ImportSql):
     async def _insert_notifications(self, tx: Transaction, notify: Sequence[tuple[int, Sequence[str]]]) -> None:
         """One outbox row per (comment, recipient), for any number of comments in one statement."""
         now = self._clock()
-        rows = [(comment_id, recipient, now, now) for comment_id, recipients in notify for recipient in recipients]
-        if rows:
-            await tx.executemany(
-                "INSERT INTO outbox (comment_id, recipient, next_attempt_at, created_at) VALUES (?, ?, ?, ?)", rows
-            )
+        for comment_id, recipients in notify:
+            for recipient in recipients:
+                ((outbox_id,),) = await tx.fetch(
+                    "INSERT INTO outbox (comment_id, recipient, recipient_index, next_attempt_at, created_at)"
+                    " VALUES (?, '', ?, ?, ?) RETURNING id",
+                    comment_id,
+                    self._sealer.index(recipient),
+                    now,
+                    now,
+                )
+                await sealed.seal_recipient(tx, self._sealer, int(outbox_id), recipient)
 
     async def has_comment_body(self, thread: str, body: str) -> bool:
         return bool(
@@ -161,7 +212,7 @@ class SqlStore(OutboxSql, SessionSql, QueueSql, ReaderSql, ImportSql):
 
     async def get_comment(self, comment_id: int) -> Comment | None:
         rows = await self.fetch(f"SELECT {COMMENT_COLUMNS} FROM {COMMENT_FROM} WHERE c.id = ?", comment_id)
-        return _comment(rows[0]) if rows else None
+        return _comment(rows[0], self._sealer) if rows else None
 
     async def thread_version(self, key: str) -> int:
         rows = await self.quick_fetch("SELECT version FROM threads WHERE key = ?", key)
@@ -179,7 +230,7 @@ class SqlStore(OutboxSql, SessionSql, QueueSql, ReaderSql, ImportSql):
             " ORDER BY c.id",
             thread_id,
         )
-        return Thread(key=key, title=title, version=version, comments=[_comment(row) for row in comments])
+        return Thread(key=key, title=title, version=version, comments=[_comment(row, self._sealer) for row in comments])
 
     async def approved_counts(self, keys: Sequence[str]) -> dict[str, int]:
         counts = dict.fromkeys(keys, 0)
@@ -195,7 +246,7 @@ class SqlStore(OutboxSql, SessionSql, QueueSql, ReaderSql, ImportSql):
             f"SELECT {COMMENT_COLUMNS} FROM {COMMENT_FROM} WHERE c.status = 'approved' ORDER BY c.id DESC LIMIT ?",
             limit,
         )
-        return [_comment(row) for row in rows]
+        return [_comment(row, self._sealer) for row in rows]
 
     async def decide(
         self, comment_ids: Sequence[int], action: Action, *, actor: str, channel: Channel, reason: str | None = None
@@ -233,7 +284,7 @@ class SqlStore(OutboxSql, SessionSql, QueueSql, ReaderSql, ImportSql):
                 for thread_id, approved in Counter(thread for _, thread, _ in applies).items():
                     await self._count_published(tx, thread_id, approved)
                 # Readers who asked hear of it with the approval, or not at all.
-                await readers.on_approved(tx, changing, now)
+                await readers.on_approved(tx, self._sealer, changing, now)
             await audit.append(
                 tx,
                 [audit.Change(id_, before, action.status, actor, channel, reason) for id_, _, before in applies],
@@ -245,7 +296,10 @@ class SqlStore(OutboxSql, SessionSql, QueueSql, ReaderSql, ImportSql):
         )
         last = await audit.last_entries(tx.fetch, comment_ids)
         changed = {id_ for id_, _, _ in applies}
-        return [Decided(comment, comment.id in changed, last.get(comment.id)) for comment in map(_comment, rows)]
+        return [
+            Decided(comment, comment.id in changed, last.get(comment.id))
+            for comment in (_comment(row, self._sealer) for row in rows)
+        ]
 
     async def last_decisions(self, comment_ids: Sequence[int]) -> dict[int, AuditEntry]:
         return await audit.last_entries(self.fetch, comment_ids)
@@ -274,7 +328,7 @@ class SqlStore(OutboxSql, SessionSql, QueueSql, ReaderSql, ImportSql):
     async def purge_addresses(self, before: float) -> int:
         async with self.transaction() as tx:
             erased = await tx.fetch(
-                "UPDATE comments SET email = '', avatar = '', remote_addr = ''"
+                "UPDATE comments SET email = '', email_index = '', avatar = '', remote_addr = ''"
                 " WHERE status IN ('rejected', 'spam') AND email != '' AND COALESCE(decided_at, created_at) < ?"
                 " RETURNING id",
                 before,
@@ -284,10 +338,9 @@ class SqlStore(OutboxSql, SessionSql, QueueSql, ReaderSql, ImportSql):
     async def forget(self, email: str, reader_key: str = "") -> Forgotten:
         now = self._clock()
         async with self.transaction() as tx:
-            rows = await tx.fetch(
-                "SELECT c.id, c.thread_id, c.status FROM comments c WHERE LOWER(c.email) = LOWER(?)", email
-            )
-            reader_mail = await readers.forget(tx, [row[0] for row in rows], email, reader_key)
+            index = self._sealer.index(email)
+            rows = await tx.fetch("SELECT c.id, c.thread_id, c.status FROM comments c WHERE c.email_index = ?", index)
+            reader_mail = await readers.forget(tx, [row[0] for row in rows], index, reader_key)
             if not rows:
                 return Forgotten(comments=0, published=0, notifications=0, reader_mail=reader_mail)
             ids = [row[0] for row in rows]

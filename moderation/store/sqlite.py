@@ -14,6 +14,7 @@ import aiosqlite
 
 from ..errors import InvalidParent, StoreUnavailable
 from ..models import NewComment
+from ..sealing import Sealer
 from .migrate import migration_files
 from .sql import SqlStore
 from .tx import Row, Transaction
@@ -81,8 +82,9 @@ class SqliteStore(SqlStore):
         reader: aiosqlite.Connection,
         peek: sqlite3.Connection,
         clock: Callable[[], float],
+        sealer: Sealer,
     ):
-        super().__init__(clock)
+        super().__init__(clock, sealer)
         self._writer = writer
         self._bookkeeper = bookkeeper
         self._reader = reader
@@ -94,7 +96,7 @@ class SqliteStore(SqlStore):
         self._committer: asyncio.Task[None] | None = None
 
     @classmethod
-    async def open(cls, path: Path, *, clock: Callable[[], float]) -> SqliteStore:
+    async def open(cls, path: Path, *, clock: Callable[[], float], sealer: Sealer) -> SqliteStore:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
@@ -114,7 +116,7 @@ class SqliteStore(SqlStore):
         peek.execute("PRAGMA busy_timeout = 50")
         peek.execute("PRAGMA query_only = ON")
         peek.execute("PRAGMA cache_size = -256")  # it only looks rows up by index
-        return cls(writer, bookkeeper, reader, peek, clock)
+        return cls(writer, bookkeeper, reader, peek, clock, sealer)
 
     @staticmethod
     async def _connect(path: Path, *, cache_kib: int) -> aiosqlite.Connection:
@@ -125,6 +127,9 @@ class SqliteStore(SqlStore):
                 "PRAGMA busy_timeout = 5000;"
                 "PRAGMA foreign_keys = ON;"
                 "PRAGMA synchronous = FULL;"  # a 202 survives power loss, not only a crash
+                # Deleted and rewritten rows (an address before it was sealed, a forgotten one)
+                # are overwritten with zeros, not left in free pages for a copy of the file.
+                "PRAGMA secure_delete = ON;"
                 f"PRAGMA cache_size = -{cache_kib};"
             )
         return connection
@@ -227,7 +232,7 @@ class SqliteStore(SqlStore):
         async with _translated_errors():
             return list(await self._reader.execute_fetchall(sql, args))
 
-    async def migrate(self) -> list[str]:
+    async def _migrate_sql(self) -> list[str]:
         applied: list[str] = []
         async with self._write_lock, _translated_errors():
             await self._writer.execute(
@@ -253,6 +258,13 @@ class SqliteStore(SqlStore):
                     raise
                 applied.append(path.name)
         return applied
+
+    async def _scrub(self) -> None:
+        # Copies of rewritten pages live on in the WAL until a checkpoint and in free pages until
+        # a VACUUM: both, so that the file and its -wal hold no address in clear.
+        async with self._write_lock, _translated_errors():
+            await self._writer.execute("VACUUM")
+            await self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def release_claims(self) -> None:
         # One SQLite file is served by one process: any claim left is from a sender that died.

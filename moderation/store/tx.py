@@ -6,6 +6,8 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
+from ..sealing import Sealer
+
 Row = Sequence[Any]
 
 
@@ -27,6 +29,7 @@ class StoreBase(Protocol):
     """What the SQL mixed into SqlStore (outbox.py, sessions.py, queue.py) may use of it."""
 
     _clock: Callable[[], float]
+    _sealer: Sealer
     claim_lock: str
 
     def transaction(self, *, durable: bool = True) -> AbstractAsyncContextManager[Transaction]: ...
