@@ -119,6 +119,16 @@ def _index_key(value: str) -> str:
     return value
 
 
+def _language(value: str) -> str:
+    # Imported here: the catalogs are found through resources.py, which needs this module's ROOT.
+    from .i18n import shipped
+
+    code = value.strip().lower()
+    if code not in shipped():
+        raise ValueError(f"{value!r} does not ship; the languages that do: {', '.join(shipped())}")
+    return code
+
+
 def _tls(value: str) -> str:
     if value not in ("none", "starttls", "tls"):
         raise ValueError("must be none, starttls or tls")
@@ -287,6 +297,12 @@ class Config:
         "MODERATION_SITE_NAME",
         "",
         "The name replies from the moderation queue are published under (default: the site's host name).",
+    )
+    language: str = setting(
+        "MODERATION_LANGUAGE",
+        "en",
+        "Language of moderator pages and mail, and of reader pages that ask for none (data-lang, lang): en, de or es.",
+        _language,
     )
     blocklist: tuple[str, ...] = setting(
         "MODERATION_BLOCKLIST",

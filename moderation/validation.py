@@ -9,15 +9,18 @@ from urllib.parse import urlsplit
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from .i18n import N_, Language
+
 # Characters no name (nor page path) needs and that can disguise one: controls, bidi and
 # zero-width formatting, line and paragraph separators, surrogates.
 FORBIDDEN_IN_NAMES = {"Cc", "Cf", "Zl", "Zp", "Cs"}
 
+# Every sentence is an English message of the catalogs, translated by parse_submission.
 REQUIRED = {
-    "thread": "The page this comment belongs to is missing.",
-    "name": "Please enter your name.",
-    "email": "Please enter your email address.",
-    "body": "Please write a comment.",
+    "thread": N_("The page this comment belongs to is missing."),
+    "name": N_("Please enter your name."),
+    "email": N_("Please enter your email address."),
+    "body": N_("Please write a comment."),
 }
 
 
@@ -28,7 +31,7 @@ BIDI_CONTROLS = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u20
 
 def _no_nul(value: str) -> str:
     if "\x00" in value:
-        raise ValueError("Contains a NUL character, which is not text.")
+        raise ValueError(N_("Contains a NUL character, which is not text."))
     return value
 
 
@@ -46,15 +49,15 @@ def _body(value: str) -> str:
 
 def _thread(value: str) -> str:
     if not value.startswith("/"):
-        raise ValueError("Must be the page's path, starting with /.")
+        raise ValueError(N_("Must be the page's path, starting with /."))
     if any(unicodedata.category(char) in FORBIDDEN_IN_NAMES for char in value):
-        raise ValueError("Must not contain control or invisible characters.")
+        raise ValueError(N_("Must not contain control or invisible characters."))
     return value
 
 
 def _name(value: str) -> str:
     if any(unicodedata.category(char) in FORBIDDEN_IN_NAMES for char in value):
-        raise ValueError("Please use only printable characters in your name.")
+        raise ValueError(N_("Please use only printable characters in your name."))
     return unicodedata.normalize("NFC", value)
 
 
@@ -62,7 +65,7 @@ def _email(value: str) -> str:
     try:
         return validate_email(value, check_deliverability=False).normalized
     except EmailNotValidError:
-        raise ValueError("Please enter a valid email address.") from None
+        raise ValueError(N_("Please enter a valid email address.")) from None
 
 
 def _website(value: str) -> str:
@@ -79,13 +82,13 @@ def _website(value: str) -> str:
         or not parts.hostname
         or any(char.isspace() or unicodedata.category(char) == "Cc" for char in value)
     ):
-        raise ValueError("Please enter a web address starting with http:// or https://.")
+        raise ValueError(N_("Please enter a web address starting with http:// or https://."))
     return value
 
 
 def _parent_id(value: Any) -> Any:
     if isinstance(value, bool):  # JSON true would otherwise pass as comment 1
-        raise ValueError("Must be the id of a comment.")
+        raise ValueError(N_("Must be the id of a comment."))
     return None if value == "" else value
 
 
@@ -99,7 +102,7 @@ def _checkbox(value: Any) -> Any:
         return bool(value)
     if isinstance(value, str) and value.strip().lower() in CHECKED + UNCHECKED:
         return value.strip().lower() in CHECKED
-    raise ValueError("Must be ticked (true) or not (false).")
+    raise ValueError(N_("Must be ticked (true) or not (false)."))
 
 
 # What an SQL integer key can hold.
@@ -126,6 +129,14 @@ class Submission(BaseModel):
     title: Annotated[
         str, Field(max_length=300, description="The page's title, for the email."), AfterValidator(_clean_text)
     ] = ""
+    lang: Annotated[
+        str,
+        Field(
+            max_length=35,
+            description="The page's language (the widget's data-lang): the language of the answer's errors and"
+            " of the reader's mail. One that does not ship: the site's.",
+        ),
+    ] = ""
     notify: Annotated[
         bool,
         Field(description="Email me when my comment is published and when someone replies (confirmed by email)."),
@@ -133,30 +144,31 @@ class Submission(BaseModel):
     ] = False
 
 
-def _sentence(field: str, error: Any) -> str:
+def _sentence(field: str, error: Any, language: Language) -> str:
     kind = error["type"]
     if kind == "missing" or (kind == "string_too_short" and field in REQUIRED):
-        return REQUIRED.get(field, "This field is required.")
+        return language.gettext(REQUIRED.get(field, N_("This field is required.")))
     if kind == "string_too_long":
-        return f"Please keep this to {error['ctx']['max_length']:,} characters or fewer."
+        most = language.number(error["ctx"]["max_length"])
+        return language.gettext(N_("Please keep this to %(most)s characters or fewer."), most=most)
     if kind == "string_unicode":  # JSON can carry lone surrogates ("\ud800")
-        return "Contains characters that are not valid text."
+        return language.gettext(N_("Contains characters that are not valid text."))
     if kind == "string_type":
-        return "Must be text."
+        return language.gettext(N_("Must be text."))
     if kind == "value_error":
-        return str(error["ctx"]["error"])
+        return language.gettext(str(error["ctx"]["error"]))
     if field == "parent":
-        return "Must be the id of a comment."
+        return language.gettext(N_("Must be the id of a comment."))
     return str(error["msg"]) + "."
 
 
-def parse_submission(data: dict[str, Any]) -> Submission | dict[str, str]:
-    """The valid submission, or one sentence per invalid field."""
+def parse_submission(data: dict[str, Any], language: Language) -> Submission | dict[str, str]:
+    """The valid submission, or one sentence per invalid field, in the page's language."""
     try:
         return Submission.model_validate(data)
     except ValidationError as invalid:
         errors: dict[str, str] = {}
         for error in invalid.errors(include_url=False):
             field = str(error["loc"][0]) if error["loc"] else "body"
-            errors.setdefault(field, _sentence(field, error))
+            errors.setdefault(field, _sentence(field, error, language))
         return errors

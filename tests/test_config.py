@@ -73,6 +73,7 @@ SAMPLES: dict[str, tuple[str, object]] = {
     "MODERATION_LINK_TTL": ("3600", 3600),
     "MODERATION_SIGNIN_TTL": ("600", 600),
     "MODERATION_SITE_NAME": ("The Clinic's Blog", "The Clinic's Blog"),
+    "MODERATION_LANGUAGE": ("DE", "de"),
     "MODERATION_BLOCKLIST": ("casino, cheap-pills.example", ("casino", "cheap-pills.example")),
     "MODERATION_HOLD_WORDS": ("dosage, side effects", ("dosage", "side effects")),
     "MODERATION_MAX_LINKS": ("0", 0),
