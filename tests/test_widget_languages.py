@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import sqlite3
+from contextlib import closing
 
 from playwright.async_api import Browser, expect
 
@@ -52,4 +54,9 @@ async def test_a_german_page_gets_the_widget_in_german_with_german_errors_from_p
     pending = widget.locator(".mod-pending")
     await expect(pending.locator(".mod-badge")).to_have_text("Wartet auf Moderation")
     await expect(pending.locator(".mod-date")).to_have_text(re.compile(r"^\d{1,2}\. [A-ZÄÖÜ][a-zäöü]+ \d{4}$"))
-    assert watch.problems == []
+    assert watch.errors == [] and watch.failed == [f"422 {stack.service}/api/comments"]  # the service's refusal
+    # Stored with the page's language, which the reader's mail about it will speak.
+    with closing(sqlite3.connect(stack.database)) as db:
+        assert db.execute("SELECT name, lang FROM comments ORDER BY id DESC LIMIT 1").fetchall() == [
+            ("Robin Leser", "de")
+        ]
