@@ -1,5 +1,5 @@
-"""The reader's language: gettext catalogs read with Babel at start-up, and dates and numbers
-written the way each language writes them."""
+"""Languages: gettext catalogs read with Babel at start-up, and dates and numbers written the
+way each language writes them."""
 
 from __future__ import annotations
 
@@ -21,9 +21,10 @@ from .resources import folder
 
 DOMAIN = "messages"
 SOURCE = "en"  # the messages in the code and templates are English: English needs no catalog
-# Dates as the service has always written them in English, "27 November 2026" (Babel's plain
-# "en" says "November 27, 2026"); the other languages use their own long format.
-DATE_LOCALES = {"en": "en_GB"}
+# The Babel locale that writes a language's dates and numbers, where it is not the language
+# itself: English dates as the service has always written them, "27 November 2026" (Babel's
+# plain "en" says "November 27, 2026").
+BABEL_LOCALES = {"en": "en_GB"}
 
 
 def gettext_noop(message: str) -> str:
@@ -82,7 +83,7 @@ class Language:
     @property
     def locale_name(self) -> str:
         """The Babel locale that writes this language's dates and numbers."""
-        return DATE_LOCALES.get(self.code, self.code)
+        return BABEL_LOCALES.get(self.code, self.code)
 
     def date(self, moment: date | datetime) -> str:
         """The day of `moment` (UTC), as the fragment and the widget both show it."""

@@ -160,6 +160,7 @@ def test_allowed_origins_follow_the_public_url_by_default() -> None:
         ("MODERATION_BURST_CAP", "0"),
         ("MODERATION_BURST_CAP", "none"),
         ("MODERATION_SIGNIN_TTL", "0"),
+        ("MODERATION_LANGUAGE", "fr"),
     ],
 )
 def test_a_bad_value_is_one_line_naming_the_variable(variable: str, value: str) -> None:

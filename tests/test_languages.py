@@ -144,8 +144,8 @@ async def test_moderators_read_mail_in_the_sites_language_with_the_english_link_
     config = make_config(tmp_path, smtpd.port, database_url=database_url, language="de")
     client = await aiohttp_client(create_app(config))
     comment_id = await submit(client, lang="es")  # the reader's page says nothing about the moderators'
-    mails = await eventually(lambda: mails_for(smtpd.messages, comment_id), timeout=15.0)
-    assert len(mails) == len(MODERATORS)
+    await eventually(lambda: len(mails_for(smtpd.messages, comment_id)) == len(MODERATORS), timeout=15.0)
+    mails = mails_for(smtpd.messages, comment_id)
     text = text_of(mails[0])
     assert str(mails[0]["Subject"]).startswith("Neuer Kommentar wartet auf Freigabe: ")
     assert "Ein neuer Kommentar wartet auf Ihre Freigabe." in text

@@ -6,7 +6,6 @@ import hashlib
 import ipaddress
 import json
 import re
-import re
 from html import unescape
 from pathlib import Path
 from typing import Any
