@@ -227,7 +227,8 @@ class SqlStore(OutboxSql, SessionSql, QueueSql, ReaderSql, ImportSql):
         thread_id, title, version = rows[0]
         comments = await self.fetch(
             f"SELECT {COMMENT_COLUMNS} FROM {COMMENT_FROM} WHERE c.thread_id = ? AND c.status = 'approved'"
-            " ORDER BY c.id",
+            # By when they were written, not by id: imported comments get their ids in file order.
+            " ORDER BY c.created_at, c.id",
             thread_id,
         )
         return Thread(key=key, title=title, version=version, comments=[_comment(row, self._sealer) for row in comments])
