@@ -14,12 +14,11 @@ from pathlib import Path
 from typing import Any, TypeVar, overload
 from urllib.parse import urlsplit
 
+from .i18n import shipped
+from .resources import ROOT as ROOT  # the checkout: tests and bench import it from here
 from .sealing import Sealer, SealingError, load_sealer, parse_data_keys, parse_index_key
 
 log = logging.getLogger(__name__)
-
-# The checkout (tests, bench, editable installs); in an installed wheel it means nothing.
-ROOT = Path(__file__).resolve().parent.parent
 
 
 class ConfigError(ValueError):
@@ -120,9 +119,6 @@ def _index_key(value: str) -> str:
 
 
 def _language(value: str) -> str:
-    # Imported here: the catalogs are found through resources.py, which needs this module's ROOT.
-    from .i18n import shipped
-
     code = value.strip().lower()
     if code not in shipped():
         raise ValueError(f"{value!r} does not ship; the languages that do: {', '.join(shipped())}")
@@ -425,7 +421,13 @@ class Config:
     def sealer(self) -> Sealer:
         """The keys that seal stored addresses; in development, generated into the data folder."""
         try:
-            return load_sealer(self.data_keys, self.index_key, self.data_dir, production=self.env == "production")
+            return load_sealer(
+                self.data_keys,
+                self.index_key,
+                self.data_dir,
+                production=self.env == "production",
+                legacy_secret=self.secret_key,
+            )
         except SealingError as error:
             raise ConfigError(str(error)) from None
 
