@@ -251,7 +251,8 @@ class SqlStore(OutboxSql, SessionSql, QueueSql, ReaderSql, ImportSql):
 
     async def recent_approved(self, limit: int) -> list[Comment]:
         rows = await self.fetch(
-            f"SELECT {COMMENT_COLUMNS} FROM {COMMENT_FROM} WHERE c.status = 'approved' ORDER BY c.id DESC LIMIT ?",
+            f"SELECT {COMMENT_COLUMNS} FROM {COMMENT_FROM} WHERE c.status = 'approved'"
+            " ORDER BY c.created_at DESC, c.id DESC LIMIT ?",
             limit,
         )
         return [_comment(row, self._sealer) for row in rows]
