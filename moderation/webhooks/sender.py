@@ -112,6 +112,7 @@ class WebhookSender(ClaimingSender):
         self._quiet = quiet
         self._session: aiohttp.ClientSession | None = None
         self._receiving: dict[str, asyncio.Task[None]] = {}  # URL -> the task delivering to it
+        self._troubled: set[str] = set()  # URLs whose last try failed: logged once, not at every try
 
     async def run(self) -> None:
         timeout = aiohttp.ClientTimeout(total=self._timeout)
@@ -198,6 +199,9 @@ class WebhookSender(ClaimingSender):
         if failure is None:
             await self._store.mark_webhook_sent(webhook.id)
             self._metrics.webhooks_sent.inc()
+            if webhook.url in self._troubled:
+                self._troubled.discard(webhook.url)
+                log.info("webhooks: %s answers again", origin(webhook.url))
             log.info("webhooks: delivered %s to %s", webhook, origin(webhook.url))
             return None
         await self._failed(webhook, failure)
@@ -220,9 +224,12 @@ class WebhookSender(ClaimingSender):
             delay = min(self._retry_cap, failure.retry_after)
         await self._store.mark_webhook_retry(webhook.id, delay, failure.reason)
         self._metrics.webhooks_retried.inc()
+        # A receiver in trouble is logged when the trouble starts (and when it ends); each try at DEBUG.
+        first = not quietly and webhook.url not in self._troubled
+        self._troubled.add(webhook.url)
         log.log(
-            logging.DEBUG if quietly else logging.WARNING,
-            "webhooks: %s to %s not delivered (%s); next try in %.1f s",
+            logging.WARNING if first else logging.DEBUG,
+            "webhooks: %s to %s not delivered (%s); tried again with growing gaps, next in %.1f s",
             webhook,
             origin(webhook.url),
             failure.reason,
