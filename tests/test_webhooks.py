@@ -3,26 +3,32 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
 
 from moderation.app import create_app
-from moderation.config import Config
+from moderation.config import ROOT, Config
 from moderation.keys import store_key
+from moderation.models import Action, Channel
 from tests import db
 from tests.conftest import MODERATORS, PUBLIC_URL, free_port, make_config
 from tests.factories import comment_data, decide, submit
 from tests.moderators import sign_in
 from tests.receiver import SECRET, Answer, Receiver, verify
+from tests.service import run_command, running, service_env
 from tests.smtp import SmtpSink, mails_for
+from tests.transfer_run import command_env
 from tests.waiting import eventually
 
+STATUSES = ("pending", "approved", "rejected", "spam")
 FIELDS = {"event", "id", "thread", "title", "name", "body_html", "status", "created", "queue_url"}
 
 
@@ -60,6 +66,16 @@ async def settled(config: Config) -> list[dict[str, Any]]:
         return found if found and all(row["status"] != "pending" for row in found) else []
 
     return await eventually(none_waiting)
+
+
+def readme_check() -> Callable[[bytes, str, bytes], bool]:
+    """The receiver's signature check as the README shows it."""
+    found = re.search(r"## Webhooks\n.*?```python\n(.*?)```", (ROOT / "README.md").read_text(), re.DOTALL)
+    assert found, "the README shows no check"
+    namespace: dict[str, Any] = {}
+    exec(found.group(1), namespace)
+    check: Callable[[bytes, str, bytes], bool] = namespace["genuine"]
+    return check
 
 
 async def got(receiver: Receiver, expected: dict[tuple[str, int], int]) -> None:
@@ -104,6 +120,7 @@ async def test_every_event_reaches_every_url_once_signed_with_its_fields(
     assert all(receiver.events() == expected for receiver in receivers)
 
     first = receivers[0]
+    genuine = readme_check()
     for delivery in first.delivered:
         assert delivery.path == "/hooks/comments"
         assert delivery.headers["Content-Type"] == "application/json"
@@ -113,6 +130,8 @@ async def test_every_event_reaches_every_url_once_signed_with_its_fields(
         assert verify(SECRET, signature, delivery.body, time.time())
         assert not verify("another secret", signature, delivery.body, time.time())
         assert not verify(SECRET, signature, delivery.body + b" ", time.time())
+        assert genuine(SECRET.encode(), signature, delivery.body)  # the README's check agrees
+        assert not genuine(b"another secret", signature, delivery.body)
         body = delivery.json
         assert set(body) == FIELDS
         assert body["event"] == f"comment.{body['status']}"
@@ -245,3 +264,69 @@ async def test_forgetting_an_address_removes_its_webhooks_too(
     await eventually(lambda: rows(config))
     await client.app[store_key].forget("leaving@example.com")
     assert {row["comment_id"] for row in await rows(config)} == {kept}
+
+
+async def test_two_instances_on_postgresql_deliver_each_event_once(
+    tmp_path: Path, smtpd: SmtpSink, postgres_url: str, aiohttp_client: Any, receivers: list[Receiver]
+) -> None:
+    receiver = receivers[0]
+    receiver.delay = 0.02  # deliveries overlap: both instances look for work while the other sends
+    config = make_config(
+        tmp_path, smtpd.port, database_url=postgres_url, webhooks=(receiver.url,), webhook_secret=SECRET
+    )
+    instances = [await aiohttp_client(create_app(config)) for _ in range(2)]
+    ids = await asyncio.gather(*(submit(instances[n % 2], name=f"Reader {n}") for n in range(40)))
+    await instances[1].app[store_key].decide(ids[:20], Action.APPROVE, actor=MODERATORS[0], channel=Channel.QUEUE)
+    expected = {("comment.pending", id_): 1 for id_ in ids} | {("comment.approved", id_): 1 for id_ in ids[:20]}
+    await got(receiver, expected)
+    await settled(config)
+    await asyncio.sleep(0.5)
+    assert receiver.events() == expected, "an event was delivered twice"
+    assert len(receiver.tries) == 60
+
+
+async def test_kill_9_with_a_webhook_in_flight_loses_none_and_resends_at_most_that_one(
+    tmp_path: Path, smtpd: SmtpSink, receivers: list[Receiver]
+) -> None:
+    receiver = receivers[0]
+    receiver.delay = 3.0  # the receiver sits on each POST: one is in flight when the process dies
+    env = service_env(tmp_path, smtp_port=smtpd.port, WEBHOOKS=receiver.url, WEBHOOK_SECRET=SECRET)
+    async with running(env, tmp_path) as service:
+        async with aiohttp.ClientSession() as session:
+            ids = []
+            for n in range(5):
+                async with session.post(service.url + "/api/comments", json=comment_data(name=f"R{n}")) as answer:
+                    assert answer.status == 202
+                    ids.append((await answer.json())["id"])
+        await eventually(lambda: receiver.arrivals, 15)
+        await service.kill9()
+    receiver.delay = 0
+    async with running(env, tmp_path) as restarted:
+        await eventually(lambda: {("comment.pending", id_) for id_ in ids} <= set(receiver.events()), 30)
+        assert await restarted.terminate() == 0
+    counts = receiver.events()
+    assert set(counts) == {("comment.pending", id_) for id_ in ids}
+    assert sum(counts.values()) <= len(ids) + 1, "more than the one in flight was sent twice"
+
+
+async def test_an_import_sends_no_webhook(tmp_path: Path, receivers: list[Receiver]) -> None:
+    database_url = f"sqlite:///{tmp_path}/imported.sqlite3"
+    env = command_env(tmp_path, database_url) | {
+        "MODERATION_WEBHOOKS": receivers[0].url,
+        "MODERATION_WEBHOOK_SECRET": SECRET,
+    }
+    export = tmp_path / "old.jsonl"
+    line = {"thread": "/p/", "title": "P", "parent": None, "name": "Old Reader", "website": "", "avatar": ""}
+    line |= {"body": "Hi", "body_html": "<p>Hi</p>", "created": "2020-01-01T00:00:00Z", "decided": None}
+    export.write_text(
+        json.dumps({"format": "moderation-export", "version": 1, "exported": "2026-11-27T00:00:00Z"})
+        + "\n"
+        + "\n".join(json.dumps(line | {"id": n, "status": status}) for n, status in enumerate(STATUSES, 1))
+        + "\n"
+    )
+    result = run_command(["import", "--format", "jsonl", str(export)], env, tmp_path, timeout=60)
+    assert result.returncode == 0, result.stderr
+    config = Config(database_url=database_url)
+    assert len(await db.records(config, "SELECT id FROM comments")) == len(STATUSES)
+    assert await rows(config) == []
+    assert receivers[0].tries == []
