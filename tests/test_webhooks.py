@@ -18,6 +18,7 @@ from moderation.app import create_app
 from moderation.config import ROOT, Config
 from moderation.keys import store_key
 from moderation.models import Action, Channel
+from moderation.webhooks.sender import RECEIVERS_AT_ONCE
 from tests import db
 from tests.conftest import MODERATORS, PUBLIC_URL, free_port, make_config
 from tests.factories import comment_data, decide, submit
@@ -330,3 +331,25 @@ async def test_an_import_sends_no_webhook(tmp_path: Path, receivers: list[Receiv
     assert len(await db.records(config, "SELECT id FROM comments")) == len(STATUSES)
     assert await rows(config) == []
     assert receivers[0].tries == []
+
+
+async def test_more_receivers_than_are_sent_to_at_once_all_get_everything(
+    tmp_path: Path, smtpd: SmtpSink, aiohttp_client: Any
+) -> None:
+    many = [Receiver() for _ in range(RECEIVERS_AT_ONCE + 3)]
+    for receiver in many:
+        receiver.delay = 0.2
+        await receiver.start()
+    try:
+        config = make_config(
+            tmp_path, smtpd.port, webhooks=tuple(receiver.url for receiver in many), webhook_secret=SECRET
+        )
+        client = await aiohttp_client(create_app(config))
+        ids = [await submit(client) for _ in range(3)]
+        expected = {("comment.pending", id_): 1 for id_ in ids}
+        for receiver in many:
+            await got(receiver, expected)
+        assert all(row["status"] == "sent" and row["attempts"] == 1 for row in await settled(config))
+    finally:
+        for receiver in many:
+            await receiver.stop()

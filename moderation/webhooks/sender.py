@@ -123,7 +123,10 @@ class WebhookSender(ClaimingSender):
         await self._store.release_webhook_claims()
 
     async def next_due(self) -> float | None:
-        # The busy URLs' webhooks wait for their task, which wakes the loop when it is done.
+        # The busy URLs' webhooks wait for their task, which wakes the loop when it is done; with
+        # every slot taken, so does everything else.
+        if len(self._receiving) >= RECEIVERS_AT_ONCE:
+            return None
         return await self._store.next_webhook_due(tuple(self._receiving))
 
     async def deliver_due(self) -> int:
