@@ -35,6 +35,7 @@ from .keys import (
     spam_guard_key,
     store_key,
     templates_key,
+    webhook_sender_key,
 )
 from .mail.compose import Composer
 from .mail.devmail import linkify, start_dev_mailbox
@@ -50,6 +51,7 @@ from .store import open_store
 from .tokens import FormStamp, LinkSigner, PendingNote
 from .views import setup_routes
 from .views.signin import finish_link_mail
+from .webhooks.sender import WebhookSender
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +89,8 @@ def create_app(config: Config, *, clock: Callable[[], float] = time.time) -> web
     app.cleanup_ctx.append(store_context)
     if config.dev_mailbox:
         app.cleanup_ctx.append(dev_mailbox_context)
+    if config.webhooks:
+        app.cleanup_ctx.append(webhooks_context)
     app.cleanup_ctx.append(sender_context)
     app.cleanup_ctx.append(digests_context)
     app.cleanup_ctx.append(retention_context)
@@ -153,9 +157,34 @@ async def sender_context(app: web.Application) -> AsyncIterator[None]:
         heartbeat=config.heartbeat,
         quiet=app[in_flight_key].quiet,
         prepare=Outgoing(app[store_key], app[metrics_key], cap=config.burst_cap, clock=app[clock_key]).before_send,
+        also_wake=webhooks.wake if (webhooks := app.get(webhook_sender_key)) else None,
     )
     app[sender_key] = sender
     task = asyncio.create_task(sender.run(), name="outbox sender")
+    yield
+    sender.stop()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def webhooks_context(app: web.Application) -> AsyncIterator[None]:
+    config = app[config_key]
+    sender = WebhookSender(
+        app[store_key],
+        config.webhook_secret,
+        app[metrics_key],
+        clock=app[clock_key],
+        timeout=config.webhook_timeout,
+        retry_base=config.retry_base,
+        retry_cap=config.retry_cap,
+        max_age=config.mail_max_age,
+        poll=config.outbox_poll,
+        heartbeat=config.heartbeat,
+        quiet=app[in_flight_key].quiet,
+    )
+    app[webhook_sender_key] = sender
+    task = asyncio.create_task(sender.run(), name="webhook sender")
     yield
     sender.stop()
     task.cancel()

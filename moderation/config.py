@@ -64,6 +64,23 @@ def _url(value: str) -> str:
     return value.rstrip("/")
 
 
+def _webhooks(value: str) -> tuple[str, ...]:
+    found: list[str] = []
+    for item in (item.strip() for item in value.split(",")):
+        if not item:
+            continue
+        parts = urlsplit(item)
+        try:
+            parts.port  # noqa: B018 (read for its check: a port out of range raises)
+        except ValueError:
+            raise ValueError(f"{item!r} has no valid port") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{item!r} is not an http:// or https:// URL")
+        if item not in found:  # one delivery per URL, however often it is listed
+            found.append(item)
+    return tuple(found)
+
+
 def _origin(value: str) -> str:
     parts = urlsplit(value.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
@@ -322,6 +339,19 @@ class Config:
         _positive_int,
     )
 
+    webhooks: tuple[str, ...] = setting(
+        "MODERATION_WEBHOOKS",
+        (),
+        "Comma-separated http(s) URLs that get a signed JSON POST for each new, approved, rejected or spam comment.",
+        _webhooks,
+    )
+    webhook_secret: str = setting(
+        "MODERATION_WEBHOOK_SECRET",
+        "",
+        "The HMAC-SHA256 key that signs every webhook; required with MODERATION_WEBHOOKS.",
+        secret=True,
+    )
+
     smtp_timeout: float = setting(
         "MODERATION_SMTP_TIMEOUT",
         30.0,
@@ -332,9 +362,10 @@ class Config:
     # Tuning knobs without a variable: tests shorten them.
     retry_base: float = 2.0  # first gap between tries, doubled each time
     retry_cap: float = 60.0  # the longest gap between tries
-    mail_max_age: float = 3 * 86400  # a mail still unsent after this is given up
+    mail_max_age: float = 3 * 86400  # a mail (or a webhook) still unsent after this is given up
     outbox_poll: float = 5.0  # how often to look for due mail nobody woke us for
     heartbeat: float = 2.0  # how often a sender says it is alive (see mail/sender.py)
+    webhook_timeout: float = 10.0  # the longest one webhook delivery may take, all told
     digest_poll: float = 30.0  # the longest the digest task sleeps before it looks at the clock again
     max_body_bytes: int = 64 * 1024
 
@@ -365,6 +396,8 @@ class Config:
                     reason = "must be a number"
                 raise ConfigError(f"{env}: {reason}") from None
         config = cls(**values)
+        if config.webhooks and not config.webhook_secret:
+            raise ConfigError("MODERATION_WEBHOOK_SECRET: required when MODERATION_WEBHOOKS is set")
         if config.env == "production":
             if not config.secret_key:
                 raise ConfigError("MODERATION_SECRET_KEY: required when MODERATION_ENV=production")

@@ -18,6 +18,7 @@ from .metrics import Metrics
 from .spam import SpamGuard
 from .store import Store
 from .tokens import FormStamp, LinkSigner, PendingNote
+from .webhooks.sender import WebhookSender
 
 config_key = web.AppKey("config", Config)
 clock_key: web.AppKey[Callable[[], float]] = web.AppKey("clock")
@@ -31,6 +32,7 @@ metrics_key = web.AppKey("metrics", Metrics)
 rate_limit_key = web.AppKey("rate_limit", RateLimit)
 store_key = web.AppKey("store", Store)
 sender_key = web.AppKey("sender", OutboxSender)
+webhook_sender_key = web.AppKey("webhook_sender", WebhookSender)
 dev_mailbox_key = web.AppKey("dev_mailbox", Path)
 dev_smtp_key = web.AppKey("dev_smtp", SmtpSettings)
 rendered_threads_key = web.AppKey("rendered_threads", RenderedThreads)

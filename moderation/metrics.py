@@ -37,14 +37,40 @@ class Metrics:
             "Emails past the burst cap, not sent: the hour's digest lists their comments.",
             registry=self.registry,
         )
+        self.webhooks_sent = Counter(
+            "moderation_webhooks_sent", "Webhooks a receiver answered with 2xx.", registry=self.registry
+        )
+        self.webhooks_retried = Counter(
+            "moderation_webhooks_retried", "Webhook tries that failed and will be made again.", registry=self.registry
+        )
+        self.webhooks_failed = Counter(
+            "moderation_webhooks_failed",
+            "Webhooks given up on (refused for good, redirected or too old).",
+            registry=self.registry,
+        )
         self.outbox_pending = Gauge("moderation_outbox_pending", "Emails waiting to be sent.", registry=self.registry)
         self.outbox_failed = Gauge("moderation_outbox_failed", "Emails given up on, in total.", registry=self.registry)
         self.outbox_oldest = Gauge(
             "moderation_outbox_oldest_pending_seconds", "Age of the oldest email waiting.", registry=self.registry
         )
 
-    def render(self, backlog: Backlog) -> bytes:
+        self.webhook_outbox_pending = Gauge(
+            "moderation_webhook_outbox_pending", "Webhooks waiting to be delivered.", registry=self.registry
+        )
+        self.webhook_outbox_failed = Gauge(
+            "moderation_webhook_outbox_failed", "Webhooks given up on, in total.", registry=self.registry
+        )
+        self.webhook_outbox_oldest = Gauge(
+            "moderation_webhook_outbox_oldest_pending_seconds",
+            "Age of the oldest webhook waiting.",
+            registry=self.registry,
+        )
+
+    def render(self, backlog: Backlog, webhooks: Backlog) -> bytes:
         self.outbox_pending.set(backlog.pending)
         self.outbox_failed.set(backlog.failed)
         self.outbox_oldest.set(backlog.oldest_pending_seconds or 0)
+        self.webhook_outbox_pending.set(webhooks.pending)
+        self.webhook_outbox_failed.set(webhooks.failed)
+        self.webhook_outbox_oldest.set(webhooks.oldest_pending_seconds or 0)
         return generate_latest(self.registry)

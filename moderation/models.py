@@ -201,6 +201,22 @@ class Notification:
 
 
 @dataclass(frozen=True)
+class Webhook:
+    """One webhook claimed for delivery: the body exactly as every try sends it."""
+
+    id: int
+    url: str
+    event: str
+    comment_id: int | None
+    body: str
+    attempts: int
+    created: datetime
+
+    def __str__(self) -> str:
+        return f"{self.event} webhook {self.id} for comment {self.comment_id}"
+
+
+@dataclass(frozen=True)
 class Backlog:
     pending: int
     failed: int

@@ -82,9 +82,16 @@ SAMPLES: dict[str, tuple[str, object]] = {
     "MODERATION_BURST_CAP": ("100", 100),
     "MODERATION_DATA_KEYS": (f"k2:{KEY_B},k1:{KEY_A}", f"k2:{KEY_B},k1:{KEY_A}"),
     "MODERATION_INDEX_KEY": (f"i1:{KEY_A}", f"i1:{KEY_A}"),
+    "MODERATION_WEBHOOKS": (
+        "https://hooks.clinic.example/comments, http://10.0.0.5:8000/in,https://hooks.clinic.example/comments",
+        ("https://hooks.clinic.example/comments", "http://10.0.0.5:8000/in"),
+    ),
+    "MODERATION_WEBHOOK_SECRET": ("whsec-1f0e", "whsec-1f0e"),
 }
-# What production requires besides, so that MODERATION_ENV=production is read on its own too.
+# What production requires besides, so that MODERATION_ENV=production is read on its own too (and
+# the webhooks' secret, so that MODERATION_WEBHOOKS is).
 PRODUCTION_READY = {
+    "MODERATION_WEBHOOK_SECRET": "w",
     "MODERATION_SECRET_KEY": "k",
     "MODERATION_SMTP_HOST": "smtp.x.example",
     "MODERATION_DATA_KEYS": f"k9:{KEY_B}",
@@ -161,6 +168,9 @@ def test_allowed_origins_follow_the_public_url_by_default() -> None:
         ("MODERATION_BURST_CAP", "none"),
         ("MODERATION_SIGNIN_TTL", "0"),
         ("MODERATION_LANGUAGE", "fr"),
+        ("MODERATION_WEBHOOKS", "hooks.clinic.example/comments"),
+        ("MODERATION_WEBHOOKS", "https://hooks.clinic.example/a, ftp://hooks.clinic.example/b"),
+        ("MODERATION_WEBHOOKS", "https:///no-host"),
     ],
 )
 def test_a_bad_value_is_one_line_naming_the_variable(variable: str, value: str) -> None:
@@ -183,9 +193,17 @@ def test_production_refuses_development_defaults(environ: dict[str, str], variab
         Config.from_env(environ)
 
 
+def test_webhooks_without_their_secret_stop_start_up_with_one_line() -> None:
+    with pytest.raises(ConfigError) as caught:
+        Config.from_env({"MODERATION_WEBHOOKS": "https://hooks.clinic.example/comments"})
+    assert str(caught.value) == "MODERATION_WEBHOOK_SECRET: required when MODERATION_WEBHOOKS is set"
+
+
 def test_secrets_stay_out_of_the_repr() -> None:
-    config = Config.from_env({"MODERATION_SECRET_KEY": "k-9f2c", "MODERATION_SMTP_PASSWORD": "p-77ab"})
-    assert "k-9f2c" not in repr(config) and "p-77ab" not in repr(config)
+    config = Config.from_env(
+        {"MODERATION_SECRET_KEY": "k-9f2c", "MODERATION_SMTP_PASSWORD": "p-77ab", "MODERATION_WEBHOOK_SECRET": "w-31"}
+    )
+    assert "k-9f2c" not in repr(config) and "p-77ab" not in repr(config) and "w-31" not in repr(config)
 
 
 def test_a_missing_secret_key_is_generated_once_and_kept(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import stat
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from aiohttp.test_utils import TestClient, TestServer
@@ -175,3 +176,9 @@ async def test_imported_comments_are_listed_oldest_first_whatever_the_file_order
         ("N3", "2021-03-01T00:00:00Z"),
     ]
     assert comments[-1]["parent"] == comments[1]["id"]
+    # The site's feed lists them newest first, by the same times.
+    feed = await client.get("/api/comments/feed")
+    entries = ET.fromstring(await feed.read()).findall("{http://www.w3.org/2005/Atom}entry")
+    assert [entry.findtext("{http://www.w3.org/2005/Atom}content") for entry in entries] == [
+        f"<p>{n}</p>" for n in (3, 2, 4, 1, 5)
+    ]

@@ -1,26 +1,20 @@
-"""The background sender: takes due mail from the outbox and delivers it over SMTP.
+"""The background mail sender: takes due mail from the outbox and delivers it over SMTP.
 
-Every instance sending from one outbox records a heartbeat (a row of its own) and names itself
-in the rows it claims. Claims of an instance silent for SILENT_BEATS heartbeats are free again,
-and the others take them at their next look (at most the outbox poll later): so mail of an
-instance that died is sent within heartbeat x SILENT_BEATS + poll seconds (2 x 5 + 5 = 15 s).
-The heartbeat runs beside the sending, so a slow mail server cannot make a live instance look dead.
+Claims, heartbeats and back-off are every sender's (claiming.py); here is what is mail's own: one
+SMTP session for many mails, refusals, outages of the mail server, bounces of readers' addresses.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-import random
 import re
-import secrets
-import time
 from collections.abc import Awaitable, Callable
 from email.message import EmailMessage
 
 import aiosmtplib
 
+from ..claiming import ClaimingSender
 from ..errors import StoreUnavailable
 from ..metrics import Metrics
 from ..models import READER_KINDS, Notification
@@ -31,10 +25,7 @@ from .smtp import SessionFailed, SmtpConnection, SmtpSettings
 log = logging.getLogger(__name__)
 
 BATCH = 10
-GATHER = 0.05  # seconds to wait after a wake-up for more mail to share the session
 PATIENCE = 0.1  # the longest a mail waits for a moment with no request being answered
-SILENT_BEATS = 5  # heartbeats missed before an instance counts as dead
-FORGET_SENDERS_AFTER = 86400.0  # the heartbeat rows of long-dead instances go
 
 
 def is_permanent(error: BaseException) -> bool:
@@ -62,7 +53,9 @@ def describe(error: BaseException) -> str:
     return ADDRESS.sub("<address>", f"{type(error).__name__}: {error}")[:500]
 
 
-class OutboxSender:
+class OutboxSender(ClaimingSender):
+    label = "outbox"
+
     def __init__(
         self,
         store: Store,
@@ -78,102 +71,37 @@ class OutboxSender:
         heartbeat: float,
         quiet: Callable[[float], Awaitable[None]] | None = None,
         prepare: Callable[[list[Notification]], Awaitable[list[Notification]]] | None = None,
+        also_wake: Callable[[], None] | None = None,
     ):
-        self._store = store
+        super().__init__(
+            store,
+            clock=clock,
+            retry_base=retry_base,
+            retry_cap=retry_cap,
+            max_age=max_age,
+            poll=poll,
+            heartbeat=heartbeat,
+        )
         self._smtp = smtp
         self._compose = compose
         self._metrics = metrics
-        self._clock = clock
-        self._retry_base = retry_base
-        self._retry_cap = retry_cap
-        self._max_age = max_age
-        self._poll = poll
-        self._heartbeat = heartbeat
         self._quiet = quiet
         # Looks at each claimed batch first: what it does not return, it has settled (mail/digests.py).
         self._prepare = prepare
-        self._silent_after = SILENT_BEATS * heartbeat
-        self.name = secrets.token_hex(8)  # this sender in the heartbeat table and in its claims
-        self._last_beat = float("-inf")  # time.monotonic() of the last heartbeat written
+        # What wakes the mail sender has just committed a change, and its webhooks with it.
+        self._also_wake = also_wake
         self._server_down = False
-        self._wake = asyncio.Event()
-        self._stopping = False
 
     def wake(self) -> None:
-        """New mail is waiting: look now instead of at the next poll."""
-        self._wake.set()
+        super().wake()
+        if self._also_wake is not None:
+            self._also_wake()
 
-    def stop(self) -> None:
-        """Finish after the current step.
+    async def next_due(self) -> float | None:
+        return await self._store.next_due()
 
-        Cancelling alone is not enough on Python 3.11: asyncio.wait_for, which aiosmtplib uses,
-        drops a cancellation that arrives as the awaited operation fails (gh-86296).
-        """
-        self._stopping = True
-        self._wake.set()
-
-    @property
-    def alive(self) -> bool:
-        """Whether the others still see this sender alive, with a heartbeat to spare: only then may it send."""
-        return time.monotonic() - self._last_beat < self._silent_after - self._heartbeat
-
-    async def run(self) -> None:
+    async def release_stale_claims(self) -> None:
         await self._store.release_claims()
-        log.info("outbox: sending as %s", self.name)
-        await self._beat()
-        beating = asyncio.create_task(self._beat_forever(), name="outbox heartbeat")
-        try:
-            while not self._stopping:
-                try:
-                    if self.alive and await self.deliver_due():
-                        continue
-                    await self._sleep_until_due()
-                except StoreUnavailable as error:
-                    log.warning("outbox: database unavailable (%s); trying again shortly", error)
-                    await asyncio.sleep(self._poll)
-                except Exception:
-                    log.exception("outbox: unexpected error; the sender carries on")
-                    await asyncio.sleep(self._poll)
-        finally:
-            beating.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await beating
-            # The others may take this sender's mail at once, not after the silence.
-            with contextlib.suppress(StoreUnavailable):
-                await self._store.sign_off(self.name)
-
-    async def _beat_forever(self) -> None:
-        while True:
-            await asyncio.sleep(self._heartbeat)
-            await self._beat()
-
-    async def _beat(self) -> None:
-        started = time.monotonic()
-        try:
-            await self._store.heartbeat(self.name, FORGET_SENDERS_AFTER)
-        except StoreUnavailable as error:  # the sending loop says so; stop sending until it is back
-            log.debug("outbox: heartbeat not recorded (%s)", error)
-        except Exception:
-            log.exception("outbox: heartbeat failed")
-        else:
-            self._last_beat = started
-
-    async def _sleep_until_due(self) -> None:
-        # Clear first, then look: a wake-up that lands in between still finds its row due.
-        self._wake.clear()
-        due = await self._store.next_due()
-        delay = self._poll if due is None else min(self._poll, max(0.0, due - self._clock()))
-        # asyncio.wait, not asyncio.timeout: on Python 3.11 a timeout that fires together with
-        # a cancellation can swallow the cancellation, and the sender would never stop.
-        waiter = asyncio.ensure_future(self._wake.wait())
-        try:
-            await asyncio.wait({waiter}, timeout=delay)
-        finally:
-            waiter.cancel()
-        if self._wake.is_set() and not self._stopping:
-            # Woken by a new comment: let the ones right behind it arrive too, so that a burst
-            # goes out in one SMTP session instead of one session per comment.
-            await asyncio.sleep(GATHER)
 
     async def _claim(self) -> list[Notification]:
         claimed = await self._store.claim_notifications(self.name, self._silent_after, BATCH)
@@ -253,8 +181,7 @@ class OutboxSender:
 
     async def _failed(self, notification: Notification, error: BaseException, *, outage: bool = False) -> None:
         reason = describe(error)
-        age = self._clock() - notification.created.timestamp()
-        if (is_permanent(error) and not outage) or age > self._max_age:
+        if (is_permanent(error) and not outage) or self.too_old(notification.created):
             await self._store.mark_failed(notification.id, reason)
             self._metrics.mail_failed.inc()
             log.error("outbox: gave up on %s after %d tries: %s", notification, notification.attempts + 1, reason)
@@ -263,8 +190,7 @@ class OutboxSender:
                 ended = await self._store.end_subscriptions_of(notification.recipient)
                 log.info("outbox: ended %d subscriptions of an address its server does not know", ended)
             return
-        # Exponential back-off with jitter, so that instances do not retry in step.
-        delay = min(self._retry_cap, self._retry_base * 2**notification.attempts) * random.uniform(0.75, 1.0)
+        delay = self.backoff(notification.attempts)
         await self._store.mark_retry(notification.id, delay, reason)
         self._metrics.mail_retried.inc()
         # In an outage every waiting mail fails on every try: the outage itself is logged once.

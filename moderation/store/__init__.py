@@ -25,7 +25,9 @@ from ..models import (
     SigninLink,
     Thread,
     Unsubscribed,
+    Webhook,
 )
+from ..webhooks.events import Hooks
 from .digests import Waiting
 from .imports import ImportedComment
 from .sealed import KeyCounts
@@ -163,6 +165,28 @@ class Store(Protocol):
 
     async def backlog(self) -> Backlog: ...
 
+    async def claim_webhooks(
+        self, sender: str, silent_after: float, limit: int, busy: Sequence[str] = ()
+    ) -> list[Webhook]:
+        """Take due webhooks for `sender`, none to the URLs in `busy`; like claim_notifications."""
+
+    async def release_webhooks(self, sender: str, webhook_ids: Sequence[int] = ()) -> None:
+        """Give back webhook claims without counting a try: the listed ones, or all of the sender's."""
+
+    async def release_webhook_claims(self) -> None:
+        """At start: free webhook claims of senders that are gone (SQLite: only this process sends)."""
+
+    async def mark_webhook_sent(self, webhook_id: int) -> None: ...
+
+    async def mark_webhook_retry(self, webhook_id: int, delay: float, error: str) -> None: ...
+
+    async def mark_webhook_failed(self, webhook_id: int, error: str) -> None: ...
+
+    async def next_webhook_due(self, busy: Sequence[str] = ()) -> float | None:
+        """When the earliest waiting webhook to a URL not in `busy` may be tried (Unix seconds), if any."""
+
+    async def webhook_backlog(self) -> Backlog: ...
+
     async def purge_addresses(self, before: float) -> int:
         """Erase the address of rejected and spam comments decided before then; return how many."""
 
@@ -212,9 +236,10 @@ class Store(Protocol):
 async def open_store(config: Config, clock: Callable[[], float]) -> Store:
     path = config.sqlite_path
     sealer = config.sealer()
+    hooks = Hooks.from_config(config)
     if path is None:
         # Imported here: asyncpg is a few MB that a SQLite instance never needs.
         from .postgres import PostgresStore
 
-        return await PostgresStore.open(config.database_url, clock=clock, sealer=sealer)
-    return await SqliteStore.open(path, clock=clock, sealer=sealer)
+        return await PostgresStore.open(config.database_url, clock=clock, sealer=sealer, hooks=hooks)
+    return await SqliteStore.open(path, clock=clock, sealer=sealer, hooks=hooks)

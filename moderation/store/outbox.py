@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..models import READER_KINDS, Backlog, Comment, Listing, MailKind, Notification
-from . import digests, sealed
+from . import claims, digests, sealed
 from .rows import COMMENT_COLUMNS, COMMENT_FROM
 from .rows import comment as _comment
 from .tx import StoreBase, marks
@@ -25,23 +25,7 @@ SETTLED_PAYLOAD = (
 
 class OutboxSql:
     async def claim_notifications(self: StoreBase, sender: str, silent_after: float, limit: int) -> list[Notification]:
-        now = self._clock()
-        # Free to take: unclaimed, claimed by this sender in a round it could not finish, or
-        # claimed by a sender that has not been seen for `silent_after` seconds (it died).
-        claimed = await self.write(
-            "UPDATE outbox SET claimed_by = ? WHERE id IN ("
-            "  SELECT o.id FROM outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= ?"
-            "  AND (o.claimed_by IS NULL OR o.claimed_by = ? OR NOT EXISTS ("
-            "       SELECT 1 FROM senders s WHERE s.id = o.claimed_by AND s.seen_at >= ?))"
-            f" ORDER BY o.next_attempt_at, o.id LIMIT ? {self.claim_lock}"
-            ") RETURNING id",
-            sender,
-            now,
-            sender,
-            now - silent_after,
-            limit,
-            durable=False,
-        )
+        claimed = await claims.claim(self, "outbox", sender, silent_after, limit)
         if not claimed:
             return []
         # Read after the claim committed: the rows are ours while this sender is seen alive.
@@ -49,7 +33,7 @@ class OutboxSql:
             f"SELECT o.id, o.kind, o.recipient, o.attempts, o.created_at, o.payload, {COMMENT_COLUMNS}"
             " FROM outbox o LEFT JOIN comments c ON c.id = o.comment_id LEFT JOIN threads t ON t.id = c.thread_id"
             f" WHERE o.id IN ({marks(len(claimed))}) ORDER BY o.id",
-            *(row[0] for row in claimed),
+            *claimed,
         )
         return [
             Notification(
@@ -133,63 +117,28 @@ class OutboxSql:
             await tx.execute("DELETE FROM senders WHERE seen_at < ?", now - forget_after)
 
     async def release(self: StoreBase, sender: str, notification_ids: Sequence[int] = ()) -> None:
-        """Give back claims of this sender without counting a try: the listed ones, or all."""
-        only = f" AND id IN ({marks(len(notification_ids))})" if notification_ids else ""
-        await self.write(
-            f"UPDATE outbox SET claimed_by = NULL WHERE claimed_by = ?{only}", sender, *notification_ids, durable=False
-        )
+        await claims.release(self, "outbox", sender, notification_ids)
 
     async def sign_off(self: StoreBase, sender: str) -> None:
-        await self.release(sender)
+        # A sender's name is its own: whichever table it claimed from, its claims are free now.
+        for table in claims.TABLES:
+            await claims.release(self, table, sender)
         await self.write("DELETE FROM senders WHERE id = ?", sender, durable=False)
 
     async def release_claims(self: StoreBase) -> None:
         """Nothing by default: other instances may hold live claims."""
 
     async def mark_sent(self: StoreBase, notification_id: int) -> None:
-        await self.write(
-            "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, claimed_by = NULL,"
-            f" last_error = NULL, {SETTLED_PAYLOAD} WHERE id = ?",
-            self._clock(),
-            notification_id,
-            durable=False,
-        )
+        await claims.mark_sent(self, "outbox", notification_id, f", {SETTLED_PAYLOAD}")
 
     async def mark_retry(self: StoreBase, notification_id: int, delay: float, error: str) -> None:
-        await self.write(
-            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, claimed_by = NULL,"
-            " last_error = ? WHERE id = ?",
-            self._clock() + delay,
-            error,
-            notification_id,
-            durable=False,
-        )
+        await claims.mark_retry(self, "outbox", notification_id, delay, error)
 
     async def mark_failed(self: StoreBase, notification_id: int, error: str) -> None:
-        await self.write(
-            "UPDATE outbox SET status = 'failed', attempts = attempts + 1, claimed_by = NULL,"
-            f" last_error = ?, {SETTLED_PAYLOAD} WHERE id = ?",
-            error,
-            notification_id,
-            durable=False,
-        )
+        await claims.mark_failed(self, "outbox", notification_id, error, f", {SETTLED_PAYLOAD}")
 
     async def next_due(self: StoreBase) -> float | None:
-        rows = await self.fetch(
-            # Claimed rows are someone's: a dead sender's are found by the regular poll.
-            "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending' AND claimed_by IS NULL"
-        )
-        due = rows[0][0]
-        return None if due is None else float(due)
+        return await claims.next_due(self, "outbox")
 
     async def backlog(self: StoreBase) -> Backlog:
-        rows = await self.fetch(
-            "SELECT COUNT(*) FILTER (WHERE status = 'pending'), COUNT(*) FILTER (WHERE status = 'failed'),"
-            " MIN(created_at) FILTER (WHERE status = 'pending') FROM outbox WHERE status IN ('pending', 'failed')"
-        )
-        pending, failed, oldest = rows[0]
-        return Backlog(
-            pending=pending,
-            failed=failed,
-            oldest_pending_seconds=None if oldest is None else round(max(0.0, self._clock() - oldest), 3),
-        )
+        return await claims.backlog(self, "outbox")

@@ -11,6 +11,7 @@ import asyncpg
 
 from ..errors import StoreUnavailable
 from ..sealing import Sealer
+from ..webhooks.events import NO_HOOKS, Hooks
 from .migrate import migration_files
 from .sql import SqlStore
 from .tx import Row
@@ -56,16 +57,18 @@ class PostgresStore(SqlStore):
     claim_lock = "FOR UPDATE SKIP LOCKED"
     row_lock = "FOR UPDATE"
 
-    def __init__(self, pool: asyncpg.Pool, clock: Callable[[], float], sealer: Sealer):
-        super().__init__(clock, sealer)
+    def __init__(self, pool: asyncpg.Pool, clock: Callable[[], float], sealer: Sealer, hooks: Hooks):
+        super().__init__(clock, sealer, hooks)
         self._pool = pool
 
     @classmethod
-    async def open(cls, url: str, *, clock: Callable[[], float], sealer: Sealer) -> PostgresStore:
+    async def open(
+        cls, url: str, *, clock: Callable[[], float], sealer: Sealer, hooks: Hooks = NO_HOOKS
+    ) -> PostgresStore:
         # Extra query parameters of the URL (search_path=...) become server settings.
         async with _translated_errors():
             pool = await asyncpg.create_pool(url, min_size=1, max_size=10)
-        return cls(pool, clock, sealer)
+        return cls(pool, clock, sealer, hooks)
 
     async def close(self) -> None:
         await self._pool.close()

@@ -30,6 +30,8 @@ class _Base(StoreBase, Protocol):
 
     async def _count_published(self, tx: Transaction, thread_id: int, delta: int) -> None: ...
 
+    async def _tell_hooks(self, tx: Transaction, comment_ids: Sequence[int]) -> None: ...
+
 
 def parse_cursor(cursor: str) -> tuple[float, int]:
     """A page's start: the (created_at, id) of the last row before it."""
@@ -114,4 +116,5 @@ class QueueSql:
             await self._count_published(tx, thread_id, 1)
             await audit.append(tx, [audit.Change(reply_id, None, CommentStatus.APPROVED, actor, Channel.QUEUE)], now)
             await readers.on_approved(tx, self._sealer, [int(reply_id)], now)  # the site's reply is a reply like any
+            await self._tell_hooks(tx, [int(reply_id)])  # published like any approved comment
         return decided[0], int(reply_id)

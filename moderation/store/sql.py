@@ -23,7 +23,8 @@ from ..models import (
     Thread,
 )
 from ..sealing import Sealer
-from . import audit, legacy, readers, sealed
+from ..webhooks.events import Hooks
+from . import audit, legacy, readers, sealed, webhooks
 from .imports import ImportSql
 from .outbox import OutboxSql
 from .queue import QueueSql
@@ -32,9 +33,10 @@ from .rows import COMMENT_COLUMNS, COMMENT_FROM, body_digest
 from .rows import comment as _comment
 from .sessions import SessionSql
 from .tx import Row, Transaction, marks
+from .webhooks import WebhookSql
 
 
-class SqlStore(OutboxSql, SessionSql, QueueSql, ReaderSql, ImportSql):
+class SqlStore(OutboxSql, WebhookSql, SessionSql, QueueSql, ReaderSql, ImportSql):
     """Every domain method of the Store interface, in SQL both SQLite and PostgreSQL speak.
 
     Times are Unix seconds from the injected clock, stored as floating point numbers in both
@@ -46,9 +48,10 @@ class SqlStore(OutboxSql, SessionSql, QueueSql, ReaderSql, ImportSql):
     # PostgreSQL: rows read to decide on are locked; SQLite's BEGIN IMMEDIATE has one writer anyway.
     row_lock = ""
 
-    def __init__(self, clock: Callable[[], float], sealer: Sealer):
+    def __init__(self, clock: Callable[[], float], sealer: Sealer, hooks: Hooks):
         self._clock = clock
         self._sealer = sealer
+        self._hooks = hooks
 
     async def migrate(self) -> list[str]:
         """SQL migrations, then the data steps: seal what an older version stored in clear, and key
@@ -131,7 +134,18 @@ class SqlStore(OutboxSql, SessionSql, QueueSql, ReaderSql, ImportSql):
                 if isinstance(result, int)
             ],
         )
+        await self._tell_hooks(tx, [result for result in results if isinstance(result, int)])
         return results
+
+    async def _tell_hooks(self, tx: Transaction, comment_ids: Sequence[int]) -> None:
+        """The webhooks of these comments' present states, in the transaction that set them."""
+        if not self._hooks.urls or not comment_ids:
+            return
+        rows = await tx.fetch(
+            f"SELECT {COMMENT_COLUMNS} FROM {COMMENT_FROM} WHERE c.id IN ({marks(len(comment_ids))}) ORDER BY c.id",
+            *comment_ids,
+        )
+        await webhooks.write(tx, self._hooks, [_comment(row, self._sealer) for row in rows], self._clock())
 
     async def _insert_comments(self, tx: Transaction, comments: Sequence[NewComment]) -> list[int | InvalidParent]:
         """Write comments in the open transaction: each one's id, or InvalidParent for a reply to
@@ -252,7 +266,8 @@ class SqlStore(OutboxSql, SessionSql, QueueSql, ReaderSql, ImportSql):
 
     async def recent_approved(self, limit: int) -> list[Comment]:
         rows = await self.fetch(
-            f"SELECT {COMMENT_COLUMNS} FROM {COMMENT_FROM} WHERE c.status = 'approved' ORDER BY c.id DESC LIMIT ?",
+            f"SELECT {COMMENT_COLUMNS} FROM {COMMENT_FROM} WHERE c.status = 'approved'"
+            " ORDER BY c.created_at DESC, c.id DESC LIMIT ?",
             limit,
         )
         return [_comment(row, self._sealer) for row in rows]
@@ -305,10 +320,10 @@ class SqlStore(OutboxSql, SessionSql, QueueSql, ReaderSql, ImportSql):
         )
         last = await audit.last_entries(tx.fetch, comment_ids)
         changed = {id_ for id_, _, _ in applies}
-        return [
-            Decided(comment, comment.id in changed, last.get(comment.id))
-            for comment in (_comment(row, self._sealer) for row in rows)
-        ]
+        comments = [_comment(row, self._sealer) for row in rows]
+        if self._hooks.urls:
+            await webhooks.write(tx, self._hooks, [comment for comment in comments if comment.id in changed], now)
+        return [Decided(comment, comment.id in changed, last.get(comment.id)) for comment in comments]
 
     async def last_decisions(self, comment_ids: Sequence[int]) -> dict[int, AuditEntry]:
         return await audit.last_entries(self.fetch, comment_ids)
@@ -357,6 +372,8 @@ class SqlStore(OutboxSql, SessionSql, QueueSql, ReaderSql, ImportSql):
             # Replies by other people stay, moved up to the top of their thread.
             await tx.execute(f"UPDATE comments SET parent_id = NULL WHERE parent_id IN ({id_marks})", *ids)
             notifications = await tx.fetch(f"DELETE FROM outbox WHERE comment_id IN ({id_marks}) RETURNING id", *ids)
+            # Webhook bodies carry the name and the text: they go with the comments.
+            await tx.execute(f"DELETE FROM webhook_outbox WHERE comment_id IN ({id_marks})", *ids)
             await tx.execute(f"DELETE FROM comments WHERE id IN ({id_marks})", *ids)
             # The log keeps that each comment existed and was removed, and loses what it said of them.
             await tx.execute(

@@ -15,6 +15,8 @@ import aiosqlite
 from ..errors import InvalidParent, StoreUnavailable
 from ..models import NewComment
 from ..sealing import Sealer
+from ..webhooks.events import NO_HOOKS, Hooks
+from . import claims
 from .migrate import migration_files
 from .sql import SqlStore
 from .tx import Row, Transaction
@@ -83,8 +85,9 @@ class SqliteStore(SqlStore):
         peek: sqlite3.Connection,
         clock: Callable[[], float],
         sealer: Sealer,
+        hooks: Hooks,
     ):
-        super().__init__(clock, sealer)
+        super().__init__(clock, sealer, hooks)
         self._writer = writer
         self._bookkeeper = bookkeeper
         self._reader = reader
@@ -96,7 +99,9 @@ class SqliteStore(SqlStore):
         self._committer: asyncio.Task[None] | None = None
 
     @classmethod
-    async def open(cls, path: Path, *, clock: Callable[[], float], sealer: Sealer) -> SqliteStore:
+    async def open(
+        cls, path: Path, *, clock: Callable[[], float], sealer: Sealer, hooks: Hooks = NO_HOOKS
+    ) -> SqliteStore:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
@@ -116,7 +121,7 @@ class SqliteStore(SqlStore):
         peek.execute("PRAGMA busy_timeout = 50")
         peek.execute("PRAGMA query_only = ON")
         peek.execute("PRAGMA cache_size = -256")  # it only looks rows up by index
-        return cls(writer, bookkeeper, reader, peek, clock, sealer)
+        return cls(writer, bookkeeper, reader, peek, clock, sealer, hooks)
 
     @staticmethod
     async def _connect(path: Path, *, cache_kib: int) -> aiosqlite.Connection:
@@ -266,6 +271,9 @@ class SqliteStore(SqlStore):
             await self._writer.execute("VACUUM")
             await self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
+    # One SQLite file is served by one process: any claim left at a sender's start is from one that died.
     async def release_claims(self) -> None:
-        # One SQLite file is served by one process: any claim left is from a sender that died.
-        await self.write("UPDATE outbox SET claimed_by = NULL WHERE status = 'pending'", durable=False)
+        await claims.release_all(self, "outbox")
+
+    async def release_webhook_claims(self) -> None:
+        await claims.release_all(self, "webhook_outbox")

@@ -186,10 +186,10 @@ async def submit(request: web.Request) -> web.Response:
     except InvalidParent:
         refusal = language.gettext(N_("You can only reply to a published comment on this page."))
         return invalid(request, is_form, values, {"parent": refusal})
+    request.app[sender_key].wake()  # its mail, and its webhooks (spam has those too)
     if verdict.spam:
         request.app[metrics_key].comments_spam.inc()
     else:
-        request.app[sender_key].wake()
         request.app[metrics_key].comments_submitted.inc()
     # Spam gets the same answer as anything else: a bot learns nothing from it.
     if not is_form:

@@ -1,4 +1,4 @@
-"""Operations: is it up, how much mail is waiting, Prometheus metrics."""
+"""Operations: is it up, how much mail and how many webhooks are waiting, Prometheus metrics."""
 
 from __future__ import annotations
 
@@ -16,11 +16,13 @@ async def healthz(request: web.Request) -> web.Response:
     try:
         await store.ping()
         backlog = await store.backlog()
+        webhooks = await store.webhook_backlog()
     except StoreUnavailable:
         return web.json_response({"status": "unavailable", "error": "The database cannot be reached."}, status=503)
-    return web.json_response({"status": "ok", "outbox": asdict(backlog)})
+    return web.json_response({"status": "ok", "outbox": asdict(backlog), "webhooks": asdict(webhooks)})
 
 
 async def metrics(request: web.Request) -> web.Response:
-    backlog = await request.app[store_key].backlog()
-    return web.Response(body=request.app[metrics_key].render(backlog), headers={"Content-Type": CONTENT_TYPE_LATEST})
+    store = request.app[store_key]
+    body = request.app[metrics_key].render(await store.backlog(), await store.webhook_backlog())
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
