@@ -229,7 +229,7 @@ def openapi_document(public_url: str) -> dict[str, Any]:
             "/api/comments/feed": {
                 "get": {
                     "summary": "An Atom feed: one thread's approved comments, or the site's latest.",
-                    "parameters": [{**THREAD_PARAMETER, "required": False}],
+                    "parameters": [{**THREAD_PARAMETER, "required": False}, LANG_PARAMETER],
                     "responses": {
                         "200": {"description": "Atom", "content": {"application/atom+xml": {}}},
                         "400": ERRORS["400"],

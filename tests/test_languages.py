@@ -113,6 +113,11 @@ async def test_validation_errors_come_back_in_the_pages_language(client: TestCli
     form = {key: str(value) for key, value in comment_data(body="", lang="es").items()}
     page = await client.post("/api/comments", data=form)
     assert page.status == 422 and "Escribe un comentario." in await page.text()
+    # Refusals too.
+    refused = await client.get("/api/comments", params={"thread": "no-slash", "lang": "es"})
+    assert (await refused.json())[
+        "error"
+    ] == "Indica la ruta de la página como ?thread=/ruta/ (512 caracteres como máximo)."
 
 
 async def test_a_readers_mail_is_in_the_language_of_the_page_they_commented_on(
