@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import re
+import sqlite3
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -21,10 +22,7 @@ from .errors import MissingFiles, StoreUnavailable
 from .retention import purge
 from .store import Store, open_store
 from .store.sealed import KeyMismatch
-from .transfer import export as transfer_export
-from .transfer import importer
-from .transfer.cli import READERS, ImportRefused, site_hosts, transfer_commands
-from .transfer.importer import Progress
+from .transfer.cli import ImportRefused, reader, refusals, site_hosts, transfer_commands
 from .transfer.mapping import Mapping, Slash
 
 log = logging.getLogger("moderation")
@@ -95,19 +93,27 @@ async def run_on_store(command: Callable[..., Awaitable[str]], config: Config, a
 
 
 async def import_file(store: Store, config: Config, args: argparse.Namespace) -> str:
+    from .transfer import importer  # the import's modules: only for an import, never for a server
+
     mapping = Mapping(
         prefixes=tuple(args.map_prefix),
         hosts=frozenset() if args.any_host else frozenset(args.host or site_hosts(config)),
         slash=Slash(args.trailing_slash),
     )
     path = Path(args.file)
-    report = await importer.run(
-        store, args.format, lambda: READERS[args.format](path), mapping, config.with_secret_key().secret_key, Progress()
-    )
+    read = reader(args.format)
+    try:
+        report = await importer.run(
+            store, args.format, lambda: read(path), mapping, config.with_secret_key().secret_key, importer.Progress()
+        )
+    except refusals() as error:
+        raise ImportRefused(error) from error
     return "\n".join(report.lines())
 
 
 async def export(store: Store, config: Config, args: argparse.Namespace) -> str:
+    from .transfer import export as transfer_export  # only for an export
+
     statuses = args.status or []
     if args.output is None:
         if args.include_email:
@@ -175,7 +181,9 @@ def main(argv: list[str] | None = None) -> int:
     except MissingFiles as error:  # an incomplete installation: say where we looked
         print(f"moderation: cannot {args.command}: {error}", file=sys.stderr)
         return 1
-    except ImportRefused as error:
+    # A file an import refuses, and, from any command, a damaged database file or a value that
+    # cannot be used (a key, a setting) that nothing above named.
+    except (ImportRefused, sqlite3.DatabaseError, ValueError) as error:
         print(f"moderation: cannot {args.command}: {error}", file=sys.stderr)
         return 1
     except OSError as error:  # a port in use, an address that is not ours
