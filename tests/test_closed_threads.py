@@ -16,7 +16,7 @@ from aiohttp.test_utils import TestClient
 from moderation.app import create_app
 from moderation.config import Config
 from moderation.keys import store_key
-from moderation.models import ByHand, CommentStatus, NewComment
+from moderation.models import ByHand, CommentStatus, NewComment, ThreadState
 from moderation.store import open_store
 from tests.conftest import SITE, make_config
 from tests.factories import comment_data, decide, publish, submit
@@ -231,3 +231,15 @@ def test_threads_refuses_what_is_not_a_pages_path_in_one_line(tmp_path: Path, ke
     assert result.returncode == 2
     assert re.search(r"is not a page's path like /how-many-treatments/$", result.stderr.strip())
     assert "Traceback" not in result.stderr
+
+
+def test_a_word_by_hand_wins_over_the_age_and_the_age_counts_to_the_second() -> None:
+    first = 1_000_000.0
+    closes = first + DAYS * DAY
+    by_age = ThreadState(version=1, first_comment_at=first)
+    assert (by_age.closed(closes - 1, DAYS), by_age.closed(closes, DAYS)) == (False, True)
+    assert not by_age.closed(closes + 3650 * DAY, None)  # without the setting, never
+    assert not ThreadState().closed(closes, DAYS)  # no comment yet: no age
+    reopened = ThreadState(version=1, first_comment_at=first, by_hand=ByHand.OPEN)
+    assert not reopened.closed(closes + 3650 * DAY, DAYS)  # stays open for good
+    assert ThreadState(by_hand=ByHand.CLOSED).closed(0.0, None)  # closed ahead, with no setting
