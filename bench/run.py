@@ -169,6 +169,12 @@ def peak_rss_mb(pid: int) -> float:
     return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024  # type: ignore[union-attr]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of the process so far, all its threads together."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def service_env(database_url: str, port: int, smtp_port: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MODERATION_")}
     env.update(
@@ -273,6 +279,7 @@ async def bench_store(
         etag = await etag_of(read_url)
         print(f"\n### {name}: a thread of 100 approved comments, {seconds:g} s per run\n")
         mailed: dict[int, float] = {}
+        cpu: dict[int, float] = {}
         print("| path | concurrency | requests/s | ratio to bare | p50 ms | p99 ms | errors |")
         print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
         for concurrency in concurrency_levels:
@@ -283,12 +290,14 @@ async def bench_store(
             if "304" in only:
                 runs["GET thread, 304"] = wrk(read_url, concurrency, seconds, "-H", f"If-None-Match: {etag}")
             if "post" in only:
-                before = await mail_counts(base)
+                before, cpu_before = await mail_counts(base), cpu_seconds(service.pid)
                 runs["POST comment"] = wrk(
                     f"{base}/api/comments", concurrency, seconds, "-s", str(ROOT / "bench" / "post.lua")
                 )
-                after = await mail_counts(base)
-                mailed[concurrency] = (after[0] - before[0]) / max(1.0, after[1] - before[1])
+                cpu_after, after = cpu_seconds(service.pid), await mail_counts(base)
+                accepted = max(1.0, after[1] - before[1])
+                mailed[concurrency] = (after[0] - before[0]) / accepted
+                cpu[concurrency] = (cpu_after - cpu_before) * 1000 / accepted
             for path, result in runs.items():
                 print(
                     f"| {path} | {concurrency} | {result.rps:,.0f} | {ratio(result.rps, bare.rps)} |"
@@ -298,6 +307,11 @@ async def bench_store(
             print(
                 "\nMails sent during each POST run, per comment accepted (two moderators: 2.0 keeps up): "
                 + ", ".join(f"concurrency {c}: {per:.2f}" for c, per in mailed.items())
+            )
+        if cpu:
+            print(
+                "\nCPU time of the service during each POST run, per comment accepted (mail sent meanwhile"
+                " included): " + ", ".join(f"concurrency {c}: {ms:.2f} ms" for c, ms in cpu.items())
             )
         print(f"\nPeak resident memory of the service: {peak_rss_mb(service.pid):.1f} MB")
 

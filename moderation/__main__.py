@@ -22,7 +22,6 @@ from .models import ByHand
 from .retention import purge
 from .store import Store, open_store
 from .store.sealed import KeyMismatch
-from .tokens import reader_key
 from .transfer import export as transfer_export
 from .transfer import importer
 from .transfer.cli import READERS, ImportRefused, site_hosts, transfer_commands
@@ -43,7 +42,7 @@ async def purge_now(store: Store, config: Config, args: argparse.Namespace) -> s
 
 
 async def forget(store: Store, config: Config, args: argparse.Namespace) -> str:
-    gone = await store.forget(args.address, reader_key(config.with_secret_key().secret_key, args.address))
+    gone = await store.forget(args.address)
     return (
         f"removed {gone.comments} comments ({gone.published} of them published)"
         f" and {gone.notifications} moderator emails written for that address,"

@@ -416,7 +416,13 @@ class Config:
     def sealer(self) -> Sealer:
         """The keys that seal stored addresses; in development, generated into the data folder."""
         try:
-            return load_sealer(self.data_keys, self.index_key, self.data_dir, production=self.env == "production")
+            return load_sealer(
+                self.data_keys,
+                self.index_key,
+                self.data_dir,
+                production=self.env == "production",
+                legacy_secret=self.secret_key,
+            )
         except SealingError as error:
             raise ConfigError(str(error)) from None
 

@@ -97,7 +97,7 @@ class NewComment:
     remote_addr: str = ""
     status: CommentStatus = CommentStatus.PENDING
     flags: str = ""  # why spam checks held it or kept it as spam
-    subscriber: str = ""  # the address's keyed hash if the author ticked "email me", else ""
+    notify: bool = False  # the author ticked "email me"
 
 
 @dataclass(frozen=True)

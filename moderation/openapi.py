@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import __version__
-from .validation import Submission
+from .validation import MAX_ID
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -97,8 +97,53 @@ ERRORS = {
 }
 
 
+def _text(title: str, description: str, max_length: int, *, required: bool = False) -> dict[str, Any]:
+    schema: dict[str, Any] = {"description": description, "maxLength": max_length}
+    if required:
+        schema["minLength"] = 1
+    else:
+        schema["default"] = ""
+    return {**schema, "title": title, "type": "string"}
+
+
+# What validation.py accepts, field by field.
+SUBMISSION: dict[str, Any] = {
+    "description": "A comment as a reader sends it, from the widget (JSON) or a plain form.",
+    "properties": {
+        "thread": _text("Thread", "The page's path, starting with /.", 512, required=True),
+        "name": _text("Name", "Shown with the comment.", 100, required=True),
+        "email": _text("Email", "Never published.", 254, required=True),
+        "website": _text("Website", "Optional http(s) URL.", 512),
+        "body": _text("Body", "Markdown subset.", 10_000, required=True),
+        "parent": {
+            "anyOf": [
+                {
+                    "description": "Id of an approved comment of the same thread.",
+                    "maximum": MAX_ID,
+                    "minimum": 1,
+                    "type": "integer",
+                },
+                {"type": "null"},
+            ],
+            "default": None,
+            "title": "Parent",
+        },
+        "title": _text("Title", "The page's title, for the email.", 300),
+        "notify": {
+            "default": False,
+            "description": "Email me when my comment is published and when someone replies (confirmed by email).",
+            "title": "Notify",
+            "type": "boolean",
+        },
+    },
+    "required": ["thread", "name", "email", "body"],
+    "title": "Submission",
+    "type": "object",
+}
+
+
 def openapi_document(public_url: str) -> dict[str, Any]:
-    submission = Submission.model_json_schema(ref_template="#/components/schemas/{model}")
+    submission = SUBMISSION
     notify_help = submission["properties"]["notify"]["description"]
     form_fields = {
         "return_to": {"type": "string"},

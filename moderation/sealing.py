@@ -4,7 +4,8 @@ A sealed value is text, `<key id>:<base64 of nonce + ciphertext>`, so that it fi
 columns in both dialects and `moderation keys status` can count rows per key with LIKE. The
 associated data names the table, column and row id: a ciphertext copied to another row, or to
 another column, does not open. Lookups never decrypt: they compare the index, an HMAC-SHA256 of
-the normalised address under a key of its own.
+the normalised address under a key of its own. It is the one lookup key of an address, for every
+table: comments, the outbox and the readers' tables alike.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ import hmac
 import logging
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from .tokens import keyed_digest
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +82,9 @@ class Sealer:
 
     data_keys: tuple[tuple[str, bytes], ...]  # the first encrypts, all decrypt
     index_key: tuple[str, bytes]
+    # The secret key, for the one use left of what readers' tables were keyed by before the index
+    # (store/legacy.py); '' where no reader subscribes (the command line).
+    legacy_secret: str = field(default="", repr=False)
 
     @cached_property
     def _ciphers(self) -> dict[str, AESGCM]:
@@ -129,6 +135,10 @@ class Sealer:
         """The keyed hash that finds an address: whatever its case, never equal to the avatar."""
         return hmac.new(self.index_key[1], b"index:" + normalised(address).encode(), hashlib.sha256).hexdigest()
 
+    def legacy_key(self, address: str) -> str:
+        """The keyed hash readers' tables held before they were keyed by the index; '' without the secret."""
+        return keyed_digest(self.legacy_secret, "reader", normalised(address)) if self.legacy_secret else ""
+
     def index_check(self) -> str:
         """Stored once: a different index key at the next start would silently find nothing."""
         return hmac.new(self.index_key[1], b"check", hashlib.sha256).hexdigest()
@@ -142,7 +152,7 @@ def _from_file(path: Path, make: str) -> str:
     return path.read_text().strip()
 
 
-def load_sealer(data_keys: str, index_key: str, data_dir: Path, *, production: bool) -> Sealer:
+def load_sealer(data_keys: str, index_key: str, data_dir: Path, *, production: bool, legacy_secret: str = "") -> Sealer:
     """The configured keys; in development, missing ones come from (or are generated into) data_dir."""
     if production and not data_keys:
         raise SealingError("MODERATION_DATA_KEYS: required when MODERATION_ENV=production")
@@ -156,4 +166,4 @@ def load_sealer(data_keys: str, index_key: str, data_dir: Path, *, production: b
         path = data_dir / "index_key"
         index_key = _from_file(path, new_key_text("i1"))
         log.warning("MODERATION_INDEX_KEY is not set: using the generated key in %s. Back it up.", path)
-    return Sealer(parse_data_keys(data_keys), parse_index_key(index_key))
+    return Sealer(parse_data_keys(data_keys), parse_index_key(index_key), legacy_secret)

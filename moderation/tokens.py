@@ -23,11 +23,6 @@ def avatar_key(secret: str, email: str) -> str:
     return keyed_digest(secret, "avatar", email.strip().lower())
 
 
-def reader_key(secret: str, email: str) -> str:
-    """What a reader's subscriptions and do-not-mail entry know of the address."""
-    return keyed_digest(secret, "reader", email.strip().lower())
-
-
 @dataclass(frozen=True)
 class Decision:
     """What a moderation link asks for: an action on a comment, by one moderator."""

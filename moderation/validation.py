@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
-from typing import Annotated, Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 # Characters no name (nor page path) needs and that can disguise one: controls, bidi and
 # zero-width formatting, line and paragraph separators, surrogates.
@@ -83,17 +85,51 @@ def _website(value: str) -> str:
     return value
 
 
-def _parent_id(value: Any) -> Any:
+# Unicode's White_Space: what is trimmed from both ends of every text field before its length is
+# checked (str.strip() without arguments would also trim the separators U+001C to U+001F).
+WHITESPACE = "\t\n\v\f\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000" + "".join(map(chr, range(0x2000, 0x200B)))
+
+
+def _text_of(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("Must be text.")
+    if not value.isascii():
+        try:
+            value.encode()
+        except UnicodeEncodeError:  # JSON can carry lone surrogates ("\ud800")
+            raise ValueError("Contains characters that are not valid text.") from None
+    return value
+
+
+# What an SQL integer key can hold.
+MAX_ID = 2**63 - 1
+NOT_AN_ID = "Must be the id of a comment."
+# A number as text, as a form sends it: "12", " +12 ", "1_000", "12.0"; never "1e3" or "١٢".
+ID_TEXT = re.compile(r"[+-]?[0-9]+(?:_[0-9]+)*(?:\.0+)?")
+
+
+def _parent_id(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
     if isinstance(value, bool):  # JSON true would otherwise pass as comment 1
-        raise ValueError("Must be the id of a comment.")
-    return None if value == "" else value
+        raise ValueError(NOT_AN_ID)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    elif isinstance(value, str):
+        text = _text_of(value).strip(WHITESPACE)
+        if not ID_TEXT.fullmatch(text):
+            raise ValueError(NOT_AN_ID)
+        value = int(text.partition(".")[0])
+    if not isinstance(value, int) or not 1 <= value <= MAX_ID:
+        raise ValueError(NOT_AN_ID)
+    return value
 
 
 CHECKED = ("1", "on", "true")  # what a ticked box sends, from a form or as JSON text
 UNCHECKED = ("", "0", "off", "false")
 
 
-def _checkbox(value: Any) -> Any:
+def _checkbox(value: Any) -> bool:
     """A checkbox: JSON true/false, or a form's 1/on/true; an unticked box sends nothing."""
     if value is None or isinstance(value, bool):
         return bool(value)
@@ -102,61 +138,65 @@ def _checkbox(value: Any) -> Any:
     raise ValueError("Must be ticked (true) or not (false).")
 
 
-# What an SQL integer key can hold.
-CommentId = Annotated[int, Field(ge=1, le=2**63 - 1, description="Id of an approved comment of the same thread.")]
-
-
-class Submission(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class Submission:
     """A comment as a reader sends it, from the widget (JSON) or a plain form."""
 
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, frozen=True)
-
-    thread: Annotated[
-        str,
-        Field(min_length=1, max_length=512, description="The page's path, starting with /."),
-        AfterValidator(_thread),
-    ]
-    name: Annotated[
-        str, Field(min_length=1, max_length=100, description="Shown with the comment."), AfterValidator(_name)
-    ]
-    email: Annotated[str, Field(min_length=1, max_length=254, description="Never published."), AfterValidator(_email)]
-    website: Annotated[str, Field(max_length=512, description="Optional http(s) URL."), AfterValidator(_website)] = ""
-    body: Annotated[str, Field(min_length=1, max_length=10_000, description="Markdown subset."), AfterValidator(_body)]
-    parent: Annotated[CommentId | None, BeforeValidator(_parent_id)] = None
-    title: Annotated[
-        str, Field(max_length=300, description="The page's title, for the email."), AfterValidator(_clean_text)
-    ] = ""
-    notify: Annotated[
-        bool,
-        Field(description="Email me when my comment is published and when someone replies (confirmed by email)."),
-        BeforeValidator(_checkbox),
-    ] = False
+    thread: str
+    name: str
+    email: str
+    website: str = ""
+    body: str
+    parent: int | None = None
+    title: str = ""
+    notify: bool = False
 
 
-def _sentence(field: str, error: Any) -> str:
-    kind = error["type"]
-    if kind == "missing" or (kind == "string_too_short" and field in REQUIRED):
-        return REQUIRED.get(field, "This field is required.")
-    if kind == "string_too_long":
-        return f"Please keep this to {error['ctx']['max_length']:,} characters or fewer."
-    if kind == "string_unicode":  # JSON can carry lone surrogates ("\ud800")
-        return "Contains characters that are not valid text."
-    if kind == "string_type":
-        return "Must be text."
-    if kind == "value_error":
-        return str(error["ctx"]["error"])
-    if field == "parent":
-        return "Must be the id of a comment."
-    return str(error["msg"]) + "."
+@dataclass(frozen=True)
+class TextField:
+    """A text field: trimmed, then its length checked, then its own check."""
+
+    name: str
+    max_length: int
+    check: Callable[[str], str]
+    required: bool = False
+
+    def __call__(self, value: Any) -> str:
+        value = _text_of(value).strip(WHITESPACE)
+        if not value and self.required:
+            raise ValueError(REQUIRED[self.name])
+        if len(value) > self.max_length:
+            raise ValueError(f"Please keep this to {self.max_length:,} characters or fewer.")
+        return self.check(value)
+
+
+# Each field in the order its error is reported, with its check and, if optional, its default.
+FIELDS: dict[str, Callable[[Any], Any]] = {
+    "thread": TextField("thread", 512, _thread, required=True),
+    "name": TextField("name", 100, _name, required=True),
+    "email": TextField("email", 254, _email, required=True),
+    "website": TextField("website", 512, _website),
+    "body": TextField("body", 10_000, _body, required=True),
+    "parent": _parent_id,
+    "title": TextField("title", 300, _clean_text),
+    "notify": _checkbox,
+}
+DEFAULTS: dict[str, Any] = {"website": "", "parent": None, "title": "", "notify": False}
 
 
 def parse_submission(data: dict[str, Any]) -> Submission | dict[str, str]:
     """The valid submission, or one sentence per invalid field."""
-    try:
-        return Submission.model_validate(data)
-    except ValidationError as invalid:
-        errors: dict[str, str] = {}
-        for error in invalid.errors(include_url=False):
-            field = str(error["loc"][0]) if error["loc"] else "body"
-            errors.setdefault(field, _sentence(field, error))
-        return errors
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for field, check in FIELDS.items():
+        if field not in data:
+            if field in DEFAULTS:
+                values[field] = DEFAULTS[field]
+            else:
+                errors[field] = REQUIRED[field]
+            continue
+        try:
+            values[field] = check(data[field])
+        except ValueError as invalid:
+            errors[field] = str(invalid)
+    return errors if errors else Submission(**values)

@@ -10,8 +10,8 @@ from aiohttp.test_utils import TestClient
 
 from moderation.config import Config
 from moderation.store import open_store
-from moderation.tokens import reader_key
-from tests.factories import submit
+from tests import db
+from tests.factories import decide, submit
 from tests.readers import OTHER, READER, approved, confirmed, mails_to, settle, subscribed, unsubscribe_path
 from tests.smtp import SmtpSink
 
@@ -66,7 +66,7 @@ async def test_forget_ends_the_readers_subscriptions_and_keeps_only_do_not_mail(
 
     store = await open_store(config, time.time)
     try:
-        gone = await store.forget(CANARY, reader_key(config.secret_key, CANARY))
+        gone = await store.forget(CANARY)
     finally:
         await store.close()
     assert gone.comments == 2
@@ -75,5 +75,49 @@ async def test_forget_ends_the_readers_subscriptions_and_keeps_only_do_not_mail(
     # The do-not-mail entry stays: the same address ticking the box again hears nothing.
     await approved(service, smtpd, email=CANARY, notify=True, body="Back after being forgotten.")
     await submit(service, email=OTHER, body="Unrelated.")
+    await settle(service, smtpd)
+    assert len(mails_to(smtpd, CANARY)) == before
+
+
+async def reader_rows(config: Config, address: str) -> dict[str, int]:
+    """How many rows of each readers' table, and of reader mail waiting, find this address."""
+    index = config.sealer().index(address)
+    found = {}
+    for table in ("subscriptions", "subscription_confirmations", "confirmation_marks", "do_not_mail"):
+        ((count,),) = await db.query(config, f"SELECT COUNT(*) FROM {table} WHERE address_key = ?", index)
+        found[table] = count
+    ((waiting,),) = await db.query(
+        config, "SELECT COUNT(*) FROM outbox WHERE recipient_index = ? AND status = 'pending'", index
+    )
+    found["waiting mail"] = waiting
+    return found
+
+
+async def test_forget_in_another_case_removes_the_subscriptions_and_no_mail_follows(
+    service: TestClient, smtpd: SmtpSink, config: Config
+) -> None:
+    question = await confirmed(service, smtpd, CANARY)
+    await subscribed(service, smtpd, CANARY, body="A second question, waiting to be confirmed.")
+    # A reply already written, waiting for a moderator when the reader asks to be forgotten.
+    reply = await submit(service, email=OTHER, parent=question, body="An answer approved after the forget.")
+    await settle(service, smtpd)
+    before = len(mails_to(smtpd, CANARY))
+    assert (await reader_rows(config, CANARY))["subscriptions"] == 2
+
+    store = await open_store(config, time.time)
+    try:
+        gone = await store.forget(CANARY.upper())
+    finally:
+        await store.close()
+    assert gone.comments == 2
+    assert await reader_rows(config, CANARY) == {
+        "subscriptions": 0,
+        "subscription_confirmations": 0,
+        "confirmation_marks": 0,
+        "do_not_mail": 0,
+        "waiting mail": 0,
+    }
+    await decide(service, smtpd, reply, "approve")
+    await approved(service, smtpd, email=OTHER, body="Another comment on the page.")
     await settle(service, smtpd)
     assert len(mails_to(smtpd, CANARY)) == before

@@ -13,7 +13,7 @@ from moderation.config import Config
 from moderation.spam import Screening, Severity, SpamGuard
 from moderation.store import Store, open_store
 from moderation.tokens import FormStamp
-from moderation.validation import Submission
+from moderation.validation import Submission, parse_submission
 from tests.conftest import MODERATORS, PUBLIC_URL, SITE, make_config
 from tests.db import records
 from tests.factories import comment_data, submit
@@ -23,7 +23,9 @@ SECRET = "a test secret that is long enough"
 
 
 def submission(**overrides: Any) -> Submission:
-    return Submission.model_validate(comment_data(**overrides))
+    parsed = parse_submission(comment_data(**overrides))
+    assert isinstance(parsed, Submission), parsed
+    return parsed
 
 
 def guard(store: Store, now: float = 1_000_000.0, **options: Any) -> SpamGuard:

@@ -139,3 +139,39 @@ async def test_a_file_that_is_not_an_export_is_refused_with_the_line_at_fault(co
     other.write_text('{"format": "something-else"}\n')
     result = run(env, tmp_path, "import", "--format", "jsonl", str(other))
     assert result.stderr == f"moderation: cannot import: {other} is not a moderation-export file of version 1\n"
+
+
+async def test_imported_comments_are_listed_oldest_first_whatever_the_file_order(
+    client: TestClient, config: Config, tmp_path: Path
+) -> None:
+    def line(id_: int, created: str, parent: int | None = None) -> str:
+        return json.dumps(
+            {"id": id_, "thread": "/one/", "parent": parent, "status": "approved", "name": f"N{id_}"}
+            | {"body_html": f"<p>{id_}</p>", "created": created}
+        )
+
+    source = tmp_path / "unordered.jsonl"
+    header = json.dumps({"format": "moderation-export", "version": 1})
+    source.write_text(
+        "\n".join(
+            [
+                header,
+                line(3, "2021-03-01T00:00:00Z", parent=1),  # a reply before its parent
+                line(1, "2019-01-01T00:00:00Z"),
+                line(2, "2020-06-01T00:00:00Z"),
+                line(4, "2019-01-01T00:00:00Z"),  # as old as the first: the one imported first leads
+                line(5, "2018-12-31T23:59:59Z"),
+            ]
+        )
+        + "\n"
+    )
+    report(run(command_env(tmp_path, config.database_url), tmp_path, "import", "--format", "jsonl", str(source)))
+    comments = (await thread(client, "/one/"))["comments"]
+    assert [(c["name"], c["created"]) for c in comments] == [
+        ("N5", "2018-12-31T23:59:59Z"),
+        ("N1", "2019-01-01T00:00:00Z"),
+        ("N4", "2019-01-01T00:00:00Z"),
+        ("N2", "2020-06-01T00:00:00Z"),
+        ("N3", "2021-03-01T00:00:00Z"),
+    ]
+    assert comments[-1]["parent"] == comments[1]["id"]

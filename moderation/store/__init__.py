@@ -172,9 +172,9 @@ class Store(Protocol):
     async def purge_addresses(self, before: float) -> int:
         """Erase the address of rejected and spam comments decided before then; return how many."""
 
-    async def forget(self, email: str, reader_key: str = "") -> Forgotten:
-        """Delete every comment written with this address, its mail, its subscriptions (and with
-        the address's keyed hash, its confirmations); a do-not-mail entry stays. Report what went."""
+    async def forget(self, email: str) -> Forgotten:
+        """Delete every comment written with this address (in any case), its mail, its
+        subscriptions and confirmations; a do-not-mail entry stays. Report what went."""
 
     async def confirmation(self, token: str) -> Confirmed:
         """What POSTing this confirmation link would do; changes nothing."""

@@ -1,7 +1,9 @@
 """Readers' subscriptions: the SQL, mixed into SqlStore, and the part of a decision that mails readers.
 
 A subscription belongs to one comment whose author ticked "email me"; the address is that
-comment's own. Tokens in reader mail are random, one per mail, and stored only as SHA-256:
+comment's own, and `address_key` is its index (Sealer.index, as the comment's `email_index`), which
+also finds the address's confirmations and do-not-mail entry: none of these tables holds the
+address itself. Tokens in reader mail are random, one per mail, and stored only as SHA-256:
 the raw token lives in the outbox row until its mail is sent (see OutboxSql.mark_sent).
 """
 
@@ -13,7 +15,8 @@ import secrets
 from collections.abc import Sequence
 
 from ..models import Confirmed, MailKind, Unsubscribed
-from ..sealing import Sealer
+from ..sealing import Sealer, normalised
+from . import legacy
 from .sealed import seal_recipient
 from .tx import Row, StoreBase, Transaction, marks
 
@@ -64,13 +67,15 @@ async def _mail(
     await seal_recipient(tx, sealer, int(outbox_id), recipient)
 
 
-async def add_subscriptions(tx: Transaction, wanted: Sequence[tuple[int, str]], now: float) -> None:
-    """(comment id, address key) of new comments whose authors ticked "email me": nothing is sent yet."""
+async def add_subscriptions(tx: Transaction, sealer: Sealer, wanted: Sequence[tuple[int, str]], now: float) -> None:
+    """(comment id, address) of new comments whose authors ticked "email me": nothing is sent yet."""
     if wanted:
         await tx.executemany(
             "INSERT INTO subscriptions (comment_id, address_key, created_at) VALUES (?, ?, ?)",
-            [(comment_id, key, now) for comment_id, key in wanted],
+            [(comment_id, sealer.index(address), now) for comment_id, address in wanted],
         )
+        for address in {normalised(address) for _, address in wanted}:
+            await legacy.adopt_do_not_mail(tx, sealer, address)
 
 
 async def on_approved(tx: Transaction, sealer: Sealer, approved: Sequence[int], now: float) -> int:
@@ -151,7 +156,7 @@ async def _published(
     return 1
 
 
-async def forget(tx: Transaction, comment_ids: Sequence[int], address_index: str, key: str) -> int:
+async def forget(tx: Transaction, comment_ids: Sequence[int], address_index: str) -> int:
     """`moderation forget`: the address's subscriptions, links and unsent reader mail go; do-not-mail stays."""
     if comment_ids:
         id_marks = marks(len(comment_ids))
@@ -161,9 +166,8 @@ async def forget(tx: Transaction, comment_ids: Sequence[int], address_index: str
             *comment_ids,
         )
         await tx.execute(f"DELETE FROM subscriptions WHERE comment_id IN ({id_marks})", *comment_ids)
-    if key:
-        await tx.execute("DELETE FROM subscription_confirmations WHERE address_key = ?", key)
-        await tx.execute("DELETE FROM confirmation_marks WHERE address_key = ?", key)
+    await tx.execute("DELETE FROM subscription_confirmations WHERE address_key = ?", address_index)
+    await tx.execute("DELETE FROM confirmation_marks WHERE address_key = ?", address_index)
     gone = await tx.fetch(
         "DELETE FROM outbox WHERE recipient_index = ? AND kind IN (?, ?) RETURNING id",
         address_index,

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from ..sealing import Sealer
+from .legacy import READER_TABLES
 from .tx import Row, Transaction
 
 # (table, sealed column, index column): every reader address the service stores in full.
@@ -113,12 +114,16 @@ class KeyCounts:
     per_key: dict[str, int]  # rows sealed under each configured key, by id
     other: int  # rows under a key no longer configured (or damaged beyond their key id)
     plain: int  # rows still waiting for the data step
+    indexed: int = 0  # readers' rows keyed by the index key alone (they hold no sealed value)
+    legacy: int = 0  # do-not-mail entries still keyed under the secret key (store/legacy.py)
 
     def lines(self) -> list[str]:
         out = [f"{key_id}: {count} rows" for key_id, count in self.per_key.items()]
         out.append(f"under no configured key: {self.other} rows")
         if self.plain:
             out.append(f"not sealed yet: {self.plain} rows (run moderation migrate)")
+        out.append(f"readers' rows keyed by MODERATION_INDEX_KEY: {self.indexed} rows")
+        out.append(f"do-not-mail entries keyed by MODERATION_SECRET_KEY (legacy): {self.legacy} rows")
         return out
 
 
@@ -137,4 +142,9 @@ async def counts(fetch: Callable[..., Awaitable[list[Row]]], sealer: Sealer) -> 
             per_key[key_id] += int(count)
             known += int(count)
         other += int(total) - known
-    return KeyCounts(per_key, other, plain)
+    indexed = 0
+    for table in READER_TABLES:
+        ((count,),) = await fetch(f"SELECT COUNT(*) FROM {table} WHERE NOT legacy AND address_key <> ''")
+        indexed += int(count)
+    ((legacy,),) = await fetch("SELECT COUNT(*) FROM do_not_mail WHERE legacy")
+    return KeyCounts(per_key, other, plain, indexed, int(legacy))

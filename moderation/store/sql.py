@@ -25,7 +25,7 @@ from ..models import (
     ThreadState,
 )
 from ..sealing import Sealer
-from . import audit, readers, sealed
+from . import audit, legacy, readers, sealed
 from .imports import ImportSql
 from .outbox import OutboxSql
 from .queue import QueueSql
@@ -54,7 +54,8 @@ class SqlStore(OutboxSql, SessionSql, QueueSql, ReaderSql, ImportSql):
         self._sealer = sealer
 
     async def migrate(self) -> list[str]:
-        """SQL migrations, then the data step that seals what an older version stored in clear."""
+        """SQL migrations, then the data steps: seal what an older version stored in clear, and key
+        the readers' tables by the index."""
         applied = await self._migrate_sql()
         async with self.transaction() as tx:
             await sealed.check_keys(tx, self._sealer)
@@ -64,6 +65,11 @@ class SqlStore(OutboxSql, SessionSql, QueueSql, ReaderSql, ImportSql):
         if total:
             await self._scrub()
             applied.append(f"sealed {total} stored addresses")
+        # After the sealing: the re-keying reads the index of every comment's address.
+        async with self.transaction() as tx:
+            rekeyed = await legacy.rekey(tx, self._clock())
+        if rekeyed:
+            applied.append(f"re-keyed {rekeyed} reader rows by the index key")
         return applied
 
     async def _migrate_sql(self) -> list[str]:
@@ -172,10 +178,11 @@ class SqlStore(OutboxSql, SessionSql, QueueSql, ReaderSql, ImportSql):
             results.append(int(rows[0][0]) if rows else InvalidParent(comment.parent))
         await readers.add_subscriptions(
             tx,
+            self._sealer,
             [
-                (result, comment.subscriber)
+                (result, comment.email)
                 for result, comment in zip(results, comments, strict=True)
-                if isinstance(result, int) and comment.subscriber
+                if isinstance(result, int) and comment.notify
             ],
             now,
         )
@@ -232,7 +239,8 @@ class SqlStore(OutboxSql, SessionSql, QueueSql, ReaderSql, ImportSql):
         thread_id, title, *state = rows[0]
         comments = await self.fetch(
             f"SELECT {COMMENT_COLUMNS} FROM {COMMENT_FROM} WHERE c.thread_id = ? AND c.status = 'approved'"
-            " ORDER BY c.id",
+            # By when they were written, not by id: imported comments get their ids in file order.
+            " ORDER BY c.created_at, c.id",
             thread_id,
         )
         return Thread(
@@ -354,12 +362,12 @@ class SqlStore(OutboxSql, SessionSql, QueueSql, ReaderSql, ImportSql):
             )
         return len(erased)
 
-    async def forget(self, email: str, reader_key: str = "") -> Forgotten:
+    async def forget(self, email: str) -> Forgotten:
         now = self._clock()
         async with self.transaction() as tx:
             index = self._sealer.index(email)
             rows = await tx.fetch("SELECT c.id, c.thread_id, c.status FROM comments c WHERE c.email_index = ?", index)
-            reader_mail = await readers.forget(tx, [row[0] for row in rows], index, reader_key)
+            reader_mail = await readers.forget(tx, [row[0] for row in rows], index)
             if not rows:
                 return Forgotten(comments=0, published=0, notifications=0, reader_mail=reader_mail)
             ids = [row[0] for row in rows]

@@ -28,7 +28,7 @@ from ..models import CommentStatus, NewComment
 from ..openapi import openapi_document
 from ..render import render_body
 from ..spam import Screening, Verdict
-from ..tokens import avatar_key, reader_key
+from ..tokens import avatar_key
 from ..validation import Submission, parse_submission
 from .pages import is_closed, render_page
 
@@ -162,7 +162,7 @@ def new_comment(submission: Submission, config: Config, remote_addr: str, verdic
         status=CommentStatus.SPAM if verdict.spam else CommentStatus.PENDING,
         flags="; ".join(verdict.reasons),
         # Only remembered now: nothing is mailed until a moderator publishes the comment.
-        subscriber=reader_key(config.secret_key, submission.email) if submission.notify else "",
+        notify=submission.notify,
     )
 
 
