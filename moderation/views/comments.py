@@ -29,7 +29,7 @@ from ..openapi import openapi_document
 from ..render import render_body
 from ..spam import Screening, Verdict
 from ..tokens import avatar_key
-from ..validation import Submission, parse_submission
+from ..validation import WHITESPACE, Submission, parse_submission
 from .pages import is_closed, render_page
 
 FIELDS = ("thread", "name", "email", "website", "body", "parent", "title", "notify")
@@ -139,7 +139,7 @@ def check_origin(request: web.Request) -> None:
 async def check_open(request: web.Request, thread: object) -> None:
     """Refuse a comment to a closed thread before anything is done with it: one lookup by the
     thread's unique key, the same one every read of the thread makes."""
-    key = thread.strip() if isinstance(thread, str) else ""
+    key = thread.strip(WHITESPACE) if isinstance(thread, str) else ""  # trimmed as validation trims it
     if not key.startswith("/") or len(key) > 512:
         return  # not a thread: validation says what is wrong with it
     if is_closed(request, await request.app[store_key].thread_state(key)):
