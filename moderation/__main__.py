@@ -19,6 +19,7 @@ from aiohttp import web
 from .app import create_app
 from .config import Config, ConfigError
 from .errors import MissingFiles, StoreUnavailable
+from .models import ByHand
 from .retention import purge
 from .store import Store, open_store
 from .store.sealed import KeyMismatch
@@ -80,6 +81,26 @@ async def audit(store: Store, config: Config, args: argparse.Namespace) -> str:
     return "\n".join(json.dumps(entry.as_json()) for entry in await store.audit_log(since))
 
 
+def thread_path(value: str) -> str:
+    if not value.startswith("/") or len(value) > 512:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a page's path like /how-many-treatments/")
+    return value
+
+
+async def threads(store: Store, config: Config, args: argparse.Namespace) -> str:
+    key, by_hand = args.key, THREAD_ACTIONS[args.action]
+    before = await store.set_by_hand(key, by_hand)
+    was_closed = before.closed(time.time(), config.close_after_days)
+    if by_hand is ByHand.CLOSED:
+        if before.by_hand is ByHand.CLOSED:
+            return f"{key} was closed already: it takes no new comments until `moderation threads open {key}`"
+        ahead = " (ahead: it has no comment yet)" if before.first_comment_at is None else ""
+        return f"closed {key}{ahead}: it takes no new comments until `moderation threads open {key}`"
+    if was_closed:
+        return f"re-opened {key}: it takes new comments again, and stays open whatever its age"
+    return f"opened {key}: it takes new comments, and stays open whatever its age"
+
+
 async def run_on_store(command: Callable[..., Awaitable[str]], config: Config, args: argparse.Namespace) -> None:
     store = await open_store(config, clock=time.time)
     try:
@@ -137,6 +158,7 @@ COMMANDS = {
     "export": export,
 }
 KEY_COMMANDS = {"status": keys_status, "rotate": keys_rotate}
+THREAD_ACTIONS = {"close": ByHand.CLOSED, "open": ByHand.OPEN}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -153,6 +175,11 @@ def main(argv: list[str] | None = None) -> int:
     keys.add_argument(
         "action", choices=sorted(KEY_COMMANDS), help="status: rows per key; rotate: re-seal under the newest"
     )
+    closing = commands.add_parser("threads", help="close a thread to new comments, or open it, whatever its age")
+    closing.add_argument(
+        "action", choices=sorted(THREAD_ACTIONS), help="close: refuse new comments; open: take them, whatever the age"
+    )
+    closing.add_argument("key", type=thread_path, help="the page's path, as the widget's data-thread gives it")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Their INFO lines carry client addresses and, for the dev mailbox, email addresses.
@@ -168,6 +195,8 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(run_on_store(COMMANDS[args.command], config, args))
         elif args.command == "keys":
             asyncio.run(run_on_store(KEY_COMMANDS[args.action], config, args))
+        elif args.command == "threads":
+            asyncio.run(run_on_store(threads, config, args))
         else:
             app = create_app(config.with_secret_key())
             log.info("serving on http://%s:%d (public URL %s)", config.host, config.port, config.public_url)

@@ -1,8 +1,8 @@
 /* Comment widget: <div id="comments"></div>
    <script src="https://SERVICE/embed.js" data-thread="/path/" data-title="Title" async></script>
-   Draws the approved comments and the reply form with the same markup as the /embed fragment,
-   and posts the form without leaving the page. No framework, no build step, no innerHTML except
-   the server's sanitised comment bodies. */
+   Draws the approved comments and the reply form (on a closed thread, a line saying so) with
+   the same markup as the /embed fragment, and posts the form without leaving the page. No
+   framework, no build step, no innerHTML except the server's sanitised comment bodies. */
 (function () {
   "use strict";
 
@@ -42,6 +42,7 @@
     429: "You have posted several comments in a short time. Please wait a minute, then try again."
   };
   var FORM_MIN_AGE = 3100; // ms: the service takes faster posts for a bot's (see spam.py)
+  var CLOSED = "Comments are closed.";
   var SERVER_DOWN = "The comment service is not answering right now. Please try again in a moment; what you wrote is still here.";
   var OFFLINE = "Your comment could not be sent. Check your connection and try again; what you wrote is still here.";
 
@@ -109,8 +110,9 @@
     return button;
   }
 
-  /* The approved comments, replies under their parents (parent === null at the top). */
-  function commentList(children, parent) {
+  /* The approved comments, replies under their parents (parent === null at the top); with a
+     Reply button each unless the thread is closed. */
+  function commentList(children, parent, closed) {
     var list = children[parent];
     if (!list) return null;
     var ol = el("ol", parent == null ? "mod-list" : "mod-list mod-replies");
@@ -118,7 +120,7 @@
       var body = el("template"); // parsed inert; the service has rendered and sanitised it
       body.innerHTML = comment.body_html;
       var item = commentItem(comment, body.content, comment.by_site ? "From the site" : null);
-      add(ol, add(item, replyButton(comment), commentList(children, comment.id)));
+      add(ol, add(item, closed ? null : replyButton(comment), commentList(children, comment.id, closed)));
     });
     return ol;
   }
@@ -385,6 +387,7 @@
   }
 
   function putBack(newForm, kept) {
+    if (!newForm) return; // a closed thread: nowhere to put it
     for (var name in kept.values) {
       var control = newForm.elements[name];
       if (!control) continue;
@@ -407,9 +410,13 @@
     var root = el("div", "mod-comments");
     var count = el("h2", "mod-count", plural(comments.length));
     var notice = attrs(el("p", "mod-notice", "Thank you: your comment is awaiting moderation."), { id: "comment-pending", role: "status" });
-    var respond = add(el("div", "mod-respond"), el("h2", "mod-reply-title", "Leave a Reply"));
-    add(root, count, commentList(children, null), notice, respond);
-    makeForm(root);
+    add(root, count, commentList(children, null, answer.closed), notice);
+    if (answer.closed) {
+      add(root, el("p", "mod-closed", CLOSED)); // the comments stay; the form does not
+    } else {
+      add(root, add(el("div", "mod-respond"), el("h2", "mod-reply-title", "Leave a Reply")));
+      makeForm(root);
+    }
     var kept = typedSoFar(target);
     keepPending(target, root);
     target.textContent = "";

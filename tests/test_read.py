@@ -44,7 +44,7 @@ async def json_error(response: ClientResponse, status: int) -> str:
 async def test_unknown_thread_is_an_empty_list(client: TestClient) -> None:
     response = await listing(client, "/never-commented/")
     assert response.status == 200
-    assert await response.json() == {"thread": "/never-commented/", "count": 0, "comments": []}
+    assert await response.json() == {"thread": "/never-commented/", "count": 0, "closed": False, "comments": []}
 
 
 async def test_only_approved_comments_are_listed_oldest_first_with_public_fields_only(

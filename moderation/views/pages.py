@@ -6,9 +6,9 @@ from pathlib import Path
 
 from aiohttp import web
 
-from ..keys import config_key, dev_mailbox_key, form_stamp_key, pending_note_key, store_key, templates_key
+from ..keys import clock_key, config_key, dev_mailbox_key, form_stamp_key, pending_note_key, store_key, templates_key
 from ..mail.devmail import read_dev_mailbox
-from ..models import Comment, CommentStatus
+from ..models import Comment, CommentStatus, ThreadState
 
 DEMO_THREAD = "/"
 DEMO_TITLE = "How many ketamine treatments does depression take?"
@@ -17,6 +17,11 @@ DEMO_TITLE = "How many ketamine treatments does depression take?"
 def render_page(request: web.Request, template: str, *, status: int = 200, **context: object) -> web.Response:
     body = request.app[templates_key].get_template(template).render(**context)
     return web.Response(text=body, status=status, content_type="text/html")
+
+
+def is_closed(request: web.Request, state: ThreadState) -> bool:
+    """Whether the thread takes no new comments now: closed by hand, or past its age."""
+    return state.closed(request.app[clock_key](), request.app[config_key].close_after_days)
 
 
 async def own_pending(request: web.Request, thread: str | None) -> Comment | None:
@@ -46,6 +51,7 @@ async def article(request: web.Request) -> web.Response:
         title=DEMO_TITLE,
         base="",
         thread=thread,
+        closed=is_closed(request, thread.state),
         pending=pending,
         values={
             "thread": DEMO_THREAD,
