@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import re
+import sqlite3
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -18,13 +19,11 @@ from aiohttp import web
 from .app import create_app
 from .config import Config, ConfigError
 from .errors import MissingFiles, StoreUnavailable
+from .models import ByHand
 from .retention import purge
 from .store import Store, open_store
 from .store.sealed import KeyMismatch
-from .transfer import export as transfer_export
-from .transfer import importer
-from .transfer.cli import READERS, ImportRefused, site_hosts, transfer_commands
-from .transfer.importer import Progress
+from .transfer.cli import ImportRefused, reader, refusals, site_hosts, transfer_commands
 from .transfer.mapping import Mapping, Slash
 
 log = logging.getLogger("moderation")
@@ -82,6 +81,26 @@ async def audit(store: Store, config: Config, args: argparse.Namespace) -> str:
     return "\n".join(json.dumps(entry.as_json()) for entry in await store.audit_log(since))
 
 
+def thread_path(value: str) -> str:
+    if not value.startswith("/") or len(value) > 512:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a page's path like /how-many-treatments/")
+    return value
+
+
+async def threads(store: Store, config: Config, args: argparse.Namespace) -> str:
+    key, by_hand = args.key, THREAD_ACTIONS[args.action]
+    before = await store.set_by_hand(key, by_hand)
+    was_closed = before.closed(time.time(), config.close_after_days)
+    if by_hand is ByHand.CLOSED:
+        if before.by_hand is ByHand.CLOSED:
+            return f"{key} was closed already: it takes no new comments until `moderation threads open {key}`"
+        ahead = " (ahead: it has no comment yet)" if before.first_comment_at is None else ""
+        return f"closed {key}{ahead}: it takes no new comments until `moderation threads open {key}`"
+    if was_closed:
+        return f"re-opened {key}: it takes new comments again, and stays open whatever its age"
+    return f"opened {key}: it takes new comments, and stays open whatever its age"
+
+
 async def run_on_store(command: Callable[..., Awaitable[str]], config: Config, args: argparse.Namespace) -> None:
     store = await open_store(config, clock=time.time)
     try:
@@ -95,19 +114,27 @@ async def run_on_store(command: Callable[..., Awaitable[str]], config: Config, a
 
 
 async def import_file(store: Store, config: Config, args: argparse.Namespace) -> str:
+    from .transfer import importer  # the import's modules: only for an import, never for a server
+
     mapping = Mapping(
         prefixes=tuple(args.map_prefix),
         hosts=frozenset() if args.any_host else frozenset(args.host or site_hosts(config)),
         slash=Slash(args.trailing_slash),
     )
     path = Path(args.file)
-    report = await importer.run(
-        store, args.format, lambda: READERS[args.format](path), mapping, config.with_secret_key().secret_key, Progress()
-    )
+    read = reader(args.format)
+    try:
+        report = await importer.run(
+            store, args.format, lambda: read(path), mapping, config.with_secret_key().secret_key, importer.Progress()
+        )
+    except refusals() as error:
+        raise ImportRefused(error) from error
     return "\n".join(report.lines())
 
 
 async def export(store: Store, config: Config, args: argparse.Namespace) -> str:
+    from .transfer import export as transfer_export  # only for an export
+
     statuses = args.status or []
     if args.output is None:
         if args.include_email:
@@ -131,6 +158,7 @@ COMMANDS = {
     "export": export,
 }
 KEY_COMMANDS = {"status": keys_status, "rotate": keys_rotate}
+THREAD_ACTIONS = {"close": ByHand.CLOSED, "open": ByHand.OPEN}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -147,6 +175,11 @@ def main(argv: list[str] | None = None) -> int:
     keys.add_argument(
         "action", choices=sorted(KEY_COMMANDS), help="status: rows per key; rotate: re-seal under the newest"
     )
+    closing = commands.add_parser("threads", help="close a thread to new comments, or open it, whatever its age")
+    closing.add_argument(
+        "action", choices=sorted(THREAD_ACTIONS), help="close: refuse new comments; open: take them, whatever the age"
+    )
+    closing.add_argument("key", type=thread_path, help="the page's path, as the widget's data-thread gives it")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Their INFO lines carry client addresses and, for the dev mailbox, email addresses.
@@ -162,6 +195,8 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(run_on_store(COMMANDS[args.command], config, args))
         elif args.command == "keys":
             asyncio.run(run_on_store(KEY_COMMANDS[args.action], config, args))
+        elif args.command == "threads":
+            asyncio.run(run_on_store(threads, config, args))
         else:
             app = create_app(config.with_secret_key())
             log.info("serving on http://%s:%d (public URL %s)", config.host, config.port, config.public_url)
@@ -175,7 +210,9 @@ def main(argv: list[str] | None = None) -> int:
     except MissingFiles as error:  # an incomplete installation: say where we looked
         print(f"moderation: cannot {args.command}: {error}", file=sys.stderr)
         return 1
-    except ImportRefused as error:
+    # A file an import refuses, and, from any command, a damaged database file or a value that
+    # cannot be used (a key, a setting) that nothing above named.
+    except (ImportRefused, sqlite3.DatabaseError, ValueError) as error:
         print(f"moderation: cannot {args.command}: {error}", file=sys.stderr)
         return 1
     except OSError as error:  # a port in use, an address that is not ours

@@ -6,25 +6,26 @@ from collections import OrderedDict
 
 
 class RenderedThreads:
-    """The JSON of recently read threads, each valid for exactly one thread version.
+    """The JSON of recently read threads, each valid for exactly one ETag (the thread's version,
+    and whether it is closed).
 
-    The version comes from the database on every request, so an entry can never outlive the
-    list it shows, whichever instance changed it.
+    The ETag is worked out from the database on every request, so an entry can never outlive
+    the list it shows, whichever instance changed it.
     """
 
     def __init__(self, capacity: int = 1000):
         self._capacity = capacity
-        self._entries: OrderedDict[str, tuple[int, bytes]] = OrderedDict()
+        self._entries: OrderedDict[str, tuple[str, bytes]] = OrderedDict()
 
-    def get(self, key: str, version: int) -> bytes | None:
+    def get(self, key: str, etag: str) -> bytes | None:
         entry = self._entries.get(key)
-        if entry is None or entry[0] != version:
+        if entry is None or entry[0] != etag:
             return None
         self._entries.move_to_end(key)
         return entry[1]
 
-    def put(self, key: str, version: int, body: bytes) -> None:
-        self._entries[key] = (version, body)
+    def put(self, key: str, etag: str, body: bytes) -> None:
+        self._entries[key] = (etag, body)
         self._entries.move_to_end(key)
         if len(self._entries) > self._capacity:
             self._entries.popitem(last=False)

@@ -332,6 +332,13 @@ class Config:
     max_links: int = setting(
         "MODERATION_MAX_LINKS", 3, "More links than this in a comment flag it for a closer look.", _count
     )
+    close_after_days: int | None = setting(
+        "MODERATION_CLOSE_AFTER_DAYS",
+        None,
+        "Days after a thread's first comment when it stops taking new ones (unset: never;"
+        " `moderation threads close|open KEY` decides by hand).",
+        _positive_int,
+    )
     retention_days: int = setting(
         "MODERATION_RETENTION_DAYS",
         30,

@@ -166,12 +166,47 @@ class Decided:
     last: AuditEntry | None  # the entry that put the comment in its present state
 
 
+class ByHand(StrEnum):
+    """A site owner's word on a thread (`moderation threads close|open`), which wins over its age."""
+
+    CLOSED = "closed"
+    OPEN = "open"
+
+
+DAY = 86400.0
+
+
+@dataclass(frozen=True)
+class ThreadState:
+    """What one lookup of a thread's row tells: its version (the ETag's base) and whether it is closed."""
+
+    version: int = 0
+    first_comment_at: float | None = None  # Unix seconds; None: no comment yet
+    by_hand: ByHand | None = None
+
+    def closes_at(self, close_after_days: int | None) -> float | None:
+        """When the thread closes by its age (Unix seconds), if it ever does."""
+        if self.by_hand is not None or close_after_days is None or self.first_comment_at is None:
+            return None
+        return self.first_comment_at + close_after_days * DAY
+
+    def closed(self, now: float, close_after_days: int | None) -> bool:
+        if self.by_hand is not None:
+            return self.by_hand is ByHand.CLOSED
+        closes_at = self.closes_at(close_after_days)
+        return closes_at is not None and now >= closes_at
+
+
 @dataclass(frozen=True)
 class Thread:
     key: str
     title: str
-    version: int
+    state: ThreadState
     comments: list[Comment]
+
+    @property
+    def version(self) -> int:
+        return self.state.version
 
 
 @dataclass(frozen=True)

@@ -78,10 +78,14 @@ SCHEMAS: dict[str, Any] = {
     },
     "Thread": {
         "type": "object",
-        "required": ["thread", "count", "comments", "lang", "count_text"],
+        "required": ["thread", "count", "closed", "comments", "lang", "count_text"],
         "properties": {
             "thread": {"type": "string"},
             "count": {"type": "integer", "minimum": 0},
+            "closed": {
+                "type": "boolean",
+                "description": "The thread takes no new comments (closed by hand, or past its age); show no form.",
+            },
             "comments": {"type": "array", "items": _ref("Comment")},
             "lang": {"type": "string", "description": "The language the answer's texts are written in."},
             "count_text": {"type": "string", "description": "The count as the thread's heading: 3 comments."},
@@ -112,7 +116,7 @@ SCHEMAS: dict[str, Any] = {
 
 ERRORS = {
     "400": _json(_ref("Error"), "The body is not JSON or a form, or the content type is neither."),
-    "403": _json(_ref("Error"), "Posted from a page of another site."),
+    "403": _json(_ref("Error"), "Posted from a page of another site, or to a closed thread."),
     "413": _json(_ref("Error"), "The body is over 64 KiB."),
     "429": {
         **_json(_ref("Error"), "Too many submissions from this address."),
@@ -213,8 +217,8 @@ def openapi_document(public_url: str) -> dict[str, Any]:
                     "summary": "The approved comments of a thread, oldest first.",
                     "parameters": [THREAD_PARAMETER, LANG_PARAMETER],
                     "responses": {
-                        "200": _json(_ref("Thread"), "The thread; with an ETag."),
-                        "304": {"description": "Unchanged since the ETag given in If-None-Match."},
+                        "200": _json(_ref("Thread"), "The thread; with an ETag, which changes when it closes."),
+                        "304": {"description": "Unchanged since the ETag given in If-None-Match, closing included."},
                         "400": ERRORS["400"],
                     },
                 },

@@ -1,9 +1,10 @@
 /* Comment widget: <div id="comments"></div>
    <script src="https://SERVICE/embed.js" data-thread="/path/" data-title="Title" data-lang="de" async></script>
-   Draws the approved comments and the reply form with the same markup as the /embed fragment,
-   and posts the form without leaving the page. No framework, no build step, no innerHTML except
-   the server's sanitised comment bodies. Every text is English in _("..."), translated by the
-   service's catalog for the page's language (data-lang; without it, the site's). */
+   Draws the approved comments and the reply form (on a closed thread, a line saying so) with
+   the same markup as the /embed fragment, and posts the form without leaving the page. No
+   framework, no build step, no innerHTML except the server's sanitised comment bodies. Every
+   text is English in _("..."), translated by the service's catalog for the page's language
+   (data-lang; without it, the site's). */
 (function () {
   "use strict";
 
@@ -129,8 +130,9 @@
     return button;
   }
 
-  /* The approved comments, replies under their parents (parent === null at the top). */
-  function commentList(children, parent) {
+  /* The approved comments, replies under their parents (parent === null at the top); with a
+     Reply button each unless the thread is closed. */
+  function commentList(children, parent, closed) {
     var list = children[parent];
     if (!list) return null;
     var ol = el("ol", parent == null ? "mod-list" : "mod-list mod-replies");
@@ -138,7 +140,7 @@
       var body = el("template"); // parsed inert; the service has rendered and sanitised it
       body.innerHTML = comment.body_html;
       var item = commentItem(comment, body.content, comment.by_site ? _("From the site") : null);
-      add(ol, add(item, replyButton(comment), commentList(children, comment.id)));
+      add(ol, add(item, closed ? null : replyButton(comment), commentList(children, comment.id, closed)));
     });
     return ol;
   }
@@ -406,6 +408,7 @@
   }
 
   function putBack(newForm, kept) {
+    if (!newForm) return; // a closed thread: nowhere to put it
     for (var name in kept.values) {
       var control = newForm.elements[name];
       if (!control) continue;
@@ -428,9 +431,13 @@
     var root = attrs(el("div", "mod-comments"), { lang: language });
     var count = el("h2", "mod-count", answer.count_text || plural(comments.length));
     var notice = attrs(el("p", "mod-notice", _("Thank you: your comment is awaiting moderation.")), { id: "comment-pending", role: "status" });
-    var respond = add(el("div", "mod-respond"), el("h2", "mod-reply-title", _("Leave a Reply")));
-    add(root, count, commentList(children, null), notice, respond);
-    makeForm(root);
+    add(root, count, commentList(children, null, answer.closed), notice);
+    if (answer.closed) {
+      add(root, el("p", "mod-closed", _("Comments are closed."))); // the comments stay; the form does not
+    } else {
+      add(root, add(el("div", "mod-respond"), el("h2", "mod-reply-title", _("Leave a Reply"))));
+      makeForm(root);
+    }
     var kept = typedSoFar(target);
     keepPending(target, root);
     target.textContent = "";

@@ -36,6 +36,7 @@ def test_defaults_are_the_documented_ones() -> None:
     assert config.notify == "immediate"
     assert config.burst_cap == 20
     assert config.signin_ttl == 900
+    assert config.close_after_days is None  # threads never close by age unless asked
     assert config.site_name == "127.0.0.1"  # the host of the first allowed origin
 
 
@@ -78,6 +79,7 @@ SAMPLES: dict[str, tuple[str, object]] = {
     "MODERATION_HOLD_WORDS": ("dosage, side effects", ("dosage", "side effects")),
     "MODERATION_MAX_LINKS": ("0", 0),
     "MODERATION_RETENTION_DAYS": ("90", 90),
+    "MODERATION_CLOSE_AFTER_DAYS": ("30", 30),
     "MODERATION_NOTIFY": ("daily", "daily"),
     "MODERATION_BURST_CAP": ("100", 100),
     "MODERATION_DATA_KEYS": (f"k2:{KEY_B},k1:{KEY_A}", f"k2:{KEY_B},k1:{KEY_A}"),
@@ -171,6 +173,10 @@ def test_allowed_origins_follow_the_public_url_by_default() -> None:
         ("MODERATION_WEBHOOKS", "hooks.clinic.example/comments"),
         ("MODERATION_WEBHOOKS", "https://hooks.clinic.example/a, ftp://hooks.clinic.example/b"),
         ("MODERATION_WEBHOOKS", "https:///no-host"),
+        ("MODERATION_CLOSE_AFTER_DAYS", "0"),
+        ("MODERATION_CLOSE_AFTER_DAYS", "-7"),
+        ("MODERATION_CLOSE_AFTER_DAYS", "a month"),
+        ("MODERATION_CLOSE_AFTER_DAYS", "1.5"),
     ],
 )
 def test_a_bad_value_is_one_line_naming_the_variable(variable: str, value: str) -> None:

@@ -17,6 +17,8 @@ from babel.messages.pofile import read_po
 from moderation.app import create_app
 from moderation.config import ROOT, Config, ConfigError
 from moderation.i18n import shipped
+from moderation.keys import store_key
+from moderation.models import ByHand
 from tests.conftest import MODERATORS, make_config
 from tests.factories import comment_data, decide, submit
 from tests.readers import READER, approved, line_url, wait_for_mails_to
@@ -159,3 +161,12 @@ async def test_moderators_read_mail_in_the_sites_language_with_the_english_link_
     page = await client.get(link_path(mails[0], "approve"))
     assert "Diesen Kommentar freigeben?" in await page.text()
     await decide(client, smtpd, comment_id)
+
+
+async def test_a_closed_thread_says_so_in_the_pages_language(client: TestClient) -> None:
+    await client.app[store_key].set_by_hand(THREAD, ByHand.CLOSED)
+    html = await (await client.get("/embed", params={"thread": THREAD, "lang": "de"})).text()
+    assert '<p class="mod-closed">Die Kommentarfunktion ist geschlossen.</p>' in html
+    refused = await client.post("/api/comments", json=comment_data(lang="es"))
+    assert refused.status == 403
+    assert await refused.json() == {"error": "Los comentarios de esta página están cerrados."}

@@ -11,6 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
+from moderation.keys import store_key
+from moderation.models import ByHand
 from tests.factories import comment_data, publish
 from tests.smtp import SmtpSink
 
@@ -79,6 +81,12 @@ async def test_answers_match_the_documented_schemas(client: TestClient, smtpd: S
         ("/api/comments/feed", "get", client.get("/api/comments/feed")),
         ("/api/comments/form", "get", client.get("/api/comments/form")),
     ]
+    # A closed thread: its listing says so, and a post to it is refused with a documented answer.
+    await client.app[store_key].set_by_hand("/closed/", ByHand.CLOSED)
+    checks += [
+        ("/api/comments", "get", client.get("/api/comments", params={"thread": "/closed/"})),
+        ("/api/comments", "post", client.post("/api/comments", json=comment_data(thread="/closed/"))),
+    ]
     seen = set()
     for path, method, request in checks:
         response = await request
@@ -87,6 +95,9 @@ async def test_answers_match_the_documented_schemas(client: TestClient, smtpd: S
     assert {200, 202, 303, 400, 403, 413, 422} <= seen
     listed = await (await client.get("/api/comments", params={"thread": thread})).json()
     assert len(listed["comments"]) == 2  # the schema check above saw real comments, not an empty list
+    assert listed["closed"] is False
+    closed = await client.get("/api/comments", params={"thread": "/closed/"})
+    assert (await closed.json())["closed"] is True
 
 
 json_values = st.recursive(

@@ -47,6 +47,7 @@ async def test_unknown_thread_is_an_empty_list(client: TestClient) -> None:
     assert await response.json() == {
         "thread": "/never-commented/",
         "count": 0,
+        "closed": False,
         "comments": [],
         "lang": "en",
         "count_text": "0 comments",

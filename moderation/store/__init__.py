@@ -10,6 +10,7 @@ from ..models import (
     Action,
     AuditEntry,
     Backlog,
+    ByHand,
     Channel,
     Comment,
     CommentStatus,
@@ -24,6 +25,7 @@ from ..models import (
     QueuePage,
     SigninLink,
     Thread,
+    ThreadState,
     Unsubscribed,
     Webhook,
 )
@@ -50,8 +52,12 @@ class Store(Protocol):
 
     async def get_comment(self, comment_id: int) -> Comment | None: ...
 
-    async def thread_version(self, key: str) -> int:
-        """A number that changes whenever the thread's approved comments do (0: no thread)."""
+    async def thread_state(self, key: str) -> ThreadState:
+        """One indexed lookup: the thread's version, a number that changes whenever its approved
+        comments do (0: no thread), and what decides whether it is closed."""
+
+    async def set_by_hand(self, key: str, by_hand: ByHand) -> ThreadState:
+        """Close or open a thread whatever its age, even one with no comment yet; its state before."""
 
     async def approved_thread(self, key: str) -> Thread:
         """The approved comments of a thread, oldest first (an empty thread if unknown)."""

@@ -84,9 +84,13 @@ async def _write(
     store: _Base, tx: Transaction, source: str, comments: Sequence[ImportedComment], now: float
 ) -> list[int]:
     await tx.executemany(
-        "INSERT INTO threads (key, title) VALUES (?, ?) ON CONFLICT (key) DO UPDATE"
-        " SET title = CASE WHEN threads.title = '' THEN excluded.title ELSE threads.title END",
-        [(c.thread, c.title) for c in comments],
+        "INSERT INTO threads (key, title, first_comment_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE"
+        " SET title = CASE WHEN threads.title = '' THEN excluded.title ELSE threads.title END,"
+        # A thread's age (MODERATION_CLOSE_AFTER_DAYS) counts from its oldest comment, imported ones too.
+        " first_comment_at = CASE WHEN threads.first_comment_at IS NULL"
+        " OR excluded.first_comment_at < threads.first_comment_at"
+        " THEN excluded.first_comment_at ELSE threads.first_comment_at END",
+        [(c.thread, c.title, c.created) for c in comments],
     )
     ids: list[int] = []
     published: Counter[int] = Counter()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 
-from ..models import Comment, CommentStatus
+from ..models import ByHand, Comment, CommentStatus, ThreadState
 from ..sealing import Sealer
 from .tx import Row
 
@@ -14,6 +14,7 @@ COMMENT_COLUMNS = """
     c.body, c.body_html, c.status, c.created_at, c.flags, c.by_site, c.lang
 """
 COMMENT_FROM = "comments c JOIN threads t ON t.id = c.thread_id"
+THREAD_STATE = "version, first_comment_at, by_hand"
 
 
 def body_digest(body: str) -> str:
@@ -39,3 +40,9 @@ def comment(row: Row, sealer: Sealer) -> Comment:
         by_site=bool(row[13]),
         lang=row[14] or "",
     )
+
+
+def thread_state(row: Row) -> ThreadState:
+    """THREAD_STATE's columns made back into a ThreadState."""
+    version, first_comment_at, by_hand = row
+    return ThreadState(int(version), first_comment_at, ByHand(by_hand) if by_hand else None)

@@ -14,6 +14,7 @@ from ..models import (
     SYSTEM,
     Action,
     AuditEntry,
+    ByHand,
     Channel,
     Comment,
     CommentStatus,
@@ -21,6 +22,7 @@ from ..models import (
     Forgotten,
     NewComment,
     Thread,
+    ThreadState,
 )
 from ..sealing import Sealer
 from ..webhooks.events import Hooks
@@ -29,8 +31,9 @@ from .imports import ImportSql
 from .outbox import OutboxSql
 from .queue import QueueSql
 from .readers import ReaderSql
-from .rows import COMMENT_COLUMNS, COMMENT_FROM, body_digest
+from .rows import COMMENT_COLUMNS, COMMENT_FROM, THREAD_STATE, body_digest
 from .rows import comment as _comment
+from .rows import thread_state as _thread_state
 from .sessions import SessionSql
 from .tx import Row, Transaction, marks
 from .webhooks import WebhookSql
@@ -152,9 +155,11 @@ class SqlStore(OutboxSql, WebhookSql, SessionSql, QueueSql, ReaderSql, ImportSql
         something that is not an approved comment of its page (that one is not written)."""
         now = self._clock()
         await tx.executemany(
-            "INSERT INTO threads (key, title) VALUES (?, ?) ON CONFLICT (key) DO UPDATE"
-            " SET title = CASE WHEN excluded.title = '' THEN threads.title ELSE excluded.title END",
-            [(comment.thread, comment.title) for comment in comments],
+            "INSERT INTO threads (key, title, first_comment_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE"
+            " SET title = CASE WHEN excluded.title = '' THEN threads.title ELSE excluded.title END,"
+            # The first comment starts the thread's age (MODERATION_CLOSE_AFTER_DAYS), whatever its fate.
+            " first_comment_at = COALESCE(threads.first_comment_at, excluded.first_comment_at)",
+            [(comment.thread, comment.title, now) for comment in comments],
         )
         results: list[int | InvalidParent] = []
         for comment in comments:
@@ -236,24 +241,38 @@ class SqlStore(OutboxSql, WebhookSql, SessionSql, QueueSql, ReaderSql, ImportSql
         rows = await self.fetch(f"SELECT {COMMENT_COLUMNS} FROM {COMMENT_FROM} WHERE c.id = ?", comment_id)
         return _comment(rows[0], self._sealer) if rows else None
 
-    async def thread_version(self, key: str) -> int:
-        rows = await self.quick_fetch("SELECT version FROM threads WHERE key = ?", key)
-        return int(rows[0][0]) if rows else 0
+    async def thread_state(self, key: str) -> ThreadState:
+        rows = await self.quick_fetch(f"SELECT {THREAD_STATE} FROM threads WHERE key = ?", key)
+        return _thread_state(rows[0]) if rows else ThreadState()
 
     async def approved_thread(self, key: str) -> Thread:
         # The version is read first: if an approval lands in between, the newer list goes out
         # under the older version, and the next request simply gets it again.
-        rows = await self.fetch("SELECT id, title, version FROM threads WHERE key = ?", key)
+        rows = await self.fetch(f"SELECT id, title, {THREAD_STATE} FROM threads WHERE key = ?", key)
         if not rows:
-            return Thread(key=key, title="", version=0, comments=[])
-        thread_id, title, version = rows[0]
+            return Thread(key=key, title="", state=ThreadState(), comments=[])
+        thread_id, title, *state = rows[0]
         comments = await self.fetch(
             f"SELECT {COMMENT_COLUMNS} FROM {COMMENT_FROM} WHERE c.thread_id = ? AND c.status = 'approved'"
             # By when they were written, not by id: imported comments get their ids in file order.
             " ORDER BY c.created_at, c.id",
             thread_id,
         )
-        return Thread(key=key, title=title, version=version, comments=[_comment(row, self._sealer) for row in comments])
+        return Thread(
+            key=key, title=title, state=_thread_state(state), comments=[_comment(row, self._sealer) for row in comments]
+        )
+
+    async def set_by_hand(self, key: str, by_hand: ByHand) -> ThreadState:
+        async with self.transaction() as tx:
+            before = await tx.fetch(f"SELECT {THREAD_STATE} FROM threads WHERE key = ? {self.row_lock}", key)
+            # A thread with no comment yet gets its row now: closed ahead, it stays closed when one comes.
+            await tx.execute(
+                "INSERT INTO threads (key, title, by_hand) VALUES (?, '', ?)"
+                " ON CONFLICT (key) DO UPDATE SET by_hand = excluded.by_hand",
+                key,
+                by_hand.value,
+            )
+        return _thread_state(before[0]) if before else ThreadState()
 
     async def approved_counts(self, keys: Sequence[str]) -> dict[str, int]:
         counts = dict.fromkeys(keys, 0)

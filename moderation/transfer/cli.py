@@ -7,26 +7,33 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from urllib.parse import urlsplit
-from xml.etree.ElementTree import ParseError
-
-from defusedxml import DefusedXmlException
 
 from ..config import Config
 from ..models import CommentStatus
-from . import disqus, isso, jsonl, wxr
 from .mapping import Slash
 from .records import Record
 
-READERS: dict[str, Callable[[Path], Iterable[Record]]] = {
-    "disqus": disqus.read,
-    "wxr": wxr.read,
-    "isso": isso.read,
-    "jsonl": jsonl.read,
-}
+FORMATS = ("disqus", "isso", "jsonl", "wxr")
 
-# What a file may be refused for: a broken or hostile XML file, a database that is not Isso's,
-# a JSON lines file that is not our export, a field that is not what its format says.
-ImportRefused = (DefusedXmlException, ParseError, sqlite3.DatabaseError, jsonl.NotAnExport, ValueError)
+
+class ImportRefused(Exception):
+    """The file cannot be imported; says why in one line."""
+
+
+def reader(name: str) -> Callable[[Path], Iterable[Record]]:
+    # Imported here: the XML parsers are no part of serving, and a server need not hold them.
+    from . import disqus, isso, jsonl, wxr
+
+    return {"disqus": disqus.read, "wxr": wxr.read, "isso": isso.read, "jsonl": jsonl.read}[name]
+
+
+def refusals() -> tuple[type[Exception], ...]:
+    """What a file may be refused for: a broken or hostile XML file (defusedxml's refusals are
+    ValueErrors), a database that is not Isso's, a JSON lines file that is not our export (a
+    ValueError too), a field that is not what its format says."""
+    from xml.etree.ElementTree import ParseError
+
+    return (ParseError, sqlite3.DatabaseError, ValueError)
 
 
 def site_hosts(config: Config) -> list[str]:
@@ -45,7 +52,7 @@ def prefix(value: str) -> tuple[str, str]:
 
 def transfer_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     imports = commands.add_parser("import", help="import comments; a second run imports nothing new")
-    imports.add_argument("--format", required=True, choices=sorted(READERS))
+    imports.add_argument("--format", required=True, choices=FORMATS)
     imports.add_argument("file")
     imports.add_argument(
         "--map-prefix", type=prefix, action="append", default=[], metavar="OLD=NEW", help="rewrite URLs first"

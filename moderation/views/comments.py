@@ -33,12 +33,13 @@ from ..openapi import openapi_document
 from ..render import render_body
 from ..spam import Screening, Verdict
 from ..tokens import avatar_key
-from ..validation import Submission, parse_submission
-from .pages import render_page
+from ..validation import WHITESPACE, Submission, parse_submission
+from .pages import is_closed, render_page
 
 FIELDS = ("thread", "name", "email", "website", "body", "parent", "title", "notify", "lang")
 SPAM_FIELDS = ("homepage", "issued")  # the honeypot and the form stamp (see spam.py)
 MAX_THREADS_PER_COUNT = 100
+CLOSED = N_("Comments are closed on this page.")
 
 
 async def read_fields(request: web.Request) -> tuple[dict[str, Any], bool]:
@@ -141,6 +142,17 @@ def check_origin(request: web.Request) -> None:
         raise ClientError(N_("Comments can only be posted from the site's own pages."), 403)
 
 
+async def check_open(request: web.Request, thread: object) -> None:
+    """Refuse a comment to a closed thread before anything is done with it: one lookup by the
+    thread's unique key, the same one every read of the thread makes."""
+    key = thread.strip(WHITESPACE) if isinstance(thread, str) else ""  # trimmed as validation trims it
+    if not key.startswith("/") or len(key) > 512:
+        return  # not a thread: validation says what is wrong with it
+    if is_closed(request, await request.app[store_key].thread_state(key)):
+        request.app[metrics_key].submissions_refused.labels("closed").inc()
+        raise ClientError(CLOSED, 403)
+
+
 def new_comment(
     submission: Submission, config: Config, remote_addr: str, verdict: Verdict, language: Language
 ) -> NewComment:
@@ -171,6 +183,7 @@ async def submit(request: web.Request) -> web.Response:
     article = article_of(values, config) if is_form else None
     if article:  # a refusal from here on is a page that names the article and links back to it
         request[ARTICLE] = article
+    await check_open(request, values.get("thread"))
     address = client_address(request, config.trusted_proxies)
     check_rate_limit(request, address)
     submission = parse_submission(values, language)
@@ -210,31 +223,39 @@ def thread_key(request: web.Request) -> str:
     return key
 
 
+def thread_etag(version: int, closed: bool, language: Language) -> str:
+    """The thread's version, whether it is closed, and the answer's language: a thread that
+    closes by its age alone, with nothing written, gets a new ETag all the same, so no 304
+    hides that it closed."""
+    return f'"{version}{"-closed" if closed else ""}.{language.code}"'
+
+
 async def list_comments(request: web.Request) -> web.Response:
     language = reader_language(request, request.query.get("lang"))
     key = thread_key(request)
     store = request.app[store_key]
     # One cheap lookup decides both the 304 and whether the rendered JSON is still good.
-    version = await store.thread_version(key)
-    etag = f'"{version}.{language.code}"'
+    state = await store.thread_state(key)
+    etag = thread_etag(state.version, is_closed(request, state), language)
     if etag_matches(request.headers.get("If-None-Match", ""), etag):
         return web.Response(status=304, headers={"ETag": etag, "Cache-Control": "no-cache"})
     rendered = request.app[rendered_threads_key]
     cached = f"{language.code} {key}"  # keys start with "/": no two (language, key) pairs meet
-    body = rendered.get(cached, version)
+    body = rendered.get(cached, etag)
     if body is None:
         thread = await store.approved_thread(key)
-        version = thread.version
+        closed = is_closed(request, thread.state)
+        etag = thread_etag(thread.version, closed, language)
         comments = [{**comment.public(), "date": language.date(comment.created)} for comment in thread.comments]
-        answer = {"thread": key, "count": len(comments), "comments": comments}
+        answer = {"thread": key, "count": len(comments), "closed": closed, "comments": comments}
         body = json.dumps(
             answer | {"lang": language.code, "count_text": language.comment_count(len(comments))}
         ).encode()
-        rendered.put(cached, version, body)
+        rendered.put(cached, etag, body)
     return web.Response(
         body=body,
         content_type="application/json",
-        headers={"ETag": f'"{version}.{language.code}"', "Cache-Control": "no-cache"},
+        headers={"ETag": etag, "Cache-Control": "no-cache"},
     )
 
 

@@ -12,7 +12,7 @@ from ..keys import clock_key, config_key, form_stamp_key, store_key
 from ..middlewares import reader_language
 from ..resources import folder
 from .comments import safe_return_to, thread_key
-from .pages import not_kept, own_pending, render_page
+from .pages import is_closed, not_kept, own_pending, render_page
 
 STATIC_FILES = {
     "embed.js": "text/javascript",
@@ -48,6 +48,7 @@ async def fragment(request: web.Request) -> web.Response:
         "embed.html",
         base=config.public_url,
         thread=thread,
+        closed=is_closed(request, thread.state),
         pending=pending,
         values={
             "thread": key,

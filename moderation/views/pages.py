@@ -7,10 +7,10 @@ from pathlib import Path
 from aiohttp import web
 
 from ..i18n import N_
-from ..keys import config_key, dev_mailbox_key, form_stamp_key, pending_note_key, store_key
+from ..keys import clock_key, config_key, dev_mailbox_key, form_stamp_key, pending_note_key, store_key
 from ..mail.devmail import read_dev_mailbox
 from ..middlewares import language_of, reader_language
-from ..models import Comment, CommentStatus
+from ..models import Comment, CommentStatus, ThreadState
 
 DEMO_THREAD = "/"
 DEMO_TITLE = N_("How many ketamine treatments does depression take?")
@@ -20,6 +20,11 @@ def render_page(request: web.Request, template: str, *, status: int = 200, **con
     """A page in the reader's language where the request named one, else in the site's."""
     body = language_of(request).templates.get_template(template).render(**context)
     return web.Response(text=body, status=status, content_type="text/html")
+
+
+def is_closed(request: web.Request, state: ThreadState) -> bool:
+    """Whether the thread takes no new comments now: closed by hand, or past its age."""
+    return state.closed(request.app[clock_key](), request.app[config_key].close_after_days)
 
 
 async def own_pending(request: web.Request, thread: str | None) -> Comment | None:
@@ -50,6 +55,7 @@ async def article(request: web.Request) -> web.Response:
         title=title,
         base="",
         thread=thread,
+        closed=is_closed(request, thread.state),
         pending=pending,
         values={
             "thread": DEMO_THREAD,
