@@ -7,7 +7,8 @@ COPY moderation ./moderation
 COPY templates ./templates
 COPY static ./static
 COPY migrations ./migrations
-# The wheel carries the templates, static files and migrations inside the package.
+COPY locales ./locales
+# The wheel carries the templates, static files, migrations and catalogs inside the package.
 RUN pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
 
 FROM python:3.11-slim

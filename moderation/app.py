@@ -14,6 +14,7 @@ from aiohttp import web
 from .cache import RenderedThreads
 from .clients import RateLimit, SigninLimits
 from .config import Config, ConfigError
+from .i18n import Language, Languages
 from .inflight import InFlight
 from .keys import (
     clock_key,
@@ -22,6 +23,7 @@ from .keys import (
     dev_smtp_key,
     form_stamp_key,
     in_flight_key,
+    languages_key,
     metrics_key,
     pending_note_key,
     rate_limit_key,
@@ -62,7 +64,9 @@ def create_app(config: Config, *, clock: Callable[[], float] = time.time) -> web
     app[in_flight_key] = in_flight
     app[config_key] = config
     app[clock_key] = clock
-    app[templates_key] = make_templates()
+    languages = Languages(config.language, make_templates)
+    app[languages_key] = languages
+    app[templates_key] = languages.site.templates  # moderator pages and mail: the site's language
     app[signer_key] = LinkSigner(config.secret_key, config.link_ttl, clock)
     app[form_stamp_key] = FormStamp(config.secret_key, clock)
     app[pending_note_key] = PendingNote(config.secret_key, clock)
@@ -94,16 +98,23 @@ def create_app(config: Config, *, clock: Callable[[], float] = time.time) -> web
     return app
 
 
-def make_templates() -> jinja2.Environment:
-    # One environment for pages, feeds and emails: .html and .xml are escaped, .txt (mail text) is not.
+def make_templates(language: Language) -> jinja2.Environment:
+    # One environment per language for pages, feeds and emails: .html and .xml are escaped, .txt
+    # (mail text) is not. Messages are {% trans %} blocks and _() calls, in the new style: _()
+    # escapes what it is given and fills in %(name)s itself.
     templates = jinja2.Environment(
         loader=jinja2.FileSystemLoader(folder("templates")),
         autoescape=jinja2.select_autoescape(["html", "xml"]),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    templates.install_gettext_translations(language.translations, newstyle=True)  # type: ignore[attr-defined]
+    templates.policies["ext.i18n.trimmed"] = True  # a message's line breaks are the template's, not the text's
     templates.filters["linkify"] = linkify
+    templates.globals.update(language=language, lang=language.code, format_date=language.date)
+    templates.globals.update(count_text=language.comment_count)
     return templates
 
 
@@ -136,7 +147,7 @@ async def sender_context(app: web.Application) -> AsyncIterator[None]:
     sender = OutboxSender(
         app[store_key],
         app.get(dev_smtp_key) or SmtpSettings.from_config(config),
-        Composer(config=config, signer=app[signer_key], templates=app[templates_key]),
+        Composer(config=config, signer=app[signer_key], languages=app[languages_key]),
         app[metrics_key],
         clock=app[clock_key],
         retry_base=config.retry_base,

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from .config import Config
 from .errors import ClientError
+from .i18n import N_
 from .keys import config_key, store_key
 
 SESSION_IDLE = 2 * 3600.0  # a session unused this long ends
@@ -80,13 +81,13 @@ def check_origin(request: web.Request) -> None:
     """A browser names the page a post comes from: only our own pages may post here."""
     origin = request.headers.get("Origin")
     if origin is not None and origin.lower() != request.app[config_key].public_origin:
-        raise ClientError("This form can only be sent from the moderation pages.", 403)
+        raise ClientError(N_("This form can only be sent from the moderation pages."), 403)
 
 
 def check_csrf(signed: SignedIn, form: Mapping[str, object]) -> None:
     sent = form.get("csrf")
     if not isinstance(sent, str) or not hmac.compare_digest(sent.encode(), signed.csrf.encode()):
-        raise ClientError("This form has expired; go back, reload the page and try again.", 403)
+        raise ClientError(N_("This form has expired; go back, reload the page and try again."), 403)
 
 
 def new_session_cookie() -> str:

@@ -14,12 +14,11 @@ from pathlib import Path
 from typing import Any, TypeVar, overload
 from urllib.parse import urlsplit
 
+from .i18n import shipped
+from .resources import ROOT as ROOT  # the checkout: tests and bench import it from here
 from .sealing import Sealer, SealingError, load_sealer, parse_data_keys, parse_index_key
 
 log = logging.getLogger(__name__)
-
-# The checkout (tests, bench, editable installs); in an installed wheel it means nothing.
-ROOT = Path(__file__).resolve().parent.parent
 
 
 class ConfigError(ValueError):
@@ -134,6 +133,13 @@ def _index_key(value: str) -> str:
     except SealingError as error:
         raise ValueError(str(error).partition(": ")[2]) from None
     return value
+
+
+def _language(value: str) -> str:
+    code = value.strip().lower()
+    if code not in shipped():
+        raise ValueError(f"{value!r} does not ship; the languages that do: {', '.join(shipped())}")
+    return code
 
 
 def _tls(value: str) -> str:
@@ -304,6 +310,12 @@ class Config:
         "MODERATION_SITE_NAME",
         "",
         "The name replies from the moderation queue are published under (default: the site's host name).",
+    )
+    language: str = setting(
+        "MODERATION_LANGUAGE",
+        "en",
+        "Language of moderator pages and mail, and of reader pages that ask for none (data-lang, lang): en, de or es.",
+        _language,
     )
     blocklist: tuple[str, ...] = setting(
         "MODERATION_BLOCKLIST",

@@ -22,12 +22,23 @@ class ExpiredToken(InvalidToken):
 
 
 class ClientError(ModerationError):
-    """A request we cannot take, with the status and the one sentence that says why."""
+    """A request we cannot take, with the status and the one sentence that says why.
 
-    def __init__(self, message: str, status: int = 400, headers: dict[str, str] | None = None):
+    The sentence is an English message of the catalogs, translated when it is answered; `values`
+    fill in its %(name)s places.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        status: int = 400,
+        headers: dict[str, str] | None = None,
+        values: dict[str, object] | None = None,
+    ):
         super().__init__(message)
         self.status = status
         self.headers = headers
+        self.values = values or {}
 
 
 class MissingFiles(ModerationError):

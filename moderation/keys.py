@@ -10,6 +10,7 @@ from aiohttp import web
 from .cache import RenderedThreads
 from .clients import RateLimit, SigninLimits
 from .config import Config
+from .i18n import Languages
 from .inflight import InFlight
 from .mail.sender import OutboxSender
 from .mail.smtp import SmtpSettings
@@ -21,7 +22,8 @@ from .webhooks.sender import WebhookSender
 
 config_key = web.AppKey("config", Config)
 clock_key: web.AppKey[Callable[[], float]] = web.AppKey("clock")
-templates_key = web.AppKey("templates", jinja2.Environment)
+templates_key = web.AppKey("templates", jinja2.Environment)  # the site language's (languages_key has them all)
+languages_key = web.AppKey("languages", Languages)
 signer_key = web.AppKey("signer", LinkSigner)
 form_stamp_key = web.AppKey("form_stamp", FormStamp)
 pending_note_key = web.AppKey("pending_note", PendingNote)

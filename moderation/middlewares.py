@@ -11,7 +11,8 @@ from aiohttp.typedefs import Handler
 
 from .config import Config
 from .errors import ClientError, ExpiredToken, InvalidToken, StoreUnavailable
-from .keys import config_key, templates_key
+from .i18n import N_, Language
+from .keys import config_key, languages_key
 
 log = logging.getLogger(__name__)
 
@@ -27,18 +28,31 @@ class Article:
 
 
 ARTICLE = web.RequestKey("article", Article)  # a form post's page, set by views/comments.py
+# The language of the reader's page, where a request names one (views/comments.py, embed.py...).
+LANGUAGE = web.RequestKey("language", Language)
 
 SENTENCES = {
-    400: "The request could not be understood.",
-    403: "This link is not valid.",
-    404: "There is nothing here.",
-    405: "This address does not take that method.",
-    410: "This link has expired.",
-    413: "The request is too large.",
-    429: "Too many comments from your address; please wait a moment.",
-    500: "Something went wrong on our side; it has been logged.",
-    503: "The service is busy; please try again in a moment.",
+    400: N_("The request could not be understood."),
+    403: N_("This link is not valid."),
+    404: N_("There is nothing here."),
+    405: N_("This address does not take that method."),
+    410: N_("This link has expired."),
+    413: N_("The request is too large."),
+    429: N_("Too many comments from your address; please wait a moment."),
+    500: N_("Something went wrong on our side; it has been logged."),
+    503: N_("The service is busy; please try again in a moment."),
 }
+
+
+def language_of(request: web.Request) -> Language:
+    """The reader's language if the request named one, else the site's (moderators' pages)."""
+    return request.get(LANGUAGE) or request.app[languages_key].site
+
+
+def reader_language(request: web.Request, code: object) -> Language:
+    """The language a reader's page asks for (an unknown one: the site's), kept for its error pages."""
+    language = request[LANGUAGE] = request.app[languages_key].get(code)
+    return language
 
 
 def wants_page(request: web.Request) -> bool:
@@ -47,11 +61,17 @@ def wants_page(request: web.Request) -> bool:
 
 
 def error_response(
-    request: web.Request, status: int, message: str, headers: dict[str, str] | None = None
+    request: web.Request,
+    status: int,
+    message: str,
+    headers: dict[str, str] | None = None,
+    values: dict[str, object] | None = None,
 ) -> web.Response:
+    language = language_of(request)
+    message = language.gettext(message, **(values or {}))
     if not wants_page(request):
         return web.json_response({"error": message}, status=status, headers=headers)
-    template = request.app[templates_key].select_template([f"{status}.html", "error.html"])
+    template = language.templates.select_template([f"{status}.html", "error.html"])
     body = template.render(status=status, message=message, article=request.get(ARTICLE))
     return web.Response(text=body, status=status, content_type="text/html", headers=headers)
 
@@ -66,7 +86,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         kept = {name: exc.headers[name] for name in ("Allow", "Retry-After") if name in exc.headers}
         return error_response(request, exc.status, SENTENCES.get(exc.status, exc.reason), kept)
     except ClientError as error:
-        return error_response(request, error.status, str(error), error.headers)
+        return error_response(request, error.status, str(error), error.headers, error.values)
     except ExpiredToken as error:
         return error_response(request, 410, str(error))
     except InvalidToken as error:

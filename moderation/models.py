@@ -98,6 +98,7 @@ class NewComment:
     status: CommentStatus = CommentStatus.PENDING
     flags: str = ""  # why spam checks held it or kept it as spam
     notify: bool = False  # the author ticked "email me"
+    lang: str = ""  # the language of the page it was written on; "": the site's
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,7 @@ class Comment:
     created: datetime
     flags: str = ""
     by_site: bool = False  # a reply the site posted from the queue
+    lang: str = ""  # the language of the page it was written on; "": the site's (older rows, imports)
 
     def public(self) -> dict[str, object]:
         """What readers may see: never the address."""

@@ -28,6 +28,15 @@ THREAD_PARAMETER = {
     "description": "The page's path.",
 }
 
+LANG_PARAMETER = {
+    "name": "lang",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "string", "maxLength": 35},
+    "description": "The page's language (en, de, es, ...); one that does not ship: the site's (MODERATION_LANGUAGE).",
+}
+DATE = {"type": "string", "description": "The day, written for the answer's language: 27 November 2026 (UTC)."}
+
 SCHEMAS: dict[str, Any] = {
     "Error": {
         "type": "object",
@@ -43,13 +52,17 @@ SCHEMAS: dict[str, Any] = {
     },
     "Accepted": {
         "type": "object",
-        "required": ["id", "status"],
-        "properties": {"id": {"type": "integer", "minimum": 1}, "status": {"const": "pending"}},
+        "required": ["id", "status", "date"],
+        "properties": {
+            "id": {"type": "integer", "minimum": 1},
+            "status": {"const": "pending"},
+            "date": {**DATE, "description": "Today, written for the submission's language (lang)."},
+        },
         "additionalProperties": False,
     },
     "Comment": {
         "type": "object",
-        "required": ["id", "parent", "name", "website", "avatar", "body_html", "created", "by_site"],
+        "required": ["id", "parent", "name", "website", "avatar", "body_html", "created", "date", "by_site"],
         "properties": {
             "id": {"type": "integer"},
             "parent": {"type": ["integer", "null"]},
@@ -58,13 +71,14 @@ SCHEMAS: dict[str, Any] = {
             "avatar": {"type": "string", "pattern": "^[0-9a-f]{32}$", "description": "Keyed hash; /avatar/KEY.svg"},
             "body_html": {"type": "string", "description": "Sanitised HTML, safe to insert."},
             "created": {"type": "string", "pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"},
+            "date": DATE,
             "by_site": {"type": "boolean", "description": "A reply the site itself published."},
         },
         "additionalProperties": False,
     },
     "Thread": {
         "type": "object",
-        "required": ["thread", "count", "closed", "comments"],
+        "required": ["thread", "count", "closed", "comments", "lang", "count_text"],
         "properties": {
             "thread": {"type": "string"},
             "count": {"type": "integer", "minimum": 0},
@@ -73,6 +87,21 @@ SCHEMAS: dict[str, Any] = {
                 "description": "The thread takes no new comments (closed by hand, or past its age); show no form.",
             },
             "comments": {"type": "array", "items": _ref("Comment")},
+            "lang": {"type": "string", "description": "The language the answer's texts are written in."},
+            "count_text": {"type": "string", "description": "The count as the thread's heading: 3 comments."},
+        },
+        "additionalProperties": False,
+    },
+    "Messages": {
+        "type": "object",
+        "required": ["lang", "messages"],
+        "properties": {
+            "lang": {"type": "string"},
+            "messages": {
+                "type": "object",
+                "additionalProperties": {"type": "string"},
+                "description": "The widget's English texts and their translation (those that differ).",
+            },
         },
         "additionalProperties": False,
     },
@@ -135,6 +164,13 @@ SUBMISSION: dict[str, Any] = {
             "title": "Notify",
             "type": "boolean",
         },
+        "lang": {
+            "default": "",
+            "description": "The page's language (the widget's data-lang): the language of the answer's errors"
+            " and of the reader's mail. One that does not ship: the site's.",
+            "title": "Lang",
+            "type": "string",
+        },
     },
     "required": ["thread", "name", "email", "body"],
     "title": "Submission",
@@ -179,7 +215,7 @@ def openapi_document(public_url: str) -> dict[str, Any]:
                 },
                 "get": {
                     "summary": "The approved comments of a thread, oldest first.",
-                    "parameters": [THREAD_PARAMETER],
+                    "parameters": [THREAD_PARAMETER, LANG_PARAMETER],
                     "responses": {
                         "200": _json(_ref("Thread"), "The thread; with an ETag, which changes when it closes."),
                         "304": {"description": "Unchanged since the ETag given in If-None-Match, closing included."},
@@ -197,11 +233,18 @@ def openapi_document(public_url: str) -> dict[str, Any]:
             "/api/comments/feed": {
                 "get": {
                     "summary": "An Atom feed: one thread's approved comments, or the site's latest.",
-                    "parameters": [{**THREAD_PARAMETER, "required": False}],
+                    "parameters": [{**THREAD_PARAMETER, "required": False}, LANG_PARAMETER],
                     "responses": {
                         "200": {"description": "Atom", "content": {"application/atom+xml": {}}},
                         "400": ERRORS["400"],
                     },
+                }
+            },
+            "/api/comments/messages": {
+                "get": {
+                    "summary": "The widget's texts in the page's language.",
+                    "parameters": [LANG_PARAMETER],
+                    "responses": {"200": _json(_ref("Messages"), "English text to translated text.")},
                 }
             },
             "/api/comments/form": {

@@ -12,16 +12,44 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
+from .i18n import N_, Language, ngettext_noop
 from .models import SYSTEM, Action, Decided
 
+# What a line says, and the headline's part for so many lines that say the same.
 DONE = {
-    Action.APPROVE: "approved",
-    Action.REJECT: "rejected",
-    Action.SPAM: "marked as spam",
-    Action.RESTORE: "restored",
+    Action.APPROVE: (N_("approved"), ngettext_noop("%(num)s approved", "%(num)s approved")),
+    Action.REJECT: (N_("rejected"), ngettext_noop("%(num)s rejected", "%(num)s rejected")),
+    Action.SPAM: (N_("marked as spam"), ngettext_noop("%(num)s marked as spam", "%(num)s marked as spam")),
+    Action.RESTORE: (N_("restored"), ngettext_noop("%(num)s restored", "%(num)s restored")),
 }
-STATES = {"pending": "pending", "approved": "approved", "rejected": "rejected", "spam": "marked as spam"}
-WHO = {SYSTEM: "the spam checks", "cli": "the command line"}
+ALREADY = {
+    "pending": (N_("already pending"), ngettext_noop("%(num)s already pending", "%(num)s already pending")),
+    "approved": (N_("already approved"), ngettext_noop("%(num)s already approved", "%(num)s already approved")),
+    "rejected": (N_("already rejected"), ngettext_noop("%(num)s already rejected", "%(num)s already rejected")),
+    "spam": (
+        N_("already marked as spam"),
+        ngettext_noop("%(num)s already marked as spam", "%(num)s already marked as spam"),
+    ),
+}
+ALREADY_BY = {
+    "pending": (
+        N_("already pending by %(who)s"),
+        ngettext_noop("%(num)s already pending by %(who)s", "%(num)s already pending by %(who)s"),
+    ),
+    "approved": (
+        N_("already approved by %(who)s"),
+        ngettext_noop("%(num)s already approved by %(who)s", "%(num)s already approved by %(who)s"),
+    ),
+    "rejected": (
+        N_("already rejected by %(who)s"),
+        ngettext_noop("%(num)s already rejected by %(who)s", "%(num)s already rejected by %(who)s"),
+    ),
+    "spam": (
+        N_("already marked as spam by %(who)s"),
+        ngettext_noop("%(num)s already marked as spam by %(who)s", "%(num)s already marked as spam by %(who)s"),
+    ),
+}
+WHO = {SYSTEM: N_("the spam checks"), "cli": N_("the command line")}
 
 
 @dataclass(frozen=True)
@@ -32,14 +60,23 @@ class Line:
     status: str  # its state now
     by: str | None = None  # who put it in that state, if not this decision
 
-    def says(self, action: Action, me: str) -> str:
+    def _messages(self, action: Action) -> tuple[str, tuple[str, str]]:
         if self.changed:
             return DONE[action]
-        return f"already {STATES[self.status]}" + (f" by {who(self.by, me)}" if self.by else "")
+        return (ALREADY_BY if self.by else ALREADY)[self.status]
 
+    def says(self, action: Action, me: str, language: Language) -> str:
+        return language.gettext(self._messages(action)[0], who=self._who(me, language))
 
-def who(actor: str, me: str) -> str:
-    return "you" if actor == me else WHO.get(actor, actor)
+    def part(self, action: Action, count: int, me: str, language: Language) -> str:
+        """What `count` lines that say the same as this one say together in the headline."""
+        singular, plural = self._messages(action)[1]
+        return language.ngettext(singular, plural, count, who=self._who(me, language))
+
+    def _who(self, me: str, language: Language) -> str:
+        if self.by is None:
+            return ""
+        return language.gettext(N_("you")) if self.by == me else language.gettext(WHO.get(self.by, self.by))
 
 
 @dataclass(frozen=True)
@@ -51,14 +88,20 @@ class Outcome:
     reply_url: str | None = None  # where the site's reply is, when it was published
     id: str = field(default_factory=lambda: secrets.token_hex(4))  # the redirect names the outcome it shows
 
-    def headline(self, me: str) -> str:
-        counts = Counter(line.says(self.action, me) for line in self.lines)
-        parts = [f"{count} {what}" for what, count in counts.items()]
+    def headline(self, me: str, language: Language) -> str:
+        alike: dict[str, Line] = {}  # one line for each thing said, in order
+        counts = Counter[str]()
+        for line in self.lines:
+            said = line.says(self.action, me, language)
+            alike.setdefault(said, line)
+            counts[said] += 1
+        parts = [line.part(self.action, counts[said], me, language) for said, line in alike.items()]
         if self.missing:
-            parts.append(f"{self.missing} no longer there")
-        text = ", ".join(parts) or "No comment was selected; nothing was changed"
+            parts.append(language.ngettext("%(num)s no longer there", "%(num)s no longer there", self.missing))
+        text = ", ".join(parts) or language.gettext(N_("No comment was selected; nothing was changed"))
         if self.replied:
-            text += "; your reply is published" if self.reply_url else "; your reply was not published"
+            reply = N_("; your reply is published") if self.reply_url else N_("; your reply was not published")
+            text += language.gettext(reply)
         return text[0].upper() + text[1:] + "."
 
     def to_json(self) -> str:

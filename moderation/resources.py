@@ -6,8 +6,10 @@ import functools
 from importlib import resources
 from pathlib import Path
 
-from .config import ROOT
 from .errors import MissingFiles
+
+# The checkout (tests, bench, editable installs); in an installed wheel it means nothing.
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @functools.cache

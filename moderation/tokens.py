@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeSerializer, URLSafeTimedSerializer
 
 from .errors import ExpiredToken, InvalidToken
+from .i18n import N_
 from .models import LINK_ACTIONS, LINK_CHANNELS, Action, Channel
 
 
@@ -73,9 +74,9 @@ class LinkSigner:
                 raise ValueError(action)
             return Decision(int(comment_id), Action(action), str(moderator), channel)
         except SignatureExpired:
-            raise ExpiredToken("This link has expired.") from None
+            raise ExpiredToken(N_("This link has expired.")) from None
         except (BadSignature, ValueError, TypeError):
-            raise InvalidToken("This link is not valid.") from None
+            raise InvalidToken(N_("This link is not valid.")) from None
 
 
 class FormStamp:
@@ -93,9 +94,9 @@ class FormStamp:
         try:
             issued = self._serializer.loads(stamp)
         except BadSignature:
-            raise InvalidToken("This form was not issued here.") from None
+            raise InvalidToken(N_("This form was not issued here.")) from None
         if not isinstance(issued, int):
-            raise InvalidToken("This form was not issued here.")
+            raise InvalidToken(N_("This form was not issued here."))
         return self._clock() - issued
 
 
@@ -141,7 +142,7 @@ class SigninSigner:
         try:
             link_id = self._serializer.loads(token)
         except BadSignature:
-            raise InvalidToken("This sign-in link is not valid.") from None
+            raise InvalidToken(N_("This sign-in link is not valid.")) from None
         if not isinstance(link_id, str):
-            raise InvalidToken("This sign-in link is not valid.")
+            raise InvalidToken(N_("This sign-in link is not valid."))
         return link_id

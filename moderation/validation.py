@@ -11,15 +11,18 @@ from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 
+from .i18n import N_, Language
+
 # Characters no name (nor page path) needs and that can disguise one: controls, bidi and
 # zero-width formatting, line and paragraph separators, surrogates.
 FORBIDDEN_IN_NAMES = {"Cc", "Cf", "Zl", "Zp", "Cs"}
 
+# Every sentence is an English message of the catalogs, translated by parse_submission.
 REQUIRED = {
-    "thread": "The page this comment belongs to is missing.",
-    "name": "Please enter your name.",
-    "email": "Please enter your email address.",
-    "body": "Please write a comment.",
+    "thread": N_("The page this comment belongs to is missing."),
+    "name": N_("Please enter your name."),
+    "email": N_("Please enter your email address."),
+    "body": N_("Please write a comment."),
 }
 
 
@@ -30,7 +33,7 @@ BIDI_CONTROLS = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u20
 
 def _no_nul(value: str) -> str:
     if "\x00" in value:
-        raise ValueError("Contains a NUL character, which is not text.")
+        raise ValueError(N_("Contains a NUL character, which is not text."))
     return value
 
 
@@ -48,15 +51,15 @@ def _body(value: str) -> str:
 
 def _thread(value: str) -> str:
     if not value.startswith("/"):
-        raise ValueError("Must be the page's path, starting with /.")
+        raise ValueError(N_("Must be the page's path, starting with /."))
     if any(unicodedata.category(char) in FORBIDDEN_IN_NAMES for char in value):
-        raise ValueError("Must not contain control or invisible characters.")
+        raise ValueError(N_("Must not contain control or invisible characters."))
     return value
 
 
 def _name(value: str) -> str:
     if any(unicodedata.category(char) in FORBIDDEN_IN_NAMES for char in value):
-        raise ValueError("Please use only printable characters in your name.")
+        raise ValueError(N_("Please use only printable characters in your name."))
     return unicodedata.normalize("NFC", value)
 
 
@@ -64,7 +67,7 @@ def _email(value: str) -> str:
     try:
         return validate_email(value, check_deliverability=False).normalized
     except EmailNotValidError:
-        raise ValueError("Please enter a valid email address.") from None
+        raise ValueError(N_("Please enter a valid email address.")) from None
 
 
 def _website(value: str) -> str:
@@ -81,7 +84,7 @@ def _website(value: str) -> str:
         or not parts.hostname
         or any(char.isspace() or unicodedata.category(char) == "Cc" for char in value)
     ):
-        raise ValueError("Please enter a web address starting with http:// or https://.")
+        raise ValueError(N_("Please enter a web address starting with http:// or https://."))
     return value
 
 
@@ -92,18 +95,18 @@ WHITESPACE = "\t\n\v\f\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000" + "".join
 
 def _text_of(value: Any) -> str:
     if not isinstance(value, str):
-        raise ValueError("Must be text.")
+        raise ValueError(N_("Must be text."))
     if not value.isascii():
         try:
             value.encode()
         except UnicodeEncodeError:  # JSON can carry lone surrogates ("\ud800")
-            raise ValueError("Contains characters that are not valid text.") from None
+            raise ValueError(N_("Contains characters that are not valid text.")) from None
     return value
 
 
 # What an SQL integer key can hold.
 MAX_ID = 2**63 - 1
-NOT_AN_ID = "Must be the id of a comment."
+NOT_AN_ID = N_("Must be the id of a comment.")
 # A number as text, as a form sends it: "12", " +12 ", "1_000", "12.0"; never "1e3" or "١٢".
 ID_TEXT = re.compile(r"[+-]?[0-9]+(?:_[0-9]+)*(?:\.0+)?")
 
@@ -135,7 +138,15 @@ def _checkbox(value: Any) -> bool:
         return bool(value)
     if isinstance(value, str) and value.strip().lower() in CHECKED + UNCHECKED:
         return value.strip().lower() in CHECKED
-    raise ValueError("Must be ticked (true) or not (false).")
+    raise ValueError(N_("Must be ticked (true) or not (false)."))
+
+
+class TooLong(ValueError):
+    """A text over its field's length, with that length for the sentence."""
+
+    def __init__(self, most: int):
+        super().__init__(N_("Please keep this to %(most)s characters or fewer."))
+        self.most = most
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -166,7 +177,7 @@ class TextField:
         if not value and self.required:
             raise ValueError(REQUIRED[self.name])
         if len(value) > self.max_length:
-            raise ValueError(f"Please keep this to {self.max_length:,} characters or fewer.")
+            raise TooLong(self.max_length)
         return self.check(value)
 
 
@@ -184,8 +195,8 @@ FIELDS: dict[str, Callable[[Any], Any]] = {
 DEFAULTS: dict[str, Any] = {"website": "", "parent": None, "title": "", "notify": False}
 
 
-def parse_submission(data: dict[str, Any]) -> Submission | dict[str, str]:
-    """The valid submission, or one sentence per invalid field."""
+def parse_submission(data: dict[str, Any], language: Language) -> Submission | dict[str, str]:
+    """The valid submission, or one sentence per invalid field, in the page's language."""
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for field, check in FIELDS.items():
@@ -193,10 +204,12 @@ def parse_submission(data: dict[str, Any]) -> Submission | dict[str, str]:
             if field in DEFAULTS:
                 values[field] = DEFAULTS[field]
             else:
-                errors[field] = REQUIRED[field]
+                errors[field] = language.gettext(REQUIRED[field])
             continue
         try:
             values[field] = check(data[field])
+        except TooLong as invalid:
+            errors[field] = language.gettext(str(invalid), most=language.number(invalid.most))
         except ValueError as invalid:
-            errors[field] = str(invalid)
+            errors[field] = language.gettext(str(invalid))
     return errors if errors else Submission(**values)

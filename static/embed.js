@@ -1,8 +1,10 @@
 /* Comment widget: <div id="comments"></div>
-   <script src="https://SERVICE/embed.js" data-thread="/path/" data-title="Title" async></script>
+   <script src="https://SERVICE/embed.js" data-thread="/path/" data-title="Title" data-lang="de" async></script>
    Draws the approved comments and the reply form (on a closed thread, a line saying so) with
    the same markup as the /embed fragment, and posts the form without leaving the page. No
-   framework, no build step, no innerHTML except the server's sanitised comment bodies. */
+   framework, no build step, no innerHTML except the server's sanitised comment bodies. Every
+   text is English in _("..."), translated by the service's catalog for the page's language
+   (data-lang; without it, the site's). */
 (function () {
   "use strict";
 
@@ -11,7 +13,18 @@
   var base = script.src.replace(/[?#].*$/, "").replace(/\/embed\.js$/, "");
   var thread = script.getAttribute("data-thread") || location.pathname;
   var title = script.getAttribute("data-title") || document.title;
+  var lang = script.getAttribute("data-lang") || "";
+  var language = "en"; // the language the service answers in: lang if it ships, else the site's
+  var messages = {}; // English text -> the page language's, from the service
   var target = null;
+
+  /* A message in the page's language; %(name)s places are filled from `values`. */
+  function _(message, values) {
+    var text = messages[message] || message;
+    return text.replace(/%\((\w+)\)s/g, function (place, name) {
+      return values && name in values ? String(values[name]) : place;
+    });
+  }
 
   /* The element to draw into, once the page has been parsed (the script may come before it). */
   function whenReady(draw) {
@@ -31,20 +44,24 @@
   }
 
   var LIMITS = { body: 10000, name: 100, email: 254 };
+  /* Functions, not values: the messages arrive after the script has run. */
   var REQUIRED = {
-    body: "Please write a comment.",
-    name: "Please enter your name.",
-    email: "Please enter your email address."
+    body: function () { return _("Please write a comment."); },
+    name: function () { return _("Please enter your name."); },
+    email: function () { return _("Please enter your email address."); }
   };
   var FAILED = {
-    400: "Your comment could not be sent. Please reload the page and try again.",
-    413: "Your comment is too large to send. Please shorten it.",
-    429: "You have posted several comments in a short time. Please wait a minute, then try again."
+    400: function () { return _("Your comment could not be sent. Please reload the page and try again."); },
+    413: function () { return _("Your comment is too large to send. Please shorten it."); },
+    429: function () { return _("You have posted several comments in a short time. Please wait a minute, then try again."); }
   };
   var FORM_MIN_AGE = 3100; // ms: the service takes faster posts for a bot's (see spam.py)
-  var CLOSED = "Comments are closed.";
-  var SERVER_DOWN = "The comment service is not answering right now. Please try again in a moment; what you wrote is still here.";
-  var OFFLINE = "Your comment could not be sent. Check your connection and try again; what you wrote is still here.";
+  function serverDown() {
+    return _("The comment service is not answering right now. Please try again in a moment; what you wrote is still here.");
+  }
+  function offline() {
+    return _("Your comment could not be sent. Check your connection and try again; what you wrote is still here.");
+  }
 
   function el(tag, cls, text) {
     var node = document.createElement(tag);
@@ -74,15 +91,16 @@
     return attrs(el("span", "mod-required", "*"), { "aria-hidden": "true" });
   }
 
+  /* The service writes dates ("27 November 2026", "27. November 2026") and counts for the page's
+     language, as the fragment does; these are for an answer without them. */
   function plural(count) {
     return count + (count === 1 ? " comment" : " comments");
   }
 
-  /* "27 November 2026", in UTC: the same string the fragment prints for the same comment. */
   function formatDate(iso) {
     var date = new Date(iso);
     if (isNaN(date)) return iso;
-    return date.toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
+    return date.toLocaleDateString(language, { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
   }
 
   /* One comment, as _comments.html draws it; `body` fills .mod-body. */
@@ -97,7 +115,9 @@
     } else {
       add(header, el("span", "mod-author", comment.name));
     }
-    if (comment.created) add(header, attrs(el("time", "mod-date", formatDate(comment.created)), { datetime: comment.created }));
+    if (comment.created) {
+      add(header, attrs(el("time", "mod-date", comment.date || formatDate(comment.created)), { datetime: comment.created }));
+    }
     if (badge) add(header, el("span", "mod-badge", badge));
     var item = el("li", "mod-comment");
     item.id = "comment-" + comment.id;
@@ -105,7 +125,7 @@
   }
 
   function replyButton(comment) {
-    var button = attrs(el("button", "mod-reply", "Reply"), { type: "button", "aria-label": "Reply to " + comment.name });
+    var button = attrs(el("button", "mod-reply", _("Reply")), { type: "button", "aria-label": _("Reply to %(name)s", { name: comment.name }) });
     button.addEventListener("click", function () { form.replyTo(comment, button); });
     return button;
   }
@@ -119,7 +139,7 @@
     list.forEach(function (comment) {
       var body = el("template"); // parsed inert; the service has rendered and sanitised it
       body.innerHTML = comment.body_html;
-      var item = commentItem(comment, body.content, comment.by_site ? "From the site" : null);
+      var item = commentItem(comment, body.content, comment.by_site ? _("From the site") : null);
       add(ol, add(item, closed ? null : replyButton(comment), commentList(children, comment.id, closed)));
     });
     return ol;
@@ -166,26 +186,26 @@
       email: input("email", LIMITS.email, "email", true),
       website: input("url", 512, "url", false)
     };
-    var button = attrs(el("button", null, "Post Comment"), { type: "submit" });
+    var button = attrs(el("button", null, _("Post Comment")), { type: "submit" });
     var status = attrs(el("p", "mod-status"), { role: "status", "aria-live": "polite" });
     var alertBox = attrs(el("p", "mod-error"), { role: "alert" });
-    var notes = add(el("p", "mod-notes", "Your email address will not be published. Required fields are marked "), required());
+    var notes = add(el("p", "mod-notes", _("Your email address will not be published. Required fields are marked") + " "), required());
     // The field people never see (bots fill it in), as in the server's form.
     var honeypot = attrs(input("text", 100, "off", false), { id: "mod-homepage", name: "homepage", tabindex: "-1" });
     var trap = add(attrs(el("p", "mod-hp"), { "aria-hidden": "true" }),
-      attrs(el("label", null, "Leave this field empty"), { "for": "mod-homepage" }), honeypot);
+      attrs(el("label", null, _("Leave this field empty")), { "for": "mod-homepage" }), honeypot);
     // Unticked by default: readers are mailed only if they ask, and confirm (see the README).
     var notify = attrs(el("input"), { type: "checkbox", id: "mod-notify", name: "notify", value: "1" });
     var notifyLine = add(el("p", "mod-check"), notify, document.createTextNode(" "),
-      attrs(el("label", null, "Email me when my comment is published and when someone replies"), { "for": "mod-notify" }));
+      attrs(el("label", null, _("Email me when my comment is published and when someone replies")), { "for": "mod-notify" }));
     add(node, notes, trap,
-      field("body", "Comment", body, true), field("name", "Name", fields.name, true),
-      field("email", "Email", fields.email, true), field("website", "Website", fields.website, false),
+      field("body", _("Comment"), body, true), field("name", _("Name"), fields.name, true),
+      field("email", _("Email"), fields.email, true), field("website", _("Website"), fields.website, false),
       notifyLine, add(el("p", "mod-submit"), button), status);
 
     var respond = root.querySelector(".mod-respond");
     var heading = respond.querySelector(".mod-reply-title");
-    var cancel = attrs(el("button", "mod-reply mod-cancel-reply", "Cancel reply"), { type: "button" });
+    var cancel = attrs(el("button", "mod-reply mod-cancel-reply", _("Cancel reply")), { type: "button" });
     cancel.hidden = true;
     add(respond, cancel, node);
     var home = respond.nextSibling;
@@ -241,7 +261,7 @@
         alertBox.textContent = general.join(" ");
         node.insertBefore(alertBox, notes.nextSibling);
       }
-      say("Your comment was not posted: please check the highlighted fields.");
+      say(_("Your comment was not posted: please check the highlighted fields."));
       if (first) first.focus();
     }
 
@@ -251,21 +271,21 @@
 
     function validate(values) {
       var errors = {};
-      for (var name in REQUIRED) if (!values[name]) errors[name] = REQUIRED[name];
+      for (var name in REQUIRED) if (!values[name]) errors[name] = REQUIRED[name]();
       for (name in LIMITS) {
         if (values[name].length > LIMITS[name]) {
-          errors[name] = "Please keep this to " + LIMITS[name].toLocaleString("en") + " characters or fewer.";
+          errors[name] = _("Please keep this to %(most)s characters or fewer.", { most: LIMITS[name].toLocaleString(language) });
         }
       }
       /* Controls, bidi and zero-width formatting, line and paragraph separators. */
       if (/[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/.test(values.name)) {
-        errors.name = "Please use only printable characters in your name.";
+        errors.name = _("Please use only printable characters in your name.");
       }
       if (values.email && !errors.email && !/^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/.test(values.email)) {
-        errors.email = "Please enter a valid email address.";
+        errors.email = _("Please enter a valid email address.");
       }
       if (values.website && !/^https?:\/\/\S*$/i.test(values.website)) {
-        errors.website = "Please enter a web address starting with http:// or https://.";
+        errors.website = _("Please enter a web address starting with http:// or https://.");
       }
       return errors;
     }
@@ -273,7 +293,7 @@
     function moveHome() {
       parent = null;
       cancel.hidden = true;
-      heading.textContent = "Leave a Reply";
+      heading.textContent = _("Leave a Reply");
       root.insertBefore(respond, home);
     }
 
@@ -281,7 +301,7 @@
       replyTo: function (comment, from) {
         parent = comment.id;
         replyButtonUsed = from;
-        heading.textContent = "Leave a Reply to " + comment.name;
+        heading.textContent = _("Leave a Reply to %(name)s", { name: comment.name });
         cancel.hidden = false;
         from.parentNode.insertBefore(respond, from.nextSibling);
         body.focus();
@@ -305,11 +325,11 @@
       var data = {
         thread: thread, title: title, name: values.name, email: values.email,
         website: values.website, body: values.body, parent: parent, homepage: honeypot.value,
-        notify: notify.checked
+        notify: notify.checked, lang: lang
       };
       button.disabled = true;
       node.setAttribute("aria-busy", "true");
-      say("Posting your comment…");
+      say(_("Posting your comment…"));
       stampAged().then(function () {
         data.issued = stamp;
         return fetch(base + "/api/comments", {
@@ -321,10 +341,11 @@
         return response.json().catch(function () { return {}; }).then(function (answer) {
           if (response.status === 202) return posted(data, answer);
           if (response.status === 422 && answer.errors) return showErrors(answer.errors);
-          say(FAILED[response.status] || (response.status >= 500 ? SERVER_DOWN : answer.error || SERVER_DOWN));
+          var failure = FAILED[response.status];
+          say(failure ? failure() : (response.status >= 500 ? serverDown() : answer.error || serverDown()));
         });
       }, function () {
-        say(OFFLINE);
+        say(offline());
       }).then(function () {
         button.disabled = false;
         node.removeAttribute("aria-busy");
@@ -335,15 +356,15 @@
 
     function posted(data, answer) {
       var item = commentItem(
-        { id: answer.id, name: data.name, website: data.website, created: new Date().toISOString() },
+        { id: answer.id, name: data.name, website: data.website, created: new Date().toISOString(), date: answer.date },
         textBody(data.body),
-        "Awaiting moderation"
+        _("Awaiting moderation")
       );
       item.className += " mod-pending";
       placePending(root, item, data.parent);
       body.value = "";
       moveHome();
-      say("Thank you: your comment is awaiting moderation. Only you can see it until a moderator approves it.");
+      say(_("Thank you: your comment is awaiting moderation. Only you can see it until a moderator approves it."));
     }
   }
 
@@ -407,14 +428,14 @@
     comments.forEach(function (comment) {
       (children[comment.parent] = children[comment.parent] || []).push(comment);
     });
-    var root = el("div", "mod-comments");
-    var count = el("h2", "mod-count", plural(comments.length));
-    var notice = attrs(el("p", "mod-notice", "Thank you: your comment is awaiting moderation."), { id: "comment-pending", role: "status" });
+    var root = attrs(el("div", "mod-comments"), { lang: language });
+    var count = el("h2", "mod-count", answer.count_text || plural(comments.length));
+    var notice = attrs(el("p", "mod-notice", _("Thank you: your comment is awaiting moderation.")), { id: "comment-pending", role: "status" });
     add(root, count, commentList(children, null, answer.closed), notice);
     if (answer.closed) {
-      add(root, el("p", "mod-closed", CLOSED)); // the comments stay; the form does not
+      add(root, el("p", "mod-closed", _("Comments are closed."))); // the comments stay; the form does not
     } else {
-      add(root, add(el("div", "mod-respond"), el("h2", "mod-reply-title", "Leave a Reply")));
+      add(root, add(el("div", "mod-respond"), el("h2", "mod-reply-title", _("Leave a Reply"))));
       makeForm(root);
     }
     var kept = typedSoFar(target);
@@ -425,26 +446,43 @@
   }
 
   function failed(text) {
-    var message = attrs(el("p", "mod-error", text || "The comments could not be loaded. Please try again later."), { role: "alert" });
+    var message = attrs(el("p", "mod-error", text || _("The comments could not be loaded. Please try again later.")), { role: "alert" });
     var existing = target.querySelector(".mod-comments");
     if (existing) existing.insertBefore(message, existing.firstChild); // keep the server-rendered copy
     else add(target, add(el("div", "mod-comments"), message));
   }
 
   stylesheet();
-  fetch(base + "/api/comments?thread=" + encodeURIComponent(thread), {
+  var query = "lang=" + encodeURIComponent(lang);
+  /* The messages, fetched beside the comments; without them (an older service, a hiccup) English. */
+  var translated = fetch(base + "/api/comments/messages?" + query, {
+    mode: "cors", credentials: "omit", headers: { "Accept": "application/json" }
+  }).then(function (response) {
+    return response.ok ? response.json() : {};
+  }).then(function (answer) {
+    messages = answer.messages || {};
+    language = answer.lang || language;
+  }, function () { /* English it is */ });
+  fetch(base + "/api/comments?thread=" + encodeURIComponent(thread) + "&" + query, {
     mode: "cors", credentials: "omit", headers: { "Accept": "application/json" }
   }).then(function (response) {
     if (!response.ok) throw new Error(response.status);
     return response.json();
+  }).then(function (answer) {
+    return translated.then(function () { return answer; });
   }).then(whenReady(render)).catch(function (error) {
+    return translated.then(function () { explain(error); });
+  });
+
+  /* Why the comments did not load, if the page can tell. */
+  function explain(error) {
     if (!(error instanceof TypeError)) return whenReady(failed)();
     // The browser hides why a request failed. If the service answers a request the page may
     // not read, it is up and refuses this page's origin: retrying cannot help, its owner can.
     fetch(base + "/embed.js", { mode: "no-cors", credentials: "omit" }).then(function () {
       console.error("Comments: " + base + " does not serve this page's origin, " + location.origin +
         ". Add it to MODERATION_ALLOWED_ORIGINS (comma-separated) on the comment service and restart it.");
-      whenReady(failed)("Comments are not available on this page.");
+      whenReady(failed)(_("Comments are not available on this page."));
     }, function () { whenReady(failed)(); });
-  });
+  }
 })();

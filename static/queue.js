@@ -1,4 +1,5 @@
-/* The queue works without this file; with it, one checkbox selects every comment on the page. */
+/* The queue works without this file; with it, one checkbox selects every comment on the page.
+   Its label comes from the page (data-select-all), in the moderators' language. */
 (function () {
   "use strict";
   var bulk = document.querySelector("fieldset.bulk");
@@ -10,7 +11,7 @@
   var all = document.createElement("input");
   all.type = "checkbox";
   label.appendChild(all);
-  label.appendChild(document.createTextNode("Select all " + boxes.length + " on this page"));
+  label.appendChild(document.createTextNode(bulk.getAttribute("data-select-all")));
   bulk.insertBefore(label, bulk.querySelector("legend").nextSibling);
 
   function sync() {

@@ -96,10 +96,12 @@ def site_app(service: str) -> web.Application:
         # ?csp=off serves the page without a policy, so that nothing but the widget stands
         # between a hostile comment and the page (the XSS test must be able to fail).
         thread = html.escape(request.path)
+        # ?lang=de gives the script tag a data-lang: a page in another language.
+        lang = f' data-lang="{html.escape(request.query["lang"])}"' if "lang" in request.query else ""
         widget = (
             '<div id="comments"></div>\n'
             f'<script src="{service}/embed.js" data-thread="{thread}" '
-            f'data-title="{html.escape(ARTICLE_TITLE)}" async></script>'
+            f'data-title="{html.escape(ARTICLE_TITLE)}"{lang} async></script>'
         )
         strict = request.query.get("csp") != "off"
         return web.Response(

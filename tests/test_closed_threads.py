@@ -210,6 +210,8 @@ async def test_threads_close_and_open_from_the_command_line(client: TestClient, 
         "count": 0,
         "closed": True,
         "comments": [],
+        "lang": "en",
+        "count_text": "0 comments",
     }
     fresh = await threads(env, tmp_path, "open", "/not-yet/")
     assert fresh.returncode == 0, fresh.stderr

@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestClient
 
 from moderation.app import make_templates
 from moderation.config import Config
+from moderation.i18n import Languages
 from moderation.mail.compose import Composer
 from moderation.models import MailKind, Notification
 from moderation.store import open_store
@@ -93,7 +94,7 @@ async def test_message_id_is_unique_per_comment_and_moderator_and_the_same_when_
     store = await open_store(config, time.time)
     try:
         signer = LinkSigner(config.secret_key, config.link_ttl)
-        templates = make_templates()
+        languages = Languages(config.language, make_templates)
         assert len(rows) == 4
         for notification_id, comment_id, recipient, attempts, created_at in rows:
             comment = await store.get_comment(comment_id)
@@ -106,7 +107,7 @@ async def test_message_id_is_unique_per_comment_and_moderator_and_the_same_when_
                 created=datetime.fromtimestamp(created_at, UTC),
                 comment=comment,
             )
-            compose = Composer(config=config, signer=signer, templates=templates)
+            compose = Composer(config=config, signer=signer, languages=languages)
             once, again = compose(notification), compose(notification)
             assert once["Message-ID"] == again["Message-ID"]
             assert once["Message-ID"] == received[(comment_id, notification.recipient)]["Message-ID"]

@@ -92,6 +92,9 @@ async def test_the_installed_wheel_serves_from_anywhere_and_mails_every_moderato
         async with http.get(service.url + "/embed.js") as script:
             assert script.status == 200
             assert await script.read() == (ROOT / "static" / "embed.js").read_bytes()
+        # Its catalogs speak the other languages.
+        async with http.get(service.url + "/api/comments/messages", params={"lang": "es"}) as messages:
+            assert (await messages.json())["messages"]["Leave a Reply"] == "Deja un comentario"
 
 
 def test_an_install_without_its_migrations_refuses_to_start_and_says_where_it_looked(

@@ -16,7 +16,7 @@ from tests.smtp import SmtpSink
 from tests.waiting import eventually
 
 THREAD = "/how-many-ketamine-treatments/"
-PUBLIC_KEYS = {"id", "parent", "name", "website", "avatar", "body_html", "created", "by_site"}
+PUBLIC_KEYS = {"id", "parent", "name", "website", "avatar", "body_html", "created", "date", "by_site"}
 
 
 async def listing(client: TestClient, thread: str = THREAD, **headers: str) -> ClientResponse:
@@ -44,7 +44,14 @@ async def json_error(response: ClientResponse, status: int) -> str:
 async def test_unknown_thread_is_an_empty_list(client: TestClient) -> None:
     response = await listing(client, "/never-commented/")
     assert response.status == 200
-    assert await response.json() == {"thread": "/never-commented/", "count": 0, "closed": False, "comments": []}
+    assert await response.json() == {
+        "thread": "/never-commented/",
+        "count": 0,
+        "closed": False,
+        "comments": [],
+        "lang": "en",
+        "count_text": "0 comments",
+    }
 
 
 async def test_only_approved_comments_are_listed_oldest_first_with_public_fields_only(
@@ -80,6 +87,8 @@ async def test_created_is_iso_8601_utc_with_z_and_the_time_of_submission(client:
     moment = datetime.fromisoformat(created)
     assert moment.utcoffset() == timedelta(0)
     assert before - timedelta(seconds=1) <= moment <= after + timedelta(seconds=1)
+    # The same day, written for readers: "27 November 2026", as the fragment writes it.
+    assert comment["date"] == f"{moment.day} {moment:%B %Y}"
 
 
 class Elements(HTMLParser):

@@ -7,9 +7,11 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
+from babel.support import NullTranslations
 
 from moderation.app import create_app
 from moderation.config import Config
+from moderation.i18n import Language
 from moderation.spam import Screening, Severity, SpamGuard
 from moderation.store import Store, open_store
 from moderation.tokens import FormStamp
@@ -23,7 +25,7 @@ SECRET = "a test secret that is long enough"
 
 
 def submission(**overrides: Any) -> Submission:
-    parsed = parse_submission(comment_data(**overrides))
+    parsed = parse_submission(comment_data(**overrides), Language("en", NullTranslations()))
     assert isinstance(parsed, Submission), parsed
     return parsed
 

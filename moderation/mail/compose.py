@@ -10,9 +10,8 @@ from email.utils import format_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-import jinja2
-
 from ..config import Config
+from ..i18n import N_, Language, Languages, ngettext_noop
 from ..models import LINK_ACTIONS, READER_KINDS, Action, Channel, Comment, CommentStatus, MailKind, Notification
 from ..tokens import LinkSigner, SigninSigner
 
@@ -42,6 +41,11 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+BURST_SUBJECT = ngettext_noop(
+    "%(num)s more comment awaiting approval, from a busy hour",
+    "%(num)s more comments awaiting approval, from a busy hour",
+)
+DIGEST_SUBJECT = ngettext_noop("%(num)s comment awaiting approval", "%(num)s comments awaiting approval")
 EXCERPT = 600  # characters of each comment in a digest: enough to judge most, the page has the rest
 
 
@@ -54,17 +58,18 @@ class Composer:
     """Writes each kind of mail in the outbox from its templates: email/KIND.txt and .html.
 
     Composing a mail again gives the same message (Message-ID included), so that a re-send
-    after a crash is recognisable as a copy.
+    after a crash is recognisable as a copy. Moderators read the site's language (MODERATION_LANGUAGE),
+    readers that of the page they commented on.
     """
 
-    def __init__(self, *, config: Config, signer: LinkSigner, templates: jinja2.Environment):
+    def __init__(self, *, config: Config, signer: LinkSigner, languages: Languages):
         self._config = config
         self._signer = signer
-        self._templates = templates
+        self._languages = languages
         self._domain = config.mail_from.rpartition("@")[2]
         self._signin = SigninSigner(config.secret_key)
-        # Each kind: its subject and the context of its templates.
-        self._kinds: dict[MailKind, Callable[[Notification], tuple[str, dict[str, Any]]]] = {
+        # Each kind: its subject and the context of its templates, in the language given.
+        self._kinds: dict[MailKind, Callable[[Notification, Language], tuple[str, dict[str, Any]]]] = {
             MailKind.SIGN_IN: self._sign_in,
             MailKind.NEW_COMMENT: self._new_comment,
             MailKind.DIGEST: self._digest,
@@ -74,8 +79,16 @@ class Composer:
         # Groups the site's reader mail for filters and one-click unsubscribe (RFC 2919).
         self._list_id = f"Comment replies <comments.{urlsplit(config.allowed_origins[0]).hostname}>"
 
+    def language(self, notification: Notification) -> Language:
+        """The reader's page's language for mail to readers (a reply: the subscriber's comment's); the site's else."""
+        if notification.kind not in READER_KINDS:
+            return self._languages.site
+        page = notification.payload.get("lang") or (notification.comment.lang if notification.comment else "")
+        return self._languages.get(page)
+
     def __call__(self, notification: Notification) -> EmailMessage:
-        subject, context = self._kinds[notification.kind](notification)
+        language = self.language(notification)
+        subject, context = self._kinds[notification.kind](notification, language)
         message = EmailMessage(policy=POLICY)
         message["Subject"] = subject
         reader = notification.kind in READER_KINDS
@@ -89,12 +102,14 @@ class Composer:
             message["List-Id"] = self._list_id
             message["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"
             message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        message["Content-Language"] = language.code
         template = f"email/{notification.kind.value}"
-        message.set_content(self._templates.get_template(f"{template}.txt").render(context))
-        message.add_alternative(self._templates.get_template(f"{template}.html").render(context), subtype="html")
+        templates = language.templates
+        message.set_content(templates.get_template(f"{template}.txt").render(context))
+        message.add_alternative(templates.get_template(f"{template}.html").render(context), subtype="html")
         return message
 
-    def _sign_in(self, notification: Notification) -> tuple[str, dict[str, Any]]:
+    def _sign_in(self, notification: Notification, language: Language) -> tuple[str, dict[str, Any]]:
         """A moderator asked for a link that signs in to the queue."""
         token = self._signin.mint(str(notification.payload["link"]))
         context = {
@@ -102,9 +117,9 @@ class Composer:
             "queue_url": f"{self._config.public_url}/queue",
             "minutes": max(1, round(self._config.signin_ttl / 60)),
         }
-        return "Your sign-in link for the moderation queue", context
+        return language.gettext(N_("Your sign-in link for the moderation queue")), context
 
-    def _new_comment(self, notification: Notification) -> tuple[str, dict[str, Any]]:
+    def _new_comment(self, notification: Notification, language: Language) -> tuple[str, dict[str, Any]]:
         """One moderator is asked to approve or reject one comment."""
         comment = notification.comment
         assert comment is not None
@@ -121,9 +136,9 @@ class Composer:
             "reject_url": links[Action.REJECT],
             "ttl_days": round(self._config.link_ttl / 86400, 1),
         }
-        return f"New comment awaiting approval: {page_title}", context
+        return language.gettext(N_("New comment awaiting approval: %(title)s"), title=page_title), context
 
-    def _digest(self, notification: Notification) -> tuple[str, dict[str, Any]]:
+    def _digest(self, notification: Notification, language: Language) -> tuple[str, dict[str, Any]]:
         """One moderator's list of what waits, from the comments' state as it goes out.
 
         A comment decided since the digest was written stays in it, marked decided and without
@@ -144,9 +159,9 @@ class Composer:
             "ttl_days": round(self._config.link_ttl / 86400, 1),
         }
         if context["burst"]:
-            subject = f"{len(items)} more comment{'' if len(items) == 1 else 's'} awaiting approval, from a busy hour"
+            subject = language.ngettext(*BURST_SUBJECT, len(items))
         else:
-            subject = f"{listing.waiting} comment{'' if listing.waiting == 1 else 's'} awaiting approval"
+            subject = language.ngettext(*DIGEST_SUBJECT, listing.waiting)
         return subject, context
 
     def _digest_item(self, comment: Comment, moderator: str) -> dict[str, Any]:
@@ -163,31 +178,39 @@ class Composer:
             "reject_url": base + self._signer.mint(comment.id, Action.REJECT, moderator, Channel.DIGEST_LINK),
         }
 
-    def _reader_context(self, notification: Notification) -> dict[str, Any]:
+    def _reader_context(self, notification: Notification, language: Language) -> dict[str, Any]:
         comment = notification.comment
         assert comment is not None
+        # The pages its links open speak the mail's language too.
+        unsubscribe = (
+            f"{self._config.public_url}/unsubscribe/{notification.payload['unsubscribe']}?lang={language.code}"
+        )
         return {
             "page_title": _one_line(comment.title or comment.thread),
             "page_url": self._config.allowed_origins[0] + comment.thread,
             "comment_url": f"{self._config.allowed_origins[0]}{comment.thread}#comment-{comment.id}",
-            "unsubscribe_url": f"{self._config.public_url}/unsubscribe/{notification.payload['unsubscribe']}",
+            "unsubscribe_url": unsubscribe,
         }
 
-    def _published(self, notification: Notification) -> tuple[str, dict[str, Any]]:
+    def _published(self, notification: Notification, language: Language) -> tuple[str, dict[str, Any]]:
         """A reader's comment is published; unless the address confirmed before, a button to confirm.
 
         The comment's text is not in it: whoever typed this address in learns nothing from it.
         """
-        context = self._reader_context(notification)
+        context = self._reader_context(notification, language)
         confirm = notification.payload.get("confirm")
-        context["confirm_url"] = f"{self._config.public_url}/subscriptions/confirm/{confirm}" if confirm else None
-        return f"Your comment is published: {context['page_title']}", context
+        confirm_url = f"{self._config.public_url}/subscriptions/confirm/{confirm}?lang={language.code}"
+        context["confirm_url"] = confirm_url if confirm else None
+        return language.gettext(N_("Your comment is published: %(title)s"), title=context["page_title"]), context
 
-    def _reply(self, notification: Notification) -> tuple[str, dict[str, Any]]:
+    def _reply(self, notification: Notification, language: Language) -> tuple[str, dict[str, Any]]:
         """Someone replied to a confirmed subscriber's comment: the reply's public name and text."""
         reply = notification.comment
         assert reply is not None
-        context = self._reader_context(notification)
+        context = self._reader_context(notification, language)
         context["reply"] = reply
         context["reply_url"] = context.pop("comment_url")
-        return f"{_one_line(reply.name)} replied to your comment: {context['page_title']}", context
+        subject = language.gettext(
+            N_("%(name)s replied to your comment: %(title)s"), name=_one_line(reply.name), title=context["page_title"]
+        )
+        return subject, context

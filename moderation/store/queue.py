@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from ..errors import ClientError
+from ..i18n import N_
 from ..models import Action, Channel, CommentStatus, Decided, NewComment, QueuePage
 from . import audit, readers
 from .rows import COMMENT_COLUMNS, COMMENT_FROM, body_digest, comment
@@ -38,9 +39,9 @@ def parse_cursor(cursor: str) -> tuple[float, int]:
     try:
         parsed = float(created), int(id_)
     except ValueError:
-        raise ClientError("This page of the queue does not exist.") from None
+        raise ClientError(N_("This page of the queue does not exist.")) from None
     if not math.isfinite(parsed[0]):
-        raise ClientError("This page of the queue does not exist.")
+        raise ClientError(N_("This page of the queue does not exist."))
     return parsed
 
 

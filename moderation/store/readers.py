@@ -96,7 +96,7 @@ async def on_approved(tx: Transaction, sealer: Sealer, approved: Sequence[int], 
         opened = sealer.open(address, "comments", "email", comment_id)
         written += await _published(tx, sealer, subscription_id, comment_id, key, opened, now)
     replies = await tx.fetch(
-        "SELECT r.id, s.id, p.email, p.id FROM comments r"
+        "SELECT r.id, s.id, p.email, p.id, p.lang FROM comments r"
         " JOIN subscriptions s ON s.comment_id = r.parent_id AND s.status = 'active'"
         " JOIN comments p ON p.id = s.comment_id"
         f" WHERE r.id IN ({marks(len(approved))}) AND r.email_index <> p.email_index"
@@ -104,10 +104,12 @@ async def on_approved(tx: Transaction, sealer: Sealer, approved: Sequence[int], 
         " ORDER BY r.id",
         *approved,
     )
-    for reply_id, subscription_id, address, parent_id in replies:
+    for reply_id, subscription_id, address, parent_id, lang in replies:
         unsubscribe = await _unsubscribe_token(tx, subscription_id, now)
         opened = sealer.open(address, "comments", "email", parent_id)
-        await _mail(tx, sealer, MailKind.REPLY, reply_id, opened, {"unsubscribe": unsubscribe}, now)
+        # In the language of the subscriber's own comment, which the reply may not share.
+        payload = {"unsubscribe": unsubscribe, "lang": lang or ""}
+        await _mail(tx, sealer, MailKind.REPLY, reply_id, opened, payload, now)
         written += 1
     return written
 

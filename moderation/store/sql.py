@@ -166,8 +166,8 @@ class SqlStore(OutboxSql, WebhookSql, SessionSql, QueueSql, ReaderSql, ImportSql
             # One statement: the thread's id, the parent check and the insert.
             rows = await tx.fetch(
                 "INSERT INTO comments (thread_id, parent_id, name, email, email_index, website, avatar, body,"
-                " body_html, remote_addr, created_at, status, flags, body_digest)"
-                " SELECT t.id, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM threads t WHERE t.key = ?"
+                " body_html, remote_addr, created_at, status, flags, body_digest, lang)"
+                " SELECT t.id, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM threads t WHERE t.key = ?"
                 " AND (CAST(? AS BIGINT) IS NULL OR EXISTS (SELECT 1 FROM comments p"
                 "      WHERE p.id = ? AND p.thread_id = t.id AND p.status = 'approved'))"
                 " RETURNING id",
@@ -183,6 +183,7 @@ class SqlStore(OutboxSql, WebhookSql, SessionSql, QueueSql, ReaderSql, ImportSql
                 comment.status.value,
                 comment.flags,
                 body_digest(comment.body),
+                comment.lang or None,
                 comment.thread,
                 comment.parent,
                 comment.parent,

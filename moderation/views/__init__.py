@@ -20,6 +20,7 @@ def setup_routes(app: web.Application) -> None:
     router.add_get("/api/comments/counts", comments.counts, name="counts")
     router.add_get("/api/comments/feed", embed.feed, name="feed")
     router.add_get("/api/comments/form", comments.form_stamp, name="form_stamp")
+    router.add_get("/api/comments/messages", comments.widget_messages, name="widget_messages")
     router.add_get("/api/openapi.json", comments.openapi, name="openapi")
     router.add_get("/moderate/{token}", moderate.confirm, name="confirm")
     router.add_post("/moderate/{token}", moderate.act, name="act")

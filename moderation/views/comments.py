@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
@@ -11,9 +12,12 @@ from aiohttp import web
 from ..clients import client_address
 from ..config import Config
 from ..errors import ClientError, InvalidParent
+from ..i18n import N_, Language
 from ..keys import (
+    clock_key,
     config_key,
     form_stamp_key,
+    languages_key,
     metrics_key,
     pending_note_key,
     rate_limit_key,
@@ -23,7 +27,7 @@ from ..keys import (
     store_key,
 )
 from ..mail.notify import moderators_to_tell
-from ..middlewares import ARTICLE, FORM, Article
+from ..middlewares import ARTICLE, FORM, Article, reader_language
 from ..models import CommentStatus, NewComment
 from ..openapi import openapi_document
 from ..render import render_body
@@ -32,17 +36,17 @@ from ..tokens import avatar_key
 from ..validation import WHITESPACE, Submission, parse_submission
 from .pages import is_closed, render_page
 
-FIELDS = ("thread", "name", "email", "website", "body", "parent", "title", "notify")
+FIELDS = ("thread", "name", "email", "website", "body", "parent", "title", "notify", "lang")
 SPAM_FIELDS = ("homepage", "issued")  # the honeypot and the form stamp (see spam.py)
 MAX_THREADS_PER_COUNT = 100
-CLOSED = "Comments are closed on this page."
+CLOSED = N_("Comments are closed on this page.")
 
 
 async def read_fields(request: web.Request) -> tuple[dict[str, Any], bool]:
     """The submitted fields (allow-listed) and whether they came from a plain HTML form."""
     if request.content_type not in ("application/json", FORM):
         raise ClientError(
-            "Send the comment as JSON (application/json) or as a form (application/x-www-form-urlencoded)."
+            N_("Send the comment as JSON (application/json) or as a form (application/x-www-form-urlencoded).")
         )
     raw = await request.read()  # aiohttp answers 413 past client_max_size before we see it
     try:
@@ -51,9 +55,9 @@ async def read_fields(request: web.Request) -> tuple[dict[str, Any], bool]:
         else:
             data = json.loads(raw)
     except (ValueError, RecursionError):  # bad JSON, bad UTF-8, too many fields, too deep
-        raise ClientError("The request body is not valid JSON or form data.") from None
+        raise ClientError(N_("The request body is not valid JSON or form data.")) from None
     if not isinstance(data, dict):
-        raise ClientError("The request body must be a JSON object.")
+        raise ClientError(N_("The request body must be a JSON object."))
     allowed = FIELDS + SPAM_FIELDS + (("return_to",) if request.content_type == FORM else ())
     return {key: value for key, value in data.items() if key in allowed}, request.content_type == FORM
 
@@ -97,7 +101,9 @@ def check_rate_limit(request: web.Request, address: str) -> None:
     wait = limit.retry_after(address) if limit else None
     if wait is not None:
         request.app[metrics_key].submissions_refused.labels("rate_limited").inc()
-        raise ClientError("Too many comments from your address; please wait a moment.", 429, {"Retry-After": str(wait)})
+        raise ClientError(
+            N_("Too many comments from your address; please wait a moment."), 429, {"Retry-After": str(wait)}
+        )
 
 
 def form_page(request: web.Request, values: dict[str, Any], errors: dict[str, str]) -> web.Response:
@@ -133,7 +139,7 @@ def check_origin(request: web.Request) -> None:
         allowed = fetch_site in (None, "same-site", "none")
     if not allowed:
         request.app[metrics_key].submissions_refused.labels("cross_site").inc()
-        raise ClientError("Comments can only be posted from the site's own pages.", 403)
+        raise ClientError(N_("Comments can only be posted from the site's own pages."), 403)
 
 
 async def check_open(request: web.Request, thread: object) -> None:
@@ -147,7 +153,9 @@ async def check_open(request: web.Request, thread: object) -> None:
         raise ClientError(CLOSED, 403)
 
 
-def new_comment(submission: Submission, config: Config, remote_addr: str, verdict: Verdict) -> NewComment:
+def new_comment(
+    submission: Submission, config: Config, remote_addr: str, verdict: Verdict, language: Language
+) -> NewComment:
     return NewComment(
         thread=submission.thread,
         title=submission.title,
@@ -163,6 +171,7 @@ def new_comment(submission: Submission, config: Config, remote_addr: str, verdic
         flags="; ".join(verdict.reasons),
         # Only remembered now: nothing is mailed until a moderator publishes the comment.
         notify=submission.notify,
+        lang=language.code,  # the page's: the reader's mail about this comment is written in it
     )
 
 
@@ -170,24 +179,26 @@ async def submit(request: web.Request) -> web.Response:
     config = request.app[config_key]
     check_origin(request)
     values, is_form = await read_fields(request)
+    language = reader_language(request, values.get("lang"))  # what it answers, and later mails, are in it
     article = article_of(values, config) if is_form else None
     if article:  # a refusal from here on is a page that names the article and links back to it
         request[ARTICLE] = article
     await check_open(request, values.get("thread"))
     address = client_address(request, config.trusted_proxies)
     check_rate_limit(request, address)
-    submission = parse_submission(values)
+    submission = parse_submission(values, language)
     if isinstance(submission, dict):
         return invalid(request, is_form, values, submission)
     stamp = values.get("issued")
     verdict = await request.app[spam_guard_key].screen(
         Screening(submission, honeypot=str(values.get("homepage") or ""), stamp=None if stamp is None else str(stamp))
     )
-    comment = new_comment(submission, config, address, verdict)
+    comment = new_comment(submission, config, address, verdict, language)
     try:
         comment_id = await request.app[store_key].add_comment(comment, moderators_to_tell(config, comment.status))
     except InvalidParent:
-        return invalid(request, is_form, values, {"parent": "You can only reply to a published comment on this page."})
+        refusal = language.gettext(N_("You can only reply to a published comment on this page."))
+        return invalid(request, is_form, values, {"parent": refusal})
     request.app[sender_key].wake()  # its mail, and its webhooks (spam has those too)
     if verdict.spam:
         request.app[metrics_key].comments_spam.inc()
@@ -195,45 +206,52 @@ async def submit(request: web.Request) -> web.Response:
         request.app[metrics_key].comments_submitted.inc()
     # Spam gets the same answer as anything else: a bot learns nothing from it.
     if not is_form:
-        return web.json_response({"id": comment_id, "status": "pending"}, status=202)
+        today = datetime.fromtimestamp(request.app[clock_key](), UTC)
+        return web.json_response({"id": comment_id, "status": "pending", "date": language.date(today)}, status=202)
     # Back to the page, which shows the reader (and only whoever holds this address, briefly)
     # their comment as awaiting moderation; with no page to go back to, the thank-you page does.
     note = request.app[pending_note_key].mint(comment_id)
     target = safe_return_to(values.get("return_to"), config)
-    thanks = request.app.router["thanks"].url_for().with_query(pending=note)
+    thanks = request.app.router["thanks"].url_for().with_query(pending=note, lang=language.code)
     raise web.HTTPSeeOther(with_pending_note(target, note) if target else str(thanks))
 
 
 def thread_key(request: web.Request) -> str:
     key = request.query.get("thread", "")
     if not key.startswith("/") or len(key) > 512:
-        raise ClientError("Give the page's path as ?thread=/path/ (at most 512 characters).")
+        raise ClientError(N_("Give the page's path as ?thread=/path/ (at most 512 characters)."))
     return key
 
 
-def thread_etag(version: int, closed: bool) -> str:
-    """The thread's version, and whether it is closed: a thread that closes by its age alone, with
-    nothing written, gets a new ETag all the same, so no 304 hides that it closed."""
-    return f'"{version}-closed"' if closed else f'"{version}"'
+def thread_etag(version: int, closed: bool, language: Language) -> str:
+    """The thread's version, whether it is closed, and the answer's language: a thread that
+    closes by its age alone, with nothing written, gets a new ETag all the same, so no 304
+    hides that it closed."""
+    return f'"{version}{"-closed" if closed else ""}.{language.code}"'
 
 
 async def list_comments(request: web.Request) -> web.Response:
+    language = reader_language(request, request.query.get("lang"))
     key = thread_key(request)
     store = request.app[store_key]
     # One cheap lookup decides both the 304 and whether the rendered JSON is still good.
     state = await store.thread_state(key)
-    etag = thread_etag(state.version, is_closed(request, state))
+    etag = thread_etag(state.version, is_closed(request, state), language)
     if etag_matches(request.headers.get("If-None-Match", ""), etag):
         return web.Response(status=304, headers={"ETag": etag, "Cache-Control": "no-cache"})
     rendered = request.app[rendered_threads_key]
-    body = rendered.get(key, etag)
+    cached = f"{language.code} {key}"  # keys start with "/": no two (language, key) pairs meet
+    body = rendered.get(cached, etag)
     if body is None:
         thread = await store.approved_thread(key)
         closed = is_closed(request, thread.state)
-        etag = thread_etag(thread.version, closed)
-        comments = [comment.public() for comment in thread.comments]
-        body = json.dumps({"thread": key, "count": len(comments), "closed": closed, "comments": comments}).encode()
-        rendered.put(key, etag, body)
+        etag = thread_etag(thread.version, closed, language)
+        comments = [{**comment.public(), "date": language.date(comment.created)} for comment in thread.comments]
+        answer = {"thread": key, "count": len(comments), "closed": closed, "comments": comments}
+        body = json.dumps(
+            answer | {"lang": language.code, "count_text": language.comment_count(len(comments))}
+        ).encode()
+        rendered.put(cached, etag, body)
     return web.Response(
         body=body,
         content_type="application/json",
@@ -249,7 +267,9 @@ def etag_matches(if_none_match: str, etag: str) -> bool:
 async def counts(request: web.Request) -> web.Response:
     keys = request.query.getall("thread", [])
     if not keys or len(keys) > MAX_THREADS_PER_COUNT or any(not k.startswith("/") or len(k) > 512 for k in keys):
-        raise ClientError(f"Give 1 to {MAX_THREADS_PER_COUNT} page paths as ?thread=/a/&thread=/b/.")
+        raise ClientError(
+            N_("Give 1 to %(most)s page paths as ?thread=/a/&thread=/b/."), values={"most": MAX_THREADS_PER_COUNT}
+        )
     return web.json_response(await request.app[store_key].approved_counts(keys))
 
 
@@ -266,6 +286,16 @@ async def preflight(request: web.Request) -> web.Response:
 async def form_stamp(request: web.Request) -> web.Response:
     """A fresh form stamp for the widget, fetched when a reader starts writing."""
     return web.json_response({"issued": request.app[form_stamp_key].issue()}, headers={"Cache-Control": "no-store"})
+
+
+async def widget_messages(request: web.Request) -> web.Response:
+    """The widget's messages in the page's language (?lang=; unknown: the site's), by their English text."""
+    languages = request.app[languages_key]
+    language = languages.get(request.query.get("lang"))
+    return web.json_response(
+        {"lang": language.code, "messages": language.messages(languages.widget_messages)},
+        headers={"Cache-Control": "public, max-age=300"},
+    )
 
 
 async def openapi(request: web.Request) -> web.Response:

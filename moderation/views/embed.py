@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 from aiohttp import web
 
 from ..avatars import AVATAR_KEY, identicon
+from ..i18n import N_
 from ..keys import clock_key, config_key, form_stamp_key, store_key
+from ..middlewares import reader_language
 from ..resources import folder
 from .comments import safe_return_to, thread_key
 from .pages import is_closed, not_kept, own_pending, render_page
@@ -36,6 +38,7 @@ async def static_file(request: web.Request) -> web.FileResponse:
 async def fragment(request: web.Request) -> web.Response:
     """The thread and its form as server-rendered HTML, for pages without JavaScript."""
     config = request.app[config_key]
+    reader_language(request, request.query.get("lang"))  # the page's, given as ?lang=; unknown: the site's
     key = thread_key(request)
     thread = await request.app[store_key].approved_thread(key)
     return_to = safe_return_to(request.query.get("url"), config) or config.allowed_origins[0] + key
@@ -78,13 +81,15 @@ async def feed(request: web.Request) -> web.Response:
     """Atom: one thread's approved comments with ?thread=, else the latest of the whole site."""
     config = request.app[config_key]
     store = request.app[store_key]
+    language = reader_language(request, request.query.get("lang"))
     if "thread" in request.query:
         key = thread_key(request)
         comments = list(reversed((await store.approved_thread(key)).comments))[:FEED_SIZE]
-        title, page_url = f"Comments on {comments[0].title if comments and comments[0].title else key}", key
+        page_title = comments[0].title if comments and comments[0].title else key
+        title, page_url = language.gettext(N_("Comments on %(title)s"), title=page_title), key
     else:
         comments = await store.recent_approved(FEED_SIZE)
-        title, page_url = "Latest comments", "/"
+        title, page_url = language.gettext(N_("Latest comments")), "/"
     origin = config.allowed_origins[0]
     newest = comments[0].created if comments else datetime.fromtimestamp(request.app[clock_key](), UTC)
     body = render_page(

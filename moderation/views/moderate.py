@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..errors import ClientError, InvalidToken
+from ..i18n import N_
 from ..keys import config_key, metrics_key, sender_key, signer_key, store_key
 from ..models import Comment
 from ..tokens import Decision
@@ -13,7 +14,7 @@ from .pages import render_page
 
 def removed() -> ClientError:
     # A link signed by us, so not forged: `moderation forget` removed the comment since the mail went out.
-    return ClientError("This comment was removed.", 410)
+    return ClientError(N_("This comment was removed."), 410)
 
 
 async def _decision(request: web.Request) -> tuple[Decision, Comment]:
@@ -37,7 +38,7 @@ async def act(request: web.Request) -> web.Response:
     config = request.app[config_key]
     moderator = request.app[signer_key].moderator_for(decision.moderator, config.moderators)
     if moderator is None:
-        raise InvalidToken("This link belongs to someone who is no longer a moderator.")
+        raise InvalidToken(N_("This link belongs to someone who is no longer a moderator."))
     decided = await request.app[store_key].decide(
         [comment.id], decision.action, actor=moderator, channel=decision.channel
     )

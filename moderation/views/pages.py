@@ -6,16 +6,19 @@ from pathlib import Path
 
 from aiohttp import web
 
-from ..keys import clock_key, config_key, dev_mailbox_key, form_stamp_key, pending_note_key, store_key, templates_key
+from ..i18n import N_
+from ..keys import clock_key, config_key, dev_mailbox_key, form_stamp_key, pending_note_key, store_key
 from ..mail.devmail import read_dev_mailbox
+from ..middlewares import language_of, reader_language
 from ..models import Comment, CommentStatus, ThreadState
 
 DEMO_THREAD = "/"
-DEMO_TITLE = "How many ketamine treatments does depression take?"
+DEMO_TITLE = N_("How many ketamine treatments does depression take?")
 
 
 def render_page(request: web.Request, template: str, *, status: int = 200, **context: object) -> web.Response:
-    body = request.app[templates_key].get_template(template).render(**context)
+    """A page in the reader's language where the request named one, else in the site's."""
+    body = language_of(request).templates.get_template(template).render(**context)
     return web.Response(text=body, status=status, content_type="text/html")
 
 
@@ -43,19 +46,20 @@ def not_kept(response: web.Response, pending: Comment | None) -> web.Response:
 
 
 async def article(request: web.Request) -> web.Response:
+    title = reader_language(request, request.query.get("lang")).gettext(DEMO_TITLE)
     thread = await request.app[store_key].approved_thread(DEMO_THREAD)
     pending = await own_pending(request, DEMO_THREAD)
     response = render_page(
         request,
         "article.html",
-        title=DEMO_TITLE,
+        title=title,
         base="",
         thread=thread,
         closed=is_closed(request, thread.state),
         pending=pending,
         values={
             "thread": DEMO_THREAD,
-            "title": DEMO_TITLE,
+            "title": title,
             "return_to": request.app[config_key].public_url + "/",
             "issued": request.app[form_stamp_key].issue(),
         },
@@ -66,6 +70,7 @@ async def article(request: web.Request) -> web.Response:
 
 async def thanks(request: web.Request) -> web.Response:
     """Where a plain form with no page to go back to lands: the comment, and a link to its page."""
+    reader_language(request, request.query.get("lang"))
     pending = await own_pending(request, None)
     config = request.app[config_key]
     back = config.allowed_origins[0] + (pending.thread if pending else "/")

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
 from urllib.parse import urlencode
 
 from aiohttp import web
+from babel.dates import format_timedelta
 from multidict import MultiDictProxy
 
 from ..auth import QUEUE, SignedIn, check_csrf, check_origin, require_signed_in, signed_in
 from ..errors import ClientError
+from ..i18n import N_, Language
 from ..keys import clock_key, config_key, metrics_key, sender_key, store_key
+from ..middlewares import language_of
 from ..models import Action, Channel, CommentStatus, NewComment
 from ..outcomes import Outcome, outcome_of
 from ..render import render_body
@@ -38,7 +41,7 @@ def _tab(value: str | None) -> CommentStatus:
     try:
         status = CommentStatus(value or CommentStatus.PENDING)
     except ValueError:
-        raise ClientError("There is no such tab in the queue.") from None
+        raise ClientError(N_("There is no such tab in the queue.")) from None
     return status
 
 
@@ -53,13 +56,17 @@ def queue_url(status: CommentStatus, after: str | None = None, done: str | None 
     return f"{QUEUE}?{urlencode(query)}"
 
 
-def age(created: datetime, now: datetime) -> str:
+def age(created: datetime, now: datetime, language: Language) -> str:
+    """ "3 hours ago", counted down to whole units, in the moderators' language."""
     seconds = max(0.0, (now - created).total_seconds())
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+    units: tuple[tuple[Literal["day", "hour", "minute"], int], ...] = (("day", 86400), ("hour", 3600), ("minute", 60))
+    for unit, size in units:
         if seconds >= size:
-            count = int(seconds // size)
-            return f"{count} {unit}{'s' if count != 1 else ''} ago"
-    return "just now"
+            whole = timedelta(seconds=-(seconds // size) * size)
+            return format_timedelta(
+                whole, granularity=unit, threshold=1, add_direction=True, locale=language.locale_name
+            )
+    return language.gettext(N_("just now"))
 
 
 async def home(request: web.Request) -> web.Response:
@@ -90,7 +97,7 @@ async def home(request: web.Request) -> web.Response:
         site=config.allowed_origins[0],
         site_name=config.site_name,
         now=datetime.fromtimestamp(request.app[clock_key](), UTC),
-        age=age,
+        age=lambda created, now: age(created, now, language_of(request)),
     )
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -116,13 +123,15 @@ def _back(form: MultiDictProxy[Any]) -> tuple[CommentStatus, str | None]:
 def _ids(form: MultiDictProxy[Any]) -> list[int]:
     values = form.getall("id", [])
     if len(values) > MAX_IDS:
-        raise ClientError(f"At most {MAX_IDS} comments at a time; nothing was changed.", 422)
+        raise ClientError(
+            N_("At most %(most)s comments at a time; nothing was changed."), 422, values={"most": MAX_IDS}
+        )
     try:
         ids = list(dict.fromkeys(int(value) for value in values))
     except ValueError:
         ids = [0]
     if not all(0 < id_ < 2**63 for id_ in ids):  # what a database id can be
-        raise ClientError("Those are not comments of this queue; nothing was changed.", 422)
+        raise ClientError(N_("Those are not comments of this queue; nothing was changed."), 422)
     return ids
 
 
@@ -137,11 +146,13 @@ async def decide(request: web.Request) -> web.Response:
     try:
         action = Action(form.get("action", ""))
     except ValueError:
-        raise ClientError("Choose approve, reject, spam or restore; nothing was changed.", 422) from None
+        raise ClientError(N_("Choose approve, reject, spam or restore; nothing was changed."), 422) from None
     ids = _ids(form)
     reason = str(form.get("reason", "")).strip()
     if len(reason) > MAX_REASON:
-        raise ClientError(f"Keep the reason to {MAX_REASON} characters; nothing was changed.", 422)
+        raise ClientError(
+            N_("Keep the reason to %(most)s characters; nothing was changed."), 422, values={"most": MAX_REASON}
+        )
     if not ids:
         return await _answer(request, signed, form, Outcome(action, []))
     decided = await request.app[store_key].decide(
@@ -160,7 +171,11 @@ async def reply(request: web.Request) -> web.Response:
     ids = _ids(form)
     body = str(form.get("body", "")).strip()
     if len(ids) != 1 or not body or len(body) > MAX_BODY:
-        raise ClientError(f"Write a reply of 1 to {MAX_BODY:,} characters to one comment; nothing was changed.", 422)
+        raise ClientError(
+            N_("Write a reply of 1 to %(most)s characters to one comment; nothing was changed."),
+            422,
+            values={"most": language_of(request).number(MAX_BODY)},
+        )
     config = request.app[config_key]
     site = NewComment(
         thread="",  # the comment's own, taken by the store

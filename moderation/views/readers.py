@@ -9,6 +9,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..keys import config_key, store_key
+from ..middlewares import reader_language
 from ..models import Confirmed, Unsubscribed
 from .pages import render_page
 
@@ -17,6 +18,7 @@ CONFIRM_STATUS = {Confirmed.UNKNOWN: 404, Confirmed.EXPIRED: 410}
 
 
 def _confirm_page(request: web.Request, state: Confirmed) -> web.Response:
+    reader_language(request, request.query.get("lang"))  # the mail's, which its links carry
     return render_page(request, "subscription_confirm.html", status=CONFIRM_STATUS.get(state, 200), state=state.value)
 
 
@@ -30,6 +32,7 @@ async def confirm(request: web.Request) -> web.Response:
 
 
 def _unsubscribe_page(request: web.Request, found: Unsubscribed, *, done: str = "") -> web.Response:
+    reader_language(request, request.query.get("lang"))  # the mail's, which its links carry
     if not found.found:
         return render_page(request, "unsubscribe.html", status=404, found=found, done=done, page_url="")
     page_url = request.app[config_key].allowed_origins[0] + found.thread

@@ -26,7 +26,9 @@ from ..auth import (
 )
 from ..clients import client_address
 from ..errors import InvalidToken, StoreUnavailable
+from ..i18n import N_
 from ..keys import clock_key, config_key, sender_key, signin_limits_key, signin_tasks_key, store_key
+from ..middlewares import language_of
 from ..models import SigninLink
 from ..tokens import SigninSigner
 from .pages import render_page
@@ -39,6 +41,10 @@ MAX_ADDRESS = 254
 def signin_page(request: web.Request, *, status: int = 200, **context: object) -> web.Response:
     minutes = max(1, round(request.app[config_key].signin_ttl / 60))
     context = {"sent": False, "email": "", "error": None, "problem": None, "minutes": minutes} | context
+    language = language_of(request)
+    for said in ("error", "problem"):  # English messages of the catalogs, in the moderators' language
+        if isinstance(context[said], str):
+            context[said] = language.gettext(str(context[said]))
     response = render_page(request, "signin.html", status=status, **context)
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -50,7 +56,7 @@ async def request_link(request: web.Request) -> web.Response:
     form = await request.post()
     email = str(form.get("email", "")).strip()
     if not email or len(email) > MAX_ADDRESS or "@" not in email:
-        return signin_page(request, status=422, email=email[:MAX_ADDRESS], error="Enter your email address.")
+        return signin_page(request, status=422, email=email[:MAX_ADDRESS], error=N_("Enter your email address."))
     moderator = moderator_named(email, config.moderators)
     client = client_address(request, config.trusted_proxies)
     if request.app[signin_limits_key].allow(client, moderator) and moderator is not None:
@@ -91,16 +97,16 @@ async def _link(request: web.Request) -> SigninLink:
     try:
         link_id = SigninSigner(request.app[config_key].secret_key).link_id(request.match_info["token"])
     except InvalidToken:
-        raise DeadLink(403, "This sign-in link is not valid.") from None
+        raise DeadLink(403, N_("This sign-in link is not valid.")) from None
     link = await request.app[store_key].signin_link(link_id)
     if link is None:
-        raise DeadLink(403, "This sign-in link is not valid.")
+        raise DeadLink(403, N_("This sign-in link is not valid."))
     if link.used:
-        raise DeadLink(410, "This sign-in link was used already.")
+        raise DeadLink(410, N_("This sign-in link was used already."))
     if link.expires <= request.app[clock_key]():
-        raise DeadLink(410, "This sign-in link has expired.")
+        raise DeadLink(410, N_("This sign-in link has expired."))
     if moderator_named(link.moderator, request.app[config_key].moderators) is None:
-        raise DeadLink(403, "This address no longer moderates here.")
+        raise DeadLink(403, N_("This address no longer moderates here."))
     return link
 
 
@@ -122,7 +128,7 @@ async def sign_in(request: web.Request) -> web.Response:
     try:
         link = await _link(request)
         if await store.sign_in(link.id, session_key(cookie), idle=SESSION_IDLE, lifetime=SESSION_LIFETIME) is None:
-            raise DeadLink(410, "This sign-in link was used already.")  # by a post racing this one
+            raise DeadLink(410, N_("This sign-in link was used already."))  # by a post racing this one
     except DeadLink as dead:
         return signin_page(request, status=dead.status, problem=dead.problem)
     response = web.Response(status=303, headers={"Location": QUEUE})
