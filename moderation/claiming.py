@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
+from .config import Config
 from .errors import StoreUnavailable
 from .store import Store
 
@@ -37,22 +38,19 @@ class ClaimingSender:
     def __init__(
         self,
         store: Store,
+        pacing: Config,
         *,
         clock: Callable[[], float],
-        retry_base: float,
-        retry_cap: float,
-        max_age: float,
-        poll: float,
-        heartbeat: float,
     ):
         self._store = store
         self._clock = clock
-        self._retry_base = retry_base
-        self._retry_cap = retry_cap
-        self._max_age = max_age
-        self._poll = poll
-        self._heartbeat = heartbeat
-        self._silent_after = SILENT_BEATS * heartbeat
+        # The tuning knobs of every sender's pace (tests shorten them).
+        self._retry_base = pacing.retry_base
+        self._retry_cap = pacing.retry_cap
+        self._max_age = pacing.mail_max_age
+        self._poll = pacing.outbox_poll
+        self._heartbeat = pacing.heartbeat
+        self._silent_after = SILENT_BEATS * pacing.heartbeat
         self.name = secrets.token_hex(8)  # this sender in the heartbeat table and in its claims
         self._last_beat = float("-inf")  # time.monotonic() of the last heartbeat written
         self._wake = asyncio.Event()

@@ -15,6 +15,7 @@ from email.message import EmailMessage
 import aiosmtplib
 
 from ..claiming import ClaimingSender
+from ..config import Config
 from ..errors import StoreUnavailable
 from ..metrics import Metrics
 from ..models import READER_KINDS, Notification
@@ -62,26 +63,14 @@ class OutboxSender(ClaimingSender):
         smtp: SmtpSettings,
         compose: Callable[[Notification], EmailMessage],
         metrics: Metrics,
+        pacing: Config,
         *,
         clock: Callable[[], float],
-        retry_base: float,
-        retry_cap: float,
-        max_age: float,
-        poll: float,
-        heartbeat: float,
         quiet: Callable[[float], Awaitable[None]] | None = None,
         prepare: Callable[[list[Notification]], Awaitable[list[Notification]]] | None = None,
         also_wake: Callable[[], None] | None = None,
     ):
-        super().__init__(
-            store,
-            clock=clock,
-            retry_base=retry_base,
-            retry_cap=retry_cap,
-            max_age=max_age,
-            poll=poll,
-            heartbeat=heartbeat,
-        )
+        super().__init__(store, pacing, clock=clock)
         self._smtp = smtp
         self._compose = compose
         self._metrics = metrics

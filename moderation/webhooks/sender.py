@@ -21,6 +21,7 @@ import aiohttp
 
 from .. import __version__
 from ..claiming import ClaimingSender
+from ..config import Config
 from ..errors import StoreUnavailable
 from ..metrics import Metrics
 from ..models import Webhook
@@ -87,25 +88,13 @@ class WebhookSender(ClaimingSender):
         store: Store,
         secret: str,
         metrics: Metrics,
+        pacing: Config,
         *,
         clock: Callable[[], float],
         timeout: float,
-        retry_base: float,
-        retry_cap: float,
-        max_age: float,
-        poll: float,
-        heartbeat: float,
         quiet: Callable[[float], Awaitable[None]] | None = None,
     ):
-        super().__init__(
-            store,
-            clock=clock,
-            retry_base=retry_base,
-            retry_cap=retry_cap,
-            max_age=max_age,
-            poll=poll,
-            heartbeat=heartbeat,
-        )
+        super().__init__(store, pacing, clock=clock)
         self._secret = secret
         self._metrics = metrics
         self._timeout = timeout
