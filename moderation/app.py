@@ -12,6 +12,7 @@ import jinja2
 from aiohttp import web
 
 from .cache import RenderedThreads
+from .claiming import ClaimingSender
 from .clients import RateLimit, SigninLimits
 from .config import Config, ConfigError
 from .i18n import Language, Languages
@@ -142,6 +143,19 @@ async def dev_mailbox_context(app: web.Application) -> AsyncIterator[None]:
     await server.wait_closed()
 
 
+@contextlib.asynccontextmanager
+async def running(sender: ClaimingSender, name: str) -> AsyncIterator[None]:
+    """The sender's loop as a task while the block lasts; stopped and awaited after it."""
+    task = asyncio.create_task(sender.run(), name=name)
+    try:
+        yield
+    finally:
+        sender.stop()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 async def sender_context(app: web.Application) -> AsyncIterator[None]:
     config = app[config_key]
     sender = OutboxSender(
@@ -156,12 +170,8 @@ async def sender_context(app: web.Application) -> AsyncIterator[None]:
         also_wake=webhooks.wake if (webhooks := app.get(webhook_sender_key)) else None,
     )
     app[sender_key] = sender
-    task = asyncio.create_task(sender.run(), name="outbox sender")
-    yield
-    sender.stop()
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    async with running(sender, "outbox sender"):
+        yield
 
 
 async def webhooks_context(app: web.Application) -> AsyncIterator[None]:
@@ -176,12 +186,8 @@ async def webhooks_context(app: web.Application) -> AsyncIterator[None]:
         quiet=app[in_flight_key].quiet,
     )
     app[webhook_sender_key] = sender
-    task = asyncio.create_task(sender.run(), name="webhook sender")
-    yield
-    sender.stop()
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    async with running(sender, "webhook sender"):
+        yield
 
 
 async def retention_context(app: web.Application) -> AsyncIterator[None]:
