@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .config import parse_rate
+from .setting_values import parse_rate
 
 
 def _trusted(address: str, proxies: Sequence[Any]) -> bool:

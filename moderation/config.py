@@ -3,205 +3,23 @@
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 import logging
-import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from email.utils import parseaddr
 from pathlib import Path
 from typing import Any, TypeVar, overload
 from urllib.parse import urlsplit
 
-from .i18n import shipped
+from . import setting_values as read
 from .resources import ROOT as ROOT  # the checkout: tests and bench import it from here
-from .sealing import Sealer, SealingError, load_sealer, parse_data_keys, parse_index_key
+from .sealing import Sealer, SealingError, load_sealer
 
 log = logging.getLogger(__name__)
 
 
 class ConfigError(ValueError):
     """A bad setting; the message is one line that names the variable."""
-
-
-def _port(value: str) -> int:
-    port = int(value)
-    if not 0 <= port <= 65535:
-        raise ValueError("must be a port number from 0 to 65535")
-    return port
-
-
-def _positive_int(value: str) -> int:
-    number = int(value)
-    if number <= 0:
-        raise ValueError("must be a whole number above 0")
-    return number
-
-
-def _positive_float(value: str) -> float:
-    number = float(value)
-    if not number > 0:
-        raise ValueError("must be a number of seconds above 0")
-    return number
-
-
-def _count(value: str) -> int:
-    number = int(value)
-    if number < 0:
-        raise ValueError("must be a whole number, 0 or more")
-    return number
-
-
-def _words(value: str) -> tuple[str, ...]:
-    return tuple(word.strip() for word in value.split(",") if word.strip())
-
-
-def _url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError("must be an http:// or https:// URL")
-    return value.rstrip("/")
-
-
-def _webhooks(value: str) -> tuple[str, ...]:
-    found: list[str] = []
-    for item in (item.strip() for item in value.split(",")):
-        if not item:
-            continue
-        parts = urlsplit(item)
-        try:
-            parts.port  # noqa: B018 (read for its check: a port out of range raises)
-        except ValueError:
-            raise ValueError(f"{item!r} has no valid port") from None
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"{item!r} is not an http:// or https:// URL")
-        if item not in found:  # one delivery per URL, however often it is listed
-            found.append(item)
-    return tuple(found)
-
-
-def _origin(value: str) -> str:
-    parts = urlsplit(value.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
-        raise ValueError(f"{value.strip()!r} is not an origin like https://blog.example")
-    return f"{parts.scheme}://{parts.netloc}".lower()
-
-
-def _origins(value: str) -> tuple[str, ...]:
-    return tuple(_origin(item) for item in value.split(",") if item.strip())
-
-
-def _addresses(value: str) -> tuple[str, ...]:
-    # Operators may use local names (moderator@localhost) that a commenter may not, so the
-    # check here is the syntax of an address, not whether the world could deliver to it.
-    found = tuple(item.strip() for item in value.split(",") if item.strip())
-    for address in found:
-        name, parsed = parseaddr(address)
-        local, _, domain = parsed.rpartition("@")
-        if name or parsed != address or not local or not domain:
-            raise ValueError(f"{address!r} is not an email address")
-    if not found:
-        raise ValueError("must name at least one address")
-    return found
-
-
-def _address(value: str) -> str:
-    found = _addresses(value)
-    if len(found) != 1:
-        raise ValueError("must be a single address")
-    return found[0]
-
-
-def _database_url(value: str) -> str:
-    if value.startswith(("postgresql://", "postgres://")) or (value.startswith("sqlite:///") and value != "sqlite:///"):
-        return value
-    raise ValueError("must be sqlite:///path/to/file.sqlite3 or postgresql://user@host:port/database")
-
-
-def _data_keys(value: str) -> str:
-    try:
-        parse_data_keys(value)
-    except SealingError as error:
-        raise ValueError(str(error).partition(": ")[2]) from None
-    return value
-
-
-def _index_key(value: str) -> str:
-    try:
-        parse_index_key(value)
-    except SealingError as error:
-        raise ValueError(str(error).partition(": ")[2]) from None
-    return value
-
-
-def _language(value: str) -> str:
-    code = value.strip().lower()
-    if code not in shipped():
-        raise ValueError(f"{value!r} does not ship; the languages that do: {', '.join(shipped())}")
-    return code
-
-
-def _tls(value: str) -> str:
-    if value not in ("none", "starttls", "tls"):
-        raise ValueError("must be none, starttls or tls")
-    return value
-
-
-NOTIFY_MODES = ("immediate", "hourly", "daily")
-
-
-def _notify(value: str) -> str:
-    if value not in NOTIFY_MODES:
-        raise ValueError("must be immediate, hourly or daily")
-    return value
-
-
-def _burst_cap(value: str) -> int | None:
-    if value.strip().lower() == "off":
-        return None
-    try:
-        return _positive_int(value)
-    except ValueError:
-        raise ValueError("must be a whole number above 0, or off") from None
-
-
-def _env(value: str) -> str:
-    if value not in ("development", "production"):
-        raise ValueError("must be development or production")
-    return value
-
-
-RATE = re.compile(r"^(\d+)\s*/\s*(?:(\d+)\s*)?(second|minute|hour|day)s?$")
-PERIODS = {"second": 1.0, "minute": 60.0, "hour": 3600.0, "day": 86400.0}
-
-
-def parse_rate(value: str) -> tuple[int, float]:
-    """'5/minute' -> (5, 60.0), '3/15 minutes' -> (3, 900.0): so many in any window of so many seconds."""
-    found = RATE.match(value.strip().lower())
-    if not found or int(found.group(1)) < 1 or found.group(2) == "0":
-        raise ValueError(f"{value!r} is not a rate like 5/minute")
-    return int(found.group(1)), int(found.group(2) or 1) * PERIODS[found.group(3)]
-
-
-def _rate_limit(value: str) -> str | None:
-    if value.strip().lower() == "off":
-        return None
-    try:
-        parse_rate(value)
-    except ValueError:
-        raise ValueError("must look like 5/minute, 100/hour or be off") from None
-    return value.strip()
-
-
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-def _networks(value: str) -> tuple[Network, ...]:
-    try:
-        return tuple(ipaddress.ip_network(item.strip()) for item in value.split(",") if item.strip())
-    except ValueError as error:
-        raise ValueError(f"must be comma-separated CIDRs ({error})") from None
 
 
 Default = TypeVar("Default")
@@ -224,15 +42,15 @@ def setting(env: str, default: Any, help: str, parse: Callable[[str], Any] = str
 @dataclass(frozen=True)
 class Config:
     host: str = setting("MODERATION_HOST", "127.0.0.1", "Address to listen on.")
-    port: int = setting("MODERATION_PORT", 8080, "Port to listen on.", _port)
+    port: int = setting("MODERATION_PORT", 8080, "Port to listen on.", read.port)
     public_url: str = setting(
-        "MODERATION_PUBLIC_URL", "", "Base of every link in emails (default http://HOST:PORT).", _url
+        "MODERATION_PUBLIC_URL", "", "Base of every link in emails (default http://HOST:PORT).", read.url
     )
     database_url: str = setting(
         "MODERATION_DATABASE_URL",
         "sqlite:///data/comments.sqlite3",
         "sqlite:///relative/or//absolute/path, or postgresql://user@host:port/db.",
-        _database_url,
+        read.database_url,
     )
     secret_key: str = setting(
         "MODERATION_SECRET_KEY",
@@ -245,7 +63,7 @@ class Config:
         "",
         "id:base64-32-bytes,...: AES-GCM keys for stored addresses; the first encrypts, all decrypt."
         " Generated once into the data folder if unset; required in production.",
-        _data_keys,
+        read.data_keys,
         secret=True,
     )
     index_key: str = setting(
@@ -253,58 +71,58 @@ class Config:
         "",
         "id:base64-32-bytes: the keyed-hash index that finds stored addresses."
         " Generated once into the data folder if unset; required in production.",
-        _index_key,
+        read.index_key,
         secret=True,
     )
-    env: str = setting("MODERATION_ENV", "development", "development or production.", _env)
+    env: str = setting("MODERATION_ENV", "development", "development or production.", read.env)
     moderators: tuple[str, ...] = setting(
         "MODERATION_MODERATORS",
         ("moderator@localhost",),
         "Comma-separated moderator addresses; each gets every pending comment.",
-        _addresses,
+        read.addresses,
     )
     notify: str = setting(
         "MODERATION_NOTIFY",
         "immediate",
         "Moderator mail: immediate (one per comment, up to MODERATION_BURST_CAP an hour, the rest in an"
         " hourly digest), hourly or daily (one digest per period).",
-        _notify,
+        read.notify,
     )
     burst_cap: int | None = setting(
         "MODERATION_BURST_CAP",
         20,
         "In immediate mode, mails about single comments to one moderator per clock hour; the rest of"
         " the hour's come in one digest on the hour. off: no cap.",
-        _burst_cap,
+        read.burst_cap,
     )
     smtp_host: str = setting("MODERATION_SMTP_HOST", "", "SMTP server; unset starts the dev mailbox.")
-    smtp_port: int = setting("MODERATION_SMTP_PORT", 587, "SMTP port.", _port)
+    smtp_port: int = setting("MODERATION_SMTP_PORT", 587, "SMTP port.", read.port)
     smtp_username: str = setting("MODERATION_SMTP_USERNAME", "", "SMTP user, if the server wants one.")
     smtp_password: str = setting("MODERATION_SMTP_PASSWORD", "", "SMTP password.", secret=True)
-    smtp_tls: str = setting("MODERATION_SMTP_TLS", "starttls", "none, starttls or tls.", _tls)
-    mail_from: str = setting("MODERATION_MAIL_FROM", "comments@localhost", "Sender of every email.", _address)
+    smtp_tls: str = setting("MODERATION_SMTP_TLS", "starttls", "none, starttls or tls.", read.tls)
+    mail_from: str = setting("MODERATION_MAIL_FROM", "comments@localhost", "Sender of every email.", read.address)
     reader_mail_from: str = setting(
         "MODERATION_READER_MAIL_FROM",
         "",
         "Sender of mail to readers: published, confirm, replies (default: MODERATION_MAIL_FROM).",
-        _address,
+        read.address,
     )
     allowed_origins: tuple[str, ...] = setting(
         "MODERATION_ALLOWED_ORIGINS",
         (),
         "Comma-separated site origins that may embed, post and be redirected back to "
         "(default: the public URL's origin).",
-        _origins,
+        read.origins,
     )
     rate_limit: str | None = setting(
-        "MODERATION_RATE_LIMIT", "5/minute", "Submissions per client address, or off.", _rate_limit
+        "MODERATION_RATE_LIMIT", "5/minute", "Submissions per client address, or off.", read.rate_limit
     )
-    trusted_proxies: tuple[Network, ...] = setting(
-        "MODERATION_TRUSTED_PROXIES", (), "CIDRs whose X-Forwarded-For is believed.", _networks
+    trusted_proxies: tuple[read.Network, ...] = setting(
+        "MODERATION_TRUSTED_PROXIES", (), "CIDRs whose X-Forwarded-For is believed.", read.networks
     )
-    link_ttl: int = setting("MODERATION_LINK_TTL", 604800, "Seconds a moderation link stays valid.", _positive_int)
+    link_ttl: int = setting("MODERATION_LINK_TTL", 604800, "Seconds a moderation link stays valid.", read.positive_int)
     signin_ttl: int = setting(
-        "MODERATION_SIGNIN_TTL", 900, "Seconds a moderator's emailed sign-in link stays valid.", _positive_int
+        "MODERATION_SIGNIN_TTL", 900, "Seconds a moderator's emailed sign-in link stays valid.", read.positive_int
     )
     site_name: str = setting(
         "MODERATION_SITE_NAME",
@@ -315,42 +133,42 @@ class Config:
         "MODERATION_LANGUAGE",
         "en",
         "Language of moderator pages and mail, and of reader pages that ask for none (data-lang, lang): en, de or es.",
-        _language,
+        read.language,
     )
     blocklist: tuple[str, ...] = setting(
         "MODERATION_BLOCKLIST",
         (),
         "Comma-separated words, phrases or domains that make a comment spam (kept, never emailed).",
-        _words,
+        read.words,
     )
     hold_words: tuple[str, ...] = setting(
         "MODERATION_HOLD_WORDS",
         (),
         "Comma-separated words that flag a comment for a closer look in the moderator email.",
-        _words,
+        read.words,
     )
     max_links: int = setting(
-        "MODERATION_MAX_LINKS", 3, "More links than this in a comment flag it for a closer look.", _count
+        "MODERATION_MAX_LINKS", 3, "More links than this in a comment flag it for a closer look.", read.count
     )
     close_after_days: int | None = setting(
         "MODERATION_CLOSE_AFTER_DAYS",
         None,
         "Days after a thread's first comment when it stops taking new ones (unset: never;"
         " `moderation threads close|open KEY` decides by hand).",
-        _positive_int,
+        read.positive_int,
     )
     retention_days: int = setting(
         "MODERATION_RETENTION_DAYS",
         30,
         "Days after which rejected and spam comments lose their email address (moderation purge).",
-        _positive_int,
+        read.positive_int,
     )
 
     webhooks: tuple[str, ...] = setting(
         "MODERATION_WEBHOOKS",
         (),
         "Comma-separated http(s) URLs that get a signed JSON POST for each new, approved, rejected or spam comment.",
-        _webhooks,
+        read.webhooks,
     )
     webhook_secret: str = setting(
         "MODERATION_WEBHOOK_SECRET",
@@ -363,7 +181,7 @@ class Config:
         "MODERATION_SMTP_TIMEOUT",
         30.0,
         "Seconds to wait for each SMTP step before the try counts as failed.",
-        _positive_float,
+        read.positive_float,
     )
 
     # Tuning knobs without a variable: tests shorten them.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from moderation.clients import RateLimit
-from moderation.config import parse_rate
+from moderation.setting_values import parse_rate
 
 
 class Clock:

@@ -1,0 +1,191 @@
+"""How the text of each MODERATION_* variable becomes its value: each reader returns the value
+or raises ValueError with the sentence that follows the variable's name in the start-up error."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from email.utils import parseaddr
+from urllib.parse import urlsplit
+
+from .i18n import shipped
+from .sealing import SealingError, parse_data_keys, parse_index_key
+
+
+def port(value: str) -> int:
+    number = int(value)
+    if not 0 <= number <= 65535:
+        raise ValueError("must be a port number from 0 to 65535")
+    return number
+
+
+def positive_int(value: str) -> int:
+    number = int(value)
+    if number <= 0:
+        raise ValueError("must be a whole number above 0")
+    return number
+
+
+def positive_float(value: str) -> float:
+    number = float(value)
+    if not number > 0:
+        raise ValueError("must be a number of seconds above 0")
+    return number
+
+
+def count(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError("must be a whole number, 0 or more")
+    return number
+
+
+def words(value: str) -> tuple[str, ...]:
+    return tuple(word.strip() for word in value.split(",") if word.strip())
+
+
+def url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an http:// or https:// URL")
+    return value.rstrip("/")
+
+
+def webhooks(value: str) -> tuple[str, ...]:
+    found: list[str] = []
+    for item in (item.strip() for item in value.split(",")):
+        if not item:
+            continue
+        parts = urlsplit(item)
+        try:
+            parts.port  # noqa: B018 (read for its check: a port out of range raises)
+        except ValueError:
+            raise ValueError(f"{item!r} has no valid port") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{item!r} is not an http:// or https:// URL")
+        if item not in found:  # one delivery per URL, however often it is listed
+            found.append(item)
+    return tuple(found)
+
+
+def origin(value: str) -> str:
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
+        raise ValueError(f"{value.strip()!r} is not an origin like https://blog.example")
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def origins(value: str) -> tuple[str, ...]:
+    return tuple(origin(item) for item in value.split(",") if item.strip())
+
+
+def addresses(value: str) -> tuple[str, ...]:
+    # Operators may use local names (moderator@localhost) that a commenter may not, so the
+    # check here is the syntax of an address, not whether the world could deliver to it.
+    found = tuple(item.strip() for item in value.split(",") if item.strip())
+    for item in found:
+        name, parsed = parseaddr(item)
+        local, _, domain = parsed.rpartition("@")
+        if name or parsed != item or not local or not domain:
+            raise ValueError(f"{item!r} is not an email address")
+    if not found:
+        raise ValueError("must name at least one address")
+    return found
+
+
+def address(value: str) -> str:
+    found = addresses(value)
+    if len(found) != 1:
+        raise ValueError("must be a single address")
+    return found[0]
+
+
+def database_url(value: str) -> str:
+    if value.startswith(("postgresql://", "postgres://")) or (value.startswith("sqlite:///") and value != "sqlite:///"):
+        return value
+    raise ValueError("must be sqlite:///path/to/file.sqlite3 or postgresql://user@host:port/database")
+
+
+def data_keys(value: str) -> str:
+    try:
+        parse_data_keys(value)
+    except SealingError as error:
+        raise ValueError(str(error).partition(": ")[2]) from None
+    return value
+
+
+def index_key(value: str) -> str:
+    try:
+        parse_index_key(value)
+    except SealingError as error:
+        raise ValueError(str(error).partition(": ")[2]) from None
+    return value
+
+
+def language(value: str) -> str:
+    code = value.strip().lower()
+    if code not in shipped():
+        raise ValueError(f"{value!r} does not ship; the languages that do: {', '.join(shipped())}")
+    return code
+
+
+def tls(value: str) -> str:
+    if value not in ("none", "starttls", "tls"):
+        raise ValueError("must be none, starttls or tls")
+    return value
+
+
+NOTIFY_MODES = ("immediate", "hourly", "daily")
+
+
+def notify(value: str) -> str:
+    if value not in NOTIFY_MODES:
+        raise ValueError("must be immediate, hourly or daily")
+    return value
+
+
+def burst_cap(value: str) -> int | None:
+    if value.strip().lower() == "off":
+        return None
+    try:
+        return positive_int(value)
+    except ValueError:
+        raise ValueError("must be a whole number above 0, or off") from None
+
+
+def env(value: str) -> str:
+    if value not in ("development", "production"):
+        raise ValueError("must be development or production")
+    return value
+
+
+RATE = re.compile(r"^(\d+)\s*/\s*(?:(\d+)\s*)?(second|minute|hour|day)s?$")
+PERIODS = {"second": 1.0, "minute": 60.0, "hour": 3600.0, "day": 86400.0}
+
+
+def parse_rate(value: str) -> tuple[int, float]:
+    """'5/minute' -> (5, 60.0), '3/15 minutes' -> (3, 900.0): so many in any window of so many seconds."""
+    found = RATE.match(value.strip().lower())
+    if not found or int(found.group(1)) < 1 or found.group(2) == "0":
+        raise ValueError(f"{value!r} is not a rate like 5/minute")
+    return int(found.group(1)), int(found.group(2) or 1) * PERIODS[found.group(3)]
+
+
+def rate_limit(value: str) -> str | None:
+    if value.strip().lower() == "off":
+        return None
+    try:
+        parse_rate(value)
+    except ValueError:
+        raise ValueError("must look like 5/minute, 100/hour or be off") from None
+    return value.strip()
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def networks(value: str) -> tuple[Network, ...]:
+    try:
+        return tuple(ipaddress.ip_network(item.strip()) for item in value.split(",") if item.strip())
+    except ValueError as error:
+        raise ValueError(f"must be comma-separated CIDRs ({error})") from None
