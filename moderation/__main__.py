@@ -25,6 +25,7 @@ from .store import Store, open_store
 from .store.sealed import KeyMismatch
 from .transfer.cli import ImportRefused, reader, refusals, site_hosts, transfer_commands
 from .transfer.mapping import Mapping, Slash
+from .validation import is_thread_key
 
 log = logging.getLogger("moderation")
 
@@ -82,7 +83,7 @@ async def audit(store: Store, config: Config, args: argparse.Namespace) -> str:
 
 
 def thread_path(value: str) -> str:
-    if not value.startswith("/") or len(value) > 512:
+    if not is_thread_key(value):
         raise argparse.ArgumentTypeError(f"{value!r} is not a page's path like /how-many-treatments/")
     return value
 

@@ -49,6 +49,14 @@ def _body(value: str) -> str:
     return value
 
 
+MAX_THREAD = 512  # characters of a page's path
+
+
+def is_thread_key(value: str) -> bool:
+    """Whether `value` has the shape of a thread's key (a page's path) at all."""
+    return value.startswith("/") and len(value) <= MAX_THREAD
+
+
 def _thread(value: str) -> str:
     if not value.startswith("/"):
         raise ValueError(N_("Must be the page's path, starting with /."))
@@ -183,7 +191,7 @@ class TextField:
 
 # Each field in the order its error is reported, with its check and, if optional, its default.
 FIELDS: dict[str, Callable[[Any], Any]] = {
-    "thread": TextField("thread", 512, _thread, required=True),
+    "thread": TextField("thread", MAX_THREAD, _thread, required=True),
     "name": TextField("name", 100, _name, required=True),
     "email": TextField("email", 254, _email, required=True),
     "website": TextField("website", 512, _website),

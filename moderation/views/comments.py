@@ -33,7 +33,7 @@ from ..openapi import openapi_document
 from ..render import render_body
 from ..spam import Screening, Verdict
 from ..tokens import avatar_key
-from ..validation import WHITESPACE, Submission, parse_submission
+from ..validation import WHITESPACE, Submission, is_thread_key, parse_submission
 from .pages import is_closed, render_page
 
 FIELDS = ("thread", "name", "email", "website", "body", "parent", "title", "notify", "lang")
@@ -81,7 +81,7 @@ def article_of(values: dict[str, Any], config: Config) -> Article | None:
     """The page named by a form's fields: its return_to, else its thread on the site's first origin."""
     url = safe_return_to(values.get("return_to"), config)
     thread = values.get("thread")
-    if url is None and isinstance(thread, str) and thread.startswith("/") and len(thread) <= 512:
+    if url is None and isinstance(thread, str) and is_thread_key(thread):
         url = safe_return_to(config.allowed_origins[0] + thread, config)
     if url is None:
         return None
@@ -146,7 +146,7 @@ async def check_open(request: web.Request, thread: object) -> None:
     """Refuse a comment to a closed thread before anything is done with it: one lookup by the
     thread's unique key, the same one every read of the thread makes."""
     key = thread.strip(WHITESPACE) if isinstance(thread, str) else ""  # trimmed as validation trims it
-    if not key.startswith("/") or len(key) > 512:
+    if not is_thread_key(key):
         return  # not a thread: validation says what is wrong with it
     if is_closed(request, await request.app[store_key].thread_state(key)):
         request.app[metrics_key].submissions_refused.labels("closed").inc()
@@ -218,7 +218,7 @@ async def submit(request: web.Request) -> web.Response:
 
 def thread_key(request: web.Request) -> str:
     key = request.query.get("thread", "")
-    if not key.startswith("/") or len(key) > 512:
+    if not is_thread_key(key):
         raise ClientError(N_("Give the page's path as ?thread=/path/ (at most 512 characters)."))
     return key
 
@@ -266,7 +266,7 @@ def etag_matches(if_none_match: str, etag: str) -> bool:
 
 async def counts(request: web.Request) -> web.Response:
     keys = request.query.getall("thread", [])
-    if not keys or len(keys) > MAX_THREADS_PER_COUNT or any(not k.startswith("/") or len(k) > 512 for k in keys):
+    if not keys or len(keys) > MAX_THREADS_PER_COUNT or not all(map(is_thread_key, keys)):
         raise ClientError(
             N_("Give 1 to %(most)s page paths as ?thread=/a/&thread=/b/."), values={"most": MAX_THREADS_PER_COUNT}
         )
