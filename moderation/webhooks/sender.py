@@ -158,7 +158,8 @@ class WebhookSender(ClaimingSender):
                 webhook = webhooks.pop(0)
                 failure = await self._deliver(webhook)
                 if failure is not None and not failure.final:
-                    # The receiver is in trouble: those behind wait as long, without a try each.
+                    # The receiver is in trouble: those behind wait as long, without a request each
+                    # (each counts the try it would have failed, so ages and metrics see it too).
                     for waiting in webhooks:
                         await self._failed(waiting, failure, quietly=True)
                     webhooks = []
