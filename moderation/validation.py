@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+import icu
 from email_validator import EmailNotValidError, validate_email
 
 from .i18n import N_, Language
@@ -26,9 +28,12 @@ REQUIRED = {
 }
 
 
-# Bidi embeddings, overrides, isolates and marks: in a body they can make text read backwards
-# (and hide what a link really says); nothing a comment needs.
-BIDI_CONTROLS = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+# Bidi embeddings, overrides, isolates and marks (Unicode's Bidi_Control): in a body they can make
+# text read backwards (and hide what a link really says); nothing a comment needs.
+BIDI_CONTROLS = dict.fromkeys(map(ord, icu.UnicodeSet("[:Bidi_Control:]")))
+# What shows nothing where it stands (Unicode's Default_Ignorable_Code_Point): zero-width
+# characters, the Hangul fillers U+115F, U+1160, U+3164 and U+FFA0, U+034F, variation selectors...
+INVISIBLE = dict.fromkeys(map(ord, icu.UnicodeSet("[:Default_Ignorable_Code_Point:]")))
 
 
 def _no_nul(value: str) -> str:
@@ -52,22 +57,34 @@ def _body(value: str) -> str:
 MAX_THREAD = 512  # characters of a page's path
 
 
+def _in_one_piece(value: str) -> bool:
+    """No whitespace, control or invisible character: a mail client shows a thread's key (in a
+    link) as one link, never as a second one after a space; a lone surrogate is no text."""
+    if value.isascii():
+        return value.isprintable() and " " not in value
+    return not any(unicodedata.category(char) in FORBIDDEN_IN_NAMES or char in WHITESPACE for char in value)
+
+
 def is_thread_key(value: str) -> bool:
-    """Whether `value` has the shape of a thread's key (a page's path) at all."""
-    return value.startswith("/") and len(value) <= MAX_THREAD
+    """Whether `value` has the shape of a thread's key (a page's path): checked before any lookup."""
+    return value.startswith("/") and len(value) <= MAX_THREAD and _in_one_piece(value)
 
 
 def _thread(value: str) -> str:
     if not value.startswith("/"):
         raise ValueError(N_("Must be the page's path, starting with /."))
-    if any(unicodedata.category(char) in FORBIDDEN_IN_NAMES for char in value):
-        raise ValueError(N_("Must not contain control or invisible characters."))
+    if not _in_one_piece(value):
+        raise ValueError(N_("Must not contain spaces, control or invisible characters."))
     return value
 
 
 def _name(value: str) -> str:
+    if any(ord(char) in BIDI_CONTROLS for char in value):
+        raise ValueError(N_("Please remove the characters that change the direction of text from your name."))
     if any(unicodedata.category(char) in FORBIDDEN_IN_NAMES for char in value):
         raise ValueError(N_("Please use only printable characters in your name."))
+    if not value.translate(INVISIBLE).strip(WHITESPACE):
+        raise ValueError(N_("Please enter a name that can be seen: this one is made of invisible characters."))
     return unicodedata.normalize("NFC", value)
 
 
@@ -81,6 +98,8 @@ def _email(value: str) -> str:
 def _website(value: str) -> str:
     if not value:
         return value
+    if any(ord(char) in BIDI_CONTROLS for char in value):
+        raise ValueError(N_("Please remove the characters that change the direction of text from the web address."))
     try:
         parts = urlsplit(value)
         parts.port  # noqa: B018 -- raises ValueError for a port that is not a number
@@ -203,7 +222,56 @@ FIELDS: dict[str, Callable[[Any], Any]] = {
 DEFAULTS: dict[str, Any] = {"website": "", "parent": None, "title": "", "notify": False}
 
 
-def parse_submission(data: dict[str, Any], language: Language) -> Submission | dict[str, str]:
+LookAlikeKeys = tuple[str, str]
+# UTS #39's confusable skeleton, from ICU: strings with the same skeleton look alike.
+SPOOF_CHECKER = icu.SpoofChecker()
+
+
+def look_alike_keys(text: str) -> LookAlikeKeys:
+    """Two keys that another text shares if it looks like this one, whatever the case: after NFKC,
+    without invisible characters, the skeleton of the case-folded text (ADMIN, Admin), and the
+    skeleton case-folded (cIinic, with a capital I, for clinic)."""
+    plain = unicodedata.normalize("NFKC", text.translate(INVISIBLE)).strip(WHITESPACE)
+    folded = unicodedata.normalize("NFKC", plain.casefold())
+    return SPOOF_CHECKER.getSkeleton(0, folded), unicodedata.normalize("NFKC", SPOOF_CHECKER.getSkeleton(0, plain).casefold())
+
+
+@dataclass(frozen=True)
+class ReservedNames:
+    """What a reader's name may not pass for: the site's own name and the moderators' addresses,
+    kept as their look-alike keys."""
+
+    site: tuple[LookAlikeKeys, ...] = ()
+    moderators: tuple[LookAlikeKeys, ...] = ()
+
+    def refusal(self, name: str) -> str | None:
+        """Why `name` is not the reader's to take, or None."""
+        keys = look_alike_keys(name)
+        if any(_same(keys, reserved) for reserved in self.site):
+            return N_("This is the site's own name: please enter yours.")
+        if any(_same(keys, reserved) for reserved in self.moderators):
+            return N_("This is a moderator's address: please enter your own name.")
+        return None
+
+
+def _same(keys: LookAlikeKeys, others: LookAlikeKeys) -> bool:
+    return any(key == other for key, other in zip(keys, others, strict=True))
+
+
+NOTHING_RESERVED = ReservedNames()
+
+
+@functools.cache
+def reserved_names(site_name: str, moderators: tuple[str, ...]) -> ReservedNames:
+    """The names a site reserves, made once for its settings."""
+    return ReservedNames(
+        tuple(map(look_alike_keys, filter(None, [site_name]))), tuple(map(look_alike_keys, moderators))
+    )
+
+
+def parse_submission(
+    data: dict[str, Any], language: Language, reserved: ReservedNames = NOTHING_RESERVED
+) -> Submission | dict[str, str]:
     """The valid submission, or one sentence per invalid field, in the page's language."""
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
@@ -220,4 +288,7 @@ def parse_submission(data: dict[str, Any], language: Language) -> Submission | d
             errors[field] = language.gettext(str(invalid), most=language.number(invalid.most))
         except ValueError as invalid:
             errors[field] = language.gettext(str(invalid))
+    refusal = reserved.refusal(values["name"]) if "name" in values else None
+    if refusal is not None:
+        errors["name"] = language.gettext(refusal)
     return errors if errors else Submission(**values)

@@ -33,7 +33,7 @@ from ..openapi import openapi_document
 from ..render import render_body
 from ..spam import Screening, Verdict
 from ..tokens import avatar_key
-from ..validation import WHITESPACE, Submission, is_thread_key, parse_submission
+from ..validation import WHITESPACE, Submission, is_thread_key, parse_submission, reserved_names
 from .pages import is_closed, render_page
 
 FIELDS = ("thread", "name", "email", "website", "body", "parent", "title", "notify", "lang")
@@ -186,7 +186,7 @@ async def submit(request: web.Request) -> web.Response:
     await check_open(request, values.get("thread"))
     address = client_address(request, config.trusted_proxies)
     check_rate_limit(request, address)
-    submission = parse_submission(values, language)
+    submission = parse_submission(values, language, reserved_names(config.site_name, config.moderators))
     if isinstance(submission, dict):
         return invalid(request, is_form, values, submission)
     stamp = values.get("issued")
