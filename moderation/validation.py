@@ -232,8 +232,9 @@ def look_alike_keys(text: str) -> LookAlikeKeys:
     without invisible characters, the skeleton of the case-folded text (ADMIN, Admin), and the
     skeleton case-folded (cIinic, with a capital I, for clinic)."""
     plain = unicodedata.normalize("NFKC", text.translate(INVISIBLE)).strip(WHITESPACE)
-    folded = unicodedata.normalize("NFKC", plain.casefold())
-    return SPOOF_CHECKER.getSkeleton(0, folded), unicodedata.normalize("NFKC", SPOOF_CHECKER.getSkeleton(0, plain).casefold())
+    folded_first = SPOOF_CHECKER.getSkeleton(0, unicodedata.normalize("NFKC", plain.casefold()))
+    folded_last = unicodedata.normalize("NFKC", SPOOF_CHECKER.getSkeleton(0, plain).casefold())
+    return folded_first, folded_last
 
 
 @dataclass(frozen=True)

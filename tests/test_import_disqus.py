@@ -35,7 +35,8 @@ def export_file(tmp_path: Path) -> Path:
         disqus_post("14", "1", "<p>Cheap pills</p>", spam=True, name="Spammer", email="spam@example.net"),
         disqus_post("15", "2", "<p>On staging</p>"),
         disqus_post("17", "3", "<p>Answering on another page</p>", parent="10", name="Ora"),
-        disqus_post("16", "3", "<p>" + "long " * 2500 + "</p>", name="N" * 150),
+        disqus_post("16", "3", "<p>" + "long " * 200 + "</p>", name="N" * 150),
+        disqus_post("18", "3", "<p>" + "long " * 2500 + "</p>", name="Over"),
         disqus_thread("1", f"https://blog.clinic.example{PAGE}?utm_source=x#comments", "How many treatments?"),
         disqus_thread("2", "https://staging.clinic.example/test/", "Staging"),
         disqus_thread("3", "https://blog.clinic.example/caf\u00e9 notes", "Café"),
@@ -51,11 +52,12 @@ async def test_disqus_import_publishes_keeps_spam_skips_deleted_and_says_so(
     assert report(run(env, tmp_path, "import", "--format", "disqus", str(source))) == [
         "imported: 6 (5 approved, 1 spam)",
         "already present: 0",
-        "skipped: 1 (1 deleted)",
+        "skipped: 2 (1 deleted, 1 invalid)",
         "re-parented (parent skipped or on another page): 2",
         "foreign hosts, skipped: staging.clinic.example (1)",
         "names shortened to 100 characters: 1",
-        "bodies over 10,000 characters, kept whole: 1",
+        # Over a submission's limit: refused, as it would be from a reader.
+        "skipped post 9: body: Please keep this to 10,000 characters or fewer.",
     ]
 
     page = await thread(client, PAGE)
@@ -82,8 +84,8 @@ async def test_disqus_import_publishes_keeps_spam_skips_deleted_and_says_so(
 
     entries = await store.audit_log(0)
     assert len(entries) == 6 and {(e.actor, e.channel, e.from_status) for e in entries} == {(CLI, Channel.IMPORT, None)}
-    kept_whole = await store.get_comment(long["comments"][1]["id"])
-    assert kept_whole is not None and kept_whole.body == ("long " * 2500).strip()
+    shortened = await store.get_comment(long["comments"][1]["id"])
+    assert shortened is not None and shortened.name == "N" * 99 + "…" and shortened.body == ("long " * 200).strip()
 
     again = report(run(env, tmp_path, "import", "--format", "disqus", str(source)))
     assert again[:2] == ["imported: 0", "already present: 6"]

@@ -66,9 +66,7 @@ ORDINARY_NAMES = [
 
 
 @pytest.fixture
-async def named_site(
-    tmp_path: Path, smtpd: SmtpSink, database_url: str, aiohttp_client: AiohttpClient
-) -> TestClient:
+async def named_site(tmp_path: Path, smtpd: SmtpSink, database_url: str, aiohttp_client: AiohttpClient) -> TestClient:
     config = make_config(tmp_path, smtpd.port, database_url=database_url, site_name=SITE_NAME)
     return await aiohttp_client(create_app(config))
 

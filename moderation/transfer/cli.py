@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from ..config import Config
 from ..models import CommentStatus
 from .mapping import Slash
-from .records import Record
+from .records import Record, Unreadable
 
 FORMATS = ("disqus", "isso", "jsonl", "wxr")
 
@@ -20,7 +20,7 @@ class ImportRefused(Exception):
     """The file cannot be imported; says why in one line."""
 
 
-def reader(name: str) -> Callable[[Path], Iterable[Record]]:
+def reader(name: str) -> Callable[[Path], Iterable[Record | Unreadable]]:
     # Imported here: the XML parsers are no part of serving, and a server need not hold them.
     from . import disqus, isso, jsonl, wxr
 

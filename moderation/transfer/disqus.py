@@ -9,7 +9,7 @@ from pathlib import Path
 from xml.etree.ElementTree import Element
 
 from ..models import CommentStatus
-from .records import Record, Skip
+from .records import Invalid, Record, Skip, Unreadable, identifier
 from .xml import child, child_text, elements, local
 
 DSQ_ID = "{http://disqus.com/disqus-internals}id"
@@ -17,25 +17,34 @@ DSQ_ID = "{http://disqus.com/disqus-internals}id"
 
 def when(value: str) -> datetime:
     """Disqus writes UTC as 2012-03-04T05:06:07Z."""
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+    except ValueError:
+        raise Invalid(f"createdAt: {value[:40]!r} is not a time (ISO 8601)") from None
 
 
-def read(path: Path) -> Iterator[Record]:
+def read(path: Path) -> Iterator[Record | Unreadable]:
     # Posts name their page by its Disqus id, and the page may come later in the file: a first
     # scan learns the pages (few and small), a second hands over the posts one at a time.
-    pages = {
-        element.get(DSQ_ID, ""): (child_text(element, "link"), child_text(element, "title"))
-        for element in elements(path, 1)
-        if local(element.tag) == "thread"
-    }
+    pages: dict[str, tuple[str, str]] = {}
     for element in elements(path, 1):
-        if local(element.tag) == "post":
-            record = post(element)
-            url, title = pages.get(record.url, ("", ""))
-            yield replace(record, url=url, title=title)
+        if local(element.tag) == "thread":
+            try:
+                pages[element.get(DSQ_ID, "")] = (child_text(element, "link"), child_text(element, "title"))
+            except Invalid:
+                pass  # a page too long to be one: its posts are reported, as having no page
+    posts = (element for element in elements(path, 1) if local(element.tag) == "post")
+    for number, element in enumerate(posts, 1):
+        try:
+            record = post(element, f"post {number}")
+        except Invalid as invalid:
+            yield Unreadable(f"post {number}", str(invalid))
+            continue
+        url, title = pages.get(record.url, ("", ""))
+        yield replace(record, url=url, title=title)
 
 
-def post(element: Element) -> Record:
+def post(element: Element, position: str) -> Record:
     author = child(element, "author")
     parent = child(element, "parent")
     page = child(element, "thread")
@@ -44,7 +53,7 @@ def post(element: Element) -> Record:
         skip = Skip.DELETED
     spam = child_text(element, "isSpam") == "true"
     return Record(
-        source_id=element.get(DSQ_ID, ""),
+        source_id=identifier(element.get(DSQ_ID, ""), "dsq:id"),
         url=page.get(DSQ_ID, "") if page is not None else "",  # the page's id, until read() knows its URL
         title="",
         parent_id=parent.get(DSQ_ID) if parent is not None else None,
@@ -56,4 +65,5 @@ def post(element: Element) -> Record:
         created=when(child_text(element, "createdAt")),
         status=CommentStatus.SPAM if spam else CommentStatus.APPROVED,
         skip=skip,
+        position=position,
     )

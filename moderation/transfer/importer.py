@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -13,14 +14,19 @@ from ..render import render_body
 from ..store import Store
 from ..store.imports import ImportedComment
 from ..tokens import avatar_key
+from ..validation import FIELDS, TooLong
 from .html import from_html
 from .mapping import Foreign, Mapping
-from .records import Record, Skip
+from .records import Invalid, Record, Skip, Unreadable
 
 MAX_NAME = 100  # as for a submission (validation.py)
-MAX_BODY = 10_000
 MAX_TITLE = 300
 BATCH = 500
+MAX_REPORTED = 1000  # lines naming a refused comment; past that, only their number
+AVATAR_KEY = re.compile(r"(?:[0-9a-f]{32})?")  # what tokens.avatar_key gives; none once purged
+
+
+INVALID = "invalid"  # the reason counted for a comment whose fields a submission could not have
 
 
 @dataclass
@@ -31,7 +37,12 @@ class Report:
     reparented: int = 0
     foreign: Counter[str] = field(default_factory=Counter)  # comments by host
     names_shortened: int = 0
-    long_bodies: int = 0
+    refused: list[str] = field(default_factory=list)  # "line 7: email ...: why", the first MAX_REPORTED
+
+    def refuse(self, position: str, problem: str) -> None:
+        self.skipped[INVALID] += 1
+        if len(self.refused) < MAX_REPORTED:
+            self.refused.append(f"{position}: {problem}")
 
     def lines(self) -> list[str]:
         total = sum(self.imported.values())
@@ -45,8 +56,9 @@ class Report:
         out.append(f"foreign hosts, skipped: {hosts or 'none'}")
         if self.names_shortened:
             out.append(f"names shortened to {MAX_NAME} characters: {self.names_shortened}")
-        if self.long_bodies:
-            out.append(f"bodies over {MAX_BODY:,} characters, kept whole: {self.long_bodies}")
+        out += [f"skipped {line}" for line in self.refused]
+        if self.skipped[INVALID] > len(self.refused):
+            out.append(f"skipped, not listed: {self.skipped[INVALID] - len(self.refused)} more invalid")
         return out
 
 
@@ -74,7 +86,7 @@ class Page:
 async def run(
     store: Store,
     source: str,
-    read: Callable[[], Iterable[Record]],
+    read: Callable[[], Iterable[Record | Unreadable]],
     mapping: Mapping,
     secret: str,
     progress: Progress,
@@ -88,6 +100,9 @@ async def run(
     count = 0
     for count, record in enumerate(read(), 1):
         progress.show("read", count)
+        if isinstance(record, Unreadable):
+            report.refuse(record.position, record.problem)
+            continue
         if record.source_id in every:  # a repeated id is the same comment
             continue
         every[record.source_id] = record.parent_id
@@ -96,6 +111,8 @@ async def run(
             report.foreign[outcome.host] += 1
         elif isinstance(outcome, Skip):
             report.skipped[outcome.value] += 1
+        elif isinstance(outcome, Invalid):
+            report.refuse(record.position, str(outcome))
         else:
             kept[record.source_id] = page_numbers.setdefault(outcome.thread, len(page_numbers))
     progress.end("read", count)
@@ -105,9 +122,9 @@ async def run(
     links: list[tuple[int, str]] = []  # (comment, parent's source id) for parents written later
     batch: list[ImportedComment] = []
     for record in read():
-        id_ = record.source_id
-        if id_ not in kept or id_ in known:
+        if isinstance(record, Unreadable) or record.source_id not in kept or record.source_id in known:
             continue
+        id_ = record.source_id
         known[id_] = 0  # written (its id comes with its batch); a repeat in the file is skipped
         page = _outcome(record, mapping)
         assert isinstance(page, Page)
@@ -124,16 +141,89 @@ async def run(
     return report
 
 
-def _outcome(record: Record, mapping: Mapping) -> Page | Skip | Foreign:
+def _outcome(record: Record, mapping: Mapping) -> Page | Skip | Foreign | Invalid:
+    """Where the comment goes, or why it does not: skipped as its source marks it, on another
+    host, or invalid (checked as a submission is: what a reader could not send is not imported)."""
     if record.skip is not None:
         return record.skip
     if not (record.text or record.body).strip():
         return Skip.EMPTY
     try:
-        thread = mapping.thread(record.url) if record.url else ""
-    except Foreign as foreign:
-        return foreign
-    return Page(thread, record.title[:MAX_TITLE]) if thread else Skip.NO_PAGE
+        _readable(record)
+        try:
+            thread = mapping.thread(record.url) if record.url else ""
+        except Foreign as foreign:
+            return foreign
+        if not thread:
+            return Skip.NO_PAGE
+        page = Page(_checked("thread", thread), _checked("title", record.title[:MAX_TITLE]))
+        _fields(record)
+    except Invalid as invalid:
+        return invalid
+    return page
+
+
+def _readable(record: Record) -> None:
+    """Every text of the record is text a database takes: no NUL, no lone surrogate."""
+    for name in ("url", "title", "name", "email", "website", "body", "text", "avatar"):
+        value = getattr(record, name) or ""
+        if "\x00" in value:
+            raise Invalid(f"{name}: contains a NUL character")
+        if not value.isascii():
+            try:
+                value.encode()
+            except UnicodeEncodeError:
+                raise Invalid(f"{name}: not valid UTF-8 text") from None
+
+
+def _checked(field: str, value: str) -> str:
+    """`value` checked as a submission's `field` is; the problem names the field and the value."""
+    try:
+        checked: str = FIELDS[field](value)
+    except TooLong as too_long:
+        raise Invalid(f"{field}: {str(too_long) % {'most': f'{too_long.most:,}'}}") from None
+    except ValueError as invalid:
+        raise Invalid(f"{field} {value[:60]!r}: {invalid}") from None
+    return checked
+
+
+@dataclass(frozen=True)
+class Fields:
+    """What a comment shows, checked."""
+
+    name: str
+    shortened: bool  # the name was too long for a submission's, and was cut
+    email: str
+    website: str
+    body: str
+    body_html: str
+
+
+def _fields(record: Record) -> Fields:
+    name = " ".join(record.name.split()) or "Anonymous"
+    shortened = len(name) > MAX_NAME
+    if shortened:
+        name = name[: MAX_NAME - 1] + "…"
+    email = record.email.strip()
+    website = record.website.strip()
+    if not website.lower().startswith(("http://", "https://")):
+        website = ""  # javascript: and the like are dropped, as they always were
+    if record.avatar is not None and not AVATAR_KEY.fullmatch(record.avatar):
+        raise Invalid(f"avatar {record.avatar[:60]!r}: not an avatar of this service")
+    if record.html:
+        text, body_html = from_html(record.body)
+        body = _checked("body", record.text or text)
+    else:
+        body = _checked("body", record.body)  # before it is rendered: a body over the limit never is
+        body_html = render_body(record.body)
+    return Fields(
+        name=_checked("name", name),
+        shortened=shortened,
+        email=_checked("email", email) if email else "",
+        website=_checked("website", website),
+        body=body,
+        body_html=body_html,
+    )
 
 
 async def _write(
@@ -189,30 +279,19 @@ def _kept_ancestor(
 
 
 def _comment(record: Record, page: Page, parent: int | None, secret: str, report: Report) -> ImportedComment:
-    if record.html:
-        body, body_html = from_html(record.body)
-        body = record.text or body
-    else:
-        body, body_html = record.body.strip(), render_body(record.body)
-    if len(body) > MAX_BODY:
-        report.long_bodies += 1
-    name = " ".join(record.name.split()) or "Anonymous"
-    if len(name) > MAX_NAME:
-        name = name[: MAX_NAME - 1] + "…"
-        report.names_shortened += 1
-    email = record.email.strip()
-    website = record.website.strip()
+    fields = _fields(record)  # checked in the first pass: it passes
+    report.names_shortened += fields.shortened
     return ImportedComment(
         source_id=record.source_id,
         thread=page.thread,
         title=page.title,
         parent=parent or None,
-        name=name,
-        email=email,
-        website=website if website.lower().startswith(("http://", "https://")) else "",
-        avatar=_avatar(record, email, name, secret),
-        body=body,
-        body_html=body_html,
+        name=fields.name,
+        email=fields.email,
+        website=fields.website,
+        avatar=_avatar(record, fields.email, fields.name, secret),
+        body=fields.body,
+        body_html=fields.body_html,
         status=record.status,
         created=record.created.timestamp(),
         decided=_decided(record),

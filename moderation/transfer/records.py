@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from ..models import CommentStatus
@@ -36,3 +36,61 @@ class Record:
     decided: datetime | None = None
     avatar: str | None = None  # our own export's, used when there is no address to derive it from
     text: str = ""  # our own export's plain body, kept beside its HTML
+    position: str = ""  # where it is in its file, for the report: "line 7", "comment 12"
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A source comment that is not what its format says: reported by its position, and skipped."""
+
+    position: str
+    problem: str
+
+
+class Invalid(ValueError):
+    """What is wrong with one source comment, in a few words."""
+
+
+# No field of a comment needs more: a body of 10,000 characters is 40 kB of UTF-8 at most, and
+# its HTML a few times that. Longer ones are refused before they are held whole.
+MAX_FIELD = 1_000_000
+
+
+def text(value: object, field: str) -> str:
+    """A text field of a source comment: a missing one (null) is empty."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise Invalid(f"{field}: {type(value).__name__} where text belongs")
+    if len(value) > MAX_FIELD:
+        raise Invalid(f"{field}: over {MAX_FIELD:,} characters")
+    return value
+
+
+def required_text(value: object, field: str) -> str:
+    found = text(value, field)
+    if not found:
+        raise Invalid(f"{field}: missing")
+    return found
+
+
+def moment(seconds: object, field: str) -> datetime:
+    """A time given as Unix seconds."""
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+        raise Invalid(f"{field}: {type(seconds).__name__} where a time (Unix seconds) belongs")
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError):
+        raise Invalid(f"{field}: {seconds!r} is not a time") from None
+
+
+def identifier(value: object, field: str) -> str:
+    """An id of the source (a number or a text), as text."""
+    if isinstance(value, bool) or not isinstance(value, int | str) or value == "":
+        raise Invalid(f"{field}: {type(value).__name__} where an id belongs")
+    if isinstance(value, int) and abs(value) >= 10**100:  # nor would str() write one of 5,000 digits
+        raise Invalid(f"{field}: over 100 digits")
+    found = str(value)
+    if len(found) > 100:
+        raise Invalid(f"{field}: over 100 characters")
+    return found

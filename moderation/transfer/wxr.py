@@ -8,7 +8,7 @@ from pathlib import Path
 from xml.etree.ElementTree import Element
 
 from ..models import CommentStatus
-from .records import Record, Skip
+from .records import Invalid, Record, Skip, Unreadable, identifier
 from .xml import child_text, elements, local
 
 STATUSES = {"1": CommentStatus.APPROVED, "0": CommentStatus.PENDING, "spam": CommentStatus.SPAM}
@@ -19,20 +19,31 @@ def when(comment: Element) -> datetime:
     value = child_text(comment, "comment_date_gmt")
     if not value or value.startswith("0000"):
         value = child_text(comment, "comment_date")
-    return datetime.strptime(value, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+    try:
+        return datetime.strptime(value, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+    except ValueError:
+        raise Invalid(f"comment_date_gmt: {value[:40]!r} is not a time (YYYY-MM-DD HH:MM:SS)") from None
 
 
-def read(path: Path) -> Iterator[Record]:
+def read(path: Path) -> Iterator[Record | Unreadable]:
+    number = 0
     for item in elements(path, 2):  # rss > channel > item
         if local(item.tag) != "item":
             continue
-        url, title = child_text(item, "link"), child_text(item, "title")
+        try:
+            url, title = child_text(item, "link"), child_text(item, "title")
+        except Invalid:
+            url, title = "", ""  # its comments are reported, as having no page
         for comment in item:
             if local(comment.tag) == "comment":
-                yield record(comment, url, title)
+                number += 1
+                try:
+                    yield record(comment, url, title, f"comment {number}")
+                except Invalid as invalid:
+                    yield Unreadable(f"comment {number}", str(invalid))
 
 
-def record(comment: Element, url: str, title: str) -> Record:
+def record(comment: Element, url: str, title: str, position: str) -> Record:
     approved = child_text(comment, "comment_approved")
     skip = None
     if child_text(comment, "comment_type") in ("pingback", "trackback"):
@@ -41,7 +52,7 @@ def record(comment: Element, url: str, title: str) -> Record:
         skip = Skip.TRASH
     parent = child_text(comment, "comment_parent")
     return Record(
-        source_id=child_text(comment, "comment_id"),
+        source_id=identifier(child_text(comment, "comment_id"), "comment_id"),
         url=url,
         title=title,
         parent_id=parent if parent not in ("", "0") else None,
@@ -53,4 +64,5 @@ def record(comment: Element, url: str, title: str) -> Record:
         created=when(comment),
         status=STATUSES.get(approved, CommentStatus.PENDING),
         skip=skip,
+        position=position,
     )
