@@ -109,25 +109,27 @@ async def test_each_bad_line_of_an_export_is_reported_by_its_number_and_the_good
     good_before = line(1)
     nulls = line(2, name=None, title=None, website=None, avatar=None, body=None)  # null is as if absent
     good_after = line(50, parent=1, name="Zoë O'Brien")
-    lines = [HEADER, good_before, nulls, *(bad for bad, _ in BAD_JSON_LINES), good_after]
+    spaced = line(51, thread="/with space/")  # a URL's path, percent-encoded as a browser gives it
+    lines = [HEADER, good_before, nulls, *(bad for bad, _ in BAD_JSON_LINES), good_after, spaced]
     source = tmp_path / "export.jsonl"
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     report = await imported(env, tmp_path, "jsonl", source)
     assert report[:3] == [
-        "imported: 3 (3 approved)",
+        "imported: 4 (4 approved)",
         "already present: 0",
-        f"skipped: {len(BAD_JSON_LINES)} (20 invalid)",
+        "skipped: 20 (20 invalid)",
     ]
     assert refusals(report) == [f"line {number}: {why}" for number, (_, why) in enumerate(BAD_JSON_LINES, 4)]
     assert await names_on(client, "/checked/") == ["Reader 1", "Anonymous", "Zoë O'Brien"]
     comments = (await thread(client, "/checked/"))["comments"]
     assert comments[2]["parent"] == comments[0]["id"]
+    assert await names_on(client, "/with%20space/") == ["Reader 51"]
 
     again = await imported(env, tmp_path, "jsonl", source)
-    assert again[:2] == ["imported: 0", "already present: 3"]
+    assert again[:2] == ["imported: 0", "already present: 4"]
     assert refusals(again) == refusals(report)
-    assert await query(config, "SELECT COUNT(*) FROM comments") == [(3,)]
+    assert await query(config, "SELECT COUNT(*) FROM comments") == [(4,)]
 
 
 async def test_each_bad_comment_of_an_isso_database_is_reported_by_its_id(

@@ -126,7 +126,7 @@ async def run(
             continue
         id_ = record.source_id
         known[id_] = 0  # written (its id comes with its batch); a repeat in the file is skipped
-        page = _outcome(record, mapping)
+        page = _page(record, mapping)  # checked in the first pass, as the rest of it
         assert isinstance(page, Page)
         parent = parents[id_]
         batch.append(_comment(record, page, known.get(parent) if parent else None, secret, report))
@@ -150,17 +150,22 @@ def _outcome(record: Record, mapping: Mapping) -> Page | Skip | Foreign | Invali
         return Skip.EMPTY
     try:
         _readable(record)
-        try:
-            thread = mapping.thread(record.url) if record.url else ""
-        except Foreign as foreign:
-            return foreign
-        if not thread:
-            return Skip.NO_PAGE
-        page = Page(_checked("thread", thread), _checked("title", record.title[:MAX_TITLE]))
-        _fields(record)
+        page = _page(record, mapping)
+        if isinstance(page, Page):
+            _fields(record)
     except Invalid as invalid:
         return invalid
     return page
+
+
+def _page(record: Record, mapping: Mapping) -> Page | Skip | Foreign:
+    try:
+        thread = mapping.thread(record.url) if record.url else ""
+    except Foreign as foreign:
+        return foreign
+    if not thread:
+        return Skip.NO_PAGE
+    return Page(_checked("thread", thread), _checked("title", record.title[:MAX_TITLE]))
 
 
 def _readable(record: Record) -> None:
@@ -279,7 +284,7 @@ def _kept_ancestor(
 
 
 def _comment(record: Record, page: Page, parent: int | None, secret: str, report: Report) -> ImportedComment:
-    fields = _fields(record)  # checked in the first pass: it passes
+    fields = _fields(record)
     report.names_shortened += fields.shortened
     return ImportedComment(
         source_id=record.source_id,
