@@ -20,12 +20,13 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+THREAD_PATTERN = r"^/[^\s\x00-\x1f\x7f-\x9f]*$"  # is_thread_key, less the invisible characters a pattern cannot name
 THREAD_PARAMETER = {
     "name": "thread",
     "in": "query",
     "required": True,
-    "schema": {"type": "string", "pattern": "^/", "maxLength": 512},
-    "description": "The page's path.",
+    "schema": {"type": "string", "pattern": THREAD_PATTERN, "maxLength": 512},
+    "description": "The page's path: no whitespace or control characters.",
 }
 
 LANG_PARAMETER = {
@@ -139,7 +140,9 @@ def _text(title: str, description: str, max_length: int, *, required: bool = Fal
 SUBMISSION: dict[str, Any] = {
     "description": "A comment as a reader sends it, from the widget (JSON) or a plain form.",
     "properties": {
-        "thread": _text("Thread", "The page's path, starting with /.", 512, required=True),
+        "thread": _text(
+            "Thread", "The page's path, starting with /, no whitespace or control characters.", 512, required=True
+        ),
         "name": _text("Name", "Shown with the comment.", 100, required=True),
         "email": _text("Email", "Never published.", 254, required=True),
         "website": _text("Website", "Optional http(s) URL.", 512),
