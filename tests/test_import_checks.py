@@ -153,10 +153,12 @@ async def test_each_bad_comment_of_an_isso_database_is_reported_by_its_id(
             (1, 10, None, 1_560_000_009.0, 1, "Attr", "Mo", "", 'http://x.example/" onmouseover=alert(1)'),
             (1, 11, None, 1_560_000_010.0, 1, "x" * 10_001, "Mo", "", ""),
             (1, 13, 2**62, 1_560_000_012.0, 1, "Huge parent", "Pat", "", ""),
+            # The site's own old replies come in under its name, as they were published.
+            (1, 14, None, 1_560_000_013.0, 1, "From the site", "blog.clinic.example", "", ""),
         ],
     )
     report = await imported(env, tmp_path, "isso", source)
-    assert report[:3] == ["imported: 3 (3 approved)", "already present: 0", "skipped: 9 (9 invalid)"]
+    assert report[:3] == ["imported: 4 (4 approved)", "already present: 0", "skipped: 9 (9 invalid)"]
     assert refusals(report) == [
         "comment 2: author: bytes where text belongs",
         "comment 3: created: str where a time (Unix seconds) belongs",
@@ -169,8 +171,8 @@ async def test_each_bad_comment_of_an_isso_database_is_reported_by_its_id(
         " http:// or https://.",
         "comment 11: body: Please keep this to 10,000 characters or fewer.",
     ]
-    assert await names_on(client, url) == ["Lee", "Ny", "Pat"]
-    assert (await imported(env, tmp_path, "isso", source))[:2] == ["imported: 0", "already present: 3"]
+    assert await names_on(client, url) == ["Lee", "Ny", "Pat", "blog.clinic.example"]
+    assert (await imported(env, tmp_path, "isso", source))[:2] == ["imported: 0", "already present: 4"]
 
 
 async def test_each_bad_comment_of_a_wordpress_or_disqus_file_is_reported_by_its_index(
