@@ -277,8 +277,11 @@
           errors[name] = _("Please keep this to %(most)s characters or fewer.", { most: LIMITS[name].toLocaleString(language) });
         }
       }
-      /* Controls, bidi and zero-width formatting, line and paragraph separators. */
-      if (/[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/.test(values.name)) {
+      /* Bidi controls, which can make a name read backwards; then controls, zero-width
+         formatting, line and paragraph separators. */
+      if (/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/.test(values.name)) {
+        errors.name = _("Please remove the characters that change the direction of text from your name.");
+      } else if (/[\u0000-\u001f\u007f-\u009f\u00ad\u200b-\u200d\u2028\u2029\u2060-\u2065\u206a-\u206f\ufeff]/.test(values.name)) {
         errors.name = _("Please use only printable characters in your name.");
       }
       if (values.email && !errors.email && !/^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/.test(values.email)) {
