@@ -198,7 +198,7 @@ async def test_each_bad_comment_of_a_wordpress_or_disqus_file_is_reported_by_its
         "comment 3: email 'not-an-address\\nBcc: victim@example.com': Please enter a valid email address.",
         "comment 4: website 'http://x.example/\" onmouseover=alert(1)': Please enter a web address starting with"
         " http:// or https://.",
-        "comment 6: comment_id: str where an id belongs",
+        "comment 6: comment_id: missing",
     ]
     assert (await names_on(client, "/wp/"), await names_on(client, "/wp2/")) == (["Ada"], ["Bea"])
 

@@ -86,7 +86,9 @@ def moment(seconds: object, field: str) -> datetime:
 
 def identifier(value: object, field: str) -> str:
     """An id of the source (a number or a text), as text."""
-    if isinstance(value, bool) or not isinstance(value, int | str) or value == "":
+    if value is None or value == "":
+        raise Invalid(f"{field}: missing")
+    if isinstance(value, bool) or not isinstance(value, int | str):
         raise Invalid(f"{field}: {type(value).__name__} where an id belongs")
     if isinstance(value, int) and abs(value) >= 10**100:  # nor would str() write one of 5,000 digits
         raise Invalid(f"{field}: over 100 digits")
