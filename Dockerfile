@@ -1,10 +1,6 @@
 # The service image: small (slim Python, no build tools left behind), runs as a non-root user,
 # keeps its data in /data, and tells the orchestrator whether it is healthy.
 FROM python:3.11-slim AS build
-# PyICU (the look-alike check of names) compiles against ICU: compiler and headers stay here.
-RUN apt-get update && apt-get install -y --no-install-recommends g++ pkg-config libicu-dev \
-    && rm -rf /var/lib/apt/lists/* \
-    && pip wheel --no-cache-dir --wheel-dir /wheels pyicu
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY moderation ./moderation
@@ -16,10 +12,6 @@ COPY locales ./locales
 RUN pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
 
 FROM python:3.11-slim
-# ICU's shared library alone, the one libicu-dev of this Debian release names.
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends "$(apt-cache depends libicu-dev | sed -n 's/^ *Depends: \(libicu[0-9][0-9]*\)$/\1/p')" \
-    && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --uid 10001 --home-dir /app moderation \
     && mkdir -p /data && chown moderation /data
 # The wheel alone, with its dependencies: no second copy of the sources in the image.
@@ -27,6 +19,8 @@ COPY --from=build /wheels /tmp/wheels
 RUN pip install --no-cache-dir /tmp/wheels/*.whl && rm -rf /tmp/wheels
 WORKDIR /app
 USER moderation
+# Listening on every address, the service needs MODERATION_SMTP_HOST (compose gives it Mailpit):
+# it never serves the dev mailbox, with its sign-in and decision links, to the network.
 ENV MODERATION_HOST=0.0.0.0 \
     MODERATION_PORT=8080 \
     MODERATION_DATABASE_URL=sqlite:////data/comments.sqlite3 \

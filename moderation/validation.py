@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import icu
+import regex
+from disarm import skeleton_key
 from email_validator import EmailNotValidError, validate_email
 
 from .i18n import N_, Language
@@ -30,10 +31,14 @@ REQUIRED = {
 
 # Bidi embeddings, overrides, isolates and marks (Unicode's Bidi_Control): in a body they can make
 # text read backwards (and hide what a link really says); nothing a comment needs.
-BIDI_CONTROLS = dict.fromkeys(map(ord, icu.UnicodeSet("[:Bidi_Control:]")))
+BIDI_CONTROLS = dict.fromkeys(map(ord, "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
 # What shows nothing where it stands (Unicode's Default_Ignorable_Code_Point): zero-width
 # characters, the Hangul fillers U+115F, U+1160, U+3164 and U+FFA0, U+034F, variation selectors...
-INVISIBLE = dict.fromkeys(map(ord, icu.UnicodeSet("[:Default_Ignorable_Code_Point:]")))
+INVISIBLE = regex.compile(r"\p{Default_Ignorable_Code_Point}+")
+
+
+def _visible(value: str) -> str:
+    return INVISIBLE.sub("", value)
 
 
 def _no_nul(value: str) -> str:
@@ -83,7 +88,7 @@ def _name(value: str) -> str:
         raise ValueError(N_("Please remove the characters that change the direction of text from your name."))
     if any(unicodedata.category(char) in FORBIDDEN_IN_NAMES for char in value):
         raise ValueError(N_("Please use only printable characters in your name."))
-    if not value.translate(INVISIBLE).strip(WHITESPACE):
+    if not _visible(value).strip(WHITESPACE):
         raise ValueError(N_("Please enter a name that can be seen: this one is made of invisible characters."))
     return unicodedata.normalize("NFC", value)
 
@@ -223,17 +228,21 @@ DEFAULTS: dict[str, Any] = {"website": "", "parent": None, "title": "", "notify"
 
 
 LookAlikeKeys = tuple[str, str]
-# UTS #39's confusable skeleton, from ICU: strings with the same skeleton look alike.
-SPOOF_CHECKER = icu.SpoofChecker()
+
+
+def skeleton(text: str) -> str:
+    """UTS #39's confusable skeleton (with its digit classes: 1 and l, 0 and O): texts with the
+    same skeleton look alike."""
+    return skeleton_key(text, digit_policy="tr39")
 
 
 def look_alike_keys(text: str) -> LookAlikeKeys:
     """Two keys that another text shares if it looks like this one, whatever the case: after NFKC,
     without invisible characters, the skeleton of the case-folded text (ADMIN, Admin), and the
     skeleton case-folded (cIinic, with a capital I, for clinic)."""
-    plain = unicodedata.normalize("NFKC", text.translate(INVISIBLE)).strip(WHITESPACE)
-    folded_first = SPOOF_CHECKER.getSkeleton(0, unicodedata.normalize("NFKC", plain.casefold()))
-    folded_last = unicodedata.normalize("NFKC", SPOOF_CHECKER.getSkeleton(0, plain).casefold())
+    plain = unicodedata.normalize("NFKC", _visible(text)).strip(WHITESPACE)
+    folded_first = skeleton(unicodedata.normalize("NFKC", plain.casefold()))
+    folded_last = unicodedata.normalize("NFKC", skeleton(plain).casefold())
     return folded_first, folded_last
 
 
