@@ -7,12 +7,14 @@ import re
 from pathlib import Path
 
 import pytest
+import regex
 from aiohttp.test_utils import TestClient
 from markupsafe import escape
 from pytest_aiohttp import AiohttpClient
 
 from moderation.app import create_app
 from moderation.i18n import load_translations
+from moderation.validation import BIDI_CONTROLS
 from tests.conftest import MODERATORS, make_config
 from tests.factories import comment_data, submit
 from tests.moderators import sign_in
@@ -127,3 +129,8 @@ async def test_the_sites_replies_from_the_queue_still_go_out_under_its_name(
     assert (await moderator.post("/queue/reply", body)).status == 303
     thread = await (await named_site.get("/api/comments", params={"thread": comment_data()["thread"]})).json()
     assert [(c["name"], c["by_site"]) for c in thread["comments"]] == [("Dana Reader", False), (SITE_NAME, True)]
+
+
+def test_the_bidi_controls_taken_out_of_text_are_all_of_unicodes() -> None:
+    bidi_control = regex.compile(r"\p{Bidi_Control}")
+    assert set(BIDI_CONTROLS) == {code for code in range(0x110000) if bidi_control.match(chr(code))}
