@@ -264,7 +264,7 @@ class SqliteStore(SqlStore):
         try:
             await self._writer.executescript("BEGIN IMMEDIATE;\n" + path.read_text())
             async with self._writer.execute("PRAGMA foreign_key_check") as cursor:
-                broken = await cursor.fetchall()
+                broken = list(await cursor.fetchall())
             if broken:
                 table, row, parent, _ = broken[0]
                 raise sqlite3.IntegrityError(
