@@ -41,6 +41,13 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def _submitted_title(comment: Comment) -> str:
+    """The page's title as the commenter sent it, when it is not the thread's: the moderator sees
+    what was tried, and no reader ever does."""
+    given = _one_line(comment.submitted_title)
+    return given if given != _one_line(comment.title) else ""
+
+
 BURST_SUBJECT = ngettext_noop(
     "%(num)s more comment awaiting approval, from a busy hour",
     "%(num)s more comments awaiting approval, from a busy hour",
@@ -132,6 +139,7 @@ class Composer:
             "comment": comment,
             "page_title": page_title,
             "page_url": self._config.allowed_origins[0] + comment.thread,
+            "submitted_title": _submitted_title(comment),
             "approve_url": links[Action.APPROVE],
             "reject_url": links[Action.REJECT],
             "ttl_days": round(self._config.link_ttl / 86400, 1),
@@ -172,6 +180,7 @@ class Composer:
             "pending": pending,
             "page_title": _one_line(comment.title or comment.thread),
             "page_url": self._config.allowed_origins[0] + comment.thread,
+            "submitted_title": _submitted_title(comment),
             "excerpt": _excerpt(comment.body),
             "created": comment.created.strftime("%Y-%m-%d %H:%M UTC"),
             "approve_url": base + self._signer.mint(comment.id, Action.APPROVE, moderator, Channel.DIGEST_LINK),
