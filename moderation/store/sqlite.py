@@ -245,31 +245,38 @@ class SqliteStore(SqlStore):
             )
             async with self._writer.execute("SELECT name FROM schema_migrations") as cursor:
                 done = {row[0] for row in await cursor.fetchall()}
+            pending = [path for path in migration_files("sqlite") if path.name not in done]
+            if not pending:
+                return applied
             # A table others refer to can only be rebuilt with foreign keys off (dropping it would
-            # break their references): off for the migrations, and checked before each commits.
+            # break their references): off for the migrations, and each one checked before it
+            # commits. Only references a migration broke stop it, not any found there before.
             await self._writer.execute("PRAGMA foreign_keys = OFF")
             try:
-                for path in migration_files("sqlite"):
-                    if path.name not in done:
-                        await self._apply(path)
-                        applied.append(path.name)
+                broken_before = len(await self._broken_references())
+                for path in pending:
+                    await self._apply(path, broken_before)
+                    applied.append(path.name)
             finally:
                 await self._writer.execute("PRAGMA foreign_keys = ON")
         return applied
 
-    async def _apply(self, path: Path) -> None:
+    async def _broken_references(self) -> list[sqlite3.Row]:
+        async with self._writer.execute("PRAGMA foreign_key_check") as cursor:
+            return list(await cursor.fetchall())
+
+    async def _apply(self, path: Path, broken_before: int) -> None:
         """One migration file and its ledger row, in one transaction."""
         # executescript() would commit an open transaction first, so the script opens its own;
         # the ledger row then joins it and both commit together.
         try:
             await self._writer.executescript("BEGIN IMMEDIATE;\n" + path.read_text())
-            async with self._writer.execute("PRAGMA foreign_key_check") as cursor:
-                broken = list(await cursor.fetchall())
-            if broken:
-                table, row, parent, _ = broken[0]
+            broken = await self._broken_references()
+            if len(broken) > broken_before:
+                table, row, parent, _ = broken[-1]
                 raise sqlite3.IntegrityError(
-                    f"migration {path.name} left {len(broken)} broken references,"
-                    f" the first from {table} row {row} to {parent}"
+                    f"migration {path.name} would leave {len(broken) - broken_before} broken references,"
+                    f" such as from {table} row {row} to {parent}"
                 )
             await self._writer.execute(
                 "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)", (path.name, self._clock())
