@@ -25,7 +25,7 @@ import pytest
 from moderation.config import ROOT
 from tests.conftest import MODERATORS, free_port
 from tests.factories import comment_data
-from tests.service import Service, run_command, running, service_env
+from tests.service import Service, generated_keys, run_command, running, service_env
 from tests.smtp import SmtpSink, link_path, mails_for
 from tests.waiting import eventually
 
@@ -213,6 +213,7 @@ def test_migrate_creates_the_database_then_has_nothing_left_to_apply(tmp_path: P
 # --- configuration -------------------------------------------------------------------------
 
 
+OWN = generated_keys()  # production refuses every key written in the repository
 BAD_SETTINGS = {
     "port not a number": ({"PORT": "abc"}, "MODERATION_PORT"),
     "unknown TLS mode": ({"SMTP_TLS": "maybe"}, "MODERATION_SMTP_TLS"),
@@ -222,12 +223,16 @@ BAD_SETTINGS = {
     "production without a secret key": ({"ENV": "production", "SECRET_KEY": None}, "MODERATION_SECRET_KEY"),
     "production without an SMTP host": ({"ENV": "production", "SMTP_HOST": None}, "MODERATION_SMTP_HOST"),
     "production without data keys": (
-        {"ENV": "production", "INDEX_KEY": "i1:" + "A" * 43 + "="},
+        {"ENV": "production", "SECRET_KEY": OWN["SECRET_KEY"], "INDEX_KEY": OWN["INDEX_KEY"]},
         "MODERATION_DATA_KEYS",
     ),
     "production without an index key": (
-        {"ENV": "production", "DATA_KEYS": "k1:" + "A" * 43 + "="},
+        {"ENV": "production", "SECRET_KEY": OWN["SECRET_KEY"], "DATA_KEYS": OWN["DATA_KEYS"]},
         "MODERATION_INDEX_KEY",
+    ),
+    "production with the test suite's secret key": (
+        {"ENV": "production", "DATA_KEYS": OWN["DATA_KEYS"], "INDEX_KEY": OWN["INDEX_KEY"]},
+        "MODERATION_SECRET_KEY",
     ),
     "a data key that is not 32 bytes": ({"DATA_KEYS": "k1:c2hvcnQ="}, "MODERATION_DATA_KEYS"),
 }
