@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import logging
 import secrets
 from collections.abc import Callable, Mapping
@@ -223,6 +224,7 @@ class Config:
         config = cls(**values)
         if config.webhooks and not config.webhook_secret:
             raise ConfigError("MODERATION_WEBHOOK_SECRET: required when MODERATION_WEBHOOKS is set")
+        check_dev_mailbox(config)
         if config.env == "production":
             if not config.smtp_host:
                 raise ConfigError("MODERATION_SMTP_HOST: required when MODERATION_ENV=production")
@@ -325,6 +327,25 @@ def check_production_keys(config: Config) -> None:
             raise ConfigError(f"{variable}: this key ships with the service, so it is public: {GENERATE}")
         if variable == "MODERATION_SECRET_KEY" and len(value) < MIN_SECRET_KEY:
             raise ConfigError(f"{variable}: shorter than {MIN_SECRET_KEY} characters: {GENERATE}")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a listening address reaches this machine alone (a name other than localhost: no)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_dev_mailbox(config: Config) -> None:
+    """The dev mailbox shows every sign-in and decision link: to this machine only."""
+    if config.dev_mailbox and not is_loopback(config.host):
+        raise ConfigError(
+            "MODERATION_SMTP_HOST: required when MODERATION_HOST is not a loopback address"
+            " (the dev mailbox would show every sign-in and decision link to the network)"
+        )
 
 
 def documented_variables() -> list[tuple[str, Any, str]]:

@@ -362,3 +362,15 @@ def test_without_a_database_the_postgresql_tests_are_skipped_but_ci_fails_them()
     ci = pytest_without_a_database(MODERATION_TEST_REQUIRE_ALL="1")  # what ./run-tests --ci exports
     assert ci.returncode == 1, ci.stdout
     assert "1 passed, 1 error" in ci.stdout and "nothing may be skipped" in ci.stdout
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.10", "[2001:db8::1]", "comments.clinic.example"])
+def test_the_dev_mailbox_is_refused_on_an_address_other_machines_reach(host: str) -> None:
+    with pytest.raises(ConfigError, match="^MODERATION_SMTP_HOST: required when MODERATION_HOST is not a loopback"):
+        Config.from_env({"MODERATION_HOST": host})
+    assert Config.from_env({"MODERATION_HOST": host, "MODERATION_SMTP_HOST": "smtp.x.example"}).host == host
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.53", "::1", "localhost"])
+def test_the_dev_mailbox_is_served_on_a_loopback_address(host: str) -> None:
+    assert Config.from_env({"MODERATION_HOST": host}).dev_mailbox

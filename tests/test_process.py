@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import socket
 import sqlite3
 import time
 from collections import Counter
@@ -213,6 +214,16 @@ def test_migrate_creates_the_database_then_has_nothing_left_to_apply(tmp_path: P
 # --- configuration -------------------------------------------------------------------------
 
 
+def network_address() -> str:
+    """An address of this machine that other machines reach (no packet is sent to find it)."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: only the route is looked up
+            return str(probe.getsockname()[0])
+    except OSError:  # no network at all: every IPv6 address, which is not loopback either
+        return "::"
+
+
 OWN = generated_keys()  # production refuses every key written in the repository
 BAD_SETTINGS = {
     "port not a number": ({"PORT": "abc"}, "MODERATION_PORT"),
@@ -233,6 +244,11 @@ BAD_SETTINGS = {
     "production with the test suite's secret key": (
         {"ENV": "production", "DATA_KEYS": OWN["DATA_KEYS"], "INDEX_KEY": OWN["INDEX_KEY"]},
         "MODERATION_SECRET_KEY",
+    ),
+    "the dev mailbox on every address": ({"HOST": "0.0.0.0", "SMTP_HOST": None}, "MODERATION_SMTP_HOST"),
+    "the dev mailbox on an address of the network": (
+        {"HOST": network_address(), "SMTP_HOST": None},
+        "MODERATION_SMTP_HOST",
     ),
     "a data key that is not 32 bytes": ({"DATA_KEYS": "k1:c2hvcnQ="}, "MODERATION_DATA_KEYS"),
 }
