@@ -182,6 +182,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     closing.add_argument("key", type=thread_path, help="the page's path, as the widget's data-thread gives it")
     args = parser.parse_args(argv)
+    # Whatever the service writes (the database and its -wal and -shm, the keys, the dev mailbox,
+    # an export) holds addresses or keys: readable by its owner only.
+    os.umask(0o077)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Their INFO lines carry client addresses and, for the dev mailbox, email addresses.
     for chatty in ("aiohttp.access", "mail.log"):

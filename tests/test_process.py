@@ -317,6 +317,19 @@ async def test_without_a_secret_key_one_is_generated_beside_the_database_with_a_
                 assert [c["name"] for c in (await response.json())["comments"]] == ["Before Restart"]
 
 
+async def test_every_file_in_the_data_folder_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    env = service_env(data, SMTP_HOST=None, SMTP_TLS=None, SECRET_KEY=None)  # keys and mail in the data folder
+    async with running(env, tmp_path) as service, aiohttp.ClientSession() as session:
+        await post_comment(session, service)
+        await eventually(lambda: list((data / "mailbox").glob("*")), timeout=10.0)
+        files = {path.name: path.stat().st_mode for path in data.rglob("*")}
+        assert {"comments.sqlite3", "comments.sqlite3-wal", "comments.sqlite3-shm"} <= set(files), files
+        assert {"secret_key", "data_keys", "index_key", "mailbox"} <= set(files), files
+        open_to_others = {name: oct(mode & 0o777) for name, mode in files.items() if mode & 0o077}
+        assert open_to_others == {}
+
+
 # --- the dev mailbox -----------------------------------------------------------------------
 
 
