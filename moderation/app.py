@@ -44,7 +44,7 @@ from .mail.digests import DigestWriter, Outgoing
 from .mail.sender import OutboxSender
 from .mail.smtp import SmtpSettings
 from .metrics import Metrics
-from .middlewares import error_middleware, security_headers
+from .middlewares import body_deadline, error_middleware, security_headers
 from .resources import folder
 from .retention import purge_daily
 from .spam import SpamGuard
@@ -62,7 +62,10 @@ def create_app(config: Config, *, clock: Callable[[], float] = time.time) -> web
         raise ConfigError("MODERATION_SECRET_KEY: missing (call Config.with_secret_key() first)")
     check_dev_mailbox(config)
     in_flight = InFlight()
-    app = web.Application(middlewares=[in_flight.middleware, error_middleware], client_max_size=config.max_body_bytes)
+    app = web.Application(
+        middlewares=[in_flight.middleware, error_middleware, body_deadline(config.body_timeout)],
+        client_max_size=config.max_body_bytes,
+    )
     app[in_flight_key] = in_flight
     app[config_key] = config
     app[clock_key] = clock

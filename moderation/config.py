@@ -194,6 +194,7 @@ class Config:
     webhook_timeout: float = 10.0  # the longest one webhook delivery may take, all told
     digest_poll: float = 30.0  # the longest the digest task sleeps before it looks at the clock again
     max_body_bytes: int = 64 * 1024
+    body_timeout: float = 30.0  # a request body not all there after this is dropped (408)
 
     def __post_init__(self) -> None:
         # Derived defaults, so that every other part sees finished values.
