@@ -160,18 +160,32 @@ def _policies(config: Config) -> tuple[str, str]:
     return content_security_policy(config, "'none'"), content_security_policy(config, " ".join(config.allowed_origins))
 
 
+SERVER = "moderation"  # no version: it would tell only those who look for a vulnerable one
+
+
+def page_headers(config: Config) -> dict[str, str]:
+    """What every answer but the /embed fragment carries (serving.py's own answers too)."""
+    page_policy, _ = _policies(config)
+    return {
+        "Server": SERVER,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "strict-origin-when-cross-origin",
+        "Content-Security-Policy": page_policy,
+        "X-Frame-Options": "DENY",
+    }
+
+
 async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
     headers = response.headers
     config = request.app[config_key]
-    page_policy, embed_policy = _policies(config)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    answer = page_headers(config)
     if request.path == "/embed":
         # The fragment may sit in an iframe on the site's pages, and only there.
-        headers.setdefault("Content-Security-Policy", embed_policy)
-    else:
-        headers.setdefault("Content-Security-Policy", page_policy)
-        headers.setdefault("X-Frame-Options", "DENY")
+        answer["Content-Security-Policy"] = _policies(config)[1]
+        del answer["X-Frame-Options"]
+    for name, value in answer.items():
+        headers.setdefault(name, value)
+    headers["Server"] = SERVER  # aiohttp has set its own, with its version, by now
     if request.path.startswith(("/moderate/", "/subscriptions/", "/unsubscribe/")):
         # Links in email carry the token in the path: nothing may keep or pass it on.
         headers["Cache-Control"] = "no-store"

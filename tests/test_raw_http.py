@@ -1,4 +1,5 @@
-"""Clients that send their body slowly, or leave halfway: over a raw socket, to a real server."""
+"""What a raw socket can send and no browser does, to a real server: a body sent slowly, a client
+that leaves halfway, a request too broken for the app to see (a 10 kB header)."""
 
 from __future__ import annotations
 
@@ -91,3 +92,51 @@ async def test_a_client_that_leaves_halfway_through_its_body_is_no_error_in_the_
         assert await service.terminate() == 0
     log = service.stderr
     assert " ERROR " not in log and " WARNING " not in log and "Traceback" not in log, log
+
+
+async def raw_exchange(port: int, request: bytes) -> bytes:
+    """Send bytes, read the whole answer (up to the server's close)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(request)
+    await writer.drain()
+    try:
+        return await asyncio.wait_for(reader.read(), timeout=10)
+    finally:
+        writer.close()
+
+
+def head_of(answer: bytes) -> tuple[str, dict[str, str], bytes]:
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status, *lines = head.decode("latin-1").split("\r\n")
+    return status, {name.lower(): value for name, _, value in (line.partition(": ") for line in lines)}, body
+
+
+MARKER = "x-marker-7c1f"
+BROKEN = {
+    "a 10 kB header line": f"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: {MARKER}{'a' * 10_000}\r\n\r\n",
+    "a 10 kB request line": f"GET /{MARKER}{'a' * 10_000} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+    "a header without a colon": f"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n{MARKER}<script>\r\n\r\n",
+    "a broken chunked body": (
+        "POST /api/comments HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"Transfer-Encoding: chunked\r\n\r\nzz{MARKER}\r\n"
+    ),
+}
+
+
+async def test_requests_too_broken_for_the_app_get_its_headers_a_sentence_and_no_echo(tmp_path: Path) -> None:
+    keys = generated_keys()
+    env = service_env(tmp_path, SMTP_HOST=None, SMTP_TLS=None, DATA_KEYS=keys["DATA_KEYS"], INDEX_KEY=keys["INDEX_KEY"])
+    async with running(env, tmp_path) as service:
+        for what, request in BROKEN.items():
+            status, headers, body = head_of(await raw_exchange(service.port, request.encode()))
+            assert status.split()[1] == "400", (what, status)
+            assert MARKER.encode() not in body and b"<script>" not in body, (what, body)
+            assert body.decode().strip() == "The request could not be understood.", (what, body)
+            assert headers["x-content-type-options"] == "nosniff", what
+            assert headers["x-frame-options"] == "DENY", what
+            assert headers["content-security-policy"].startswith("default-src 'none'"), what
+            assert headers["server"] == "moderation", what
+        async with aiohttp.ClientSession() as session, session.get(service.url + "/healthz") as response:
+            assert response.headers["Server"] == "moderation"  # no version, on the app's answers too
+        assert await service.terminate() == 0
+    assert " ERROR " not in service.stderr and "Traceback" not in service.stderr, service.stderr
