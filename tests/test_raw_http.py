@@ -17,6 +17,8 @@ from aiohttp.test_utils import TestServer
 
 from moderation.app import create_app
 from moderation.config import Config
+from moderation.openapi import openapi_document
+from tests.conftest import PUBLIC_URL
 from tests.service import generated_keys, running, service_env
 
 BODY_TIMEOUT = 1.0
@@ -59,6 +61,11 @@ async def test_a_body_that_does_not_arrive_in_time_gets_408_and_the_connection_c
     writer.close()
     assert answer.startswith(b"HTTP/1.1 408 "), answer[:200]
     assert b"Connection: close" in answer and b"X-Content-Type-Options: nosniff" in answer
+    if content_type == "application/json":  # the API's answer is JSON, and documented
+        assert answer.endswith(b'{"error": "The request took too long to arrive."}'), answer
+        assert "408" in openapi_document(PUBLIC_URL)["paths"][path]["post"]["responses"]
+    else:
+        assert b"The request took too long to arrive." in answer
     assert BODY_TIMEOUT <= waited < BODY_TIMEOUT + 2, waited  # closed then, not after a lingering read
     assert logged(caplog, logging.WARNING) == []
 
