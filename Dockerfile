@@ -19,6 +19,8 @@ COPY --from=build /wheels /tmp/wheels
 RUN pip install --no-cache-dir /tmp/wheels/*.whl && rm -rf /tmp/wheels
 WORKDIR /app
 USER moderation
+# Listening on every address, the service needs MODERATION_SMTP_HOST (compose gives it Mailpit):
+# it never serves the dev mailbox, with its sign-in and decision links, to the network.
 ENV MODERATION_HOST=0.0.0.0 \
     MODERATION_PORT=8080 \
     MODERATION_DATABASE_URL=sqlite:////data/comments.sqlite3 \

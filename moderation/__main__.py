@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -21,6 +22,7 @@ from .config import Config, ConfigError
 from .errors import MissingFiles, StoreUnavailable
 from .models import ByHand
 from .retention import purge
+from .serving import serve
 from .store import Store, open_store
 from .store.sealed import KeyMismatch
 from .transfer.cli import ImportRefused, reader, refusals, site_hosts, transfer_commands
@@ -213,6 +215,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "threads" and (args.action == "title") != (args.text is not None):
         closing.error("the title's text goes with `threads title KEY TEXT` only")
+    # Whatever the service writes (the database and its -wal and -shm, the keys, the dev mailbox,
+    # an export) holds addresses or keys: readable by its owner only.
+    os.umask(0o077)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Their INFO lines carry client addresses and, for the dev mailbox, email addresses.
     for chatty in ("aiohttp.access", "mail.log"):
@@ -232,7 +237,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             app = create_app(config.with_secret_key())
             log.info("serving on http://%s:%d (public URL %s)", config.host, config.port, config.public_url)
-            web.run_app(app, host=config.host, port=config.port, print=None, shutdown_timeout=10)
+            with contextlib.suppress(web.GracefulExit):  # SIGTERM or SIGINT: shut down, then exit 0
+                asyncio.run(serve(app, config.host, config.port))
     except (ConfigError, KeyMismatch) as error:  # keys missing, malformed, or not this database's
         print(f"moderation: {error}", file=sys.stderr)
         return 2
