@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -21,11 +22,12 @@ from .config import Config, ConfigError
 from .errors import MissingFiles, StoreUnavailable
 from .models import ByHand
 from .retention import purge
+from .serving import serve
 from .store import Store, open_store
 from .store.sealed import KeyMismatch
 from .transfer.cli import ImportRefused, reader, refusals, site_hosts, transfer_commands
 from .transfer.mapping import Mapping, Slash
-from .validation import is_thread_key
+from .validation import FIELDS, TooLong, is_thread_key
 
 log = logging.getLogger("moderation")
 
@@ -88,7 +90,29 @@ def thread_path(value: str) -> str:
     return value
 
 
+def page_title(value: str) -> str:
+    """A title as `moderation threads title` takes it: text on one line, as long as a submission's may be."""
+    try:
+        title = FIELDS["title"](value)
+    except TooLong as error:
+        raise argparse.ArgumentTypeError(f"a title is at most {error.most} characters") from None
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not text") from None
+    return " ".join(title.split())
+
+
+async def thread_title(store: Store, config: Config, args: argparse.Namespace) -> str:
+    key, title = args.key, args.text
+    before = await store.set_title(key, title)
+    was = f' (it was "{before}")' if before else ""
+    if not title:
+        return f"cleared the title of {key}{was}: mail shows its path until an approved comment gives it one"
+    return f'set the title of {key} to "{title}"{was}: approved comments do not change it'
+
+
 async def threads(store: Store, config: Config, args: argparse.Namespace) -> str:
+    if args.action == "title":
+        return await thread_title(store, config, args)
     key, by_hand = args.key, THREAD_ACTIONS[args.action]
     before = await store.set_by_hand(key, by_hand)
     was_closed = before.closed(time.time(), config.close_after_days)
@@ -176,12 +200,24 @@ def main(argv: list[str] | None = None) -> int:
     keys.add_argument(
         "action", choices=sorted(KEY_COMMANDS), help="status: rows per key; rotate: re-seal under the newest"
     )
-    closing = commands.add_parser("threads", help="close a thread to new comments, or open it, whatever its age")
+    closing = commands.add_parser(
+        "threads", help="close a thread to new comments, or open it, whatever its age; or set its title"
+    )
     closing.add_argument(
-        "action", choices=sorted(THREAD_ACTIONS), help="close: refuse new comments; open: take them, whatever the age"
+        "action",
+        choices=[*sorted(THREAD_ACTIONS), "title"],
+        help="close: refuse new comments; open: take them, whatever the age; title: set the page's title",
     )
     closing.add_argument("key", type=thread_path, help="the page's path, as the widget's data-thread gives it")
+    closing.add_argument(
+        "text", nargs="?", type=page_title, help='title: what feeds and mail call the page ("": no title)'
+    )
     args = parser.parse_args(argv)
+    if args.command == "threads" and (args.action == "title") != (args.text is not None):
+        closing.error("the title's text goes with `threads title KEY TEXT` only")
+    # Whatever the service writes (the database and its -wal and -shm, the keys, the dev mailbox,
+    # an export) holds addresses or keys: readable by its owner only.
+    os.umask(0o077)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Their INFO lines carry client addresses and, for the dev mailbox, email addresses.
     for chatty in ("aiohttp.access", "mail.log"):
@@ -201,7 +237,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             app = create_app(config.with_secret_key())
             log.info("serving on http://%s:%d (public URL %s)", config.host, config.port, config.public_url)
-            web.run_app(app, host=config.host, port=config.port, print=None, shutdown_timeout=10)
+            with contextlib.suppress(web.GracefulExit):  # SIGTERM or SIGINT: shut down, then exit 0
+                asyncio.run(serve(app, config.host, config.port))
     except (ConfigError, KeyMismatch) as error:  # keys missing, malformed, or not this database's
         print(f"moderation: {error}", file=sys.stderr)
         return 2

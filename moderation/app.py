@@ -14,7 +14,7 @@ from aiohttp import web
 from .cache import RenderedThreads
 from .claiming import ClaimingSender
 from .clients import RateLimit, SigninLimits
-from .config import Config, ConfigError
+from .config import Config, ConfigError, check_dev_mailbox
 from .i18n import Language, Languages
 from .inflight import InFlight
 from .keys import (
@@ -44,7 +44,7 @@ from .mail.digests import DigestWriter, Outgoing
 from .mail.sender import OutboxSender
 from .mail.smtp import SmtpSettings
 from .metrics import Metrics
-from .middlewares import error_middleware, security_headers
+from .middlewares import body_deadline, error_middleware, security_headers
 from .resources import folder
 from .retention import purge_daily
 from .spam import SpamGuard
@@ -60,8 +60,12 @@ log = logging.getLogger(__name__)
 def create_app(config: Config, *, clock: Callable[[], float] = time.time) -> web.Application:
     if not config.secret_key:
         raise ConfigError("MODERATION_SECRET_KEY: missing (call Config.with_secret_key() first)")
+    check_dev_mailbox(config)
     in_flight = InFlight()
-    app = web.Application(middlewares=[in_flight.middleware, error_middleware], client_max_size=config.max_body_bytes)
+    app = web.Application(
+        middlewares=[in_flight.middleware, error_middleware, body_deadline(config.body_timeout)],
+        client_max_size=config.max_body_bytes,
+    )
     app[in_flight_key] = in_flight
     app[config_key] = config
     app[clock_key] = clock

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import logging
 import secrets
 from collections.abc import Callable, Mapping
@@ -193,6 +194,7 @@ class Config:
     webhook_timeout: float = 10.0  # the longest one webhook delivery may take, all told
     digest_poll: float = 30.0  # the longest the digest task sleeps before it looks at the clock again
     max_body_bytes: int = 64 * 1024
+    body_timeout: float = 30.0  # a request body not all there after this is dropped (408)
 
     def __post_init__(self) -> None:
         # Derived defaults, so that every other part sees finished values.
@@ -223,17 +225,11 @@ class Config:
         config = cls(**values)
         if config.webhooks and not config.webhook_secret:
             raise ConfigError("MODERATION_WEBHOOK_SECRET: required when MODERATION_WEBHOOKS is set")
+        check_dev_mailbox(config)
         if config.env == "production":
-            if not config.secret_key:
-                raise ConfigError("MODERATION_SECRET_KEY: required when MODERATION_ENV=production")
             if not config.smtp_host:
                 raise ConfigError("MODERATION_SMTP_HOST: required when MODERATION_ENV=production")
-            for variable, value in (
-                ("MODERATION_DATA_KEYS", config.data_keys),
-                ("MODERATION_INDEX_KEY", config.index_key),
-            ):
-                if not value:
-                    raise ConfigError(f"{variable}: required when MODERATION_ENV=production")
+            check_production_keys(config)
         return config
 
     @property
@@ -288,6 +284,69 @@ class Config:
             )
         except SealingError as error:
             raise ConfigError(str(error)) from None
+
+
+MIN_SECRET_KEY = 32  # characters in production; ./generate-keys makes 43
+GENERATE = "generate your own keys with ./generate-keys (see the README, Configuration)"
+# Every key and placeholder that ships in this repository (docker-compose.yml's former defaults,
+# README examples, the keys of the test suite and of the benchmark): public, so production
+# refuses them, whole or as the key part of an `id:key` entry.
+SHIPPED_KEYS = frozenset(
+    {
+        "change-me-before-production",
+        "the-same-key-everywhere",
+        "Y29tcG9zZSBvbmx5OiByZXBsYWNlIHRoaXMga2V5ISE=",
+        "Y29tcG9zZSBpbmRleDogcmVwbGFjZSB0aGlzIGtleSE=",
+        "a test secret that is long enough",
+        "another secret, after a rotation",
+        "bench secret, long enough to sign with",
+        "ZGF0YSBrZXkgb2YgdGhlIHRlc3RzLCAzMiBieXRlcyE=",
+        "aW5kZXgga2V5IG9mIHRoZSB0ZXN0cywgMzIgYnl0ZSE=",
+        "A" * 43 + "=",  # 32 zero bytes
+    }
+)
+
+
+def is_shipped(value: str) -> bool:
+    """Whether a key setting is, or holds, a key that ships in the repository."""
+    entries = [entry.strip() for entry in value.split(",")]
+    candidates = {value.strip(), *entries, *(entry.partition(":")[2] for entry in entries)}
+    return not candidates.isdisjoint(SHIPPED_KEYS)
+
+
+def check_production_keys(config: Config) -> None:
+    """Production runs only on keys of its own: present, none that ships here, a long secret."""
+    keys = (
+        ("MODERATION_SECRET_KEY", config.secret_key),
+        ("MODERATION_DATA_KEYS", config.data_keys),
+        ("MODERATION_INDEX_KEY", config.index_key),
+    )
+    for variable, value in keys:
+        if not value:
+            raise ConfigError(f"{variable}: required when MODERATION_ENV=production")
+        if is_shipped(value):
+            raise ConfigError(f"{variable}: this key ships with the service, so it is public: {GENERATE}")
+        if variable == "MODERATION_SECRET_KEY" and len(value) < MIN_SECRET_KEY:
+            raise ConfigError(f"{variable}: shorter than {MIN_SECRET_KEY} characters: {GENERATE}")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a listening address reaches this machine alone (a name other than localhost: no)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_dev_mailbox(config: Config) -> None:
+    """The dev mailbox shows every sign-in and decision link: to this machine only."""
+    if config.dev_mailbox and not is_loopback(config.host):
+        raise ConfigError(
+            "MODERATION_SMTP_HOST: required when MODERATION_HOST is not a loopback address"
+            " (the dev mailbox would show every sign-in and decision link to the network)"
+        )
 
 
 def documented_variables() -> list[tuple[str, Any, str]]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from dataclasses import dataclass
 
 from aiohttp import web
-from aiohttp.typedefs import Handler
+from aiohttp.typedefs import Handler, Middleware
+from aiohttp.web_protocol import RequestPayloadError
 
 from .config import Config
 from .errors import ClientError, ExpiredToken, InvalidToken, StoreUnavailable
@@ -36,6 +38,7 @@ SENTENCES = {
     403: N_("This link is not valid."),
     404: N_("There is nothing here."),
     405: N_("This address does not take that method."),
+    408: N_("The request took too long to arrive."),
     410: N_("This link has expired."),
     413: N_("The request is too large."),
     429: N_("Too many comments from your address; please wait a moment."),
@@ -99,6 +102,49 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return error_response(request, 500, SENTENCES[500])
 
 
+def body_deadline(timeout: float) -> Middleware:
+    """Every request's body is read before its view, within `timeout` seconds (aiohttp keeps it
+    for the view's read() and post()): a client that sends it slowly is answered 408 and cut off,
+    one that goes away halfway is a DEBUG line."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.body_exists:
+            try:
+                async with asyncio.timeout(timeout):
+                    body = await request.read()
+            except TimeoutError:
+                return await cut_off(request, error_response(request, 408, SENTENCES[408]))
+            except RequestPayloadError:  # a broken chunked or compressed body
+                return await cut_off(request, error_response(request, 400, SENTENCES[400]))
+            except ConnectionError as error:
+                return gone(request, error)
+            if request.content_length is not None and len(body) < request.content_length:
+                return gone(request, "the body ended early")
+        return await handler(request)
+
+    return middleware
+
+
+async def cut_off(request: web.Request, response: web.Response) -> web.StreamResponse:
+    """Send the answer and close the connection now, rather than read the rest of a body that
+    is not coming (aiohttp would go on reading it for 10 s)."""
+    response.force_close()
+    try:
+        await response.prepare(request)
+        await response.write_eof()
+    except ConnectionError:
+        pass  # gone meanwhile: nothing to answer
+    request.protocol.force_close()
+    return response
+
+
+def gone(request: web.Request, reason: object) -> web.StreamResponse:
+    log.debug("%s %s: the client went away before its body arrived (%s)", request.method, request.path, reason)
+    request.protocol.force_close()
+    return web.Response(status=400)  # never sent: the connection is closed
+
+
 def content_security_policy(config: Config, frame_ancestors: str) -> str:
     # Forms may post here and, after a 303, land back on the site's own pages.
     form_targets = " ".join(["'self'", *config.allowed_origins, config.public_origin])
@@ -114,18 +160,32 @@ def _policies(config: Config) -> tuple[str, str]:
     return content_security_policy(config, "'none'"), content_security_policy(config, " ".join(config.allowed_origins))
 
 
+SERVER = "moderation"  # no version: it would tell only those who look for a vulnerable one
+
+
+def page_headers(config: Config) -> dict[str, str]:
+    """What every answer but the /embed fragment carries (serving.py's own answers too)."""
+    page_policy, _ = _policies(config)
+    return {
+        "Server": SERVER,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "strict-origin-when-cross-origin",
+        "Content-Security-Policy": page_policy,
+        "X-Frame-Options": "DENY",
+    }
+
+
 async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
     headers = response.headers
     config = request.app[config_key]
-    page_policy, embed_policy = _policies(config)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    answer = page_headers(config)
     if request.path == "/embed":
         # The fragment may sit in an iframe on the site's pages, and only there.
-        headers.setdefault("Content-Security-Policy", embed_policy)
-    else:
-        headers.setdefault("Content-Security-Policy", page_policy)
-        headers.setdefault("X-Frame-Options", "DENY")
+        answer["Content-Security-Policy"] = _policies(config)[1]
+        del answer["X-Frame-Options"]
+    for name, value in answer.items():
+        headers.setdefault(name, value)
+    headers["Server"] = SERVER  # aiohttp has set its own, with its version, by now
     if request.path.startswith(("/moderate/", "/subscriptions/", "/unsubscribe/")):
         # Links in email carry the token in the path: nothing may keep or pass it on.
         headers["Cache-Control"] = "no-store"

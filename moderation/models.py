@@ -86,7 +86,7 @@ class NewComment:
     """A validated submission, ready to be stored."""
 
     thread: str
-    title: str
+    title: str  # the page's title as the submitter sent it
     name: str
     email: str
     website: str
@@ -105,7 +105,7 @@ class NewComment:
 class Comment:
     id: int
     thread: str
-    title: str
+    title: str  # the thread's: from its first approved comment or the operator; "" until then
     parent: int | None
     name: str
     email: str
@@ -118,6 +118,7 @@ class Comment:
     flags: str = ""
     by_site: bool = False  # a reply the site posted from the queue
     lang: str = ""  # the language of the page it was written on; "": the site's (older rows, imports)
+    submitted_title: str = ""  # the page's title as its writer sent it: for moderators' eyes only
 
     def public(self) -> dict[str, object]:
         """What readers may see: never the address."""

@@ -118,6 +118,7 @@ SCHEMAS: dict[str, Any] = {
 ERRORS = {
     "400": _json(_ref("Error"), "The body is not JSON or a form, or the content type is neither."),
     "403": _json(_ref("Error"), "Posted from a page of another site, or to a closed thread."),
+    "408": _json(_ref("Error"), "The body did not all arrive within 30 s; the connection is closed."),
     "413": _json(_ref("Error"), "The body is over 64 KiB."),
     "429": {
         **_json(_ref("Error"), "Too many submissions from this address."),

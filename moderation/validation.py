@@ -52,6 +52,11 @@ def _clean_text(value: str) -> str:
     return unicodedata.normalize("NFC", _no_nul(value)).translate(BIDI_CONTROLS)
 
 
+def _title(value: str) -> str:
+    """A page's title is one line: it may become what feeds and mail subjects say."""
+    return " ".join(_clean_text(value).split())
+
+
 def _body(value: str) -> str:
     value = _clean_text(value).strip()
     if not value:
@@ -221,7 +226,7 @@ FIELDS: dict[str, Callable[[Any], Any]] = {
     "website": TextField("website", 512, _website),
     "body": TextField("body", 10_000, _body, required=True),
     "parent": _parent_id,
-    "title": TextField("title", 300, _clean_text),
+    "title": TextField("title", 300, _title),
     "notify": _checkbox,
 }
 DEFAULTS: dict[str, Any] = {"website": "", "parent": None, "title": "", "notify": False}

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import aiohttp
 
+from moderation.config import ROOT
 from tests.conftest import MODERATORS, free_port
 from tests.waiting import eventually
 
@@ -53,6 +54,13 @@ def service_env(
         if value is not None:
             env[f"MODERATION_{name}"] = value
     return env
+
+
+def generated_keys() -> dict[str, str]:
+    """Keys of this run's own, as ./generate-keys makes them (SECRET_KEY=..., without the prefix):
+    production refuses every key written in the repository, the tests' own included."""
+    printed = subprocess.run([str(ROOT / "generate-keys")], capture_output=True, text=True, check=True).stdout
+    return {name.removeprefix("MODERATION_"): value for name, value in (line.split("=", 1) for line in printed.split())}
 
 
 def database_path(env: Mapping[str, str]) -> Path:

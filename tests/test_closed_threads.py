@@ -149,7 +149,7 @@ async def test_a_subscriber_still_hears_of_a_reply_approved_after_the_thread_clo
 
     await decide(service, smtpd, reply, "approve")  # from the moderator's emailed link
     (mail,) = (await wait_for_mails_to(smtpd, READER, 2))[1:]
-    assert "Sam Other replied" in text_of(mail) and "No: take a taxi." in text_of(mail)
+    assert "from Sam Other:" in text_of(mail) and "No: take a taxi." in text_of(mail)
     assert str(mail["List-Unsubscribe"])
     body = await (await listing(service)).json()
     assert body["closed"] is True and [c["id"] for c in body["comments"]] == [question, reply]

@@ -45,3 +45,12 @@ def test_image_runs_as_a_user_with_a_health_check() -> None:
         assert f"COPY {folder} ./{folder}" in build, f"the wheel would lack {folder}/"
     assert "pip wheel" in build and "pip install --no-cache-dir /tmp/wheels/*.whl" in final
     assert "COPY moderation" not in final, "the image would run a copy of the sources, not the installed wheel"
+
+
+def test_compose_has_no_default_key_and_says_how_to_generate_the_keys() -> None:
+    environment = YAML(typ="safe").load(COMPOSE.read_text())["x-service"]["environment"]
+    for variable in ("MODERATION_SECRET_KEY", "MODERATION_DATA_KEYS", "MODERATION_INDEX_KEY"):
+        required = environment[variable]
+        assert required.startswith(f"${{{variable}:?") and required.endswith("}"), required
+        assert "./generate-keys > .env" in required
+    assert (ROOT / "generate-keys").stat().st_mode & 0o111, "./generate-keys must be executable"

@@ -7,6 +7,7 @@ import dataclasses
 import ipaddress
 import os
 import re
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from moderation.config import ROOT, Config, ConfigError, documented_variables
+from tests import service
+from tests.conftest import TEST_DATA_KEYS, TEST_INDEX_KEY
 
 README = (ROOT / "README.md").read_text()
 
@@ -94,7 +97,7 @@ SAMPLES: dict[str, tuple[str, object]] = {
 # the webhooks' secret, so that MODERATION_WEBHOOKS is).
 PRODUCTION_READY = {
     "MODERATION_WEBHOOK_SECRET": "w",
-    "MODERATION_SECRET_KEY": "k",
+    "MODERATION_SECRET_KEY": secrets.token_urlsafe(32),  # production refuses any key written in the repository
     "MODERATION_SMTP_HOST": "smtp.x.example",
     "MODERATION_DATA_KEYS": f"k9:{KEY_B}",
     "MODERATION_INDEX_KEY": f"i9:{KEY_B}",
@@ -199,6 +202,97 @@ def test_production_refuses_development_defaults(environ: dict[str, str], variab
         Config.from_env(environ)
 
 
+def own_keys() -> dict[str, str]:
+    """What ./generate-keys prints, by variable: keys no one else has."""
+    return {f"MODERATION_{name}": value for name, value in service.generated_keys().items()}
+
+
+def production(**keys: str) -> dict[str, str]:
+    return {"MODERATION_ENV": "production", "MODERATION_SMTP_HOST": "smtp.x.example", **own_keys(), **keys}
+
+
+def test_generate_keys_makes_keys_that_production_takes_and_new_ones_each_time() -> None:
+    first, second = own_keys(), own_keys()
+    assert sorted(first) == ["MODERATION_DATA_KEYS", "MODERATION_INDEX_KEY", "MODERATION_SECRET_KEY"]
+    assert all(first[name] != second[name] for name in first)
+    config = Config.from_env(production(**first))
+    assert (config.secret_key, config.data_keys, config.index_key) == (
+        first["MODERATION_SECRET_KEY"],
+        first["MODERATION_DATA_KEYS"],
+        first["MODERATION_INDEX_KEY"],
+    )
+
+
+@pytest.mark.parametrize("secret", ["x", "change-me", "y" * 31])
+def test_production_refuses_a_secret_key_under_32_characters(secret: str) -> None:
+    with pytest.raises(ConfigError, match="^MODERATION_SECRET_KEY: shorter than 32 characters") as caught:
+        Config.from_env(production(MODERATION_SECRET_KEY=secret))
+    assert "\n" not in str(caught.value)
+    assert Config.from_env(production(MODERATION_SECRET_KEY="y" * 32)).secret_key == "y" * 32
+    assert Config.from_env({"MODERATION_SECRET_KEY": secret}).secret_key == secret  # development takes it
+
+
+KEY_VARIABLES = ("MODERATION_SECRET_KEY", "MODERATION_DATA_KEYS", "MODERATION_INDEX_KEY")
+AES_KEY = re.compile(r"\b\w[\w-]*:[A-Za-z0-9+/]{43}=")
+
+
+def key_like_values(text: str) -> set[tuple[str, str]]:
+    """(variable, value) for every key written in a README or compose file: a value given to one
+    of the key variables (a compose default too), and anything shaped like an `id:base64` key."""
+    found = set()
+    for variable, value in re.findall(
+        r"(MODERATION_(?:SECRET_KEY|DATA_KEYS|INDEX_KEY))\s*[=:]\s*[\"']?([^\s\"'`]+)", text
+    ):
+        default = re.fullmatch(r"\$\{\w+:-([^}]*)\}", value)
+        if default:
+            found.add((variable, default.group(1)))
+        elif not value.startswith("$"):  # "$(cat file)" and "${VAR:?...}" are the operator's own
+            found.add((variable, value))
+    for key in AES_KEY.findall(text):
+        found |= {("MODERATION_DATA_KEYS", key), ("MODERATION_INDEX_KEY", key)}
+    return found
+
+
+def test_the_key_scan_finds_what_the_compose_file_once_shipped() -> None:
+    once = "MODERATION_SECRET_KEY: ${MODERATION_SECRET_KEY:-change-me-before-production}\n"
+    once += "MODERATION_DATA_KEYS: ${MODERATION_DATA_KEYS:-c1:Y29tcG9zZSBvbmx5OiByZXBsYWNlIHRoaXMga2V5ISE=}\n"
+    assert key_like_values(once) == {
+        ("MODERATION_SECRET_KEY", "change-me-before-production"),
+        ("MODERATION_DATA_KEYS", "c1:Y29tcG9zZSBvbmx5OiByZXBsYWNlIHRoaXMga2V5ISE="),
+        ("MODERATION_INDEX_KEY", "c1:Y29tcG9zZSBvbmx5OiByZXBsYWNlIHRoaXMga2V5ISE="),
+    }
+
+
+# What docker-compose.yml and the README once had, and the keys of the test suite.
+FORMER_SECRETS = ("change-me-before-production", "the-same-key-everywhere", service.SECRET_KEY)
+FORMER_KEYS = (
+    "c1:Y29tcG9zZSBvbmx5OiByZXBsYWNlIHRoaXMga2V5ISE=",
+    "c1:Y29tcG9zZSBpbmRleDogcmVwbGFjZSB0aGlzIGtleSE=",
+    TEST_DATA_KEYS,
+    TEST_INDEX_KEY,
+    f"k2:{KEY_B},{TEST_DATA_KEYS}",  # behind a key of one's own, still there to open rows with
+)
+SHIPPED = sorted(
+    key_like_values(README)
+    | key_like_values((ROOT / "docker-compose.yml").read_text())
+    | {("MODERATION_SECRET_KEY", secret) for secret in FORMER_SECRETS}
+    | {(variable, key) for variable in KEY_VARIABLES[1:] for key in FORMER_KEYS}
+)
+
+
+@pytest.mark.parametrize("variable, value", SHIPPED)
+def test_production_refuses_every_key_written_in_the_repository(variable: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=f"^{variable}: ") as caught:
+        Config.from_env(production(**{variable: value}))
+    assert "\n" not in str(caught.value)
+
+
+def test_the_scaling_out_example_gives_every_instance_every_key_they_share() -> None:
+    section = README.split("## Scaling out", 1)[1].split("\n## ", 1)[0]
+    example = section.split("```sh", 1)[1].split("```", 1)[0]
+    assert all(variable in example for variable in KEY_VARIABLES), example
+
+
 def test_webhooks_without_their_secret_stop_start_up_with_one_line() -> None:
     with pytest.raises(ConfigError) as caught:
         Config.from_env({"MODERATION_WEBHOOKS": "https://hooks.clinic.example/comments"})
@@ -268,3 +362,15 @@ def test_without_a_database_the_postgresql_tests_are_skipped_but_ci_fails_them()
     ci = pytest_without_a_database(MODERATION_TEST_REQUIRE_ALL="1")  # what ./run-tests --ci exports
     assert ci.returncode == 1, ci.stdout
     assert "1 passed, 1 error" in ci.stdout and "nothing may be skipped" in ci.stdout
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.10", "[2001:db8::1]", "comments.clinic.example"])
+def test_the_dev_mailbox_is_refused_on_an_address_other_machines_reach(host: str) -> None:
+    with pytest.raises(ConfigError, match="^MODERATION_SMTP_HOST: required when MODERATION_HOST is not a loopback"):
+        Config.from_env({"MODERATION_HOST": host})
+    assert Config.from_env({"MODERATION_HOST": host, "MODERATION_SMTP_HOST": "smtp.x.example"}).host == host
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.53", "::1", "localhost"])
+def test_the_dev_mailbox_is_served_on_a_loopback_address(host: str) -> None:
+    assert Config.from_env({"MODERATION_HOST": host}).dev_mailbox

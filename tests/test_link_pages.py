@@ -28,7 +28,10 @@ async def test_the_email_link_pages_link_the_page_by_its_title_and_the_queue(
 ) -> None:
     comment_id = await submit(service)
     link = await email_link(smtpd, comment_id, "approve", MODERATORS[0])
-    for response in (await service.get(link), await service.post(link)):
-        page = await response.text()
-        assert f'On <a href="{SITE}{THREAD}">{TITLE}</a>' in page and "<code>" not in page  # the title, as a link
-        assert '<a href="/queue">Open the moderation queue</a>' in page
+    # Before the approval the page has no title yet: its path, and the commenter's title as theirs.
+    before = await (await service.get(link)).text()
+    assert f'On <a href="{SITE}{THREAD}">{THREAD}</a>' in before and f"Title given by the commenter: {TITLE}" in before
+    after = await (await service.post(link)).text()
+    assert f'On <a href="{SITE}{THREAD}">{TITLE}</a>' in after  # the approval gave the page its title
+    for page in (before, after):
+        assert "<code>" not in page and '<a href="/queue">Open the moderation queue</a>' in page

@@ -21,7 +21,7 @@ from moderation.store import open_store
 from moderation.tokens import LinkSigner
 from tests.conftest import MODERATORS, PUBLIC_URL, SITE
 from tests.db import query
-from tests.factories import comment_data, submit
+from tests.factories import comment_data, publish, submit
 from tests.smtp import SmtpSink, mails_for, text_of
 from tests.waiting import eventually
 
@@ -71,7 +71,9 @@ async def test_moderator_email_is_text_and_html_alternatives_from_the_sender_to_
         assert mail.get_content_type() == "multipart/alternative"
         assert [part.get_content_type() for part in mail.iter_parts()] == ["text/plain", "text/html"]
         assert str(mail["From"]) == config.mail_from
-        assert TITLE in str(mail["Subject"])
+        # No comment of the page is approved yet: the subject names its path, the text what the commenter sent.
+        assert str(mail["Subject"]) == f"New comment awaiting approval: {comment_data()['thread']}"
+        assert f"Title given by the commenter: {TITLE}" in text_of(mail)
 
 
 async def test_message_id_is_unique_per_comment_and_moderator_and_the_same_when_composed_again(
@@ -180,7 +182,9 @@ async def test_markdown_in_the_comment_is_rendered_in_the_html_part(client: Test
 
 
 async def test_newline_in_the_title_does_not_break_the_subject_header(client: TestClient, smtpd: SmtpSink) -> None:
-    comment_id = await submit(client, title="Ketamine FAQ\r\nBcc: attacker@evil.example\nX-Injected: yes")
+    # Approved, the comment's title becomes the page's, and with it the next mail's subject.
+    await publish(client, smtpd, title="Ketamine FAQ\r\nBcc: attacker@evil.example\nX-Injected: yes")
+    comment_id = await submit(client)
     for mail in await mails_about(smtpd, comment_id):
         subjects = mail.get_all("Subject")
         assert subjects is not None and len(subjects) == 1

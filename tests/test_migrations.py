@@ -137,3 +137,31 @@ async def test_the_database_file_is_in_wal_mode_once_the_app_has_started(
     database = store_config.sqlite_path
     assert database is not None
     assert query(database, "PRAGMA journal_mode") == [("wal",)]
+
+
+async def test_a_migration_that_would_break_a_reference_is_refused_and_one_found_before_stops_none(
+    store_config: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await migrate(store_config)
+    database = store_config.sqlite_path
+    assert database is not None
+    with closing(sqlite3.connect(database)) as db:  # foreign keys off, as a damaged file might have it
+        db.execute("INSERT INTO threads (key) VALUES ('/p/')")
+        db.execute(
+            "INSERT INTO comments (thread_id, name, email, avatar, body, body_html, created_at)"
+            " VALUES (1, 'n', '', 'a', 'b', '<p>b</p>', 1)"
+        )
+        db.execute("INSERT INTO outbox (comment_id, recipient, next_attempt_at, created_at) VALUES (1, 'r', 1, 1)")
+        db.execute("INSERT INTO outbox (comment_id, recipient, next_attempt_at, created_at) VALUES (99, 'r', 1, 1)")
+        db.commit()
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "9998_harmless.sql").write_text("CREATE TABLE harmless (id INTEGER PRIMARY KEY);")
+    (extra / "9999_breaking.sql").write_text("DELETE FROM comments;")
+    files = migration_files("sqlite")
+    monkeypatch.setattr("moderation.store.sqlite.migration_files", lambda dialect: [*files, *sorted(extra.iterdir())])
+
+    with pytest.raises(sqlite3.IntegrityError, match="9999_breaking.sql would leave 1 broken references"):
+        await migrate(store_config)
+    assert [name for name, _ in ledger(database)][-1] == "9998_harmless.sql"
+    assert query(database, "SELECT COUNT(*) FROM comments") == [(1,)]

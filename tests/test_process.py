@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import socket
 import sqlite3
 import time
 from collections import Counter
@@ -25,7 +26,7 @@ import pytest
 from moderation.config import ROOT
 from tests.conftest import MODERATORS, free_port
 from tests.factories import comment_data
-from tests.service import Service, run_command, running, service_env
+from tests.service import Service, generated_keys, run_command, running, service_env
 from tests.smtp import SmtpSink, link_path, mails_for
 from tests.waiting import eventually
 
@@ -213,6 +214,17 @@ def test_migrate_creates_the_database_then_has_nothing_left_to_apply(tmp_path: P
 # --- configuration -------------------------------------------------------------------------
 
 
+def network_address() -> str:
+    """An address of this machine that other machines reach (no packet is sent to find it)."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: only the route is looked up
+            return str(probe.getsockname()[0])
+    except OSError:  # no network at all: every IPv6 address, which is not loopback either
+        return "::"
+
+
+OWN = generated_keys()  # production refuses every key written in the repository
 BAD_SETTINGS = {
     "port not a number": ({"PORT": "abc"}, "MODERATION_PORT"),
     "unknown TLS mode": ({"SMTP_TLS": "maybe"}, "MODERATION_SMTP_TLS"),
@@ -222,12 +234,21 @@ BAD_SETTINGS = {
     "production without a secret key": ({"ENV": "production", "SECRET_KEY": None}, "MODERATION_SECRET_KEY"),
     "production without an SMTP host": ({"ENV": "production", "SMTP_HOST": None}, "MODERATION_SMTP_HOST"),
     "production without data keys": (
-        {"ENV": "production", "INDEX_KEY": "i1:" + "A" * 43 + "="},
+        {"ENV": "production", "SECRET_KEY": OWN["SECRET_KEY"], "INDEX_KEY": OWN["INDEX_KEY"]},
         "MODERATION_DATA_KEYS",
     ),
     "production without an index key": (
-        {"ENV": "production", "DATA_KEYS": "k1:" + "A" * 43 + "="},
+        {"ENV": "production", "SECRET_KEY": OWN["SECRET_KEY"], "DATA_KEYS": OWN["DATA_KEYS"]},
         "MODERATION_INDEX_KEY",
+    ),
+    "production with the test suite's secret key": (
+        {"ENV": "production", "DATA_KEYS": OWN["DATA_KEYS"], "INDEX_KEY": OWN["INDEX_KEY"]},
+        "MODERATION_SECRET_KEY",
+    ),
+    "the dev mailbox on every address": ({"HOST": "0.0.0.0", "SMTP_HOST": None}, "MODERATION_SMTP_HOST"),
+    "the dev mailbox on an address of the network": (
+        {"HOST": network_address(), "SMTP_HOST": None},
+        "MODERATION_SMTP_HOST",
     ),
     "a data key that is not 32 bytes": ({"DATA_KEYS": "k1:c2hvcnQ="}, "MODERATION_DATA_KEYS"),
 }
@@ -294,6 +315,19 @@ async def test_without_a_secret_key_one_is_generated_beside_the_database_with_a_
                 restarted.url + "/api/comments", params={"thread": comment_data()["thread"]}
             ) as response:
                 assert [c["name"] for c in (await response.json())["comments"]] == ["Before Restart"]
+
+
+async def test_every_file_in_the_data_folder_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    env = service_env(data, SMTP_HOST=None, SMTP_TLS=None, SECRET_KEY=None)  # keys and mail in the data folder
+    async with running(env, tmp_path) as service, aiohttp.ClientSession() as session:
+        await post_comment(session, service)
+        await eventually(lambda: list((data / "mailbox").glob("*")), timeout=10.0)
+        files = {path.name: path.stat().st_mode for path in data.rglob("*")}
+        assert {"comments.sqlite3", "comments.sqlite3-wal", "comments.sqlite3-shm"} <= set(files), files
+        assert {"secret_key", "data_keys", "index_key", "mailbox"} <= set(files), files
+        open_to_others = {name: oct(mode & 0o777) for name, mode in files.items() if mode & 0o077}
+        assert open_to_others == {}
 
 
 # --- the dev mailbox -----------------------------------------------------------------------

@@ -16,6 +16,7 @@ from tests.waiting import eventually
 ARTIFACTS = ROOT / "test-artifacts"
 ALICE = MODERATORS[0]
 REASON = "Names another patient"
+TITLE = comment_data()["title"]
 
 
 async def comments(stack: Stack, *, hostile: bool = False) -> dict[str, int]:
@@ -241,7 +242,9 @@ async def test_on_a_phone_the_pages_fit_the_screen_and_no_title_is_set_in_monosp
     await page.goto(f"{stack.service}/dev/mailbox")
     approve = page.locator("article.mail", has_text="Name:    Ana Asks").first.locator('a[href*="/moderate/"]').first
     await approve.click()
-    await expect(page.get_by_role("link", name="How many ketamine treatments does depression take?")).to_be_visible()
+    # No comment of the page is approved yet: it is named by its path, the commenter's title beside it.
+    await expect(page.get_by_role("link", name="/articles/how-many-sessions/")).to_be_visible()
+    await expect(page.get_by_text(f"Title given by the commenter: {TITLE}")).to_be_visible()
     for step in ("confirm", "decided"):
         assert await page.evaluate(fits), f"the {step} page scrolls sideways on a phone"
         assert "monospace" not in await page.evaluate(title_font)
@@ -250,4 +253,5 @@ async def test_on_a_phone_the_pages_fit_the_screen_and_no_title_is_set_in_monosp
         if step == "confirm":
             await page.get_by_role("button", name="Approve").click()
             await expect(page.get_by_role("heading", name="Comment approved.")).to_be_visible()
+            await expect(page.get_by_role("link", name=TITLE)).to_be_visible()  # the approval titled the page
     assert watch.problems == []

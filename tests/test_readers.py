@@ -96,7 +96,7 @@ async def test_a_confirmed_subscriber_gets_one_mail_per_approved_direct_reply_bu
     assert str(mail["List-Unsubscribe-Post"]) == "List-Unsubscribe=One-Click"
     assert str(mail["List-Id"]) and str(mail["Auto-Submitted"]) == "auto-generated"
     text = text_of(mail)
-    assert "Sam Other replied" in text and "No: take a taxi." in text
+    assert "from Sam Other:" in text and "    No: take a taxi." in text.splitlines()  # the reply, indented
     assert f"{SITE}{THREAD}#comment-{reply}" in text
     assert OTHER not in text and OTHER not in str(mail)
 

@@ -30,7 +30,7 @@ from tests.readers import (
     unsubscribe_path,
     wait_for_mails_to,
 )
-from tests.service import run_command, service_env
+from tests.service import generated_keys, run_command, service_env
 from tests.smtp import SmtpSink, mails_for
 from tests.transfer_files import wxr, wxr_comment, wxr_item
 from tests.transfer_run import command_env, run
@@ -214,7 +214,9 @@ def test_a_wrong_key_stops_start_up_with_one_line(tmp_path: Path) -> None:
 
 
 def test_production_refuses_to_start_without_the_keys(tmp_path: Path) -> None:
-    env = service_env(tmp_path, ENV="production", PUBLIC_URL="https://comments.example")
+    env = service_env(
+        tmp_path, ENV="production", PUBLIC_URL="https://comments.example", SECRET_KEY=generated_keys()["SECRET_KEY"]
+    )
     result = run_command(["migrate"], env, tmp_path)
     assert result.returncode == 2 and "MODERATION_DATA_KEYS: required" in result.stderr
 

@@ -41,6 +41,23 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def _commenter(comment: Comment) -> dict[str, str]:
+    """What a mail's text says of who wrote a comment, each on one line: no field can add a line."""
+    return {
+        "name": _one_line(comment.name),
+        "email": _one_line(comment.email),
+        "website": _one_line(comment.website),
+        "flags": _one_line(comment.flags),
+    }
+
+
+def _submitted_title(comment: Comment) -> str:
+    """The page's title as the commenter sent it, when it is not the thread's: the moderator sees
+    what was tried, and no reader ever does."""
+    given = _one_line(comment.submitted_title)
+    return given if given != _one_line(comment.title) else ""
+
+
 BURST_SUBJECT = ngettext_noop(
     "%(num)s more comment awaiting approval, from a busy hour",
     "%(num)s more comments awaiting approval, from a busy hour",
@@ -130,8 +147,10 @@ class Composer:
         page_title = _one_line(comment.title or comment.thread)
         context = {
             "comment": comment,
+            **_commenter(comment),
             "page_title": page_title,
             "page_url": self._config.allowed_origins[0] + comment.thread,
+            "submitted_title": _submitted_title(comment),
             "approve_url": links[Action.APPROVE],
             "reject_url": links[Action.REJECT],
             "ttl_days": round(self._config.link_ttl / 86400, 1),
@@ -169,9 +188,11 @@ class Composer:
         pending = comment.status is CommentStatus.PENDING
         return {
             "comment": comment,
+            **_commenter(comment),
             "pending": pending,
             "page_title": _one_line(comment.title or comment.thread),
             "page_url": self._config.allowed_origins[0] + comment.thread,
+            "submitted_title": _submitted_title(comment),
             "excerpt": _excerpt(comment.body),
             "created": comment.created.strftime("%Y-%m-%d %H:%M UTC"),
             "approve_url": base + self._signer.mint(comment.id, Action.APPROVE, moderator, Channel.DIGEST_LINK),
@@ -209,6 +230,7 @@ class Composer:
         assert reply is not None
         context = self._reader_context(notification, language)
         context["reply"] = reply
+        context["reply_name"] = _one_line(reply.name)
         context["reply_url"] = context.pop("comment_url")
         subject = language.gettext(
             N_("%(name)s replied to your comment: %(title)s"), name=_one_line(reply.name), title=context["page_title"]

@@ -59,6 +59,10 @@ class Store(Protocol):
     async def set_by_hand(self, key: str, by_hand: ByHand) -> ThreadState:
         """Close or open a thread whatever its age, even one with no comment yet; its state before."""
 
+    async def set_title(self, key: str, title: str) -> str:
+        """The operator's title for a thread, even one with no comment yet ("": none, until an
+        approved comment gives one); the title before."""
+
     async def approved_thread(self, key: str) -> Thread:
         """The approved comments of a thread, oldest first (an empty thread if unknown)."""
 

@@ -9,7 +9,7 @@ from typing import Protocol
 
 from ..models import CLI, Channel, CommentStatus
 from ..sealing import Sealer
-from . import audit, sealed
+from . import audit, sealed, titles
 from .rows import body_digest
 from .tx import Row, StoreBase, Transaction, marks
 
@@ -84,13 +84,12 @@ async def _write(
     store: _Base, tx: Transaction, source: str, comments: Sequence[ImportedComment], now: float
 ) -> list[int]:
     await tx.executemany(
-        "INSERT INTO threads (key, title, first_comment_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE"
-        " SET title = CASE WHEN threads.title = '' THEN excluded.title ELSE threads.title END,"
+        "INSERT INTO threads (key, first_comment_at) VALUES (?, ?) ON CONFLICT (key) DO UPDATE"
         # A thread's age (MODERATION_CLOSE_AFTER_DAYS) counts from its oldest comment, imported ones too.
-        " first_comment_at = CASE WHEN threads.first_comment_at IS NULL"
+        " SET first_comment_at = CASE WHEN threads.first_comment_at IS NULL"
         " OR excluded.first_comment_at < threads.first_comment_at"
         " THEN excluded.first_comment_at ELSE threads.first_comment_at END",
-        [(c.thread, c.title, c.created) for c in comments],
+        [(c.thread, c.created) for c in comments],
     )
     ids: list[int] = []
     published: Counter[int] = Counter()
@@ -98,10 +97,10 @@ async def _write(
         rows = await tx.fetch(
             # The address is sealed under the row's id once it has one (store/sealed.py).
             "INSERT INTO comments (thread_id, parent_id, name, email, email_index, website, avatar, body, body_html,"
-            " remote_addr, created_at, decided_at, decided_by, status, flags, body_digest)"
+            " remote_addr, created_at, decided_at, decided_by, status, flags, body_digest, submitted_title)"
             # The parent only if it is a comment of the same page.
             " SELECT t.id, (SELECT p.id FROM comments p WHERE p.id = ? AND p.thread_id = t.id),"
-            " ?, '', ?, ?, ?, ?, ?, '', ?, ?, ?, ?, '', ? FROM threads t WHERE t.key = ?"
+            " ?, '', ?, ?, ?, ?, ?, '', ?, ?, ?, ?, '', ?, ? FROM threads t WHERE t.key = ?"
             " RETURNING id, thread_id",
             c.parent,
             c.name,
@@ -115,6 +114,7 @@ async def _write(
             CLI if c.decided is not None else None,
             c.status.value,
             body_digest(c.body),
+            " ".join(c.title.split()),  # one line: it may become what feeds and mail subjects say
             c.thread,
         )
         ids.append(int(rows[0][0]))
@@ -128,6 +128,9 @@ async def _write(
     )
     for thread_id, count in published.items():
         await store._count_published(tx, thread_id, count)
+    # Comments published already give their page its title, as an approval does; the others do not.
+    approved = [id_ for c, id_ in zip(comments, ids, strict=True) if c.status is CommentStatus.APPROVED]
+    await titles.from_approved(tx, approved)
     await audit.append(
         tx, [audit.Change(id_, None, c.status, CLI, Channel.IMPORT) for c, id_ in zip(comments, ids, strict=True)], now
     )

@@ -11,7 +11,7 @@ from .tx import Row
 
 COMMENT_COLUMNS = """
     c.id, t.key, t.title, c.parent_id, c.name, c.email, c.website, c.avatar,
-    c.body, c.body_html, c.status, c.created_at, c.flags, c.by_site, c.lang
+    c.body, c.body_html, c.status, c.created_at, c.flags, c.by_site, c.lang, c.submitted_title
 """
 COMMENT_FROM = "comments c JOIN threads t ON t.id = c.thread_id"
 THREAD_STATE = "version, first_comment_at, by_hand"
@@ -39,6 +39,7 @@ def comment(row: Row, sealer: Sealer) -> Comment:
         flags=row[12],
         by_site=bool(row[13]),
         lang=row[14] or "",
+        submitted_title=row[15],
     )
 
 

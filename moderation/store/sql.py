@@ -26,7 +26,7 @@ from ..models import (
 )
 from ..sealing import Sealer
 from ..webhooks.events import Hooks
-from . import audit, legacy, readers, sealed, webhooks
+from . import audit, legacy, readers, sealed, titles, webhooks
 from .imports import ImportSql
 from .outbox import OutboxSql
 from .queue import QueueSql
@@ -154,20 +154,20 @@ class SqlStore(OutboxSql, WebhookSql, SessionSql, QueueSql, ReaderSql, ImportSql
         """Write comments in the open transaction: each one's id, or InvalidParent for a reply to
         something that is not an approved comment of its page (that one is not written)."""
         now = self._clock()
+        # The title the submitter sent stays with the comment: the thread's is not a reader's to set.
         await tx.executemany(
-            "INSERT INTO threads (key, title, first_comment_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE"
-            " SET title = CASE WHEN excluded.title = '' THEN threads.title ELSE excluded.title END,"
+            "INSERT INTO threads (key, first_comment_at) VALUES (?, ?) ON CONFLICT (key) DO UPDATE"
             # The first comment starts the thread's age (MODERATION_CLOSE_AFTER_DAYS), whatever its fate.
-            " first_comment_at = COALESCE(threads.first_comment_at, excluded.first_comment_at)",
-            [(comment.thread, comment.title, now) for comment in comments],
+            " SET first_comment_at = COALESCE(threads.first_comment_at, excluded.first_comment_at)",
+            [(comment.thread, now) for comment in comments],
         )
         results: list[int | InvalidParent] = []
         for comment in comments:
             # One statement: the thread's id, the parent check and the insert.
             rows = await tx.fetch(
                 "INSERT INTO comments (thread_id, parent_id, name, email, email_index, website, avatar, body,"
-                " body_html, remote_addr, created_at, status, flags, body_digest, lang)"
-                " SELECT t.id, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM threads t WHERE t.key = ?"
+                " body_html, remote_addr, created_at, status, flags, body_digest, lang, submitted_title)"
+                " SELECT t.id, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM threads t WHERE t.key = ?"
                 " AND (CAST(? AS BIGINT) IS NULL OR EXISTS (SELECT 1 FROM comments p"
                 "      WHERE p.id = ? AND p.thread_id = t.id AND p.status = 'approved'))"
                 " RETURNING id",
@@ -184,6 +184,7 @@ class SqlStore(OutboxSql, WebhookSql, SessionSql, QueueSql, ReaderSql, ImportSql
                 comment.flags,
                 body_digest(comment.body),
                 comment.lang or None,
+                comment.title,
                 comment.thread,
                 comment.parent,
                 comment.parent,
@@ -274,6 +275,17 @@ class SqlStore(OutboxSql, WebhookSql, SessionSql, QueueSql, ReaderSql, ImportSql
             )
         return _thread_state(before[0]) if before else ThreadState()
 
+    async def set_title(self, key: str, title: str) -> str:
+        async with self.transaction() as tx:
+            before = await tx.fetch(f"SELECT title FROM threads WHERE key = ? {self.row_lock}", key)
+            # As closing: a thread with no comment yet gets its row now, and keeps the title.
+            await tx.execute(
+                "INSERT INTO threads (key, title) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET title = excluded.title",
+                key,
+                title,
+            )
+        return str(before[0][0]) if before else ""
+
     async def approved_counts(self, keys: Sequence[str]) -> dict[str, int]:
         counts = dict.fromkeys(keys, 0)
         if keys:
@@ -326,6 +338,7 @@ class SqlStore(OutboxSql, WebhookSql, SessionSql, QueueSql, ReaderSql, ImportSql
             if action is Action.APPROVE:
                 for thread_id, approved in Counter(thread for _, thread, _ in applies).items():
                     await self._count_published(tx, thread_id, approved)
+                await titles.from_approved(tx, changing)
                 # Readers who asked hear of it with the approval, or not at all.
                 await readers.on_approved(tx, self._sealer, changing, now)
             await audit.append(

@@ -245,24 +245,47 @@ class SqliteStore(SqlStore):
             )
             async with self._writer.execute("SELECT name FROM schema_migrations") as cursor:
                 done = {row[0] for row in await cursor.fetchall()}
-            for path in migration_files("sqlite"):
-                if path.name in done:
-                    continue
-                # executescript() would commit an open transaction first, so the script opens
-                # its own; the ledger row then joins it and both commit together.
-                try:
-                    await self._writer.executescript("BEGIN IMMEDIATE;\n" + path.read_text())
-                    await self._writer.execute(
-                        "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
-                        (path.name, self._clock()),
-                    )
-                    await self._writer.execute("COMMIT")
-                except BaseException:
-                    if self._writer.in_transaction:
-                        await self._writer.execute("ROLLBACK")
-                    raise
-                applied.append(path.name)
+            pending = [path for path in migration_files("sqlite") if path.name not in done]
+            if not pending:
+                return applied
+            # A table others refer to can only be rebuilt with foreign keys off (dropping it would
+            # break their references): off for the migrations, and each one checked before it
+            # commits. Only references a migration broke stop it, not any found there before.
+            await self._writer.execute("PRAGMA foreign_keys = OFF")
+            try:
+                broken_before = len(await self._broken_references())
+                for path in pending:
+                    await self._apply(path, broken_before)
+                    applied.append(path.name)
+            finally:
+                await self._writer.execute("PRAGMA foreign_keys = ON")
         return applied
+
+    async def _broken_references(self) -> list[sqlite3.Row]:
+        async with self._writer.execute("PRAGMA foreign_key_check") as cursor:
+            return list(await cursor.fetchall())
+
+    async def _apply(self, path: Path, broken_before: int) -> None:
+        """One migration file and its ledger row, in one transaction."""
+        # executescript() would commit an open transaction first, so the script opens its own;
+        # the ledger row then joins it and both commit together.
+        try:
+            await self._writer.executescript("BEGIN IMMEDIATE;\n" + path.read_text())
+            broken = await self._broken_references()
+            if len(broken) > broken_before:
+                table, row, parent, _ = broken[-1]
+                raise sqlite3.IntegrityError(
+                    f"migration {path.name} would leave {len(broken) - broken_before} broken references,"
+                    f" such as from {table} row {row} to {parent}"
+                )
+            await self._writer.execute(
+                "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)", (path.name, self._clock())
+            )
+            await self._writer.execute("COMMIT")
+        except BaseException:
+            if self._writer.in_transaction:
+                await self._writer.execute("ROLLBACK")
+            raise
 
     async def _scrub(self) -> None:
         # Copies of rewritten pages live on in the WAL until a checkpoint and in free pages until

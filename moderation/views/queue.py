@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 from urllib.parse import urlencode
 
 from aiohttp import web
@@ -12,6 +12,7 @@ from multidict import MultiDictProxy
 
 from ..auth import QUEUE, SignedIn, check_csrf, check_origin, require_signed_in, signed_in
 from ..errors import ClientError
+from ..forms import read_form
 from ..i18n import N_, Language
 from ..keys import clock_key, config_key, metrics_key, sender_key, store_key
 from ..middlewares import language_of
@@ -27,6 +28,7 @@ PAGE_SIZE = 50
 MAX_IDS = 100
 MAX_REASON = 500
 MAX_BODY = 10_000
+ID_LIMIT = 2**63  # every database id is below it (a signed 64-bit integer)
 TABS = (CommentStatus.PENDING, CommentStatus.SPAM, CommentStatus.REJECTED, CommentStatus.APPROVED)
 # What each tab offers: only actions that apply to comments in that state.
 ACTIONS = {
@@ -47,7 +49,9 @@ def _tab(value: str | None) -> CommentStatus:
 
 def _cursor(value: str | None) -> str | None:
     if value:
-        parse_cursor(value)  # a 400 now, rather than a query that cannot run
+        _, last_id = parse_cursor(value)  # a 400 now, rather than a query that cannot run
+        if not 0 <= last_id < ID_LIMIT:
+            raise ClientError(N_("This page of the queue does not exist."))
     return value or None
 
 
@@ -103,16 +107,16 @@ async def home(request: web.Request) -> web.Response:
     return response
 
 
-async def _signed_post(request: web.Request) -> tuple[SignedIn, MultiDictProxy[Any]]:
+async def _signed_post(request: web.Request) -> tuple[SignedIn, MultiDictProxy[str]]:
     """The moderator and the form of a state-changing post, or 303 (no session) or 403."""
     signed = await require_signed_in(request)
     check_origin(request)
-    form = await request.post()
+    form = await read_form(request)
     check_csrf(signed, form)
     return signed, form
 
 
-def _back(form: MultiDictProxy[Any]) -> tuple[CommentStatus, str | None]:
+def _back(form: MultiDictProxy[str]) -> tuple[CommentStatus, str | None]:
     """The tab and page the form was on, to go back to."""
     try:
         return _tab(form.get("status")), _cursor(form.get("after"))
@@ -120,7 +124,7 @@ def _back(form: MultiDictProxy[Any]) -> tuple[CommentStatus, str | None]:
         return CommentStatus.PENDING, None
 
 
-def _ids(form: MultiDictProxy[Any]) -> list[int]:
+def _ids(form: MultiDictProxy[str]) -> list[int]:
     values = form.getall("id", [])
     if len(values) > MAX_IDS:
         raise ClientError(
@@ -130,12 +134,12 @@ def _ids(form: MultiDictProxy[Any]) -> list[int]:
         ids = list(dict.fromkeys(int(value) for value in values))
     except ValueError:
         ids = [0]
-    if not all(0 < id_ < 2**63 for id_ in ids):  # what a database id can be
+    if not all(0 < id_ < ID_LIMIT for id_ in ids):
         raise ClientError(N_("Those are not comments of this queue; nothing was changed."), 422)
     return ids
 
 
-async def _answer(request: web.Request, signed: SignedIn, form: MultiDictProxy[Any], outcome: Outcome) -> web.Response:
+async def _answer(request: web.Request, signed: SignedIn, form: MultiDictProxy[str], outcome: Outcome) -> web.Response:
     await request.app[store_key].set_flash(signed.key, outcome.to_json())
     status, after = _back(form)
     return web.Response(status=303, headers={"Location": queue_url(status, after, outcome.id)})

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from ..forms import read_form
 from ..keys import config_key, store_key
 from ..middlewares import reader_language
 from ..models import Confirmed, Unsubscribed
@@ -48,7 +49,7 @@ async def unsubscribe(request: web.Request) -> web.Response:
 
     The page's second button posts `never`: no mail to the address again, whatever it ticks.
     """
-    form = await request.post()
+    form = await read_form(request)
     never = "never" in form
     found = await request.app[store_key].unsubscribe(request.match_info["token"], never=never)
     return _unsubscribe_page(request, found, done="never" if never else "one")

@@ -26,6 +26,7 @@ from ..auth import (
 )
 from ..clients import client_address
 from ..errors import InvalidToken, StoreUnavailable
+from ..forms import read_form
 from ..i18n import N_
 from ..keys import clock_key, config_key, sender_key, signin_limits_key, signin_tasks_key, store_key
 from ..middlewares import language_of
@@ -53,7 +54,7 @@ def signin_page(request: web.Request, *, status: int = 200, **context: object) -
 async def request_link(request: web.Request) -> web.Response:
     check_origin(request)
     config = request.app[config_key]
-    form = await request.post()
+    form = await read_form(request)
     email = str(form.get("email", "")).strip()
     if not email or len(email) > MAX_ADDRESS or "@" not in email:
         return signin_page(request, status=422, email=email[:MAX_ADDRESS], error=N_("Enter your email address."))
@@ -139,7 +140,7 @@ async def sign_in(request: web.Request) -> web.Response:
 async def sign_out(request: web.Request) -> web.Response:
     signed = await require_signed_in(request)
     check_origin(request)
-    check_csrf(signed, await request.post())
+    check_csrf(signed, await read_form(request))
     await request.app[store_key].end_session(signed.key)
     response = web.Response(status=303, headers={"Location": QUEUE})
     clear_session_cookie(response, request.app[config_key])

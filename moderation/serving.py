@@ -1,0 +1,86 @@
+"""Serving the app on a TCP port, as web.run_app would, but with connections of our own: a request
+too broken to reach the app (a 10 kB header, a line that is no HTTP) is answered like the app's
+errors, with its headers and one sentence, and never with the request's bytes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+
+from aiohttp import web
+from aiohttp.web_protocol import RequestHandler
+from aiohttp.web_request import BaseRequest
+
+from .keys import config_key, languages_key
+from .middlewares import SENTENCES, page_headers
+
+log = logging.getLogger(__name__)
+
+KEEPALIVE = 75.0  # seconds an idle connection stays open: web.run_app's default
+SHUTDOWN = 10.0  # on SIGTERM, what requests in flight may take to finish
+
+
+class Connection(RequestHandler):
+    """aiohttp's protocol, but its own error answers are the service's."""
+
+    def __init__(self, manager: web.Server, *, headers: Mapping[str, str], sentences: Mapping[int, str]) -> None:
+        super().__init__(manager, loop=asyncio.get_running_loop(), keepalive_timeout=KEEPALIVE)
+        self.answer_headers = headers
+        self.sentences = sentences
+
+    def handle_error(
+        self,
+        request: BaseRequest,
+        status: int = 500,
+        exc: BaseException | None = None,
+        message: str | None = None,
+    ) -> web.StreamResponse:
+        if status >= 500:
+            log.error("error outside the app for %s %s", request.method, request.path, exc_info=exc)
+        else:  # what the internet sends to any port: noise, and its bytes may be anything
+            log.debug("refused a broken request (%d, %s)", status, type(exc).__name__)
+        if request.writer.output_size > 0:
+            raise ConnectionError("an answer was on its way already: the connection is broken")
+        text = self.sentences.get(status) or self.sentences[500 if status >= 500 else 400]
+        response = web.Response(status=status, text=text, headers=self.answer_headers)
+        response.force_close()
+        return response
+
+
+class Site(web.BaseSite):
+    """A TCP port whose connections are Connections."""
+
+    def __init__(self, runner: web.AppRunner, host: str, port: int) -> None:
+        super().__init__(runner)
+        self.host, self.port = host, port
+        app = runner.app
+        language = app[languages_key].site
+        self.headers = page_headers(app[config_key]) | {"Cache-Control": "no-store"}
+        self.sentences = {status: language.gettext(sentence) for status, sentence in SENTENCES.items()}
+
+    @property
+    def name(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    async def start(self) -> None:
+        await super().start()
+        server = self._runner.server
+        assert server is not None  # set up before any site is made
+        self._server = await asyncio.get_running_loop().create_server(
+            lambda: Connection(server, headers=self.headers, sentences=self.sentences),
+            self.host,
+            self.port,
+            reuse_address=True,
+        )
+
+
+async def serve(app: web.Application, host: str, port: int) -> None:
+    """Serve until SIGTERM or SIGINT (which raise web.GracefulExit), then shut down gracefully."""
+    runner = web.AppRunner(app, handle_signals=True, shutdown_timeout=SHUTDOWN)
+    await runner.setup()
+    try:
+        await Site(runner, host, port).start()
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
