@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .setting_values import parse_rate
+from .setting_values import Rate, parse_rate
 
 
 def _trusted(address: str, proxies: Sequence[Any]) -> bool:
@@ -48,8 +48,9 @@ class RateLimit:
     per address, and a clock that tests can move.
     """
 
-    def __init__(self, rate: str, clock: Callable[[], float] = time.monotonic):
-        self.count, self.period = parse_rate(rate)
+    def __init__(self, rate: Rate | str, clock: Callable[[], float] = time.monotonic):
+        # The config gives a Rate; its text ("5/minute") reads as well.
+        self.count, self.period = parse_rate(rate) if isinstance(rate, str) else rate
         self._clock = clock
         self._recent: dict[str, deque[float]] = {}
 

@@ -22,7 +22,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from ..config import Config
+from ..config import Config, NotifyMode
 from ..errors import StoreUnavailable
 from ..metrics import Metrics
 from ..models import MailKind, Notification
@@ -45,7 +45,7 @@ def period_start(now: float, length: float) -> float:
 
 def period_length(config: Config) -> float:
     # Immediate mode has hourly digests too: those of the mail the burst cap folded.
-    return DAY if config.notify == "daily" else HOUR
+    return DAY if config.notify is NotifyMode.DAILY else HOUR
 
 
 class DigestWriter:
@@ -87,7 +87,7 @@ class DigestWriter:
         """Each moderator's digest for the period starting at `boundary`, if something new waits."""
         marks = await self._store.digest_marks()
         everything = None
-        if self._mode != "immediate":
+        if self._mode is not NotifyMode.IMMEDIATE:
             everything = await self._store.waiting_before(boundary, LISTED)
         written = 0
         for moderator in self._moderators:
