@@ -14,6 +14,7 @@ from ..config import Config
 from ..i18n import N_, Language, Languages, ngettext_noop
 from ..models import LINK_ACTIONS, READER_KINDS, Action, Channel, Comment, CommentStatus, MailKind, Notification
 from ..tokens import LinkSigner, SigninSigner
+from .payloads import DigestMail, DigestMode, PublishedMail, ReplyMail, SignInMail
 
 
 class _Headers(HeaderRegistry):
@@ -100,7 +101,8 @@ class Composer:
         """The reader's page's language for mail to readers (a reply: the subscriber's comment's); the site's else."""
         if notification.kind not in READER_KINDS:
             return self._languages.site
-        page = notification.payload.get("lang") or (notification.comment.lang if notification.comment else "")
+        reply = ReplyMail.from_json(notification.payload).lang if notification.kind is MailKind.REPLY else ""
+        page = reply or (notification.comment.lang if notification.comment else "")
         return self._languages.get(page)
 
     def __call__(self, notification: Notification) -> EmailMessage:
@@ -128,7 +130,7 @@ class Composer:
 
     def _sign_in(self, notification: Notification, language: Language) -> tuple[str, dict[str, Any]]:
         """A moderator asked for a link that signs in to the queue."""
-        token = self._signin.mint(str(notification.payload["link"]))
+        token = self._signin.mint(SignInMail.from_json(notification.payload).link)
         context = {
             "signin_url": f"{self._config.public_url}/queue/login/{token}",
             "queue_url": f"{self._config.public_url}/queue",
@@ -169,7 +171,7 @@ class Composer:
         items = [self._digest_item(comment, notification.recipient) for comment in listing.comments]
         still = sum(1 for comment in listing.comments if comment.status is CommentStatus.PENDING)
         context = {
-            "burst": notification.payload["mode"] == "burst",
+            "burst": DigestMail.from_json(notification.payload).mode is DigestMode.BURST,
             "items": items,
             "waiting": listing.waiting,
             "not_listed": max(0, listing.waiting - still),
@@ -199,18 +201,15 @@ class Composer:
             "reject_url": base + self._signer.mint(comment.id, Action.REJECT, moderator, Channel.DIGEST_LINK),
         }
 
-    def _reader_context(self, notification: Notification, language: Language) -> dict[str, Any]:
+    def _reader_context(self, notification: Notification, language: Language, unsubscribe: str) -> dict[str, Any]:
         comment = notification.comment
         assert comment is not None
         # The pages its links open speak the mail's language too.
-        unsubscribe = (
-            f"{self._config.public_url}/unsubscribe/{notification.payload['unsubscribe']}?lang={language.code}"
-        )
         return {
             "page_title": _one_line(comment.title or comment.thread),
             "page_url": self._config.allowed_origins[0] + comment.thread,
             "comment_url": f"{self._config.allowed_origins[0]}{comment.thread}#comment-{comment.id}",
-            "unsubscribe_url": unsubscribe,
+            "unsubscribe_url": f"{self._config.public_url}/unsubscribe/{unsubscribe}?lang={language.code}",
         }
 
     def _published(self, notification: Notification, language: Language) -> tuple[str, dict[str, Any]]:
@@ -218,17 +217,17 @@ class Composer:
 
         The comment's text is not in it: whoever typed this address in learns nothing from it.
         """
-        context = self._reader_context(notification, language)
-        confirm = notification.payload.get("confirm")
-        confirm_url = f"{self._config.public_url}/subscriptions/confirm/{confirm}?lang={language.code}"
-        context["confirm_url"] = confirm_url if confirm else None
+        published = PublishedMail.from_json(notification.payload)
+        context = self._reader_context(notification, language, published.unsubscribe)
+        confirm_url = f"{self._config.public_url}/subscriptions/confirm/{published.confirm}?lang={language.code}"
+        context["confirm_url"] = confirm_url if published.confirm else None
         return language.gettext(N_("Your comment is published: %(title)s"), title=context["page_title"]), context
 
     def _reply(self, notification: Notification, language: Language) -> tuple[str, dict[str, Any]]:
         """Someone replied to a confirmed subscriber's comment: the reply's public name and text."""
         reply = notification.comment
         assert reply is not None
-        context = self._reader_context(notification, language)
+        context = self._reader_context(notification, language, ReplyMail.from_json(notification.payload).unsubscribe)
         context["reply"] = reply
         context["reply_name"] = _one_line(reply.name)
         context["reply_url"] = context.pop("comment_url")

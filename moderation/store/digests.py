@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..mail.payloads import DigestMail, dump
 from ..models import MailKind
 from ..sealing import Sealer
 from .sealed import seal_recipient
@@ -64,7 +64,7 @@ async def add_digest(
     tx: Transaction,
     sealer: Sealer,
     moderator: str,
-    payload: dict[str, Any],
+    payload: DigestMail,
     *,
     dedupe: str,
     covered_until: float,
@@ -76,7 +76,7 @@ async def add_digest(
         " VALUES (?, '', ?, ?, ?, ?, ?) ON CONFLICT (dedupe) DO NOTHING RETURNING id",
         MailKind.DIGEST.value,
         sealer.index(moderator),
-        json.dumps(payload),
+        dump(payload),
         dedupe,
         now,
         now,
