@@ -135,6 +135,25 @@ class Comment:
 
 
 @dataclass(frozen=True)
+class ExportedComment:
+    """One comment as `moderation export` writes it: times in Unix seconds, the address opened."""
+
+    id: int
+    thread: str
+    title: str
+    parent: int | None
+    status: CommentStatus
+    name: str
+    email: str
+    website: str
+    avatar: str
+    body: str
+    body_html: str
+    created: float
+    decided: float | None
+
+
+@dataclass(frozen=True)
 class AuditEntry:
     """One line of the audit log: a comment came in, changed state, or was removed."""
 

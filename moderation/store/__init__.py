@@ -17,6 +17,7 @@ from ..models import (
     CommentStatus,
     Confirmed,
     Decided,
+    ExportedComment,
     Forgotten,
     Listing,
     MailKind,
@@ -35,7 +36,6 @@ from .digests import Waiting
 from .imports import ImportedComment
 from .sealed import KeyCounts
 from .sqlite import SqliteStore
-from .tx import Row
 
 
 class Store(Protocol):
@@ -230,8 +230,8 @@ class Store(Protocol):
     async def link_imported_parents(self, links: Sequence[tuple[int, int]]) -> None:
         """Set each (comment, parent): replies written before their parent."""
 
-    async def export_page(self, after: int, limit: int, statuses: Sequence[str]) -> list[Row]:
-        """Up to `limit` comments with ids above `after` as store.imports.EXPORT_COLUMNS."""
+    async def export_page(self, after: int, limit: int, statuses: Sequence[str]) -> list[ExportedComment]:
+        """Up to `limit` comments with ids above `after`, oldest first."""
 
     async def rotate_keys(self, report: Callable[[int], None] = ...) -> int:
         """Re-seal every address under the newest data key, in committed batches; how many."""
