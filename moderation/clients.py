@@ -7,14 +7,13 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from aiohttp import web
 
-from .setting_values import Rate, parse_rate
+from .setting_values import Network, Rate, parse_rate
 
 
-def _trusted(address: str, proxies: Sequence[Any]) -> bool:
+def _trusted(address: str, proxies: Sequence[Network]) -> bool:
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
@@ -22,7 +21,7 @@ def _trusted(address: str, proxies: Sequence[Any]) -> bool:
     return any(ip in network for network in proxies)
 
 
-def client_address(request: web.Request, proxies: Sequence[Any]) -> str:
+def client_address(request: web.Request, proxies: Sequence[Network]) -> str:
     """The right-most address that no trusted proxy vouches for.
 
     Every trusted proxy appends the address it saw, so walking from the right past trusted hops

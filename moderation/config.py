@@ -361,7 +361,7 @@ def check_dev_mailbox(config: Config) -> None:
         )
 
 
-def documented_variables() -> list[tuple[str, Any, str]]:
+def documented_variables() -> list[tuple[str, object, str]]:
     """(variable, default, help) for every setting: what the README must list."""
     return [
         (f.metadata["env"], f.default, f.metadata["help"]) for f in dataclasses.fields(Config) if "env" in f.metadata

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import format_datetime
-from typing import Any
 from urllib.parse import urlsplit
 
 from ..config import Config
@@ -15,6 +14,8 @@ from ..i18n import N_, Language, Languages, ngettext_noop
 from ..models import LINK_ACTIONS, READER_KINDS, Action, Channel, Comment, CommentStatus, MailKind, Notification
 from ..tokens import LinkSigner, SigninSigner
 from .payloads import DigestMail, DigestMode, PublishedMail, ReplyMail, SignInMail
+
+Context = dict[str, object]  # what a mail's templates are rendered with
 
 
 class _Headers(HeaderRegistry):
@@ -87,7 +88,7 @@ class Composer:
         self._domain = config.mail_from.rpartition("@")[2]
         self._signin = SigninSigner(config.secret_key)
         # Each kind: its subject and the context of its templates, in the language given.
-        self._kinds: dict[MailKind, Callable[[Notification, Language], tuple[str, dict[str, Any]]]] = {
+        self._kinds: dict[MailKind, Callable[[Notification, Language], tuple[str, Context]]] = {
             MailKind.SIGN_IN: self._sign_in,
             MailKind.NEW_COMMENT: self._new_comment,
             MailKind.DIGEST: self._digest,
@@ -128,7 +129,7 @@ class Composer:
         message.add_alternative(templates.get_template(f"{template}.html").render(context), subtype="html")
         return message
 
-    def _sign_in(self, notification: Notification, language: Language) -> tuple[str, dict[str, Any]]:
+    def _sign_in(self, notification: Notification, language: Language) -> tuple[str, Context]:
         """A moderator asked for a link that signs in to the queue."""
         token = self._signin.mint(SignInMail.from_json(notification.payload).link)
         context = {
@@ -138,7 +139,7 @@ class Composer:
         }
         return language.gettext(N_("Your sign-in link for the moderation queue")), context
 
-    def _new_comment(self, notification: Notification, language: Language) -> tuple[str, dict[str, Any]]:
+    def _new_comment(self, notification: Notification, language: Language) -> tuple[str, Context]:
         """One moderator is asked to approve or reject one comment."""
         comment = notification.comment
         assert comment is not None
@@ -159,7 +160,7 @@ class Composer:
         }
         return language.gettext(N_("New comment awaiting approval: %(title)s"), title=page_title), context
 
-    def _digest(self, notification: Notification, language: Language) -> tuple[str, dict[str, Any]]:
+    def _digest(self, notification: Notification, language: Language) -> tuple[str, Context]:
         """One moderator's list of what waits, from the comments' state as it goes out.
 
         A comment decided since the digest was written stays in it, marked decided and without
@@ -185,7 +186,7 @@ class Composer:
             subject = language.ngettext(*DIGEST_SUBJECT, listing.waiting)
         return subject, context
 
-    def _digest_item(self, comment: Comment, moderator: str) -> dict[str, Any]:
+    def _digest_item(self, comment: Comment, moderator: str) -> Context:
         base = f"{self._config.public_url}/moderate/"
         pending = comment.status is CommentStatus.PENDING
         return {
@@ -201,7 +202,7 @@ class Composer:
             "reject_url": base + self._signer.mint(comment.id, Action.REJECT, moderator, Channel.DIGEST_LINK),
         }
 
-    def _reader_context(self, notification: Notification, language: Language, unsubscribe: str) -> dict[str, Any]:
+    def _reader_context(self, notification: Notification, language: Language, unsubscribe: str) -> Context:
         comment = notification.comment
         assert comment is not None
         # The pages its links open speak the mail's language too.
@@ -212,7 +213,7 @@ class Composer:
             "unsubscribe_url": f"{self._config.public_url}/unsubscribe/{unsubscribe}?lang={language.code}",
         }
 
-    def _published(self, notification: Notification, language: Language) -> tuple[str, dict[str, Any]]:
+    def _published(self, notification: Notification, language: Language) -> tuple[str, Context]:
         """A reader's comment is published; unless the address confirmed before, a button to confirm.
 
         The comment's text is not in it: whoever typed this address in learns nothing from it.
@@ -223,7 +224,7 @@ class Composer:
         context["confirm_url"] = confirm_url if published.confirm else None
         return language.gettext(N_("Your comment is published: %(title)s"), title=context["page_title"]), context
 
-    def _reply(self, notification: Notification, language: Language) -> tuple[str, dict[str, Any]]:
+    def _reply(self, notification: Notification, language: Language) -> tuple[str, Context]:
         """Someone replied to a confirmed subscriber's comment: the reply's public name and text."""
         reply = notification.comment
         assert reply is not None

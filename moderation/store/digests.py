@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from ..mail.payloads import DigestMail, dump
 from ..models import MailKind
@@ -103,7 +102,7 @@ async def sent_since(fetch: Fetch, recipient_index: str, kind: MailKind, since: 
     return int(count)
 
 
-def fold(notification_ids: Sequence[int], now: float) -> tuple[str, list[Any]]:
+def fold(notification_ids: Sequence[int], now: float) -> tuple[str, list[float]]:
     """These mails are not sent: the next digest lists their comments. sent_at says when."""
     return (
         "UPDATE outbox SET status = 'folded', sent_at = ?, claimed_by = NULL"
