@@ -77,8 +77,8 @@ def create_app(config: Config, *, clock: Callable[[], float] = time.time) -> web
     app[pending_note_key] = PendingNote(config.secret_key, clock)
     app[metrics_key] = Metrics()
     app[rendered_threads_key] = RenderedThreads()
-    if config.rate_limit:
-        app[rate_limit_key] = RateLimit(config.rate_limit)
+    if config.rate:
+        app[rate_limit_key] = RateLimit(config.rate)
     app[spam_guard_key] = SpamGuard(
         lambda thread, body: app[store_key].has_comment_body(thread, body),
         app[form_stamp_key],

@@ -7,14 +7,13 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from aiohttp import web
 
-from .setting_values import parse_rate
+from .setting_values import Network, Rate, parse_rate
 
 
-def _trusted(address: str, proxies: Sequence[Any]) -> bool:
+def _trusted(address: str, proxies: Sequence[Network]) -> bool:
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
@@ -22,7 +21,7 @@ def _trusted(address: str, proxies: Sequence[Any]) -> bool:
     return any(ip in network for network in proxies)
 
 
-def client_address(request: web.Request, proxies: Sequence[Any]) -> str:
+def client_address(request: web.Request, proxies: Sequence[Network]) -> str:
     """The right-most address that no trusted proxy vouches for.
 
     Every trusted proxy appends the address it saw, so walking from the right past trusted hops
@@ -48,8 +47,9 @@ class RateLimit:
     per address, and a clock that tests can move.
     """
 
-    def __init__(self, rate: str, clock: Callable[[], float] = time.monotonic):
-        self.count, self.period = parse_rate(rate)
+    def __init__(self, rate: Rate | str, clock: Callable[[], float] = time.monotonic):
+        # The config gives a Rate; its text ("5/minute") reads as well.
+        self.count, self.period = parse_rate(rate) if isinstance(rate, str) else rate
         self._clock = clock
         self._recent: dict[str, deque[float]] = {}
 

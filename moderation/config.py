@@ -15,6 +15,10 @@ from urllib.parse import urlsplit
 from . import setting_values as read
 from .resources import ROOT as ROOT  # the checkout: tests and bench import it from here
 from .sealing import Sealer, SealingError, load_sealer
+from .setting_values import Env as Env
+from .setting_values import NotifyMode as NotifyMode
+from .setting_values import Rate as Rate
+from .setting_values import SmtpTls as SmtpTls
 
 log = logging.getLogger(__name__)
 
@@ -75,16 +79,16 @@ class Config:
         read.index_key,
         secret=True,
     )
-    env: str = setting("MODERATION_ENV", "development", "development or production.", read.env)
+    env: Env = setting("MODERATION_ENV", Env.DEVELOPMENT, "development or production.", read.env)
     moderators: tuple[str, ...] = setting(
         "MODERATION_MODERATORS",
         ("moderator@localhost",),
         "Comma-separated moderator addresses; each gets every pending comment.",
         read.addresses,
     )
-    notify: str = setting(
+    notify: NotifyMode = setting(
         "MODERATION_NOTIFY",
-        "immediate",
+        NotifyMode.IMMEDIATE,
         "Moderator mail: immediate (one per comment, up to MODERATION_BURST_CAP an hour, the rest in an"
         " hourly digest), hourly or daily (one digest per period).",
         read.notify,
@@ -100,7 +104,7 @@ class Config:
     smtp_port: int = setting("MODERATION_SMTP_PORT", 587, "SMTP port.", read.port)
     smtp_username: str = setting("MODERATION_SMTP_USERNAME", "", "SMTP user, if the server wants one.")
     smtp_password: str = setting("MODERATION_SMTP_PASSWORD", "", "SMTP password.", secret=True)
-    smtp_tls: str = setting("MODERATION_SMTP_TLS", "starttls", "none, starttls or tls.", read.tls)
+    smtp_tls: SmtpTls = setting("MODERATION_SMTP_TLS", SmtpTls.STARTTLS, "none, starttls or tls.", read.tls)
     mail_from: str = setting("MODERATION_MAIL_FROM", "comments@localhost", "Sender of every email.", read.address)
     reader_mail_from: str = setting(
         "MODERATION_READER_MAIL_FROM",
@@ -196,7 +200,15 @@ class Config:
     max_body_bytes: int = 64 * 1024
     body_timeout: float = 30.0  # a request body not all there after this is dropped (408)
 
+    # MODERATION_RATE_LIMIT read once into its numbers; None: off.
+    rate: Rate | None = field(init=False, repr=False)
+
     def __post_init__(self) -> None:
+        # Modes given as their text (Config(notify="daily")) become their members.
+        object.__setattr__(self, "env", Env(self.env))
+        object.__setattr__(self, "notify", NotifyMode(self.notify))
+        object.__setattr__(self, "smtp_tls", SmtpTls(self.smtp_tls))
+        object.__setattr__(self, "rate", read.parse_rate(self.rate_limit) if self.rate_limit else None)
         # Derived defaults, so that every other part sees finished values.
         if not self.public_url:
             object.__setattr__(self, "public_url", f"http://{self.host}:{self.port}")
@@ -226,7 +238,7 @@ class Config:
         if config.webhooks and not config.webhook_secret:
             raise ConfigError("MODERATION_WEBHOOK_SECRET: required when MODERATION_WEBHOOKS is set")
         check_dev_mailbox(config)
-        if config.env == "production":
+        if config.env is Env.PRODUCTION:
             if not config.smtp_host:
                 raise ConfigError("MODERATION_SMTP_HOST: required when MODERATION_ENV=production")
             check_production_keys(config)
@@ -279,7 +291,7 @@ class Config:
                 self.data_keys,
                 self.index_key,
                 self.data_dir,
-                production=self.env == "production",
+                production=self.env is Env.PRODUCTION,
                 legacy_secret=self.secret_key,
             )
         except SealingError as error:
@@ -349,7 +361,7 @@ def check_dev_mailbox(config: Config) -> None:
         )
 
 
-def documented_variables() -> list[tuple[str, Any, str]]:
+def documented_variables() -> list[tuple[str, object, str]]:
     """(variable, default, help) for every setting: what the README must list."""
     return [
         (f.metadata["env"], f.default, f.metadata["help"]) for f in dataclasses.fields(Config) if "env" in f.metadata

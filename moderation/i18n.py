@@ -7,7 +7,6 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 
 import jinja2
 from babel.dates import format_date
@@ -73,11 +72,11 @@ class Language:
     translations: NullTranslations
     templates: jinja2.Environment = field(init=False)  # made from the language, so set second
 
-    def gettext(self, message: str, **values: Any) -> str:
+    def gettext(self, message: str, **values: object) -> str:
         text = self.translations.gettext(message)
         return text % values if values else text
 
-    def ngettext(self, singular: str, plural: str, count: int, **values: Any) -> str:
+    def ngettext(self, singular: str, plural: str, count: int, **values: object) -> str:
         return self.translations.ngettext(singular, plural, count) % {"num": self.number(count), **values}
 
     @property

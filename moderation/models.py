@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 
 class CommentStatus(StrEnum):
@@ -135,6 +135,25 @@ class Comment:
 
 
 @dataclass(frozen=True)
+class ExportedComment:
+    """One comment as `moderation export` writes it: times in Unix seconds, the address opened."""
+
+    id: int
+    thread: str
+    title: str
+    parent: int | None
+    status: CommentStatus
+    name: str
+    email: str
+    website: str
+    avatar: str
+    body: str
+    body_html: str
+    created: float
+    decided: float | None
+
+
+@dataclass(frozen=True)
 class AuditEntry:
     """One line of the audit log: a comment came in, changed state, or was removed."""
 
@@ -228,7 +247,8 @@ class Notification:
     attempts: int
     created: datetime
     comment: Comment | None  # the comment it is about, if it is about one
-    payload: dict[str, Any] = field(default_factory=dict)  # what else it needs (JSON in the row)
+    # What else it needs, as the row's JSON holds it: mail/payloads.py reads it for its kind.
+    payload: Mapping[str, object] = field(default_factory=dict)
     listing: Listing | None = None  # a digest's comments, read just before it is composed
 
     def __str__(self) -> str:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import ipaddress
 import re
 from email.utils import parseaddr
+from enum import StrEnum
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from .i18n import shipped
@@ -129,19 +131,34 @@ def language(value: str) -> str:
     return code
 
 
-def tls(value: str) -> str:
-    if value not in ("none", "starttls", "tls"):
-        raise ValueError("must be none, starttls or tls")
-    return value
+class SmtpTls(StrEnum):
+    """MODERATION_SMTP_TLS: how the SMTP session is protected."""
+
+    NONE = "none"
+    STARTTLS = "starttls"
+    TLS = "tls"
 
 
-NOTIFY_MODES = ("immediate", "hourly", "daily")
+def tls(value: str) -> SmtpTls:
+    try:
+        return SmtpTls(value)
+    except ValueError:
+        raise ValueError("must be none, starttls or tls") from None
 
 
-def notify(value: str) -> str:
-    if value not in NOTIFY_MODES:
-        raise ValueError("must be immediate, hourly or daily")
-    return value
+class NotifyMode(StrEnum):
+    """MODERATION_NOTIFY: one mail per comment, or one digest per hour or day."""
+
+    IMMEDIATE = "immediate"
+    HOURLY = "hourly"
+    DAILY = "daily"
+
+
+def notify(value: str) -> NotifyMode:
+    try:
+        return NotifyMode(value)
+    except ValueError:
+        raise ValueError("must be immediate, hourly or daily") from None
 
 
 def burst_cap(value: str) -> int | None:
@@ -153,22 +170,37 @@ def burst_cap(value: str) -> int | None:
         raise ValueError("must be a whole number above 0, or off") from None
 
 
-def env(value: str) -> str:
-    if value not in ("development", "production"):
-        raise ValueError("must be development or production")
-    return value
+class Env(StrEnum):
+    """MODERATION_ENV: production refuses development's conveniences (see config.py)."""
+
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+def env(value: str) -> Env:
+    try:
+        return Env(value)
+    except ValueError:
+        raise ValueError("must be development or production") from None
 
 
 RATE = re.compile(r"^(\d+)\s*/\s*(?:(\d+)\s*)?(second|minute|hour|day)s?$")
 PERIODS = {"second": 1.0, "minute": 60.0, "hour": 3600.0, "day": 86400.0}
 
 
-def parse_rate(value: str) -> tuple[int, float]:
-    """'5/minute' -> (5, 60.0), '3/15 minutes' -> (3, 900.0): so many in any window of so many seconds."""
+class Rate(NamedTuple):
+    """So many submissions in any window of so many seconds."""
+
+    allowed: int
+    per_seconds: float
+
+
+def parse_rate(value: str) -> Rate:
+    """'5/minute' -> Rate(5, 60.0), '3/15 minutes' -> Rate(3, 900.0)."""
     found = RATE.match(value.strip().lower())
     if not found or int(found.group(1)) < 1 or found.group(2) == "0":
         raise ValueError(f"{value!r} is not a rate like 5/minute")
-    return int(found.group(1)), int(found.group(2) or 1) * PERIODS[found.group(3)]
+    return Rate(int(found.group(1)), int(found.group(2) or 1) * PERIODS[found.group(3)])
 
 
 def rate_limit(value: str) -> str | None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from moderation.config import ROOT, Config, ConfigError, documented_variables
+from moderation.config import ROOT, Config, ConfigError, Env, NotifyMode, Rate, SmtpTls, documented_variables
 from tests import service
 from tests.conftest import TEST_DATA_KEYS, TEST_INDEX_KEY
 
@@ -374,3 +374,18 @@ def test_the_dev_mailbox_is_refused_on_an_address_other_machines_reach(host: str
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.53", "::1", "localhost"])
 def test_the_dev_mailbox_is_served_on_a_loopback_address(host: str) -> None:
     assert Config.from_env({"MODERATION_HOST": host}).dev_mailbox
+
+
+def test_modes_and_the_rate_limit_are_read_once_into_typed_values() -> None:
+    environ = {"MODERATION_NOTIFY": "daily", "MODERATION_SMTP_TLS": "tls", "MODERATION_RATE_LIMIT": "3/15 minutes"}
+    config = Config.from_env({**PRODUCTION_READY, "MODERATION_ENV": "production", **environ})
+    assert (config.env, config.notify, config.smtp_tls) == (Env.PRODUCTION, NotifyMode.DAILY, SmtpTls.TLS)
+    assert config.env is Env.PRODUCTION and config.notify is NotifyMode.DAILY and config.smtp_tls is SmtpTls.TLS
+    assert config.rate == Rate(allowed=3, per_seconds=900.0)
+    assert config.rate_limit == "3/15 minutes"  # the text as written stays what the setting shows
+    assert Config.from_env({"MODERATION_RATE_LIMIT": "off"}).rate is None
+    # Given as text to the constructor (as tests do), they become the same members.
+    built = Config(notify="hourly", smtp_tls="none", rate_limit="2/minute")  # type: ignore[arg-type]
+    assert built.notify is NotifyMode.HOURLY and built.smtp_tls is SmtpTls.NONE
+    assert built.rate == Rate(2, 60.0)
+    assert built.replace(rate_limit=None).rate is None

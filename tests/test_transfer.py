@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import stat
 import xml.etree.ElementTree as ET
@@ -11,6 +12,9 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from moderation.app import create_app
 from moderation.config import Config
+from moderation.models import CommentStatus, ExportedComment
+from moderation.store import Store
+from moderation.store.imports import ImportedComment
 from tests.conftest import SITE
 from tests.transfer_files import DISQUS_HEAD, disqus, disqus_post, disqus_thread, wxr, wxr_comment, wxr_item
 from tests.transfer_run import command_env, report, run, shape, thread
@@ -186,3 +190,58 @@ async def test_imported_comments_are_listed_oldest_first_whatever_the_file_order
     assert [entry.findtext("{http://www.w3.org/2005/Atom}content") for entry in entries] == [
         f"<p>{n}</p>" for n in (3, 2, 4, 1, 5)
     ]
+
+
+async def test_an_export_page_gives_each_comment_by_name_with_its_address_opened(store: Store) -> None:
+    imported = ImportedComment(
+        source_id="wp-1",
+        thread="/one/",
+        title="One",
+        parent=None,
+        name="Rae",
+        email="rae@example.com",
+        website="https://rae.example",
+        avatar="",
+        body="A reply",
+        body_html="<p>A reply</p>",
+        status=CommentStatus.APPROVED,
+        created=1_500_000_000.0,
+        decided=1_500_000_100.0,
+    )
+    (first,) = await store.import_comments("wxr", [imported])
+    (second,) = await store.import_comments("wxr", [dataclasses.replace(imported, source_id="wp-2", parent=first)])
+    page = await store.export_page(0, 10, [])
+    assert page == [
+        ExportedComment(
+            id=first,
+            thread="/one/",
+            title="One",
+            parent=None,
+            status=CommentStatus.APPROVED,
+            name="Rae",
+            email="rae@example.com",
+            website="https://rae.example",
+            avatar="",
+            body="A reply",
+            body_html="<p>A reply</p>",
+            created=1_500_000_000.0,
+            decided=1_500_000_100.0,
+        ),
+        ExportedComment(
+            id=second,
+            thread="/one/",
+            title="One",
+            parent=first,
+            status=CommentStatus.APPROVED,
+            name="Rae",
+            email="rae@example.com",
+            website="https://rae.example",
+            avatar="",
+            body="A reply",
+            body_html="<p>A reply</p>",
+            created=1_500_000_000.0,
+            decided=1_500_000_100.0,
+        ),
+    ]
+    assert [comment.id for comment in await store.export_page(first, 10, ["approved"])] == [second]
+    assert await store.export_page(0, 10, ["pending"]) == []

@@ -7,13 +7,15 @@ from collections.abc import Callable
 from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import format_datetime
-from typing import Any
 from urllib.parse import urlsplit
 
 from ..config import Config
 from ..i18n import N_, Language, Languages, ngettext_noop
 from ..models import LINK_ACTIONS, READER_KINDS, Action, Channel, Comment, CommentStatus, MailKind, Notification
 from ..tokens import LinkSigner, SigninSigner
+from .payloads import DigestMail, DigestMode, PublishedMail, ReplyMail, SignInMail
+
+Context = dict[str, object]  # what a mail's templates are rendered with
 
 
 class _Headers(HeaderRegistry):
@@ -86,7 +88,7 @@ class Composer:
         self._domain = config.mail_from.rpartition("@")[2]
         self._signin = SigninSigner(config.secret_key)
         # Each kind: its subject and the context of its templates, in the language given.
-        self._kinds: dict[MailKind, Callable[[Notification, Language], tuple[str, dict[str, Any]]]] = {
+        self._kinds: dict[MailKind, Callable[[Notification, Language], tuple[str, Context]]] = {
             MailKind.SIGN_IN: self._sign_in,
             MailKind.NEW_COMMENT: self._new_comment,
             MailKind.DIGEST: self._digest,
@@ -100,7 +102,8 @@ class Composer:
         """The reader's page's language for mail to readers (a reply: the subscriber's comment's); the site's else."""
         if notification.kind not in READER_KINDS:
             return self._languages.site
-        page = notification.payload.get("lang") or (notification.comment.lang if notification.comment else "")
+        reply = ReplyMail.from_json(notification.payload).lang if notification.kind is MailKind.REPLY else ""
+        page = reply or (notification.comment.lang if notification.comment else "")
         return self._languages.get(page)
 
     def __call__(self, notification: Notification) -> EmailMessage:
@@ -126,9 +129,9 @@ class Composer:
         message.add_alternative(templates.get_template(f"{template}.html").render(context), subtype="html")
         return message
 
-    def _sign_in(self, notification: Notification, language: Language) -> tuple[str, dict[str, Any]]:
+    def _sign_in(self, notification: Notification, language: Language) -> tuple[str, Context]:
         """A moderator asked for a link that signs in to the queue."""
-        token = self._signin.mint(str(notification.payload["link"]))
+        token = self._signin.mint(SignInMail.from_json(notification.payload).link)
         context = {
             "signin_url": f"{self._config.public_url}/queue/login/{token}",
             "queue_url": f"{self._config.public_url}/queue",
@@ -136,7 +139,7 @@ class Composer:
         }
         return language.gettext(N_("Your sign-in link for the moderation queue")), context
 
-    def _new_comment(self, notification: Notification, language: Language) -> tuple[str, dict[str, Any]]:
+    def _new_comment(self, notification: Notification, language: Language) -> tuple[str, Context]:
         """One moderator is asked to approve or reject one comment."""
         comment = notification.comment
         assert comment is not None
@@ -157,7 +160,7 @@ class Composer:
         }
         return language.gettext(N_("New comment awaiting approval: %(title)s"), title=page_title), context
 
-    def _digest(self, notification: Notification, language: Language) -> tuple[str, dict[str, Any]]:
+    def _digest(self, notification: Notification, language: Language) -> tuple[str, Context]:
         """One moderator's list of what waits, from the comments' state as it goes out.
 
         A comment decided since the digest was written stays in it, marked decided and without
@@ -169,7 +172,7 @@ class Composer:
         items = [self._digest_item(comment, notification.recipient) for comment in listing.comments]
         still = sum(1 for comment in listing.comments if comment.status is CommentStatus.PENDING)
         context = {
-            "burst": notification.payload["mode"] == "burst",
+            "burst": DigestMail.from_json(notification.payload).mode is DigestMode.BURST,
             "items": items,
             "waiting": listing.waiting,
             "not_listed": max(0, listing.waiting - still),
@@ -183,7 +186,7 @@ class Composer:
             subject = language.ngettext(*DIGEST_SUBJECT, listing.waiting)
         return subject, context
 
-    def _digest_item(self, comment: Comment, moderator: str) -> dict[str, Any]:
+    def _digest_item(self, comment: Comment, moderator: str) -> Context:
         base = f"{self._config.public_url}/moderate/"
         pending = comment.status is CommentStatus.PENDING
         return {
@@ -199,36 +202,33 @@ class Composer:
             "reject_url": base + self._signer.mint(comment.id, Action.REJECT, moderator, Channel.DIGEST_LINK),
         }
 
-    def _reader_context(self, notification: Notification, language: Language) -> dict[str, Any]:
+    def _reader_context(self, notification: Notification, language: Language, unsubscribe: str) -> Context:
         comment = notification.comment
         assert comment is not None
         # The pages its links open speak the mail's language too.
-        unsubscribe = (
-            f"{self._config.public_url}/unsubscribe/{notification.payload['unsubscribe']}?lang={language.code}"
-        )
         return {
             "page_title": _one_line(comment.title or comment.thread),
             "page_url": self._config.allowed_origins[0] + comment.thread,
             "comment_url": f"{self._config.allowed_origins[0]}{comment.thread}#comment-{comment.id}",
-            "unsubscribe_url": unsubscribe,
+            "unsubscribe_url": f"{self._config.public_url}/unsubscribe/{unsubscribe}?lang={language.code}",
         }
 
-    def _published(self, notification: Notification, language: Language) -> tuple[str, dict[str, Any]]:
+    def _published(self, notification: Notification, language: Language) -> tuple[str, Context]:
         """A reader's comment is published; unless the address confirmed before, a button to confirm.
 
         The comment's text is not in it: whoever typed this address in learns nothing from it.
         """
-        context = self._reader_context(notification, language)
-        confirm = notification.payload.get("confirm")
-        confirm_url = f"{self._config.public_url}/subscriptions/confirm/{confirm}?lang={language.code}"
-        context["confirm_url"] = confirm_url if confirm else None
+        published = PublishedMail.from_json(notification.payload)
+        context = self._reader_context(notification, language, published.unsubscribe)
+        confirm_url = f"{self._config.public_url}/subscriptions/confirm/{published.confirm}?lang={language.code}"
+        context["confirm_url"] = confirm_url if published.confirm else None
         return language.gettext(N_("Your comment is published: %(title)s"), title=context["page_title"]), context
 
-    def _reply(self, notification: Notification, language: Language) -> tuple[str, dict[str, Any]]:
+    def _reply(self, notification: Notification, language: Language) -> tuple[str, Context]:
         """Someone replied to a confirmed subscriber's comment: the reply's public name and text."""
         reply = notification.comment
         assert reply is not None
-        context = self._reader_context(notification, language)
+        context = self._reader_context(notification, language, ReplyMail.from_json(notification.payload).unsubscribe)
         context["reply"] = reply
         context["reply_name"] = _one_line(reply.name)
         context["reply_url"] = context.pop("comment_url")

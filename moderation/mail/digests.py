@@ -22,11 +22,12 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from ..config import Config
+from ..config import Config, NotifyMode
 from ..errors import StoreUnavailable
 from ..metrics import Metrics
 from ..models import MailKind, Notification
 from ..store import Store
+from .payloads import DigestMail, DigestMode
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ def period_start(now: float, length: float) -> float:
 
 def period_length(config: Config) -> float:
     # Immediate mode has hourly digests too: those of the mail the burst cap folded.
-    return DAY if config.notify == "daily" else HOUR
+    return DAY if config.notify is NotifyMode.DAILY else HOUR
 
 
 class DigestWriter:
@@ -87,7 +88,7 @@ class DigestWriter:
         """Each moderator's digest for the period starting at `boundary`, if something new waits."""
         marks = await self._store.digest_marks()
         everything = None
-        if self._mode != "immediate":
+        if self._mode is not NotifyMode.IMMEDIATE:
             everything = await self._store.waiting_before(boundary, LISTED)
         written = 0
         for moderator in self._moderators:
@@ -101,11 +102,8 @@ class DigestWriter:
             if not new:
                 continue
             # The ids only: the comments are read as they are when the digest is sent.
-            payload = {
-                "period": boundary,
-                "mode": "burst" if everything is None else self._mode,
-                "comments": waiting.oldest,
-            }
+            mode = DigestMode.BURST if everything is None else DigestMode(self._mode)
+            payload = DigestMail(period=boundary, mode=mode, comments=tuple(waiting.oldest))
             dedupe = f"digest:{moderator}:{int(boundary)}"
             if await self._store.add_digest(moderator, payload, dedupe=dedupe, covered_until=boundary):
                 written += 1
@@ -141,7 +139,7 @@ class Outgoing:
                     continue
                 sent[recipient] += 1
             elif notification.kind is MailKind.DIGEST:
-                listing = await self._store.digest_listing(notification.payload["comments"])
+                listing = await self._store.digest_listing(DigestMail.from_json(notification.payload).comments)
                 notification = dataclasses.replace(notification, listing=listing)
             going.append(notification)
         if folded:

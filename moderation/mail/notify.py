@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..config import Config
+from ..config import Config, NotifyMode
 from ..models import CommentStatus
 
 
@@ -13,6 +13,6 @@ def moderators_to_tell(config: Config, status: CommentStatus) -> tuple[str, ...]
     daily): then the digest lists it and nothing is written now (mail/digests.py). Spam is kept
     for a look, never mailed.
     """
-    if status is not CommentStatus.PENDING or config.notify != "immediate":
+    if status is not CommentStatus.PENDING or config.notify is not NotifyMode.IMMEDIATE:
         return ()
     return config.moderators

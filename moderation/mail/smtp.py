@@ -8,14 +8,14 @@ from email.message import EmailMessage
 
 import aiosmtplib
 
-from ..config import Config
+from ..config import Config, SmtpTls
 
 
 @dataclass(frozen=True)
 class SmtpSettings:
     host: str
     port: int
-    tls: str = "none"  # none, starttls or tls
+    tls: SmtpTls = SmtpTls.NONE
     username: str = ""
     password: str = ""
     timeout: float = 30.0
@@ -45,8 +45,8 @@ class SmtpConnection:
             hostname=settings.host,
             port=settings.port,
             timeout=settings.timeout,
-            use_tls=settings.tls == "tls",
-            start_tls=settings.tls == "starttls",
+            use_tls=settings.tls is SmtpTls.TLS,
+            start_tls=settings.tls is SmtpTls.STARTTLS,
         )
 
     async def __aenter__(self) -> SmtpConnection:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Mapping, Sequence
+from typing import Protocol
 
 from ..config import Config
+from ..mail.payloads import DigestMail
 from ..models import (
     Action,
     AuditEntry,
@@ -16,6 +17,7 @@ from ..models import (
     CommentStatus,
     Confirmed,
     Decided,
+    ExportedComment,
     Forgotten,
     Listing,
     MailKind,
@@ -34,7 +36,6 @@ from .digests import Waiting
 from .imports import ImportedComment
 from .sealed import KeyCounts
 from .sqlite import SqliteStore
-from .tx import Row
 
 
 class Store(Protocol):
@@ -121,9 +122,10 @@ class Store(Protocol):
         """
 
     async def add_mail(
-        self, kind: MailKind, recipient: str, payload: dict[str, Any], *, dedupe: str | None = None
+        self, kind: MailKind, recipient: str, payload: Mapping[str, object], *, dedupe: str | None = None
     ) -> bool:
-        """Put one mail in the outbox, on its own; with `dedupe`, only if no mail has that key yet.
+        """Put one mail in the outbox, on its own, its payload as JSON as given; with `dedupe`, only if no
+        mail has that key yet.
 
         Returns whether it was written.
         """
@@ -137,7 +139,7 @@ class Store(Protocol):
     async def folded_waiting(self, moderator: str, since: float, until: float, limit: int) -> Waiting:
         """Pending comments whose mail to `moderator` was folded (burst cap) in [since, until)."""
 
-    async def add_digest(self, moderator: str, payload: dict[str, Any], *, dedupe: str, covered_until: float) -> bool:
+    async def add_digest(self, moderator: str, payload: DigestMail, *, dedupe: str, covered_until: float) -> bool:
         """Write a digest unless one with this key exists, and move the moderator's mark with it.
 
         Returns whether it was written.
@@ -228,8 +230,8 @@ class Store(Protocol):
     async def link_imported_parents(self, links: Sequence[tuple[int, int]]) -> None:
         """Set each (comment, parent): replies written before their parent."""
 
-    async def export_page(self, after: int, limit: int, statuses: Sequence[str]) -> list[Row]:
-        """Up to `limit` comments with ids above `after` as store.imports.EXPORT_COLUMNS."""
+    async def export_page(self, after: int, limit: int, statuses: Sequence[str]) -> list[ExportedComment]:
+        """Up to `limit` comments with ids above `after`, oldest first."""
 
     async def rotate_keys(self, report: Callable[[int], None] = ...) -> int:
         """Re-seal every address under the newest data key, in committed batches; how many."""

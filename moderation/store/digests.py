@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
+from ..mail.payloads import DigestMail, dump
 from ..models import MailKind
 from ..sealing import Sealer
 from .sealed import seal_recipient
@@ -64,7 +63,7 @@ async def add_digest(
     tx: Transaction,
     sealer: Sealer,
     moderator: str,
-    payload: dict[str, Any],
+    payload: DigestMail,
     *,
     dedupe: str,
     covered_until: float,
@@ -76,7 +75,7 @@ async def add_digest(
         " VALUES (?, '', ?, ?, ?, ?, ?) ON CONFLICT (dedupe) DO NOTHING RETURNING id",
         MailKind.DIGEST.value,
         sealer.index(moderator),
-        json.dumps(payload),
+        dump(payload),
         dedupe,
         now,
         now,
@@ -103,7 +102,7 @@ async def sent_since(fetch: Fetch, recipient_index: str, kind: MailKind, since: 
     return int(count)
 
 
-def fold(notification_ids: Sequence[int], now: float) -> tuple[str, list[Any]]:
+def fold(notification_ids: Sequence[int], now: float) -> tuple[str, list[float]]:
     """These mails are not sent: the next digest lists their comments. sent_at says when."""
     return (
         "UPDATE outbox SET status = 'folded', sent_at = ?, claimed_by = NULL"

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..models import CLI, Channel, CommentStatus
+from ..models import CLI, Channel, CommentStatus, ExportedComment
 from ..sealing import Sealer
 from . import audit, sealed, titles
 from .rows import body_digest
@@ -67,7 +67,7 @@ class ImportSql:
                     [(p, c, p) for c, p in links[start : start + 1000]],
                 )
 
-    async def export_page(self: _Base, after: int, limit: int, statuses: Sequence[str]) -> list[Row]:
+    async def export_page(self: _Base, after: int, limit: int, statuses: Sequence[str]) -> list[ExportedComment]:
         """Comments with ids above `after`, oldest first, as EXPORT_COLUMNS, addresses opened."""
         wanted = list(statuses) or [s.value for s in CommentStatus]
         rows = await self.fetch(
@@ -77,7 +77,27 @@ class ImportSql:
             *wanted,
             limit,
         )
-        return [(*row[:6], self._sealer.open(row[6], "comments", "email", row[0]), *row[7:]) for row in rows]
+        return [_exported(row, self._sealer) for row in rows]
+
+
+def _exported(row: Row, sealer: Sealer) -> ExportedComment:
+    """A row of EXPORT_COLUMNS, its address opened."""
+    id_, thread, title, parent, status, name, email, website, avatar, body, body_html, created, decided = row
+    return ExportedComment(
+        id=id_,
+        thread=thread,
+        title=title,
+        parent=parent,
+        status=CommentStatus(status),
+        name=name,
+        email=sealer.open(email, "comments", "email", id_),
+        website=website,
+        avatar=avatar,
+        body=body,
+        body_html=body_html,
+        created=float(created),
+        decided=None if decided is None else float(decided),
+    )
 
 
 async def _write(

@@ -4,10 +4,10 @@ mail, and the digests' bookkeeping (digests.py). Mixed into SqlStore."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
 
+from ..mail.payloads import DigestMail
 from ..models import READER_KINDS, Backlog, Comment, Listing, MailKind, Notification
 from . import claims, digests, sealed
 from .rows import COMMENT_COLUMNS, COMMENT_FROM
@@ -49,7 +49,7 @@ class OutboxSql:
         ]
 
     async def add_mail(
-        self: StoreBase, kind: MailKind, recipient: str, payload: dict[str, Any], *, dedupe: str | None = None
+        self: StoreBase, kind: MailKind, recipient: str, payload: Mapping[str, object], *, dedupe: str | None = None
     ) -> bool:
         now = self._clock()
         async with self.transaction() as tx:
@@ -81,7 +81,7 @@ class OutboxSql:
         return await digests.folded_pending(self.fetch, self._sealer.index(moderator), since, until, limit)
 
     async def add_digest(
-        self: StoreBase, moderator: str, payload: dict[str, Any], *, dedupe: str, covered_until: float
+        self: StoreBase, moderator: str, payload: DigestMail, *, dedupe: str, covered_until: float
     ) -> bool:
         async with self.transaction() as tx:
             return await digests.add_digest(

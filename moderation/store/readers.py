@@ -10,10 +10,10 @@ the raw token lives in the outbox row until its mail is sent (see OutboxSql.mark
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 from collections.abc import Sequence
 
+from ..mail.payloads import PublishedMail, ReplyMail, dump
 from ..models import Confirmed, MailKind, Unsubscribed
 from ..sealing import Sealer, normalised
 from . import legacy
@@ -51,7 +51,7 @@ async def _mail(
     kind: MailKind,
     comment_id: int,
     recipient: str,
-    payload: dict[str, object],
+    payload: PublishedMail | ReplyMail,
     now: float,
 ) -> None:
     ((outbox_id,),) = await tx.fetch(
@@ -60,7 +60,7 @@ async def _mail(
         kind.value,
         comment_id,
         sealer.index(recipient),
-        json.dumps(payload),
+        dump(payload),
         now,
         now,
     )
@@ -108,7 +108,7 @@ async def on_approved(tx: Transaction, sealer: Sealer, approved: Sequence[int], 
         unsubscribe = await _unsubscribe_token(tx, subscription_id, now)
         opened = sealer.open(address, "comments", "email", parent_id)
         # In the language of the subscriber's own comment, which the reply may not share.
-        payload = {"unsubscribe": unsubscribe, "lang": lang or ""}
+        payload = ReplyMail(unsubscribe=unsubscribe, lang=lang or "")
         await _mail(tx, sealer, MailKind.REPLY, reply_id, opened, payload, now)
         written += 1
     return written
@@ -129,7 +129,7 @@ async def _published(
             now,
             subscription_id,
         )
-        payload: dict[str, object] = {"confirm": None}
+        confirm = None
     else:
         await tx.execute(
             "UPDATE subscriptions SET status = 'waiting', published_at = ? WHERE id = ?", now, subscription_id
@@ -152,8 +152,7 @@ async def _published(
             key,
             now,
         )
-        payload = {"confirm": confirm}
-    payload["unsubscribe"] = await _unsubscribe_token(tx, subscription_id, now)
+    payload = PublishedMail(confirm=confirm, unsubscribe=await _unsubscribe_token(tx, subscription_id, now))
     await _mail(tx, sealer, MailKind.PUBLISHED, comment_id, address, payload, now)
     return 1
 

@@ -6,9 +6,9 @@ secret key (tokens.py), and a session row is keyed by a hash of the random value
 
 from __future__ import annotations
 
-import json
 import secrets
 
+from ..mail.payloads import SignInMail, dump
 from ..models import MailKind, ModeratorSession, SigninLink
 from .sealed import seal_recipient
 from .tx import StoreBase
@@ -37,7 +37,7 @@ class SessionSql:
                 " VALUES (?, '', ?, ?, ?, ?) RETURNING id",
                 MailKind.SIGN_IN.value,
                 self._sealer.index(moderator),
-                json.dumps({"link": link_id}),
+                dump(SignInMail(link=link_id)),
                 now,
                 now,
             )

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from ..models import ExportedComment
 from ..store import Store
 from .jsonl import FORMAT, VERSION
 
@@ -25,28 +26,32 @@ async def write(store: Store, out: TextIO, statuses: Sequence[str], include_emai
     header = {"format": FORMAT, "version": VERSION, "exported": exported, "addresses": include_email}
     print(json.dumps(header), file=out)
     after, count = 0, 0
-    while rows := await store.export_page(after, PAGE, statuses):
-        for id_, thread, title, parent, status, name, email, website, avatar, body, body_html, created, decided in rows:
-            line: dict[str, object] = {
-                "id": id_,
-                "thread": thread,
-                "title": title,
-                "parent": parent,
-                "status": status,
-                "name": name,
-                "website": website,
-                "avatar": avatar,
-                "body": body,
-                "body_html": body_html,
-                "created": stamp(created),
-                "decided": stamp(decided),
-            }
-            if include_email:
-                line["email"] = email
-            print(json.dumps(line, ensure_ascii=False), file=out)
+    while comments := await store.export_page(after, PAGE, statuses):
+        for comment in comments:
+            print(json.dumps(line_of(comment, include_email), ensure_ascii=False), file=out)
             count += 1
-        after = rows[-1][0]
+        after = comments[-1].id
     return count
+
+
+def line_of(comment: ExportedComment, include_email: bool) -> dict[str, object]:
+    line: dict[str, object] = {
+        "id": comment.id,
+        "thread": comment.thread,
+        "title": comment.title,
+        "parent": comment.parent,
+        "status": comment.status,
+        "name": comment.name,
+        "website": comment.website,
+        "avatar": comment.avatar,
+        "body": comment.body,
+        "body_html": comment.body_html,
+        "created": stamp(comment.created),
+        "decided": stamp(comment.decided),
+    }
+    if include_email:
+        line["email"] = comment.email
+    return line
 
 
 def private_file(path: Path) -> TextIO:
