@@ -22,14 +22,6 @@ def test_code_is_lint_clean_and_formatted() -> None:
     assert formatted.returncode == 0, formatted.stdout + formatted.stderr
 
 
-def test_the_database_drivers_use_only_their_libraries_public_names() -> None:
-    # A library's private names may change in any release, and nothing would say so before the
-    # first write failed: the store's drivers keep to what aiosqlite, sqlite3 and asyncpg document.
-    drivers = ("moderation/store/sqlite.py", "moderation/store/postgres.py")
-    lint = run("ruff", "check", "--select", "SLF001", "--output-format", "concise", *drivers)
-    assert lint.returncode == 0, lint.stdout + lint.stderr
-
-
 def test_a_setting_whose_default_does_not_fit_its_field_fails_mypy() -> None:
     fields = (
         "from moderation.config import setting\n"

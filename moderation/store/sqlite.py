@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
@@ -35,174 +34,53 @@ async def _translated_errors() -> AsyncIterator[None]:
         raise StoreUnavailable(str(error)) from error
 
 
-def _settings(cache_kib: int) -> str:
-    """What every connection of the service sets before its first statement."""
-    return (
-        "PRAGMA busy_timeout = 5000;"
-        "PRAGMA foreign_keys = ON;"
-        "PRAGMA synchronous = FULL;"  # a 202 survives power loss, not only a crash
-        # Deleted and rewritten rows (an address before it was sealed, a forgotten one)
-        # are overwritten with zeros, not left in free pages for a copy of the file.
-        "PRAGMA secure_delete = ON;"
-        f"PRAGMA cache_size = -{cache_kib};"
-    )
-
-
-class _WriterThread:
-    """The one thread of our own that every write runs on, in the order the writes come.
-
-    The writers' sqlite3 connections are made, used and closed on it alone: sqlite3 refuses a
-    call from any other thread, so no statement can slip past this queue.
-    """
-
-    def __init__(self) -> None:
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
-        # The domain SQL is coroutines, written once for both stores (sql.py); on this thread
-        # their awaits never suspend, and this loop of the thread's own runs them to their end.
-        self._loop = asyncio.new_event_loop()
-
-    async def run(self, work: Callable[[], T]) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._executor, work)
-
-    def run_coroutine(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        """On the writer thread: domain SQL on a connection of the thread, to its end, at once."""
-        return self._loop.run_until_complete(coroutine)
-
-    def close(self) -> None:
-        self._executor.shutdown()  # the thread is idle once the connections are closed
-        self._loop.close()
-
-
-# What the writer thread runs: plain sqlite3, no cursor ever leaves the thread.
-
-
-def _fetch_all(connection: sqlite3.Connection, sql: str, args: Sequence[Any] = ()) -> list[Row]:
-    return connection.execute(sql, args).fetchall()
-
-
-def _execute(connection: sqlite3.Connection, sql: str, args: Sequence[Any] = ()) -> None:
-    connection.execute(sql, args)
-
-
-def _execute_many(connection: sqlite3.Connection, sql: str, rows: list[tuple[Any, ...]]) -> None:
-    connection.executemany(sql, rows)
-
-
-def _execute_script(connection: sqlite3.Connection, script: str) -> None:
-    connection.executescript(script)
-
-
-def _roll_back(connection: sqlite3.Connection) -> None:
-    if connection.in_transaction:
-        connection.execute("ROLLBACK")
-
-
-def _in_transaction(connection: sqlite3.Connection, work: Callable[[], T]) -> T:
-    connection.execute("BEGIN IMMEDIATE")
-    try:
-        result = work()
-    except BaseException:
-        _roll_back(connection)
-        raise
-    connection.execute("COMMIT")
-    return result
-
-
-def _migrate(connection: sqlite3.Connection, clock: Callable[[], float]) -> list[str]:
-    """The pending migration files, each in its own transaction with its ledger row."""
-    connection.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at REAL NOT NULL)")
-    done = {name for (name,) in connection.execute("SELECT name FROM schema_migrations")}
-    pending = [path for path in migration_files("sqlite") if path.name not in done]
-    applied: list[str] = []
-    if not pending:
-        return applied
-    # A table others refer to can only be rebuilt with foreign keys off (dropping it would
-    # break their references): off for the migrations, and each one checked before it
-    # commits. Only references a migration broke stop it, not any found there before.
-    connection.execute("PRAGMA foreign_keys = OFF")
-    try:
-        broken_before = len(_broken_references(connection))
-        for path in pending:
-            _apply(connection, path, broken_before, clock)
-            applied.append(path.name)
-    finally:
-        connection.execute("PRAGMA foreign_keys = ON")
-    return applied
-
-
-def _broken_references(connection: sqlite3.Connection) -> list[Row]:
-    return _fetch_all(connection, "PRAGMA foreign_key_check")
-
-
-def _apply(connection: sqlite3.Connection, path: Path, broken_before: int, clock: Callable[[], float]) -> None:
-    """One migration file and its ledger row, in one transaction."""
-    # executescript() would commit an open transaction first, so the script opens its own;
-    # the ledger row then joins it and both commit together.
-    try:
-        connection.executescript("BEGIN IMMEDIATE;\n" + path.read_text())
-        broken = _broken_references(connection)
-        if len(broken) > broken_before:
-            table, row, parent, _ = broken[-1]
-            raise sqlite3.IntegrityError(
-                f"migration {path.name} would leave {len(broken) - broken_before} broken references,"
-                f" such as from {table} row {row} to {parent}"
-            )
-        connection.execute("INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)", (path.name, clock()))
-        connection.execute("COMMIT")
-    except BaseException:
-        _roll_back(connection)
-        raise
-
-
-def _vacuum(connection: sqlite3.Connection) -> None:
-    # Copies of rewritten pages live on in the WAL until a checkpoint and in free pages until
-    # a VACUUM: both, so that the file and its -wal hold no address in clear.
-    connection.execute("VACUUM")
-    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-
-
 class _Transaction:
-    """The Transaction interface for steps the event loop runs: each statement one trip to the
-    writer thread."""
-
-    def __init__(self, thread: _WriterThread, connection: sqlite3.Connection):
-        self._thread = thread
+    def __init__(self, connection: aiosqlite.Connection):
         self._connection = connection
 
     async def fetch(self, sql: str, *args: Any) -> list[Row]:
-        # One trip to the writer thread: execute, fetch and close a cursor would be three.
-        return await self._thread.run(partial(_fetch_all, self._connection, sql, args))
+        # One trip to the connection's thread: execute, fetch and close a cursor would be three.
+        return list(await self._connection.execute_fetchall(sql, args))
 
     async def execute(self, sql: str, *args: Any) -> None:
-        await self._thread.run(partial(_execute, self._connection, sql, args))
+        await self._connection.execute(sql, args)
 
     async def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
-        await self._thread.run(partial(_execute_many, self._connection, sql, rows))
+        await self._connection.executemany(sql, rows)
 
 
 class _OnTheThread:
-    """The Transaction interface for domain SQL that runs on the writer thread itself: every
-    statement runs at once, so its awaits never suspend."""
+    """The Transaction interface on the sqlite3 connection itself, for code already running on
+    the connection's thread: its awaits never suspend, so `_drive` runs the domain SQL's
+    coroutines (sql.py) to their end in one go."""
 
     def __init__(self, connection: sqlite3.Connection):
         self._connection = connection
 
     async def fetch(self, sql: str, *args: Any) -> list[Row]:
-        return _fetch_all(self._connection, sql, args)
+        return self._connection.execute(sql, args).fetchall()
 
     async def execute(self, sql: str, *args: Any) -> None:
-        _execute(self._connection, sql, args)
+        self._connection.execute(sql, args)
 
     async def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
-        _execute_many(self._connection, sql, rows)
+        self._connection.executemany(sql, rows)
+
+
+def _drive(coroutine: Coroutine[Any, Any, T]) -> T:
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+    coroutine.close()
+    raise RuntimeError("SQL run on the connection's thread must not wait for anything")
 
 
 class SqliteStore(SqlStore):
     def __init__(
         self,
-        thread: _WriterThread,
-        writer: sqlite3.Connection,
-        bookkeeper: sqlite3.Connection,
+        writer: aiosqlite.Connection,
+        bookkeeper: aiosqlite.Connection,
         reader: aiosqlite.Connection,
         peek: sqlite3.Connection,
         clock: Callable[[], float],
@@ -210,13 +88,12 @@ class SqliteStore(SqlStore):
         hooks: Hooks,
     ):
         super().__init__(clock, sealer, hooks)
-        self._thread = thread
         self._writer = writer
         self._bookkeeper = bookkeeper
         self._reader = reader
         self._peek = peek
-        # The writer thread runs statements in order, but two coroutines could still interleave
-        # their statements inside one transaction: the lock keeps them apart.
+        # aiosqlite runs one connection's statements in order, but two coroutines could still
+        # interleave their statements inside one transaction: the lock keeps them apart.
         self._write_lock = asyncio.Lock()
         self._waiting: list[tuple[NewComment, Sequence[str], asyncio.Future[int]]] = []
         self._committer: asyncio.Task[None] | None = None
@@ -229,40 +106,44 @@ class SqliteStore(SqlStore):
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise StoreUnavailable(f"cannot create {path.parent}: {error.strerror}") from error
-        thread = _WriterThread()
         # Page caches (KiB) kept small, since the operating system caches the file too: the
         # writers touch few pages (the ends of tables and indexes), the reader reads threads.
-        writer = await cls._connect_writer(thread, path)
-        async with _translated_errors():
-            await thread.run(partial(_fetch_all, writer, "PRAGMA journal_mode = WAL"))
+        writer = await cls._connect(path, cache_kib=256)
+        async with _translated_errors(), writer.execute("PRAGMA journal_mode = WAL") as cursor:
+            await cursor.fetchall()
         # The outbox's own bookkeeping writes on a connection that does not sync every commit
         # (see SqlStore.transaction); both writers take turns under one lock, never contend.
-        bookkeeper = await cls._connect_writer(thread, path)
+        bookkeeper = await cls._connect(path, cache_kib=256)
         async with _translated_errors():
-            await thread.run(partial(_execute, bookkeeper, "PRAGMA synchronous = NORMAL"))
-        # isolation_level=None: no implicit transactions; every write says BEGIN IMMEDIATE itself.
-        reader = await aiosqlite.connect(path, isolation_level=None)
-        async with _translated_errors():
-            await reader.executescript(_settings(cache_kib=1024))
+            await bookkeeper.execute("PRAGMA synchronous = NORMAL")
+        reader = await cls._connect(path, cache_kib=1024)
         peek = sqlite3.connect(path, isolation_level=None)
         peek.execute("PRAGMA busy_timeout = 50")
         peek.execute("PRAGMA query_only = ON")
         peek.execute("PRAGMA cache_size = -256")  # it only looks rows up by index
-        return cls(thread, writer, bookkeeper, reader, peek, clock, sealer, hooks)
+        return cls(writer, bookkeeper, reader, peek, clock, sealer, hooks)
 
     @staticmethod
-    async def _connect_writer(thread: _WriterThread, path: Path) -> sqlite3.Connection:
-        connection = await thread.run(partial(sqlite3.connect, path, isolation_level=None))
+    async def _connect(path: Path, *, cache_kib: int) -> aiosqlite.Connection:
+        # isolation_level=None: no implicit transactions; every write says BEGIN IMMEDIATE itself.
+        connection = await aiosqlite.connect(path, isolation_level=None)
         async with _translated_errors():
-            await thread.run(partial(_execute_script, connection, _settings(cache_kib=256)))
+            await connection.executescript(
+                "PRAGMA busy_timeout = 5000;"
+                "PRAGMA foreign_keys = ON;"
+                "PRAGMA synchronous = FULL;"  # a 202 survives power loss, not only a crash
+                # Deleted and rewritten rows (an address before it was sealed, a forgotten one)
+                # are overwritten with zeros, not left in free pages for a copy of the file.
+                "PRAGMA secure_delete = ON;"
+                f"PRAGMA cache_size = -{cache_kib};"
+            )
         return connection
 
     async def close(self) -> None:
         self._peek.close()
         await self._reader.close()
-        await self._thread.run(self._bookkeeper.close)
-        await self._thread.run(self._writer.close)
-        self._thread.close()
+        await self._bookkeeper.close()
+        await self._writer.close()
 
     async def add_comment(self, comment: NewComment, notify: Sequence[str]) -> int:
         """Group commit: submissions arriving together share one transaction and one fsync.
@@ -281,7 +162,7 @@ class SqliteStore(SqlStore):
             batch, self._waiting = self._waiting, []
             submissions = [(comment, recipients) for comment, recipients, _ in batch]
             try:
-                results = await self._in_one_trip(partial(self._insert_submissions, submissions=submissions))
+                results = await self._on_the_writers_thread(partial(self._insert_submissions, submissions=submissions))
             except BaseException as error:  # nothing of the batch is stored: every waiter hears so
                 for _, _, answer in batch:
                     if not answer.done():
@@ -297,19 +178,29 @@ class SqliteStore(SqlStore):
                 else:
                     answer.set_result(result)
 
-    async def _in_one_trip(self, work: Callable[[Transaction], Coroutine[Any, Any, T]]) -> T:
-        """A durable transaction in one trip to the writer thread.
+    async def _on_the_writers_thread(self, work: Callable[[Transaction], Coroutine[Any, Any, T]]) -> T:
+        """A durable transaction in one trip to the writer's thread.
 
         Statement by statement, a batch of comments took 4 + one per comment trips, each waiting
         its turn on a busy event loop while the write lock was held.
         """
-        connection = self._writer
 
         def run() -> T:
-            return _in_transaction(connection, lambda: self._thread.run_coroutine(work(_OnTheThread(connection))))
+            connection: sqlite3.Connection = self._writer._conn
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                result = _drive(work(_OnTheThread(connection)))
+            except BaseException:
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+            return result
 
         async with self._write_lock, _translated_errors():
-            return await self._thread.run(run)
+            # aiosqlite has no public way to run a function on its thread: _execute is that way.
+            result: T = await self._writer._execute(run)  # type: ignore[no-untyped-call]
+            return result
 
     async def quick_fetch(self, sql: str, *args: Any) -> list[Row]:
         """A read by a unique index on the event loop's own thread: a few microseconds, less than
@@ -326,32 +217,82 @@ class SqliteStore(SqlStore):
         """BEGIN IMMEDIATE ... COMMIT under the write lock: writers queue, they never fail."""
         async with self._write_lock, _translated_errors():
             connection = self._writer if durable else self._bookkeeper
-            await self._thread.run(partial(_execute, connection, "BEGIN IMMEDIATE"))
+            await connection.execute("BEGIN IMMEDIATE")
             try:
-                yield _Transaction(self._thread, connection)
+                yield _Transaction(connection)
             except BaseException:
-                await self._thread.run(partial(_roll_back, connection))
+                if connection.in_transaction:
+                    await connection.execute("ROLLBACK")
                 raise
-            await self._thread.run(partial(_execute, connection, "COMMIT"))
+            await connection.execute("COMMIT")
 
     async def write(self, sql: str, *args: Any, durable: bool = True) -> list[Row]:
         # With no BEGIN, SQLite runs the one statement as its own transaction: one trip to the
-        # writer thread instead of three.
+        # connection's thread instead of three.
         async with self._write_lock, _translated_errors():
             connection = self._writer if durable else self._bookkeeper
-            return await self._thread.run(partial(_fetch_all, connection, sql, args))
+            return list(await connection.execute_fetchall(sql, args))
 
     async def fetch(self, sql: str, *args: Any) -> list[Row]:
         async with _translated_errors():
             return list(await self._reader.execute_fetchall(sql, args))
 
     async def _migrate_sql(self) -> list[str]:
+        applied: list[str] = []
         async with self._write_lock, _translated_errors():
-            return await self._thread.run(partial(_migrate, self._writer, self._clock))
+            await self._writer.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at REAL NOT NULL)"
+            )
+            async with self._writer.execute("SELECT name FROM schema_migrations") as cursor:
+                done = {row[0] for row in await cursor.fetchall()}
+            pending = [path for path in migration_files("sqlite") if path.name not in done]
+            if not pending:
+                return applied
+            # A table others refer to can only be rebuilt with foreign keys off (dropping it would
+            # break their references): off for the migrations, and each one checked before it
+            # commits. Only references a migration broke stop it, not any found there before.
+            await self._writer.execute("PRAGMA foreign_keys = OFF")
+            try:
+                broken_before = len(await self._broken_references())
+                for path in pending:
+                    await self._apply(path, broken_before)
+                    applied.append(path.name)
+            finally:
+                await self._writer.execute("PRAGMA foreign_keys = ON")
+        return applied
+
+    async def _broken_references(self) -> list[sqlite3.Row]:
+        async with self._writer.execute("PRAGMA foreign_key_check") as cursor:
+            return list(await cursor.fetchall())
+
+    async def _apply(self, path: Path, broken_before: int) -> None:
+        """One migration file and its ledger row, in one transaction."""
+        # executescript() would commit an open transaction first, so the script opens its own;
+        # the ledger row then joins it and both commit together.
+        try:
+            await self._writer.executescript("BEGIN IMMEDIATE;\n" + path.read_text())
+            broken = await self._broken_references()
+            if len(broken) > broken_before:
+                table, row, parent, _ = broken[-1]
+                raise sqlite3.IntegrityError(
+                    f"migration {path.name} would leave {len(broken) - broken_before} broken references,"
+                    f" such as from {table} row {row} to {parent}"
+                )
+            await self._writer.execute(
+                "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)", (path.name, self._clock())
+            )
+            await self._writer.execute("COMMIT")
+        except BaseException:
+            if self._writer.in_transaction:
+                await self._writer.execute("ROLLBACK")
+            raise
 
     async def _scrub(self) -> None:
+        # Copies of rewritten pages live on in the WAL until a checkpoint and in free pages until
+        # a VACUUM: both, so that the file and its -wal hold no address in clear.
         async with self._write_lock, _translated_errors():
-            await self._thread.run(partial(_vacuum, self._writer))
+            await self._writer.execute("VACUUM")
+            await self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     # One SQLite file is served by one process: any claim left at a sender's start is from one that died.
     async def release_claims(self) -> None:
