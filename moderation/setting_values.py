@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from email.utils import parseaddr
 from enum import StrEnum
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 from urllib.parse import urlsplit
 
 from .i18n import shipped
@@ -131,6 +132,23 @@ def language(value: str) -> str:
     return code
 
 
+Mode = TypeVar("Mode", bound=StrEnum)
+
+
+def one_of(modes: type[Mode]) -> Callable[[str], Mode]:
+    """The reader of a setting that names one of `modes`: "must be a, b or c" otherwise."""
+    names = [mode.value for mode in modes]
+    choices = f"{', '.join(names[:-1])} or {names[-1]}"
+
+    def read(value: str) -> Mode:
+        try:
+            return modes(value)
+        except ValueError:
+            raise ValueError(f"must be {choices}") from None
+
+    return read
+
+
 class SmtpTls(StrEnum):
     """MODERATION_SMTP_TLS: how the SMTP session is protected."""
 
@@ -139,11 +157,7 @@ class SmtpTls(StrEnum):
     TLS = "tls"
 
 
-def tls(value: str) -> SmtpTls:
-    try:
-        return SmtpTls(value)
-    except ValueError:
-        raise ValueError("must be none, starttls or tls") from None
+tls = one_of(SmtpTls)
 
 
 class NotifyMode(StrEnum):
@@ -154,11 +168,7 @@ class NotifyMode(StrEnum):
     DAILY = "daily"
 
 
-def notify(value: str) -> NotifyMode:
-    try:
-        return NotifyMode(value)
-    except ValueError:
-        raise ValueError("must be immediate, hourly or daily") from None
+notify = one_of(NotifyMode)
 
 
 def burst_cap(value: str) -> int | None:
@@ -177,11 +187,7 @@ class Env(StrEnum):
     PRODUCTION = "production"
 
 
-def env(value: str) -> Env:
-    try:
-        return Env(value)
-    except ValueError:
-        raise ValueError("must be development or production") from None
+env = one_of(Env)
 
 
 RATE = re.compile(r"^(\d+)\s*/\s*(?:(\d+)\s*)?(second|minute|hour|day)s?$")
