@@ -20,13 +20,13 @@ from aiohttp import web
 from .app import create_app
 from .config import Config, ConfigError
 from .errors import MissingFiles, StoreUnavailable
+from .import_export.cli import ImportRefused, reader, refusals, site_hosts, transfer_commands
+from .import_export.mapping import Mapping, Slash
 from .models import ByHand
 from .retention import purge
 from .serving import serve
 from .store import Store, open_store
-from .store.sealed import KeyMismatch
-from .transfer.cli import ImportRefused, reader, refusals, site_hosts, transfer_commands
-from .transfer.mapping import Mapping, Slash
+from .store.addresses import KeyMismatch
 from .validation import FIELDS, TooLong, is_thread_key
 
 log = logging.getLogger("moderation")
@@ -139,7 +139,7 @@ async def run_on_store(command: Callable[..., Awaitable[str]], config: Config, a
 
 
 async def import_file(store: Store, config: Config, args: argparse.Namespace) -> str:
-    from .transfer import importer  # the import's modules: only for an import, never for a server
+    from .import_export import importer  # the import's modules: only for an import, never for a server
 
     mapping = Mapping(
         prefixes=tuple(args.map_prefix),
@@ -158,7 +158,7 @@ async def import_file(store: Store, config: Config, args: argparse.Namespace) ->
 
 
 async def export(store: Store, config: Config, args: argparse.Namespace) -> str:
-    from .transfer import export as transfer_export  # only for an export
+    from .import_export import export as transfer_export  # only for an export
 
     statuses = args.status or []
     if args.output is None:

@@ -11,13 +11,7 @@ from collections.abc import AsyncIterator, Callable
 import jinja2
 from aiohttp import web
 
-from .cache import RenderedThreads
-from .claiming import ClaimingSender
-from .clients import RateLimit, SigninLimits
-from .config import Config, ConfigError, check_dev_mailbox
-from .i18n import Language, Languages
-from .inflight import InFlight
-from .keys import (
+from .app_keys import (
     clock_key,
     config_key,
     dev_mailbox_key,
@@ -38,13 +32,19 @@ from .keys import (
     templates_key,
     webhook_sender_key,
 )
+from .config import Config, ConfigError, check_dev_mailbox
+from .i18n import Language, Languages
 from .mail.compose import Composer
 from .mail.devmail import linkify, start_dev_mailbox
 from .mail.digests import DigestWriter, Outgoing
-from .mail.sender import OutboxSender
+from .mail.sender import MailSender
 from .mail.smtp import SmtpSettings
 from .metrics import Metrics
 from .middlewares import body_deadline, error_middleware, security_headers
+from .outbox_sender import OutboxSender
+from .rate_limits import RateLimit, SigninLimits
+from .rendered_threads import RenderedThreads
+from .requests_in_flight import InFlight
 from .resources import folder
 from .retention import purge_daily
 from .spam import SpamGuard
@@ -148,7 +148,7 @@ async def dev_mailbox_context(app: web.Application) -> AsyncIterator[None]:
 
 
 @contextlib.asynccontextmanager
-async def running(sender: ClaimingSender, name: str) -> AsyncIterator[None]:
+async def running(sender: OutboxSender, name: str) -> AsyncIterator[None]:
     """The sender's loop as a task while the block lasts; stopped and awaited after it."""
     task = asyncio.create_task(sender.run(), name=name)
     try:
@@ -162,7 +162,7 @@ async def running(sender: ClaimingSender, name: str) -> AsyncIterator[None]:
 
 async def sender_context(app: web.Application) -> AsyncIterator[None]:
     config = app[config_key]
-    sender = OutboxSender(
+    sender = MailSender(
         app[store_key],
         app.get(dev_smtp_key) or SmtpSettings.from_config(config),
         Composer(config=config, signer=app[signer_key], languages=app[languages_key]),

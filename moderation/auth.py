@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from .app_keys import config_key, store_key
 from .config import Config
 from .errors import ClientError
 from .i18n import N_
-from .keys import config_key, store_key
 
 SESSION_IDLE = 2 * 3600.0  # a session unused this long ends
 SESSION_LIFETIME = 12 * 3600.0  # and any session ends this long after signing in

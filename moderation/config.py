@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any, TypeVar, overload
 from urllib.parse import urlsplit
 
-from . import setting_values as read
+from . import setting_parsers as read
 from .resources import ROOT as ROOT  # the checkout: tests and bench import it from here
-from .sealing import Sealer, SealingError, load_sealer
-from .setting_values import Env as Env
-from .setting_values import NotifyMode as NotifyMode
-from .setting_values import Rate as Rate
-from .setting_values import SmtpTls as SmtpTls
+from .sealer import Sealer, SealingError, load_sealer
+from .setting_parsers import Env as Env
+from .setting_parsers import NotifyMode as NotifyMode
+from .setting_parsers import Rate as Rate
+from .setting_parsers import SmtpTls as SmtpTls
 
 log = logging.getLogger(__name__)
 

@@ -11,10 +11,10 @@ from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 from aiohttp.web_protocol import RequestPayloadError
 
+from .app_keys import config_key, languages_key
 from .config import Config
 from .errors import ClientError, ExpiredToken, InvalidToken, StoreUnavailable
 from .i18n import N_, Language
-from .keys import config_key, languages_key
 
 log = logging.getLogger(__name__)
 

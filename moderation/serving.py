@@ -12,7 +12,7 @@ from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 from aiohttp.web_request import BaseRequest
 
-from .keys import config_key, languages_key
+from .app_keys import config_key, languages_key
 from .middlewares import SENTENCES, page_headers
 
 log = logging.getLogger(__name__)

@@ -12,8 +12,8 @@ from aiohttp.test_utils import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from moderation.app_keys import config_key, store_key
 from moderation.auth import SESSION_IDLE, SESSION_LIFETIME, cookie_name, csrf_token, new_session_cookie, session_key
-from moderation.keys import config_key, store_key
 from tests.conftest import MODERATORS
 from tests.moderators import sign_in
 from tests.smtp import SmtpSink

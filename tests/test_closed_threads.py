@@ -14,8 +14,8 @@ from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
 from moderation.app import create_app
+from moderation.app_keys import store_key
 from moderation.config import Config
-from moderation.keys import store_key
 from moderation.models import ByHand, CommentStatus, NewComment, ThreadState
 from moderation.store import open_store
 from tests.conftest import SITE, make_config

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.async_api import Browser, expect
 
-from moderation.keys import store_key
+from moderation.app_keys import store_key
 from moderation.models import ByHand
 from tests.browser import Stack, open_widget, watched_page
 from tests.factories import publish

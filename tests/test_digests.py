@@ -15,8 +15,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from moderation.app import create_app
+from moderation.app_keys import signer_key
 from moderation.config import Config
-from moderation.keys import signer_key
 from moderation.mail.digests import SETTLE
 from moderation.models import Action
 from tests import db

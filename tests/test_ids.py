@@ -10,8 +10,8 @@ from typing import Any
 import asyncpg
 from aiohttp.test_utils import TestClient
 
+from moderation.app_keys import store_key
 from moderation.config import Config
-from moderation.keys import store_key
 from moderation.models import Action, Channel, NewComment
 from moderation.store import open_store
 from moderation.store.migrate import migration_files

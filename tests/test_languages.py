@@ -15,9 +15,9 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from moderation.app import create_app
+from moderation.app_keys import store_key
 from moderation.config import ROOT, Config, ConfigError
 from moderation.i18n import shipped
-from moderation.keys import store_key
 from moderation.models import ByHand
 from tests.conftest import MODERATORS, make_config
 from tests.factories import comment_data, decide, submit

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from moderation.keys import store_key
+from moderation.app_keys import store_key
 from moderation.models import ByHand
 from tests.factories import comment_data, publish
 from tests.smtp import SmtpSink

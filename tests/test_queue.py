@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
+from moderation.app_keys import store_key
 from moderation.config import Config
-from moderation.keys import store_key
 from moderation.models import Action, Channel, NewComment
 from tests import db
 from tests.conftest import MODERATORS, SITE

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from moderation.clients import RateLimit
-from moderation.setting_values import parse_rate
+from moderation.rate_limits import RateLimit
+from moderation.setting_parsers import parse_rate
 
 
 class Clock:

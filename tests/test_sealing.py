@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestClient
 
 from moderation.app import create_app
 from moderation.config import Config
-from moderation.sealing import UNREADABLE, new_key_text
+from moderation.sealer import UNREADABLE, new_key_text
 from moderation.store import open_store
 from tests import db
 from tests.conftest import MODERATORS, SITE, free_port, make_config

@@ -13,8 +13,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from moderation.app import create_app
+from moderation.app_keys import signin_tasks_key
 from moderation.config import Config
-from moderation.keys import signin_tasks_key
 from tests import db
 from tests.conftest import MODERATORS, PUBLIC_URL
 from tests.moderators import (

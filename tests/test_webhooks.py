@@ -15,8 +15,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from moderation.app import create_app
+from moderation.app_keys import store_key
 from moderation.config import ROOT, Config
-from moderation.keys import store_key
 from moderation.models import Action, Channel
 from moderation.webhooks.sender import RECEIVERS_AT_ONCE
 from tests import db

@@ -14,12 +14,12 @@ from email.message import EmailMessage
 
 import aiosmtplib
 
-from ..claiming import ClaimingSender
 from ..config import Config
 from ..errors import StoreUnavailable
 from ..metrics import Metrics
 from ..models import READER_KINDS, Notification
-from ..sealing import UNREADABLE
+from ..outbox_sender import OutboxSender
+from ..sealer import UNREADABLE
 from ..store import Store
 from .smtp import SessionFailed, SmtpConnection, SmtpSettings
 
@@ -54,7 +54,7 @@ def describe(error: BaseException) -> str:
     return ADDRESS.sub("<address>", f"{type(error).__name__}: {error}")[:500]
 
 
-class OutboxSender(ClaimingSender):
+class MailSender(OutboxSender):
     label = "outbox"
 
     def __init__(

@@ -32,9 +32,9 @@ from ..models import (
     Webhook,
 )
 from ..webhooks.events import Hooks
+from .addresses import KeyCounts
 from .digests import Waiting
 from .imports import ImportedComment
-from .sealed import KeyCounts
 from .sqlite import SqliteStore
 
 

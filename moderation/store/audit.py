@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..models import AuditEntry, Channel, CommentStatus
-from .tx import Row, Transaction, marks
+from .driver import Row, Transaction, marks
 
 ENTRY_COLUMNS = "a.comment_id, a.from_status, a.to_status, a.actor, a.channel, r.reason, a.at"
 ENTRY_FROM = "audit_log a LEFT JOIN audit_reasons r ON r.entry_id = a.id"

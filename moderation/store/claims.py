@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 from ..models import Backlog
-from .tx import StoreBase, marks
+from .driver import StoreBase, marks
 
 # The only names ever formatted into this SQL.
 Table = Literal["outbox", "webhook_outbox"]

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from ..mail.payloads import DigestMail, dump
 from ..models import MailKind
-from ..sealing import Sealer
-from .sealed import seal_recipient
-from .tx import Row, Transaction, marks
+from ..sealer import Sealer
+from .addresses import seal_recipient
+from .driver import Row, Transaction, marks
 
 Fetch = Callable[..., Awaitable[list[Row]]]
 

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ..models import CLI, Channel, CommentStatus, ExportedComment
-from ..sealing import Sealer
-from . import audit, sealed, titles
-from .rows import body_digest
-from .tx import Row, StoreBase, Transaction, marks
+from ..sealer import Sealer
+from . import addresses, audit, titles
+from .comment_rows import body_digest
+from .driver import Row, StoreBase, Transaction, marks
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ async def _write(
         )
         ids.append(int(rows[0][0]))
         if c.email:
-            await sealed.seal_email(tx, store._sealer, ids[-1], c.email)
+            await addresses.seal_email(tx, store._sealer, ids[-1], c.email)
         if c.status is CommentStatus.APPROVED:
             published[int(rows[0][1])] += 1
     await tx.executemany(

@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 
 from ..mail.payloads import DigestMail
 from ..models import READER_KINDS, Backlog, Comment, Listing, MailKind, Notification
-from . import claims, digests, sealed
-from .rows import COMMENT_COLUMNS, COMMENT_FROM
-from .rows import comment as _comment
-from .tx import StoreBase, marks
+from . import addresses, claims, digests
+from .comment_rows import COMMENT_COLUMNS, COMMENT_FROM
+from .comment_rows import comment as _comment
+from .driver import StoreBase, marks
 
 # A reader mail's payload holds its links' tokens, stored nowhere else in clear: once the mail is
 # settled they go, and only their hashes remain (store/readers.py).
@@ -64,7 +64,7 @@ class OutboxSql:
                 now,
             )
             if written:
-                await sealed.seal_recipient(tx, self._sealer, int(written[0][0]), recipient)
+                await addresses.seal_recipient(tx, self._sealer, int(written[0][0]), recipient)
         return bool(written)
 
     # --- digests (the SQL is in digests.py) ---

@@ -10,11 +10,11 @@ from typing import Any
 import asyncpg
 
 from ..errors import StoreUnavailable
-from ..sealing import Sealer
+from ..sealer import Sealer
 from ..webhooks.events import NO_HOOKS, Hooks
+from .driver import Row
 from .migrate import migration_files
 from .sql import SqlStore
-from .tx import Row
 
 # Any number that fits in 64 bits, the same for every instance: migrations run one at a time.
 MIGRATION_LOCK = 0x6D6F6465726174

@@ -10,9 +10,9 @@ from ..errors import ClientError
 from ..i18n import N_
 from ..models import Action, Channel, CommentStatus, Decided, NewComment, QueuePage
 from . import audit, readers
-from .rows import COMMENT_COLUMNS, COMMENT_FROM, body_digest, comment
-from .sealed import seal_email
-from .tx import StoreBase, Transaction
+from .addresses import seal_email
+from .comment_rows import COMMENT_COLUMNS, COMMENT_FROM, body_digest, comment
+from .driver import StoreBase, Transaction
 
 
 class _Base(StoreBase, Protocol):

@@ -15,10 +15,10 @@ from collections.abc import Sequence
 
 from ..mail.payloads import PublishedMail, ReplyMail, dump
 from ..models import Confirmed, MailKind, Unsubscribed
-from ..sealing import Sealer, normalised
-from . import legacy
-from .sealed import seal_recipient
-from .tx import Row, StoreBase, Transaction, marks
+from ..sealer import Sealer, normalised
+from . import rekeying
+from .addresses import seal_recipient
+from .driver import Row, StoreBase, Transaction, marks
 
 CONFIRM_EVERY = 86400.0  # at most one confirmation mail per address in this time
 CONFIRM_WITHIN = 7 * 86400.0  # a subscription not confirmed by then has expired, and so has the link
@@ -75,7 +75,7 @@ async def add_subscriptions(tx: Transaction, sealer: Sealer, wanted: Sequence[tu
             [(comment_id, sealer.index(address), now) for comment_id, address in wanted],
         )
         for address in {normalised(address) for _, address in wanted}:
-            await legacy.adopt_do_not_mail(tx, sealer, address)
+            await rekeying.adopt_do_not_mail(tx, sealer, address)
 
 
 async def on_approved(tx: Transaction, sealer: Sealer, approved: Sequence[int], now: float) -> int:

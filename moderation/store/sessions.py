@@ -10,8 +10,8 @@ import secrets
 
 from ..mail.payloads import SignInMail, dump
 from ..models import MailKind, ModeratorSession, SigninLink
-from .sealed import seal_recipient
-from .tx import StoreBase
+from .addresses import seal_recipient
+from .driver import StoreBase
 
 # Used and expired links are kept this long, so that an old link still says "expired"
 # rather than "not valid"; then they go, at the next sign-in request.

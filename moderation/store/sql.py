@@ -24,18 +24,18 @@ from ..models import (
     Thread,
     ThreadState,
 )
-from ..sealing import Sealer
+from ..sealer import Sealer
 from ..webhooks.events import Hooks
-from . import audit, legacy, readers, sealed, titles, webhooks
+from . import addresses, audit, readers, rekeying, titles, webhooks
+from .comment_rows import COMMENT_COLUMNS, COMMENT_FROM, THREAD_STATE, body_digest
+from .comment_rows import comment as _comment
+from .comment_rows import thread_state as _thread_state
+from .driver import Row, Transaction, marks
 from .imports import ImportSql
 from .outbox import OutboxSql
 from .queue import QueueSql
 from .readers import ReaderSql
-from .rows import COMMENT_COLUMNS, COMMENT_FROM, THREAD_STATE, body_digest
-from .rows import comment as _comment
-from .rows import thread_state as _thread_state
 from .sessions import SessionSql
-from .tx import Row, Transaction, marks
 from .webhooks import WebhookSql
 
 
@@ -61,16 +61,16 @@ class SqlStore(OutboxSql, WebhookSql, SessionSql, QueueSql, ReaderSql, ImportSql
         the readers' tables by the index."""
         applied = await self._migrate_sql()
         async with self.transaction() as tx:
-            await sealed.check_keys(tx, self._sealer)
+            await addresses.check_keys(tx, self._sealer)
         total = 0
-        while done := await self._in_transaction(sealed.seal_plaintext):
+        while done := await self._in_transaction(addresses.seal_plaintext):
             total += done
         if total:
             await self._scrub()
             applied.append(f"sealed {total} stored addresses")
         # After the sealing: the re-keying reads the index of every comment's address.
         async with self.transaction() as tx:
-            rekeyed = await legacy.rekey(tx, self._clock())
+            rekeyed = await rekeying.rekey(tx, self._clock())
         if rekeyed:
             applied.append(f"re-keyed {rekeyed} reader rows by the index key")
         return applied
@@ -91,7 +91,7 @@ class SqlStore(OutboxSql, WebhookSql, SessionSql, QueueSql, ReaderSql, ImportSql
         after: dict[str, int] = {}
         while True:
             async with self.transaction() as tx:
-                seen = await sealed.rotate_batch(tx, self._sealer, after)
+                seen = await addresses.rotate_batch(tx, self._sealer, after)
             if not seen:
                 break
             total += seen
@@ -100,8 +100,8 @@ class SqlStore(OutboxSql, WebhookSql, SessionSql, QueueSql, ReaderSql, ImportSql
             await self._scrub()
         return total
 
-    async def key_counts(self) -> sealed.KeyCounts:
-        return await sealed.counts(self.fetch, self._sealer)
+    async def key_counts(self) -> addresses.KeyCounts:
+        return await addresses.counts(self.fetch, self._sealer)
 
     def transaction(self, *, durable: bool = True) -> AbstractAsyncContextManager[Transaction]:
         """A write transaction. `durable=False` for the outbox's own bookkeeping: a crash of the
@@ -190,7 +190,7 @@ class SqlStore(OutboxSql, WebhookSql, SessionSql, QueueSql, ReaderSql, ImportSql
                 comment.parent,
             )
             if rows:
-                await sealed.seal_email(tx, self._sealer, int(rows[0][0]), comment.email)
+                await addresses.seal_email(tx, self._sealer, int(rows[0][0]), comment.email)
             results.append(int(rows[0][0]) if rows else InvalidParent(comment.parent))
         await readers.add_subscriptions(
             tx,
@@ -226,7 +226,7 @@ class SqlStore(OutboxSql, WebhookSql, SessionSql, QueueSql, ReaderSql, ImportSql
                     now,
                     now,
                 )
-                await sealed.seal_recipient(tx, self._sealer, int(outbox_id), recipient)
+                await addresses.seal_recipient(tx, self._sealer, int(outbox_id), recipient)
 
     async def has_comment_body(self, thread: str, body: str) -> bool:
         return bool(

@@ -14,12 +14,12 @@ import aiosqlite
 
 from ..errors import InvalidParent, StoreUnavailable
 from ..models import NewComment
-from ..sealing import Sealer
+from ..sealer import Sealer
 from ..webhooks.events import NO_HOOKS, Hooks
 from . import claims
+from .driver import Row, Transaction
 from .migrate import migration_files
 from .sql import SqlStore
-from .tx import Row, Transaction
 
 T = TypeVar("T")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .tx import Transaction, marks
+from .driver import Transaction, marks
 
 
 async def from_approved(tx: Transaction, comment_ids: Sequence[int]) -> None:

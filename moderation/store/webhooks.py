@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from ..models import Backlog, Comment, Webhook
 from ..webhooks.events import Hooks, body, event_of
 from . import claims
-from .tx import StoreBase, Transaction, marks
+from .driver import StoreBase, Transaction, marks
 
 TABLE: claims.Table = "webhook_outbox"
 

@@ -9,11 +9,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from aiohttp import web
 
-from ..clients import client_address
-from ..config import Config
-from ..errors import ClientError, InvalidParent
-from ..i18n import N_, Language
-from ..keys import (
+from ..app_keys import (
     clock_key,
     config_key,
     form_stamp_key,
@@ -26,10 +22,14 @@ from ..keys import (
     spam_guard_key,
     store_key,
 )
+from ..config import Config
+from ..errors import ClientError, InvalidParent
+from ..i18n import N_, Language
 from ..mail.notify import moderators_to_tell
 from ..middlewares import ARTICLE, FORM, Article, reader_language
 from ..models import CommentStatus, NewComment
 from ..openapi import openapi_document
+from ..rate_limits import client_address
 from ..render import render_body
 from ..spam import Screening, Verdict
 from ..tokens import avatar_key

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
+from ..app_keys import clock_key, config_key, form_stamp_key, store_key
 from ..avatars import AVATAR_KEY, identicon
 from ..i18n import N_
-from ..keys import clock_key, config_key, form_stamp_key, store_key
 from ..middlewares import reader_language
 from ..resources import folder
 from .comments import safe_return_to, thread_key

@@ -7,8 +7,8 @@ from dataclasses import asdict
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from ..app_keys import metrics_key, store_key
 from ..errors import StoreUnavailable
-from ..keys import metrics_key, store_key
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from ..app_keys import config_key, metrics_key, sender_key, signer_key, store_key
 from ..errors import ClientError, InvalidToken
 from ..i18n import N_
-from ..keys import config_key, metrics_key, sender_key, signer_key, store_key
 from ..models import Comment
 from ..tokens import Decision
 from .pages import render_page

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from aiohttp import web
 
+from ..app_keys import clock_key, config_key, dev_mailbox_key, form_stamp_key, pending_note_key, store_key
 from ..i18n import N_
-from ..keys import clock_key, config_key, dev_mailbox_key, form_stamp_key, pending_note_key, store_key
 from ..mail.devmail import read_dev_mailbox
 from ..middlewares import language_of, reader_language
 from ..models import Comment, CommentStatus, ThreadState

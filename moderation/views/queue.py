@@ -10,14 +10,14 @@ from aiohttp import web
 from babel.dates import format_timedelta
 from multidict import MultiDictProxy
 
+from ..app_keys import clock_key, config_key, metrics_key, sender_key, store_key
 from ..auth import QUEUE, SignedIn, check_csrf, check_origin, require_signed_in, signed_in
 from ..errors import ClientError
 from ..forms import read_form
 from ..i18n import N_, Language
-from ..keys import clock_key, config_key, metrics_key, sender_key, store_key
 from ..middlewares import language_of
 from ..models import Action, Channel, CommentStatus, NewComment
-from ..outcomes import Outcome, outcome_of
+from ..queue_notice import Outcome, outcome_of
 from ..render import render_body
 from ..store.queue import parse_cursor
 from ..tokens import avatar_key

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from ..app_keys import config_key, store_key
 from ..forms import read_form
-from ..keys import config_key, store_key
 from ..middlewares import reader_language
 from ..models import Confirmed, Unsubscribed
 from .pages import render_page

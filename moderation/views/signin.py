@@ -11,6 +11,7 @@ import logging
 
 from aiohttp import web
 
+from ..app_keys import clock_key, config_key, sender_key, signin_limits_key, signin_tasks_key, store_key
 from ..auth import (
     QUEUE,
     SESSION_IDLE,
@@ -24,13 +25,12 @@ from ..auth import (
     session_key,
     set_session_cookie,
 )
-from ..clients import client_address
 from ..errors import InvalidToken, StoreUnavailable
 from ..forms import read_form
 from ..i18n import N_
-from ..keys import clock_key, config_key, sender_key, signin_limits_key, signin_tasks_key, store_key
 from ..middlewares import language_of
 from ..models import SigninLink
+from ..rate_limits import client_address
 from ..tokens import SigninSigner
 from .pages import render_page
 

@@ -20,11 +20,11 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from .. import __version__
-from ..claiming import ClaimingSender
 from ..config import Config
 from ..errors import StoreUnavailable
 from ..metrics import Metrics
 from ..models import Webhook
+from ..outbox_sender import OutboxSender
 from ..store import Store
 from .events import SIGNATURE_HEADER, signature
 
@@ -80,7 +80,7 @@ def judge(status: int, later: str | None, now: float) -> Failure | None:
     return Failure(f"answered {status}", final=True)
 
 
-class WebhookSender(ClaimingSender):
+class WebhookSender(OutboxSender):
     label = "webhooks"
 
     def __init__(

@@ -7,14 +7,14 @@ from pathlib import Path
 import jinja2
 from aiohttp import web
 
-from .cache import RenderedThreads
-from .clients import RateLimit, SigninLimits
 from .config import Config
 from .i18n import Languages
-from .inflight import InFlight
-from .mail.sender import OutboxSender
+from .mail.sender import MailSender
 from .mail.smtp import SmtpSettings
 from .metrics import Metrics
+from .rate_limits import RateLimit, SigninLimits
+from .rendered_threads import RenderedThreads
+from .requests_in_flight import InFlight
 from .spam import SpamGuard
 from .store import Store
 from .tokens import FormStamp, LinkSigner, PendingNote
@@ -31,7 +31,7 @@ spam_guard_key = web.AppKey("spam_guard", SpamGuard)
 metrics_key = web.AppKey("metrics", Metrics)
 rate_limit_key = web.AppKey("rate_limit", RateLimit)
 store_key = web.AppKey("store", Store)
-sender_key = web.AppKey("sender", OutboxSender)
+sender_key = web.AppKey("sender", MailSender)
 webhook_sender_key = web.AppKey("webhook_sender", WebhookSender)
 dev_mailbox_key = web.AppKey("dev_mailbox", Path)
 dev_smtp_key = web.AppKey("dev_smtp", SmtpSettings)

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
-from ..sealing import Sealer
+from ..sealer import Sealer
 
 Row = Sequence[Any]
 

@@ -6,8 +6,8 @@ import hashlib
 from datetime import UTC, datetime
 
 from ..models import ByHand, Comment, CommentStatus, ThreadState
-from ..sealing import Sealer
-from .tx import Row
+from ..sealer import Sealer
+from .driver import Row
 
 COMMENT_COLUMNS = """
     c.id, t.key, t.title, c.parent_id, c.name, c.email, c.website, c.avatar,

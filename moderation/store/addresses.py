@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from ..sealing import Sealer
-from .legacy import READER_TABLES
-from .tx import Row, Transaction
+from ..sealer import Sealer
+from .driver import Row, Transaction
+from .rekeying import READER_TABLES
 
 # (table, sealed column, index column): every reader address the service stores in full.
 SEALED = (("comments", "email", "email_index"), ("outbox", "recipient", "recipient_index"))

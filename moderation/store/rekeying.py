@@ -10,8 +10,8 @@ that form when the address subscribes again: whoever asked never to be mailed ag
 
 from __future__ import annotations
 
-from ..sealing import Sealer
-from .tx import Transaction
+from ..sealer import Sealer
+from .driver import Transaction
 
 # Every table keyed by an address's index instead of the address (migration 0009, re-keyed in 0012).
 READER_TABLES = ("subscriptions", "subscription_confirmations", "confirmation_marks", "do_not_mail")

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 
 from aiohttp import web
 
-from .setting_values import Network, Rate, parse_rate
+from .setting_parsers import Network, Rate, parse_rate
 
 
 def _trusted(address: str, proxies: Sequence[Network]) -> bool:

@@ -30,7 +30,7 @@ SILENT_BEATS = 5  # heartbeats missed before an instance counts as dead
 FORGET_SENDERS_AFTER = 86400.0  # the heartbeat rows of long-dead instances go
 
 
-class ClaimingSender:
+class OutboxSender:
     """The loop; a subclass says what is due (next_due), claims and delivers it (deliver_due)."""
 
     label = "sender"  # how its log lines begin

@@ -12,7 +12,7 @@ from typing import NamedTuple, TypeVar
 from urllib.parse import urlsplit
 
 from .i18n import shipped
-from .sealing import SealingError, parse_data_keys, parse_index_key
+from .sealer import SealingError, parse_data_keys, parse_index_key
 
 
 def port(value: str) -> int:

@@ -40,7 +40,7 @@ class InFlight:
         deadline = time.monotonic() + patience
         while (left := deadline - time.monotonic()) > 0:
             if self._count:
-                # asyncio.wait, not wait_for: see ClaimingSender._sleep_until_due.
+                # asyncio.wait, not wait_for: see OutboxSender._sleep_until_due.
                 waiter = asyncio.ensure_future(self._idle.wait())
                 try:
                     await asyncio.wait({waiter}, timeout=left)
