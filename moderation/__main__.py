@@ -18,16 +18,16 @@ from pathlib import Path
 from aiohttp import web
 
 from .app import create_app
-from .config import Config, ConfigError
-from .errors import MissingFiles, StoreUnavailable
-from .import_export.cli import ImportRefused, reader, refusals, site_hosts, transfer_commands
+from .config import Config
+from .errors import ConfigError, ImportRefused, MissingFiles, StoreUnavailable, TooLong
+from .import_export.cli import reader, refusals, site_hosts, transfer_commands
 from .import_export.mapping import Mapping, Slash
 from .models import ByHand
 from .retention import purge
 from .serving import serve
 from .store import Store, open_store
 from .store.addresses import KeyMismatch
-from .validation import FIELDS, TooLong, is_thread_key
+from .validation import FIELDS, is_thread_key
 
 log = logging.getLogger("moderation")
 

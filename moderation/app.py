@@ -32,7 +32,8 @@ from .app_keys import (
     templates_key,
     webhook_sender_key,
 )
-from .config import Config, ConfigError, check_dev_mailbox
+from .config import Config, check_dev_mailbox
+from .errors import ConfigError
 from .i18n import Language, Languages
 from .mail.compose import Composer
 from .mail.devmail import linkify, start_dev_mailbox

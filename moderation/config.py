@@ -13,18 +13,15 @@ from typing import Any, TypeVar, overload
 from urllib.parse import urlsplit
 
 from . import setting_parsers as read
+from .errors import ConfigError, SealingError
 from .resources import ROOT as ROOT  # the checkout: tests and bench import it from here
-from .sealer import Sealer, SealingError, load_sealer
+from .sealer import Sealer, load_sealer
 from .setting_parsers import Env as Env
 from .setting_parsers import NotifyMode as NotifyMode
 from .setting_parsers import Rate as Rate
 from .setting_parsers import SmtpTls as SmtpTls
 
 log = logging.getLogger(__name__)
-
-
-class ConfigError(ValueError):
-    """A bad setting; the message is one line that names the variable."""
 
 
 Default = TypeVar("Default")

@@ -1,4 +1,5 @@
-"""The service's own exceptions; the error middleware turns them into HTTP answers."""
+"""Every exception the service raises on purpose, under one base: those of a request (the error
+middleware turns them into HTTP answers), of start-up, of sending mail and of an import."""
 
 
 class ModerationError(Exception):
@@ -43,3 +44,55 @@ class ClientError(ModerationError):
 
 class MissingFiles(ModerationError):
     """The installation lacks files it ships with (templates, static files, migrations)."""
+
+
+# --- start-up: each message is one line that names the variable ---
+
+
+class ConfigError(ModerationError, ValueError):
+    """A bad setting; the message is one line that names the variable."""
+
+
+class SealingError(ModerationError, ValueError):
+    """Keys that cannot be used; the message is one line naming the variable."""
+
+
+# --- a submission's text ---
+
+
+class TooLong(ModerationError, ValueError):
+    """A text over its field's length: the sentence (a catalog message with %(most)s) and that length."""
+
+    def __init__(self, sentence: str, most: int):
+        super().__init__(sentence)
+        self.most = most
+
+
+# --- sending mail ---
+
+
+class SessionFailed(ModerationError):
+    """The SMTP session could not be opened, or broke while in use: the server is the trouble, not a message."""
+
+
+# --- moving comments in ---
+
+
+class ImportRefused(ModerationError):
+    """The file cannot be imported; says why in one line."""
+
+
+class NotAnExport(ImportRefused, ValueError):
+    """A JSON lines file that is not this service's export."""
+
+
+class InvalidRecord(ModerationError, ValueError):
+    """What is wrong with one source comment, in a few words."""
+
+
+class ForeignHost(ModerationError):
+    """A URL on a host that is not the site's: the page is reported and its comments skipped."""
+
+    def __init__(self, host: str):
+        super().__init__(host)
+        self.host = host

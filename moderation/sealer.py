@@ -24,6 +24,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from .errors import SealingError
 from .tokens import keyed_digest
 
 log = logging.getLogger(__name__)
@@ -34,10 +35,6 @@ UNREADABLE = "(address unreadable)"
 
 KEY_ID = re.compile(r"^[A-Za-z0-9]{1,16}$")  # no LIKE wildcards, no separator
 NONCE_BYTES = 12
-
-
-class SealingError(ValueError):
-    """Keys that cannot be used; the message is one line naming the variable."""
 
 
 def _key(text: str, variable: str) -> tuple[str, bytes]:

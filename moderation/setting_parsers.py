@@ -11,8 +11,9 @@ from enum import StrEnum
 from typing import NamedTuple, TypeVar
 from urllib.parse import urlsplit
 
+from .errors import SealingError
 from .i18n import shipped
-from .sealer import SealingError, parse_data_keys, parse_index_key
+from .sealer import parse_data_keys, parse_index_key
 
 
 def port(value: str) -> int:

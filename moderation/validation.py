@@ -14,6 +14,7 @@ import regex
 from disarm import skeleton_key
 from email_validator import EmailNotValidError, validate_email
 
+from .errors import TooLong
 from .i18n import N_, Language
 
 # Characters no name (nor page path) needs and that can disguise one: controls, bidi and
@@ -178,14 +179,6 @@ def _checkbox(value: Any) -> bool:
     raise ValueError(N_("Must be ticked (true) or not (false)."))
 
 
-class TooLong(ValueError):
-    """A text over its field's length, with that length for the sentence."""
-
-    def __init__(self, most: int):
-        super().__init__(N_("Please keep this to %(most)s characters or fewer."))
-        self.most = most
-
-
 @dataclass(frozen=True, kw_only=True)
 class Submission:
     """A comment as a reader sends it, from the widget (JSON) or a plain form."""
@@ -214,7 +207,7 @@ class TextField:
         if not value and self.required:
             raise ValueError(REQUIRED[self.name])
         if len(value) > self.max_length:
-            raise TooLong(self.max_length)
+            raise TooLong(N_("Please keep this to %(most)s characters or fewer."), self.max_length)
         return self.check(value)
 
 

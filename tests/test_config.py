@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from moderation.config import ROOT, Config, ConfigError, Env, NotifyMode, Rate, SmtpTls, documented_variables
+from moderation.config import ROOT, Config, Env, NotifyMode, Rate, SmtpTls, documented_variables
+from moderation.errors import ConfigError
 from tests import service
 from tests.conftest import TEST_DATA_KEYS, TEST_INDEX_KEY
 

@@ -16,7 +16,8 @@ from babel.messages.pofile import read_po
 
 from moderation.app import create_app
 from moderation.app_keys import store_key
-from moderation.config import ROOT, Config, ConfigError
+from moderation.config import ROOT, Config
+from moderation.errors import ConfigError
 from moderation.i18n import shipped
 from moderation.models import ByHand
 from tests.conftest import MODERATORS, make_config

@@ -16,10 +16,6 @@ from .records import Record, Unreadable
 FORMATS = ("disqus", "isso", "jsonl", "wxr")
 
 
-class ImportRefused(Exception):
-    """The file cannot be imported; says why in one line."""
-
-
 def reader(name: str) -> Callable[[Path], Iterable[Record | Unreadable]]:
     # Imported here: the XML parsers are no part of serving, and a server need not hold them.
     from . import disqus, isso, jsonl, wxr

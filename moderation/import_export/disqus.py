@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
+from ..errors import InvalidRecord
 from ..models import CommentStatus
-from .records import Invalid, Record, Skip, Unreadable, identifier
+from .records import Record, Skip, Unreadable, identifier
 from .xml import child, child_text, elements, local
 
 DSQ_ID = "{http://disqus.com/disqus-internals}id"
@@ -20,7 +21,7 @@ def when(value: str) -> datetime:
     try:
         return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
     except ValueError:
-        raise Invalid(f"createdAt: {value[:40]!r} is not a time (ISO 8601)") from None
+        raise InvalidRecord(f"createdAt: {value[:40]!r} is not a time (ISO 8601)") from None
 
 
 def read(path: Path) -> Iterator[Record | Unreadable]:
@@ -31,13 +32,13 @@ def read(path: Path) -> Iterator[Record | Unreadable]:
         if local(element.tag) == "thread":
             try:
                 pages[element.get(DSQ_ID, "")] = (child_text(element, "link"), child_text(element, "title"))
-            except Invalid:
+            except InvalidRecord:
                 pass  # a page too long to be one: its posts are reported, as having no page
     posts = (element for element in elements(path, 1) if local(element.tag) == "post")
     for number, element in enumerate(posts, 1):
         try:
             record = post(element, f"post {number}")
-        except Invalid as invalid:
+        except InvalidRecord as invalid:
             yield Unreadable(f"post {number}", str(invalid))
             continue
         url, title = pages.get(record.url, ("", ""))

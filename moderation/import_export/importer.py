@@ -9,15 +9,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from ..errors import ForeignHost, InvalidRecord, TooLong
 from ..models import CommentStatus
 from ..render import render_body
 from ..store import Store
 from ..store.imports import ImportedComment
 from ..tokens import avatar_key
-from ..validation import FIELDS, TooLong
+from ..validation import FIELDS
 from .html import from_html
-from .mapping import Foreign, Mapping
-from .records import Invalid, Record, Skip, Unreadable
+from .mapping import Mapping
+from .records import Record, Skip, Unreadable
 
 MAX_NAME = 100  # as for a submission (validation.py)
 MAX_TITLE = 300
@@ -107,11 +108,11 @@ async def run(
             continue
         every[record.source_id] = record.parent_id
         outcome = _outcome(record, mapping)
-        if isinstance(outcome, Foreign):
+        if isinstance(outcome, ForeignHost):
             report.foreign[outcome.host] += 1
         elif isinstance(outcome, Skip):
             report.skipped[outcome.value] += 1
-        elif isinstance(outcome, Invalid):
+        elif isinstance(outcome, InvalidRecord):
             report.refuse(record.position, str(outcome))
         else:
             kept[record.source_id] = page_numbers.setdefault(outcome.thread, len(page_numbers))
@@ -141,7 +142,7 @@ async def run(
     return report
 
 
-def _outcome(record: Record, mapping: Mapping) -> Page | Skip | Foreign | Invalid:
+def _outcome(record: Record, mapping: Mapping) -> Page | Skip | ForeignHost | InvalidRecord:
     """Where the comment goes, or why it does not: skipped as its source marks it, on another
     host, or invalid (checked as a submission is: what a reader could not send is not imported)."""
     if record.skip is not None:
@@ -153,15 +154,15 @@ def _outcome(record: Record, mapping: Mapping) -> Page | Skip | Foreign | Invali
         page = _page(record, mapping)
         if isinstance(page, Page):
             _fields(record)
-    except Invalid as invalid:
+    except InvalidRecord as invalid:
         return invalid
     return page
 
 
-def _page(record: Record, mapping: Mapping) -> Page | Skip | Foreign:
+def _page(record: Record, mapping: Mapping) -> Page | Skip | ForeignHost:
     try:
         thread = mapping.thread(record.url) if record.url else ""
-    except Foreign as foreign:
+    except ForeignHost as foreign:
         return foreign
     if not thread:
         return Skip.NO_PAGE
@@ -173,12 +174,12 @@ def _readable(record: Record) -> None:
     for name in ("url", "title", "name", "email", "website", "body", "text", "avatar"):
         value = getattr(record, name) or ""
         if "\x00" in value:
-            raise Invalid(f"{name}: contains a NUL character")
+            raise InvalidRecord(f"{name}: contains a NUL character")
         if not value.isascii():
             try:
                 value.encode()
             except UnicodeEncodeError:
-                raise Invalid(f"{name}: not valid UTF-8 text") from None
+                raise InvalidRecord(f"{name}: not valid UTF-8 text") from None
 
 
 def _checked(field: str, value: str) -> str:
@@ -186,9 +187,9 @@ def _checked(field: str, value: str) -> str:
     try:
         checked: str = FIELDS[field](value)
     except TooLong as too_long:
-        raise Invalid(f"{field}: {str(too_long) % {'most': f'{too_long.most:,}'}}") from None
+        raise InvalidRecord(f"{field}: {str(too_long) % {'most': f'{too_long.most:,}'}}") from None
     except ValueError as invalid:
-        raise Invalid(f"{field} {value[:60]!r}: {invalid}") from None
+        raise InvalidRecord(f"{field} {value[:60]!r}: {invalid}") from None
     return checked
 
 
@@ -214,7 +215,7 @@ def _fields(record: Record) -> Fields:
     if not website.lower().startswith(("http://", "https://")):
         website = ""  # javascript: and the like are dropped, as they always were
     if record.avatar is not None and not AVATAR_KEY.fullmatch(record.avatar):
-        raise Invalid(f"avatar {record.avatar[:60]!r}: not an avatar of this service")
+        raise InvalidRecord(f"avatar {record.avatar[:60]!r}: not an avatar of this service")
     if record.html:
         text, body_html = from_html(record.body)
         body = _checked("body", record.text or text)

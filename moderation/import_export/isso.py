@@ -7,8 +7,9 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
+from ..errors import InvalidRecord
 from ..models import CommentStatus
-from .records import MAX_FIELD, Invalid, Record, Skip, Unreadable, identifier, moment, required_text, text
+from .records import MAX_FIELD, Record, Skip, Unreadable, identifier, moment, required_text, text
 
 STATUSES = {1: CommentStatus.APPROVED, 2: CommentStatus.PENDING}
 DELETED = 4
@@ -31,17 +32,17 @@ def read(path: Path) -> Iterator[Record | Unreadable]:
             position = f"comment {values['c.id']}" if isinstance(values["c.id"], int) else f"row {number}"
             try:
                 yield record(values, types, position)
-            except Invalid as invalid:
+            except InvalidRecord as invalid:
                 yield Unreadable(position, str(invalid))
 
 
 def record(values: dict[str, object], types: dict[str, str], position: str) -> Record:
     for column, kind in types.items():
         if values[column] is None and kind != "null":
-            raise Invalid(f"{column.split('.')[1]}: over {MAX_FIELD:,} bytes")
+            raise InvalidRecord(f"{column.split('.')[1]}: over {MAX_FIELD:,} bytes")
     id_, mode, parent = values["c.id"], values["c.mode"], values["c.parent"]
     if mode is not None and (isinstance(mode, bool) or not isinstance(mode, int)):
-        raise Invalid(f"mode: {type(mode).__name__} where a number belongs")
+        raise InvalidRecord(f"mode: {type(mode).__name__} where a number belongs")
     return Record(
         source_id=identifier(id_, "id"),
         url=required_text(values["t.uri"], "uri"),

@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from ..errors import InvalidRecord, NotAnExport
 from ..models import CommentStatus
-from .records import MAX_FIELD, Invalid, Record, Unreadable, identifier, required_text, text
+from .records import MAX_FIELD, Record, Unreadable, identifier, required_text, text
 
 FORMAT = "moderation-export"
 VERSION = 1
@@ -17,16 +18,12 @@ VERSION = 1
 MAX_LINE = 4 * MAX_FIELD
 
 
-class NotAnExport(ValueError):
-    pass
-
-
 def when(value: object, field: str) -> datetime:
     found = required_text(value, field)
     try:
         return datetime.fromisoformat(found.replace("Z", "+00:00")).astimezone(UTC)
     except ValueError:
-        raise Invalid(f"{field}: {found[:40]!r} is not a time (ISO 8601)") from None
+        raise InvalidRecord(f"{field}: {found[:40]!r} is not a time (ISO 8601)") from None
 
 
 def lines(file: TextIO) -> Iterator[tuple[int, str | None]]:
@@ -60,7 +57,7 @@ def read(path: Path) -> Iterator[Record | Unreadable]:
             elif line.strip():
                 try:
                     yield record(parse(line), position)
-                except Invalid as invalid:
+                except InvalidRecord as invalid:
                     yield Unreadable(position, str(invalid))
 
 
@@ -68,20 +65,20 @@ def parse(line: str) -> dict[str, Any]:
     try:
         item = json.loads(line)
     except RecursionError:
-        raise Invalid("nested too deep") from None
+        raise InvalidRecord("nested too deep") from None
     except ValueError as error:  # not JSON, or a number of thousands of digits
-        raise Invalid(f"not JSON ({str(error).split(':')[0]})") from None
+        raise InvalidRecord(f"not JSON ({str(error).split(':')[0]})") from None
     if not isinstance(item, dict):
-        raise Invalid(f"{type(item).__name__} where a comment (an object) belongs")
+        raise InvalidRecord(f"{type(item).__name__} where a comment (an object) belongs")
     return item
 
 
 def record(item: dict[str, Any], position: str) -> Record:
     status = item.get("status")
     if status is None:
-        raise Invalid("status: missing")
+        raise InvalidRecord("status: missing")
     if status not in tuple(CommentStatus):
-        raise Invalid(f"status: {str(status)[:40]!r} is none of {', '.join(CommentStatus)}")
+        raise InvalidRecord(f"status: {str(status)[:40]!r} is none of {', '.join(CommentStatus)}")
     avatar = item.get("avatar")
     return Record(
         source_id=identifier(item.get("id"), "id"),

@@ -6,19 +6,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from urllib.parse import quote, urlsplit
 
+from ..errors import ForeignHost
+
 
 class Slash(StrEnum):
     KEEP = "keep"
     ADD = "add"
     STRIP = "strip"
-
-
-class Foreign(Exception):
-    """A URL on a host that is not the site's: the page is reported and its comments skipped."""
-
-    def __init__(self, host: str):
-        super().__init__(host)
-        self.host = host
 
 
 @dataclass(frozen=True)
@@ -35,7 +29,7 @@ class Mapping:
         parts = urlsplit(url.strip())
         host = (parts.hostname or "").lower()
         if host and self.hosts and host not in self.hosts:
-            raise Foreign(host)
+            raise ForeignHost(host)
         # Browsers give the path percent-encoded: encode what is not yet, keep what is.
         path = quote(parts.path or "/", safe="/%:@!$&'()*+,;=~")
         if not path.startswith("/"):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from ..errors import InvalidRecord
 from ..models import CommentStatus
 
 
@@ -47,10 +48,6 @@ class Unreadable:
     problem: str
 
 
-class Invalid(ValueError):
-    """What is wrong with one source comment, in a few words."""
-
-
 # No field of a comment needs more: a body of 10,000 characters is 40 kB of UTF-8 at most, and
 # its HTML a few times that. Longer ones are refused before they are held whole.
 MAX_FIELD = 1_000_000
@@ -61,38 +58,38 @@ def text(value: object, field: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise Invalid(f"{field}: {type(value).__name__} where text belongs")
+        raise InvalidRecord(f"{field}: {type(value).__name__} where text belongs")
     if len(value) > MAX_FIELD:
-        raise Invalid(f"{field}: over {MAX_FIELD:,} characters")
+        raise InvalidRecord(f"{field}: over {MAX_FIELD:,} characters")
     return value
 
 
 def required_text(value: object, field: str) -> str:
     found = text(value, field)
     if not found:
-        raise Invalid(f"{field}: missing")
+        raise InvalidRecord(f"{field}: missing")
     return found
 
 
 def moment(seconds: object, field: str) -> datetime:
     """A time given as Unix seconds."""
     if isinstance(seconds, bool) or not isinstance(seconds, int | float):
-        raise Invalid(f"{field}: {type(seconds).__name__} where a time (Unix seconds) belongs")
+        raise InvalidRecord(f"{field}: {type(seconds).__name__} where a time (Unix seconds) belongs")
     try:
         return datetime.fromtimestamp(seconds, UTC)
     except (OverflowError, OSError, ValueError):
-        raise Invalid(f"{field}: {seconds!r} is not a time") from None
+        raise InvalidRecord(f"{field}: {seconds!r} is not a time") from None
 
 
 def identifier(value: object, field: str) -> str:
     """An id of the source (a number or a text), as text."""
     if value is None or value == "":
-        raise Invalid(f"{field}: missing")
+        raise InvalidRecord(f"{field}: missing")
     if isinstance(value, bool) or not isinstance(value, int | str):
-        raise Invalid(f"{field}: {type(value).__name__} where an id belongs")
+        raise InvalidRecord(f"{field}: {type(value).__name__} where an id belongs")
     if isinstance(value, int) and abs(value) >= 10**100:  # nor would str() write one of 5,000 digits
-        raise Invalid(f"{field}: over 100 digits")
+        raise InvalidRecord(f"{field}: over 100 digits")
     found = str(value)
     if len(found) > 100:
-        raise Invalid(f"{field}: over 100 characters")
+        raise InvalidRecord(f"{field}: over 100 characters")
     return found

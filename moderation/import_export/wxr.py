@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
+from ..errors import InvalidRecord
 from ..models import CommentStatus
-from .records import Invalid, Record, Skip, Unreadable, identifier
+from .records import Record, Skip, Unreadable, identifier
 from .xml import child_text, elements, local
 
 STATUSES = {"1": CommentStatus.APPROVED, "0": CommentStatus.PENDING, "spam": CommentStatus.SPAM}
@@ -22,7 +23,7 @@ def when(comment: Element) -> datetime:
     try:
         return datetime.strptime(value, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
     except ValueError:
-        raise Invalid(f"comment_date_gmt: {value[:40]!r} is not a time (YYYY-MM-DD HH:MM:SS)") from None
+        raise InvalidRecord(f"comment_date_gmt: {value[:40]!r} is not a time (YYYY-MM-DD HH:MM:SS)") from None
 
 
 def read(path: Path) -> Iterator[Record | Unreadable]:
@@ -32,14 +33,14 @@ def read(path: Path) -> Iterator[Record | Unreadable]:
             continue
         try:
             url, title = child_text(item, "link"), child_text(item, "title")
-        except Invalid:
+        except InvalidRecord:
             url, title = "", ""  # its comments are reported, as having no page
         for comment in item:
             if local(comment.tag) == "comment":
                 number += 1
                 try:
                     yield record(comment, url, title, f"comment {number}")
-                except Invalid as invalid:
+                except InvalidRecord as invalid:
                     yield Unreadable(f"comment {number}", str(invalid))
 
 

@@ -16,7 +16,8 @@ from xml.etree.ElementTree import Element
 from defusedxml import DTDForbidden
 from defusedxml.ElementTree import DefusedXMLParser
 
-from .records import MAX_FIELD, Invalid
+from ..errors import InvalidRecord
+from .records import MAX_FIELD
 
 TOO_LONG = "{moderation}too-long"  # the attribute that marks an element whose text was dropped
 CHUNK = 1 << 16
@@ -103,7 +104,7 @@ def text(element: Element | None) -> str:
     if element is None:
         return ""
     if TOO_LONG in element.attrib:
-        raise Invalid(f"{local(element.tag)}: over {MAX_FIELD:,} characters")
+        raise InvalidRecord(f"{local(element.tag)}: over {MAX_FIELD:,} characters")
     return (element.text or "").strip()
 
 

@@ -15,13 +15,13 @@ from email.message import EmailMessage
 import aiosmtplib
 
 from ..config import Config
-from ..errors import StoreUnavailable
+from ..errors import SessionFailed, StoreUnavailable
 from ..metrics import Metrics
 from ..models import READER_KINDS, Notification
 from ..outbox_sender import OutboxSender
 from ..sealer import UNREADABLE
 from ..store import Store
-from .smtp import SessionFailed, SmtpConnection, SmtpSettings
+from .smtp import SmtpConnection, SmtpSettings
 
 log = logging.getLogger(__name__)
 

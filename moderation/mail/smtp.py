@@ -9,6 +9,7 @@ from email.message import EmailMessage
 import aiosmtplib
 
 from ..config import Config, SmtpTls
+from ..errors import SessionFailed
 
 
 @dataclass(frozen=True)
@@ -30,10 +31,6 @@ class SmtpSettings:
             password=config.smtp_password,
             timeout=config.smtp_timeout,
         )
-
-
-class SessionFailed(Exception):
-    """The session could not be opened, or broke while in use: the server is the trouble, not a message."""
 
 
 class SmtpConnection:
