@@ -14,6 +14,7 @@ from ..app_keys import (
     config_key,
     form_stamp_key,
     languages_key,
+    links_key,
     metrics_key,
     pending_note_key,
     rate_limit_key,
@@ -25,6 +26,7 @@ from ..app_keys import (
 from ..config import Config
 from ..errors import ClientError, InvalidParent
 from ..i18n import N_, Language
+from ..links import Links
 from ..mail.notify import moderators_to_tell
 from ..middlewares import ARTICLE, FORM, Article, reader_language
 from ..models import CommentStatus, NewComment
@@ -77,12 +79,12 @@ def safe_return_to(url: object, config: Config) -> str | None:
     return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
 
 
-def article_of(values: dict[str, Any], config: Config) -> Article | None:
+def article_of(values: dict[str, Any], config: Config, links: Links) -> Article | None:
     """The page named by a form's fields: its return_to, else its thread on the site's first origin."""
     url = safe_return_to(values.get("return_to"), config)
     thread = values.get("thread")
     if url is None and isinstance(thread, str) and is_thread_key(thread):
-        url = safe_return_to(config.allowed_origins[0] + thread, config)
+        url = safe_return_to(links.thread_page(thread), config)
     if url is None:
         return None
     title = values.get("title")
@@ -109,7 +111,7 @@ def check_rate_limit(request: web.Request, address: str) -> None:
 def form_page(request: web.Request, values: dict[str, Any], errors: dict[str, str]) -> web.Response:
     """The form again, with what the reader typed and what is wrong with it."""
     kept = {key: value for key, value in values.items() if isinstance(value, str)}
-    article = article_of(values, request.app[config_key])
+    article = article_of(values, request.app[config_key], request.app[links_key])
     return render_page(request, "form_errors.html", status=422, base="", values=kept, errors=errors, article=article)
 
 
@@ -180,7 +182,7 @@ async def submit(request: web.Request) -> web.Response:
     check_origin(request)
     values, is_form = await read_fields(request)
     language = reader_language(request, values.get("lang"))  # what it answers, and later mails, are in it
-    article = article_of(values, config) if is_form else None
+    article = article_of(values, config, request.app[links_key]) if is_form else None
     if article:  # a refusal from here on is a page that names the article and links back to it
         request[ARTICLE] = article
     await check_open(request, values.get("thread"))
@@ -212,8 +214,8 @@ async def submit(request: web.Request) -> web.Response:
     # their comment as awaiting moderation; with no page to go back to, the thank-you page does.
     note = request.app[pending_note_key].mint(comment_id)
     target = safe_return_to(values.get("return_to"), config)
-    thanks = request.app.router["thanks"].url_for().with_query(pending=note, lang=language.code)
-    raise web.HTTPSeeOther(with_pending_note(target, note) if target else str(thanks))
+    thanks = request.app[links_key].thanks(note, language.code)
+    raise web.HTTPSeeOther(with_pending_note(target, note) if target else thanks)
 
 
 def thread_key(request: web.Request) -> str:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from ..app_keys import clock_key, config_key, dev_mailbox_key, form_stamp_key, pending_note_key, store_key
+from ..app_keys import clock_key, config_key, dev_mailbox_key, form_stamp_key, links_key, pending_note_key, store_key
 from ..i18n import N_
 from ..mail.devmail import read_dev_mailbox
 from ..middlewares import language_of, reader_language
@@ -47,6 +47,7 @@ def not_kept(response: web.Response, pending: Comment | None) -> web.Response:
 
 async def article(request: web.Request) -> web.Response:
     title = reader_language(request, request.query.get("lang")).gettext(DEMO_TITLE)
+    links = request.app[links_key]
     thread = await request.app[store_key].approved_thread(DEMO_THREAD)
     pending = await own_pending(request, DEMO_THREAD)
     response = render_page(
@@ -60,7 +61,7 @@ async def article(request: web.Request) -> web.Response:
         values={
             "thread": DEMO_THREAD,
             "title": title,
-            "return_to": request.app[config_key].public_url + "/",
+            "return_to": links.absolute(links.article()),
             "issued": request.app[form_stamp_key].issue(),
         },
         errors={},
@@ -72,8 +73,7 @@ async def thanks(request: web.Request) -> web.Response:
     """Where a plain form with no page to go back to lands: the comment, and a link to its page."""
     reader_language(request, request.query.get("lang"))
     pending = await own_pending(request, None)
-    config = request.app[config_key]
-    back = config.allowed_origins[0] + (pending.thread if pending else "/")
+    back = request.app[links_key].thread_page(pending.thread if pending else "/")
     response = render_page(request, "thanks.html", pending=pending, back=back, base="")
     return not_kept(response, pending)
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Literal
-from urllib.parse import urlencode
 
 from aiohttp import web
 from babel.dates import format_timedelta
 from multidict import MultiDictProxy
 
-from ..app_keys import clock_key, config_key, metrics_key, sender_key, store_key
-from ..auth import QUEUE, SignedIn, check_csrf, check_origin, require_signed_in, signed_in
+from ..app_keys import clock_key, config_key, links_key, metrics_key, sender_key, store_key
+from ..auth import SignedIn, check_csrf, check_origin, require_signed_in, signed_in
 from ..errors import ClientError
 from ..forms import read_form
 from ..i18n import N_, Language
@@ -55,11 +54,6 @@ def _cursor(value: str | None) -> str | None:
     return value or None
 
 
-def queue_url(status: CommentStatus, after: str | None = None, done: str | None = None) -> str:
-    query = {"status": status.value} | ({"after": after} if after else {}) | ({"done": done} if done else {})
-    return f"{QUEUE}?{urlencode(query)}"
-
-
 def age(created: datetime, now: datetime, language: Language) -> str:
     """ "3 hours ago", counted down to whole units, in the moderators' language."""
     seconds = max(0.0, (now - created).total_seconds())
@@ -82,7 +76,7 @@ async def home(request: web.Request) -> web.Response:
     store = request.app[store_key]
     page = await store.queue(status, after, PAGE_SIZE)
     outcome = Outcome.from_json(signed.flash)
-    config = request.app[config_key]
+    links = request.app[links_key]
     response = render_page(
         request,
         "queue.html",
@@ -95,11 +89,10 @@ async def home(request: web.Request) -> web.Response:
         comments=page.comments,
         lasts=await store.last_decisions([comment.id for comment in page.comments]),
         after=after,
-        next_url=queue_url(status, page.next_cursor) if page.next_cursor else None,
-        first_url=queue_url(status) if after else None,
+        next_url=links.queue(status, page.next_cursor) if page.next_cursor else None,
+        first_url=links.queue(status) if after else None,
         outcome=outcome if outcome and request.query.get("done") == outcome.id else None,
-        site=config.allowed_origins[0],
-        site_name=config.site_name,
+        site_name=request.app[config_key].site_name,
         now=datetime.fromtimestamp(request.app[clock_key](), UTC),
         age=lambda created, now: age(created, now, language_of(request)),
     )
@@ -142,7 +135,7 @@ def _ids(form: MultiDictProxy[str]) -> list[int]:
 async def _answer(request: web.Request, signed: SignedIn, form: MultiDictProxy[str], outcome: Outcome) -> web.Response:
     await request.app[store_key].set_flash(signed.key, outcome.to_json())
     status, after = _back(form)
-    return web.Response(status=303, headers={"Location": queue_url(status, after, outcome.id)})
+    return web.Response(status=303, headers={"Location": request.app[links_key].queue(status, after, outcome.id)})
 
 
 async def decide(request: web.Request) -> web.Response:
@@ -196,9 +189,8 @@ async def reply(request: web.Request) -> web.Response:
     if decided is not None and decided.changed:
         request.app[metrics_key].decisions.labels(Action.APPROVE.value).inc()
     request.app[sender_key].wake()  # the reply, and maybe the approval, may have written mail to readers
-    reply_url = (
-        f"{config.allowed_origins[0]}{decided.comment.thread}#comment-{reply_id}" if decided and reply_id else None
-    )
+    links = request.app[links_key]
+    reply_url = links.comment_anchor(decided.comment.thread, reply_id) if decided and reply_id else None
     outcome = outcome_of(Action.APPROVE, ids, [decided] if decided else [], replied=True, reply_url=reply_url)
     return await _answer(request, signed, form, outcome)
 
