@@ -28,7 +28,6 @@ from ..errors import ClientError, InvalidParent
 from ..i18n import N_, Language
 from ..links import Links
 from ..mail.notify import moderators_to_tell
-from ..middlewares import ARTICLE, FORM, Article, reader_language
 from ..models import CommentStatus, NewComment
 from ..openapi import openapi_document
 from ..rate_limits import client_address
@@ -36,7 +35,7 @@ from ..render import render_body
 from ..spam import Screening, Verdict
 from ..tokens import avatar_key
 from ..validation import WHITESPACE, Submission, is_thread_key, parse_submission, reserved_names
-from .pages import is_closed, render_page
+from .requests import ARTICLE, FORM, Article, is_closed, reader_language, render_page
 
 FIELDS = ("thread", "name", "email", "website", "body", "parent", "title", "notify", "lang")
 SPAM_FIELDS = ("homepage", "issued")  # the honeypot and the form stamp (see spam.py)

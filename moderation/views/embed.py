@@ -9,10 +9,9 @@ from aiohttp import web
 from ..app_keys import clock_key, config_key, form_stamp_key, links_key, store_key
 from ..avatars import AVATAR_KEY, identicon
 from ..i18n import N_
-from ..middlewares import reader_language
 from ..resources import folder
 from .comments import safe_return_to, thread_key
-from .pages import is_closed, not_kept, own_pending, render_page
+from .requests import is_closed, not_kept, own_pending, reader_language, render_page
 
 STATIC_FILES = {
     "embed.js": "text/javascript",

@@ -9,7 +9,7 @@ from ..errors import ClientError, InvalidToken
 from ..i18n import N_
 from ..models import Comment
 from ..tokens import Decision
-from .pages import render_page
+from .requests import render_page
 
 
 def removed() -> ClientError:

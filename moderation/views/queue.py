@@ -14,13 +14,12 @@ from ..auth import SignedIn, check_csrf, check_origin, require_signed_in, signed
 from ..errors import ClientError
 from ..forms import read_form
 from ..i18n import N_, Language
-from ..middlewares import language_of
 from ..models import Action, Channel, CommentStatus, NewComment
 from ..queue_notice import Outcome, outcome_of
 from ..render import render_body
 from ..store.queue import parse_cursor
 from ..tokens import avatar_key
-from .pages import render_page
+from .requests import language_of, render_page
 from .signin import signin_page
 
 PAGE_SIZE = 50

@@ -10,9 +10,8 @@ from aiohttp import web
 
 from ..app_keys import links_key, store_key
 from ..forms import read_form
-from ..middlewares import reader_language
 from ..models import Confirmed, Unsubscribed
-from .pages import render_page
+from .requests import reader_language, render_page
 
 # The status of each page a confirmation link can lead to.
 CONFIRM_STATUS = {Confirmed.UNKNOWN: 404, Confirmed.EXPIRED: 410}

@@ -27,11 +27,10 @@ from ..auth import (
 from ..errors import InvalidToken, StoreUnavailable
 from ..forms import read_form
 from ..i18n import N_
-from ..middlewares import language_of
 from ..models import SigninLink
 from ..rate_limits import client_address
 from ..tokens import SigninSigner
-from .pages import render_page
+from .requests import language_of, render_page
 
 log = logging.getLogger(__name__)
 
