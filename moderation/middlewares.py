@@ -11,6 +11,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 from aiohttp.web_protocol import RequestPayloadError
 
+from . import views
 from .app_keys import config_key
 from .config import Config
 from .errors import ClientError, ExpiredToken, InvalidToken, StoreUnavailable
@@ -132,24 +133,25 @@ def page_headers(config: Config) -> dict[str, str]:
 async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
     headers = response.headers
     config = request.app[config_key]
+    route = views.route_name(request)
     answer = page_headers(config)
-    if request.path == "/embed":
+    if route == views.FRAGMENT:
         # The fragment may sit in an iframe on the site's pages, and only there.
         answer["Content-Security-Policy"] = _policies(config)[1]
         del answer["X-Frame-Options"]
     for name, value in answer.items():
         headers.setdefault(name, value)
     headers["Server"] = SERVER  # aiohttp has set its own, with its version, by now
-    if request.path.startswith(("/moderate/", "/subscriptions/", "/unsubscribe/")):
+    if route in views.TOKEN_IN_PATH:
         # Links in email carry the token in the path: nothing may keep or pass it on.
         headers["Cache-Control"] = "no-store"
         headers["Referrer-Policy"] = "no-referrer"
-    elif request.path.startswith("/queue"):
+    elif route in views.QUEUE:
         # The same for sign-in links and for the queue, which shows addresses; same-origin rather
         # than no-referrer, under which browsers send "Origin: null" with the queue's own posts.
         headers["Cache-Control"] = "no-store"
         headers["Referrer-Policy"] = "same-origin"
-    if request.path.startswith("/api/"):
+    if route in views.API:
         headers.add("Vary", "Origin")  # the answer differs by origin: caches must keep them apart
         origin = request.headers.get("Origin")
         if origin in config.allowed_origins:
