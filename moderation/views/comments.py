@@ -28,12 +28,10 @@ from ..errors import ClientError, InvalidParent
 from ..i18n import N_, Language
 from ..links import Links
 from ..mail.notify import moderators_to_tell
-from ..models import CommentStatus, NewComment
 from ..openapi import openapi_document
 from ..rate_limits import client_address
-from ..render import render_body
 from ..spam import Screening, Verdict
-from ..tokens import avatar_key
+from ..submissions import reader_comment
 from ..validation import WHITESPACE, Submission, is_thread_key, parse_submission, reserved_names
 from .requests import ARTICLE, FORM, Article, is_closed, reader_language, render_page
 
@@ -154,28 +152,6 @@ async def check_open(request: web.Request, thread: object) -> None:
         raise ClientError(CLOSED, 403)
 
 
-def new_comment(
-    submission: Submission, config: Config, remote_addr: str, verdict: Verdict, language: Language
-) -> NewComment:
-    return NewComment(
-        thread=submission.thread,
-        title=submission.title,
-        name=submission.name,
-        email=submission.email,
-        website=submission.website,
-        body=submission.body,
-        body_html=render_body(submission.body),
-        avatar=avatar_key(config.secret_key, submission.email),
-        parent=submission.parent,
-        remote_addr=remote_addr,
-        status=CommentStatus.SPAM if verdict.spam else CommentStatus.PENDING,
-        flags="; ".join(verdict.reasons),
-        # Only remembered now: nothing is mailed until a moderator publishes the comment.
-        notify=submission.notify,
-        lang=language.code,  # the page's: the reader's mail about this comment is written in it
-    )
-
-
 async def submit(request: web.Request) -> web.Response:
     config = request.app[config_key]
     check_origin(request)
@@ -190,21 +166,30 @@ async def submit(request: web.Request) -> web.Response:
     submission = parse_submission(values, language, reserved_names(config.site_name, config.moderators))
     if isinstance(submission, dict):
         return invalid(request, is_form, values, submission)
-    stamp = values.get("issued")
-    verdict = await request.app[spam_guard_key].screen(
-        Screening(submission, honeypot=str(values.get("homepage") or ""), stamp=None if stamp is None else str(stamp))
-    )
-    comment = new_comment(submission, config, address, verdict, language)
+    verdict = await screen(request, submission, values)
+    comment = reader_comment(config, submission, verdict, remote_addr=address, lang=language.code)
     try:
         comment_id = await request.app[store_key].add_comment(comment, moderators_to_tell(config, comment.status))
     except InvalidParent:
         refusal = language.gettext(N_("You can only reply to a published comment on this page."))
         return invalid(request, is_form, values, {"parent": refusal})
     request.app[sender_key].wake()  # its mail, and its webhooks (spam has those too)
-    if verdict.spam:
-        request.app[metrics_key].comments_spam.inc()
-    else:
-        request.app[metrics_key].comments_submitted.inc()
+    metrics = request.app[metrics_key]
+    (metrics.comments_spam if verdict.spam else metrics.comments_submitted).inc()
+    return accepted(request, comment_id, values, is_form, language)
+
+
+async def screen(request: web.Request, submission: Submission, values: dict[str, Any]) -> Verdict:
+    stamp = values.get("issued")
+    return await request.app[spam_guard_key].screen(
+        Screening(submission, honeypot=str(values.get("homepage") or ""), stamp=None if stamp is None else str(stamp))
+    )
+
+
+def accepted(
+    request: web.Request, comment_id: int, values: dict[str, Any], is_form: bool, language: Language
+) -> web.Response:
+    """The answer to a comment taken: JSON, or a plain form's way back to its page."""
     # Spam gets the same answer as anything else: a bot learns nothing from it.
     if not is_form:
         today = datetime.fromtimestamp(request.app[clock_key](), UTC)
@@ -212,7 +197,7 @@ async def submit(request: web.Request) -> web.Response:
     # Back to the page, which shows the reader (and only whoever holds this address, briefly)
     # their comment as awaiting moderation; with no page to go back to, the thank-you page does.
     note = request.app[pending_note_key].mint(comment_id)
-    target = safe_return_to(values.get("return_to"), config)
+    target = safe_return_to(values.get("return_to"), request.app[config_key])
     thanks = request.app[links_key].thanks(note, language.code)
     raise web.HTTPSeeOther(with_pending_note(target, note) if target else thanks)
 

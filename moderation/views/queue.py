@@ -14,11 +14,10 @@ from ..auth import SignedIn, check_csrf, check_origin, require_signed_in, signed
 from ..errors import ClientError
 from ..forms import read_form
 from ..i18n import N_, Language
-from ..models import Action, Channel, CommentStatus, NewComment
+from ..models import Action, Channel, CommentStatus
 from ..queue_notice import Outcome, outcome_of
-from ..render import render_body
 from ..store.queue import parse_cursor
-from ..tokens import avatar_key
+from ..submissions import site_reply
 from .requests import language_of, render_page
 from .signin import signin_page
 
@@ -172,18 +171,7 @@ async def reply(request: web.Request) -> web.Response:
             422,
             values={"most": language_of(request).number(MAX_BODY)},
         )
-    config = request.app[config_key]
-    site = NewComment(
-        thread="",  # the comment's own, taken by the store
-        title="",
-        name=config.site_name,
-        email=config.mail_from,
-        website="",
-        body=body,
-        body_html=render_body(body),
-        avatar=avatar_key(config.secret_key, config.mail_from),
-        status=CommentStatus.APPROVED,
-    )
+    site = site_reply(request.app[config_key], body)
     decided, reply_id = await request.app[store_key].reply_as_site(ids[0], site, actor=signed.moderator)
     if decided is not None and decided.changed:
         request.app[metrics_key].decisions.labels(Action.APPROVE.value).inc()
