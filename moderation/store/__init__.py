@@ -90,7 +90,7 @@ class Store(Protocol):
 
     async def queue(self, status: CommentStatus, after: str | None, limit: int) -> QueuePage:
         """Up to `limit` comments in that state (pending oldest first, the others newest first),
-        from just after the cursor of the page before. ClientError for a cursor not made here."""
+        from just after the cursor of the page before. BadCursor for a cursor not made here."""
 
     async def count_by_status(self, statuses: Sequence[CommentStatus]) -> dict[CommentStatus, int]: ...
 

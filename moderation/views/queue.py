@@ -11,12 +11,11 @@ from multidict import MultiDictProxy
 
 from ..app_keys import clock_key, config_key, links_key, metrics_key, sender_key, store_key
 from ..auth import SignedIn, check_csrf, check_origin, require_signed_in, signed_in
-from ..errors import ClientError
+from ..errors import BadCursor, ClientError
 from ..forms import read_form
 from ..i18n import N_, Language
-from ..models import Action, Channel, CommentStatus
+from ..models import Action, Channel, CommentStatus, parse_cursor
 from ..queue_notice import Outcome, outcome_of
-from ..store.queue import parse_cursor
 from ..submissions import site_reply
 from .requests import language_of, render_page
 from .signin import signin_page
@@ -26,6 +25,7 @@ MAX_IDS = 100
 MAX_REASON = 500
 MAX_BODY = 10_000
 ID_LIMIT = 2**63  # every database id is below it (a signed 64-bit integer)
+NO_SUCH_PAGE = N_("This page of the queue does not exist.")
 TABS = (CommentStatus.PENDING, CommentStatus.SPAM, CommentStatus.REJECTED, CommentStatus.APPROVED)
 # What each tab offers: only actions that apply to comments in that state.
 ACTIONS = {
@@ -45,11 +45,16 @@ def _tab(value: str | None) -> CommentStatus:
 
 
 def _cursor(value: str | None) -> str | None:
-    if value:
-        _, last_id = parse_cursor(value)  # a 400 now, rather than a query that cannot run
-        if not 0 <= last_id < ID_LIMIT:
-            raise ClientError(N_("This page of the queue does not exist."))
-    return value or None
+    """The page's start, checked now: a 400 rather than a query that cannot run."""
+    if not value:
+        return None
+    try:
+        _, last_id = parse_cursor(value)
+    except BadCursor:
+        raise ClientError(NO_SUCH_PAGE) from None
+    if not 0 <= last_id < ID_LIMIT:
+        raise ClientError(NO_SUCH_PAGE)
+    return value
 
 
 def age(created: datetime, now: datetime, language: Language) -> str:
