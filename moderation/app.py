@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -19,6 +20,7 @@ from .app_keys import (
     form_stamp_key,
     in_flight_key,
     languages_key,
+    links_key,
     metrics_key,
     pending_note_key,
     rate_limit_key,
@@ -29,12 +31,12 @@ from .app_keys import (
     signin_tasks_key,
     spam_guard_key,
     store_key,
-    templates_key,
     webhook_sender_key,
 )
 from .config import Config, check_dev_mailbox
 from .errors import ConfigError
 from .i18n import Language, Languages
+from .links import Links
 from .mail.compose import Composer
 from .mail.devmail import linkify, start_dev_mailbox
 from .mail.digests import DigestWriter, Outgoing
@@ -53,6 +55,7 @@ from .store import open_store
 from .tokens import FormStamp, LinkSigner, PendingNote
 from .views import setup_routes
 from .views.signin import finish_link_mail
+from .webhooks.events import Hooks
 from .webhooks.sender import WebhookSender
 
 log = logging.getLogger(__name__)
@@ -70,9 +73,9 @@ def create_app(config: Config, *, clock: Callable[[], float] = time.time) -> web
     app[in_flight_key] = in_flight
     app[config_key] = config
     app[clock_key] = clock
-    languages = Languages(config.language, make_templates)
-    app[languages_key] = languages
-    app[templates_key] = languages.site.templates  # moderator pages and mail: the site's language
+    setup_routes(app)
+    links = app[links_key] = Links(app.router, config)
+    app[languages_key] = Languages(config.language, functools.partial(make_templates, links=links))
     app[signer_key] = LinkSigner(config.secret_key, config.link_ttl, clock)
     app[form_stamp_key] = FormStamp(config.secret_key, clock)
     app[pending_note_key] = PendingNote(config.secret_key, clock)
@@ -100,11 +103,10 @@ def create_app(config: Config, *, clock: Callable[[], float] = time.time) -> web
     app.cleanup_ctx.append(sender_context)
     app.cleanup_ctx.append(digests_context)
     app.cleanup_ctx.append(retention_context)
-    setup_routes(app)
     return app
 
 
-def make_templates(language: Language) -> jinja2.Environment:
+def make_templates(language: Language, *, links: Links) -> jinja2.Environment:
     # One environment per language for pages, feeds and emails: .html and .xml are escaped, .txt
     # (mail text) is not. Messages are {% trans %} blocks and _() calls, in the new style: _()
     # escapes what it is given and fills in %(name)s itself.
@@ -121,11 +123,14 @@ def make_templates(language: Language) -> jinja2.Environment:
     templates.filters["linkify"] = linkify
     templates.globals.update(language=language, lang=language.code, format_date=language.date)
     templates.globals.update(count_text=language.comment_count)
+    templates.globals.update(links=links)  # every address a page shows
     return templates
 
 
 async def store_context(app: web.Application) -> AsyncIterator[None]:
-    store = await open_store(app[config_key], app[clock_key])
+    config, links = app[config_key], app[links_key]
+    hooks = Hooks(urls=config.webhooks, queue_url=links.absolute(links.queue()))
+    store = await open_store(config, app[clock_key], hooks=hooks)
     try:
         applied = await store.migrate()
         if applied:
@@ -166,7 +171,7 @@ async def sender_context(app: web.Application) -> AsyncIterator[None]:
     sender = MailSender(
         app[store_key],
         app.get(dev_smtp_key) or SmtpSettings.from_config(config),
-        Composer(config=config, signer=app[signer_key], languages=app[languages_key]),
+        Composer(config=config, signer=app[signer_key], languages=app[languages_key], links=app[links_key]),
         app[metrics_key],
         config,
         clock=app[clock_key],

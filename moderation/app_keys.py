@@ -4,11 +4,11 @@ import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
-import jinja2
 from aiohttp import web
 
 from .config import Config
 from .i18n import Languages
+from .links import Links
 from .mail.sender import MailSender
 from .mail.smtp import SmtpSettings
 from .metrics import Metrics
@@ -22,8 +22,8 @@ from .webhooks.sender import WebhookSender
 
 config_key = web.AppKey("config", Config)
 clock_key: web.AppKey[Callable[[], float]] = web.AppKey("clock")
-templates_key = web.AppKey("templates", jinja2.Environment)  # the site language's (languages_key has them all)
 languages_key = web.AppKey("languages", Languages)
+links_key = web.AppKey("links", Links)
 signer_key = web.AppKey("signer", LinkSigner)
 form_stamp_key = web.AppKey("form_stamp", FormStamp)
 pending_note_key = web.AppKey("pending_note", PendingNote)

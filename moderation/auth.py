@@ -10,14 +10,13 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from .app_keys import config_key, store_key
+from .app_keys import config_key, links_key, store_key
 from .config import Config
 from .errors import ClientError
 from .i18n import N_
 
 SESSION_IDLE = 2 * 3600.0  # a session unused this long ends
 SESSION_LIFETIME = 12 * 3600.0  # and any session ends this long after signing in
-QUEUE = "/queue"
 
 
 def cookie_name(config: Config) -> str:
@@ -73,7 +72,7 @@ async def signed_in(request: web.Request) -> SignedIn | None:
 async def require_signed_in(request: web.Request) -> SignedIn:
     signed = await signed_in(request)
     if signed is None:
-        raise web.HTTPSeeOther(QUEUE)
+        raise web.HTTPSeeOther(request.app[links_key].queue())
     return signed
 
 

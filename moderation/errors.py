@@ -22,6 +22,10 @@ class ExpiredToken(InvalidToken):
     """A genuine moderation link that is past its time to live."""
 
 
+class BadCursor(ModerationError, ValueError):
+    """A queue page's start that the queue never gave."""
+
+
 class ClientError(ModerationError):
     """A request we cannot take, with the status and the one sentence that says why.
 

@@ -1,37 +1,24 @@
-"""Errors become plain answers (JSON for the API, a page otherwise); every answer gets its headers."""
+"""The middlewares: errors become plain answers (JSON for the API, a page otherwise), a body is
+read within its deadline, and every answer gets its security headers."""
 
 from __future__ import annotations
 
 import asyncio
 import functools
 import logging
-from dataclasses import dataclass
 
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 from aiohttp.web_protocol import RequestPayloadError
 
-from .app_keys import config_key, languages_key
+from . import views
+from .app_keys import config_key
 from .config import Config
 from .errors import ClientError, ExpiredToken, InvalidToken, StoreUnavailable
-from .i18n import N_, Language
+from .i18n import N_
+from .views.requests import error_response
 
 log = logging.getLogger(__name__)
-
-FORM = "application/x-www-form-urlencoded"
-
-
-@dataclass(frozen=True)
-class Article:
-    """The page a comment was written on, so that the service's own pages can name it and link back."""
-
-    title: str
-    url: str
-
-
-ARTICLE = web.RequestKey("article", Article)  # a form post's page, set by views/comments.py
-# The language of the reader's page, where a request names one (views/comments.py, embed.py...).
-LANGUAGE = web.RequestKey("language", Language)
 
 SENTENCES = {
     400: N_("The request could not be understood."),
@@ -45,38 +32,6 @@ SENTENCES = {
     500: N_("Something went wrong on our side; it has been logged."),
     503: N_("The service is busy; please try again in a moment."),
 }
-
-
-def language_of(request: web.Request) -> Language:
-    """The reader's language if the request named one, else the site's (moderators' pages)."""
-    return request.get(LANGUAGE) or request.app[languages_key].site
-
-
-def reader_language(request: web.Request, code: object) -> Language:
-    """The language a reader's page asks for (an unknown one: the site's), kept for its error pages."""
-    language = request[LANGUAGE] = request.app[languages_key].get(code)
-    return language
-
-
-def wants_page(request: web.Request) -> bool:
-    """Browsers posting a plain form get a page back; the JSON API gets JSON."""
-    return not request.path.startswith("/api/") or request.content_type == FORM
-
-
-def error_response(
-    request: web.Request,
-    status: int,
-    message: str,
-    headers: dict[str, str] | None = None,
-    values: dict[str, object] | None = None,
-) -> web.Response:
-    language = language_of(request)
-    message = language.gettext(message, **(values or {}))
-    if not wants_page(request):
-        return web.json_response({"error": message}, status=status, headers=headers)
-    template = language.templates.select_template([f"{status}.html", "error.html"])
-    body = template.render(status=status, message=message, article=request.get(ARTICLE))
-    return web.Response(text=body, status=status, content_type="text/html", headers=headers)
 
 
 @web.middleware
@@ -178,24 +133,25 @@ def page_headers(config: Config) -> dict[str, str]:
 async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
     headers = response.headers
     config = request.app[config_key]
+    route = views.route_name(request)
     answer = page_headers(config)
-    if request.path == "/embed":
+    if route == views.FRAGMENT:
         # The fragment may sit in an iframe on the site's pages, and only there.
         answer["Content-Security-Policy"] = _policies(config)[1]
         del answer["X-Frame-Options"]
     for name, value in answer.items():
         headers.setdefault(name, value)
     headers["Server"] = SERVER  # aiohttp has set its own, with its version, by now
-    if request.path.startswith(("/moderate/", "/subscriptions/", "/unsubscribe/")):
+    if route in views.TOKEN_IN_PATH:
         # Links in email carry the token in the path: nothing may keep or pass it on.
         headers["Cache-Control"] = "no-store"
         headers["Referrer-Policy"] = "no-referrer"
-    elif request.path.startswith("/queue"):
+    elif route in views.QUEUE:
         # The same for sign-in links and for the queue, which shows addresses; same-origin rather
         # than no-referrer, under which browsers send "Origin: null" with the queue's own posts.
         headers["Cache-Control"] = "no-store"
         headers["Referrer-Policy"] = "same-origin"
-    if request.path.startswith("/api/"):
+    if route in views.API:
         headers.add("Vary", "Origin")  # the answer differs by origin: caches must keep them apart
         origin = request.headers.get("Origin")
         if origin in config.allowed_origins:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+
+from .errors import BadCursor
 
 
 class CommentStatus(StrEnum):
@@ -314,6 +317,18 @@ class QueuePage:
 
     comments: list[Comment]
     next_cursor: str | None
+
+
+def parse_cursor(cursor: str) -> tuple[float, int]:
+    """A page's start: the (created_at, id) of the last row before it; BadCursor if it is none."""
+    created, _, id_ = cursor.partition(":")
+    try:
+        parsed = float(created), int(id_)
+    except ValueError:
+        raise BadCursor(cursor) from None
+    if not math.isfinite(parsed[0]):
+        raise BadCursor(cursor)
+    return parsed
 
 
 class Confirmed(StrEnum):

@@ -12,9 +12,9 @@ from urllib.parse import unquote, urlsplit
 
 from aiohttp.test_utils import TestClient
 
-from moderation.app import make_templates
+from moderation.app import create_app
+from moderation.app_keys import languages_key, links_key
 from moderation.config import Config
-from moderation.i18n import Languages
 from moderation.mail.compose import Composer
 from moderation.models import MailKind, Notification
 from moderation.store import open_store
@@ -96,7 +96,7 @@ async def test_message_id_is_unique_per_comment_and_moderator_and_the_same_when_
     store = await open_store(config, time.time)
     try:
         signer = LinkSigner(config.secret_key, config.link_ttl)
-        languages = Languages(config.language, make_templates)
+        app = create_app(config)  # not started: its languages and links, as the sender gets them
         assert len(rows) == 4
         for notification_id, comment_id, recipient, attempts, created_at in rows:
             comment = await store.get_comment(comment_id)
@@ -109,7 +109,7 @@ async def test_message_id_is_unique_per_comment_and_moderator_and_the_same_when_
                 created=datetime.fromtimestamp(created_at, UTC),
                 comment=comment,
             )
-            compose = Composer(config=config, signer=signer, languages=languages)
+            compose = Composer(config=config, signer=signer, languages=app[languages_key], links=app[links_key])
             once, again = compose(notification), compose(notification)
             assert once["Message-ID"] == again["Message-ID"]
             assert once["Message-ID"] == received[(comment_id, notification.recipient)]["Message-ID"]

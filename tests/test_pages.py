@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp.test_utils import TestClient
 
+from moderation import views
 from tests.conftest import SITE
 from tests.factories import publish
 from tests.smtp import SmtpSink
@@ -58,6 +59,24 @@ async def test_every_answer_carries_security_headers(client: TestClient) -> None
         assert response.headers["X-Content-Type-Options"] == "nosniff", path
         assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"], path
         assert "'unsafe-inline'" not in response.headers["Content-Security-Policy"], path
+
+
+async def test_the_routes_the_headers_treat_apart_are_routes_of_the_table(client: TestClient) -> None:
+    named = {resource.name for resource in client.app.router.resources()}
+    apart = {views.FRAGMENT, *views.API, *views.TOKEN_IN_PATH, *views.QUEUE, *views.UNMATCHED.values()}
+    assert apart <= named, apart - named
+
+
+async def test_an_unmatched_path_gets_the_headers_of_the_routes_it_sits_among(client: TestClient) -> None:
+    api = await client.get("/api/nothing", headers={"Origin": SITE})
+    assert api.status == 404 and api.headers["Access-Control-Allow-Origin"] == SITE
+    for path in ("/moderate/a/b", "/unsubscribe/a/b", "/subscriptions/nothing"):
+        token = await client.get(path)
+        assert token.status == 404 and token.headers["Referrer-Policy"] == "no-referrer", path
+    wrong_method = await client.post("/embed")
+    assert wrong_method.status == 405 and "X-Frame-Options" not in wrong_method.headers
+    elsewhere = await client.get("/embed/nothing")
+    assert elsewhere.status == 404 and elsewhere.headers["X-Frame-Options"] == "DENY"
 
 
 async def test_preflight_answers_allowed_origins_only(client: TestClient) -> None:

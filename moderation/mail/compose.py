@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from ..config import Config
 from ..i18n import N_, Language, Languages, ngettext_noop
+from ..links import Links
 from ..models import LINK_ACTIONS, READER_KINDS, Action, Channel, Comment, CommentStatus, MailKind, Notification
 from ..tokens import LinkSigner, SigninSigner
 from .payloads import DigestMail, DigestMode, PublishedMail, ReplyMail, SignInMail
@@ -81,8 +82,9 @@ class Composer:
     readers that of the page they commented on.
     """
 
-    def __init__(self, *, config: Config, signer: LinkSigner, languages: Languages):
+    def __init__(self, *, config: Config, signer: LinkSigner, languages: Languages, links: Links):
         self._config = config
+        self._links = links
         self._signer = signer
         self._languages = languages
         self._domain = config.mail_from.rpartition("@")[2]
@@ -96,7 +98,7 @@ class Composer:
             MailKind.REPLY: self._reply,
         }
         # Groups the site's reader mail for filters and one-click unsubscribe (RFC 2919).
-        self._list_id = f"Comment replies <comments.{urlsplit(config.allowed_origins[0]).hostname}>"
+        self._list_id = f"Comment replies <comments.{urlsplit(links.site).hostname}>"
 
     def language(self, notification: Notification) -> Language:
         """The reader's page's language for mail to readers (a reply: the subscriber's comment's); the site's else."""
@@ -133,8 +135,8 @@ class Composer:
         """A moderator asked for a link that signs in to the queue."""
         token = self._signin.mint(SignInMail.from_json(notification.payload).link)
         context = {
-            "signin_url": f"{self._config.public_url}/queue/login/{token}",
-            "queue_url": f"{self._config.public_url}/queue",
+            "signin_url": self._links.sign_in(token),
+            "queue_url": self._links.absolute(self._links.queue()),
             "minutes": max(1, round(self._config.signin_ttl / 60)),
         }
         return language.gettext(N_("Your sign-in link for the moderation queue")), context
@@ -143,16 +145,16 @@ class Composer:
         """One moderator is asked to approve or reject one comment."""
         comment = notification.comment
         assert comment is not None
-        base = f"{self._config.public_url}/moderate/"
         links = {
-            action: base + self._signer.mint(comment.id, action, notification.recipient) for action in LINK_ACTIONS
+            action: self._links.decision(self._signer.mint(comment.id, action, notification.recipient))
+            for action in LINK_ACTIONS
         }
         page_title = _one_line(comment.title or comment.thread)
         context = {
             "comment": comment,
             **_commenter(comment),
             "page_title": page_title,
-            "page_url": self._config.allowed_origins[0] + comment.thread,
+            "page_url": self._links.thread_page(comment.thread),
             "submitted_title": _submitted_title(comment),
             "approve_url": links[Action.APPROVE],
             "reject_url": links[Action.REJECT],
@@ -176,7 +178,7 @@ class Composer:
             "items": items,
             "waiting": listing.waiting,
             "not_listed": max(0, listing.waiting - still),
-            "queue_url": f"{self._config.public_url}/queue",
+            "queue_url": self._links.absolute(self._links.queue()),
             "cap": self._config.burst_cap,
             "ttl_days": round(self._config.link_ttl / 86400, 1),
         }
@@ -187,19 +189,21 @@ class Composer:
         return subject, context
 
     def _digest_item(self, comment: Comment, moderator: str) -> Context:
-        base = f"{self._config.public_url}/moderate/"
+        def link(action: Action) -> str:
+            return self._links.decision(self._signer.mint(comment.id, action, moderator, Channel.DIGEST_LINK))
+
         pending = comment.status is CommentStatus.PENDING
         return {
             "comment": comment,
             **_commenter(comment),
             "pending": pending,
             "page_title": _one_line(comment.title or comment.thread),
-            "page_url": self._config.allowed_origins[0] + comment.thread,
+            "page_url": self._links.thread_page(comment.thread),
             "submitted_title": _submitted_title(comment),
             "excerpt": _excerpt(comment.body),
             "created": comment.created.strftime("%Y-%m-%d %H:%M UTC"),
-            "approve_url": base + self._signer.mint(comment.id, Action.APPROVE, moderator, Channel.DIGEST_LINK),
-            "reject_url": base + self._signer.mint(comment.id, Action.REJECT, moderator, Channel.DIGEST_LINK),
+            "approve_url": link(Action.APPROVE),
+            "reject_url": link(Action.REJECT),
         }
 
     def _reader_context(self, notification: Notification, language: Language, unsubscribe: str) -> Context:
@@ -208,9 +212,9 @@ class Composer:
         # The pages its links open speak the mail's language too.
         return {
             "page_title": _one_line(comment.title or comment.thread),
-            "page_url": self._config.allowed_origins[0] + comment.thread,
-            "comment_url": f"{self._config.allowed_origins[0]}{comment.thread}#comment-{comment.id}",
-            "unsubscribe_url": f"{self._config.public_url}/unsubscribe/{unsubscribe}?lang={language.code}",
+            "page_url": self._links.thread_page(comment.thread),
+            "comment_url": self._links.comment_anchor(comment.thread, comment.id),
+            "unsubscribe_url": self._links.unsubscribe(unsubscribe, language.code),
         }
 
     def _published(self, notification: Notification, language: Language) -> tuple[str, Context]:
@@ -220,8 +224,8 @@ class Composer:
         """
         published = PublishedMail.from_json(notification.payload)
         context = self._reader_context(notification, language, published.unsubscribe)
-        confirm_url = f"{self._config.public_url}/subscriptions/confirm/{published.confirm}?lang={language.code}"
-        context["confirm_url"] = confirm_url if published.confirm else None
+        confirm = published.confirm
+        context["confirm_url"] = self._links.confirm_subscription(confirm, language.code) if confirm else None
         return language.gettext(N_("Your comment is published: %(title)s"), title=context["page_title"]), context
 
     def _reply(self, notification: Notification, language: Language) -> tuple[str, Context]:

@@ -31,7 +31,7 @@ from ..models import (
     Unsubscribed,
     Webhook,
 )
-from ..webhooks.events import Hooks
+from ..webhooks.events import NO_HOOKS, Hooks
 from .addresses import KeyCounts
 from .digests import Waiting
 from .imports import ImportedComment
@@ -90,7 +90,7 @@ class Store(Protocol):
 
     async def queue(self, status: CommentStatus, after: str | None, limit: int) -> QueuePage:
         """Up to `limit` comments in that state (pending oldest first, the others newest first),
-        from just after the cursor of the page before. ClientError for a cursor not made here."""
+        from just after the cursor of the page before. BadCursor for a cursor not made here."""
 
     async def count_by_status(self, statuses: Sequence[CommentStatus]) -> dict[CommentStatus, int]: ...
 
@@ -245,10 +245,10 @@ class Store(Protocol):
     async def close(self) -> None: ...
 
 
-async def open_store(config: Config, clock: Callable[[], float]) -> Store:
+async def open_store(config: Config, clock: Callable[[], float], *, hooks: Hooks = NO_HOOKS) -> Store:
+    """The configured store; it writes webhooks to `hooks` (the app's, with the queue's address)."""
     path = config.sqlite_path
     sealer = config.sealer()
-    hooks = Hooks.from_config(config)
     if path is None:
         # Imported here: asyncpg is a few MB that a SQLite instance never needs.
         from .postgres import PostgresStore

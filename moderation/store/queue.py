@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from ..errors import ClientError
-from ..i18n import N_
-from ..models import Action, Channel, CommentStatus, Decided, NewComment, QueuePage
+from ..models import Action, Channel, CommentStatus, Decided, NewComment, QueuePage, parse_cursor
 from . import audit, readers
 from .addresses import seal_email
 from .comment_rows import COMMENT_COLUMNS, COMMENT_FROM, body_digest, comment
@@ -31,18 +28,6 @@ class _Base(StoreBase, Protocol):
     async def _count_published(self, tx: Transaction, thread_id: int, delta: int) -> None: ...
 
     async def _tell_hooks(self, tx: Transaction, comment_ids: Sequence[int]) -> None: ...
-
-
-def parse_cursor(cursor: str) -> tuple[float, int]:
-    """A page's start: the (created_at, id) of the last row before it."""
-    created, _, id_ = cursor.partition(":")
-    try:
-        parsed = float(created), int(id_)
-    except ValueError:
-        raise ClientError(N_("This page of the queue does not exist.")) from None
-    if not math.isfinite(parsed[0]):
-        raise ClientError(N_("This page of the queue does not exist."))
-    return parsed
 
 
 def oldest_first(status: CommentStatus) -> bool:

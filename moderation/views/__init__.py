@@ -1,8 +1,37 @@
-"""The whole route table, every route named."""
+"""The whole route table, every route named, and which routes' answers need more than a page's headers."""
 
 from aiohttp import web
 
 from . import comments, embed, health, moderate, pages, queue, readers, signin
+
+# The routes whose answers the security headers (middlewares.py) treat apart, by name.
+FRAGMENT = "fragment"  # the one answer that may sit in an iframe, on the site's pages
+API = frozenset({"submit", "comments", "preflight", "counts", "feed", "form_stamp", "widget_messages", "openapi"})
+TOKEN_IN_PATH = frozenset(  # links in mail, the token in their path
+    {"confirm", "act", "confirm_subscription", "subscribe", "unsubscribe_form", "unsubscribe"}
+)
+QUEUE = frozenset(
+    {"queue", "request_signin", "confirm_signin", "sign_in", "sign_out", "decide", "reply", "queue_elsewhere"}
+)
+# An answer no route matched (404, 405) is treated as the routes whose paths it shares, as
+# before the routes had names: the prefix it starts with names one of them.
+UNMATCHED = {
+    "/api/": "comments",
+    "/moderate/": "confirm",
+    "/subscriptions/": "subscribe",
+    "/unsubscribe/": "unsubscribe",
+    "/queue": "queue",
+}
+
+
+def route_name(request: web.Request) -> str | None:
+    """The name of the route that answers, or stands for the path where none matched."""
+    name = request.match_info.route.name
+    if name is not None:
+        return name
+    if request.path == "/embed":  # a method /embed does not take
+        return FRAGMENT
+    return next((name for prefix, name in UNMATCHED.items() if request.path.startswith(prefix)), None)
 
 
 def setup_routes(app: web.Application) -> None:

@@ -14,6 +14,7 @@ from ..app_keys import (
     config_key,
     form_stamp_key,
     languages_key,
+    links_key,
     metrics_key,
     pending_note_key,
     rate_limit_key,
@@ -25,16 +26,14 @@ from ..app_keys import (
 from ..config import Config
 from ..errors import ClientError, InvalidParent
 from ..i18n import N_, Language
+from ..links import Links
 from ..mail.notify import moderators_to_tell
-from ..middlewares import ARTICLE, FORM, Article, reader_language
-from ..models import CommentStatus, NewComment
 from ..openapi import openapi_document
 from ..rate_limits import client_address
-from ..render import render_body
 from ..spam import Screening, Verdict
-from ..tokens import avatar_key
+from ..submissions import reader_comment
 from ..validation import WHITESPACE, Submission, is_thread_key, parse_submission, reserved_names
-from .pages import is_closed, render_page
+from .requests import ARTICLE, FORM, Article, is_closed, reader_language, render_page
 
 FIELDS = ("thread", "name", "email", "website", "body", "parent", "title", "notify", "lang")
 SPAM_FIELDS = ("homepage", "issued")  # the honeypot and the form stamp (see spam.py)
@@ -77,12 +76,12 @@ def safe_return_to(url: object, config: Config) -> str | None:
     return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
 
 
-def article_of(values: dict[str, Any], config: Config) -> Article | None:
+def article_of(values: dict[str, Any], config: Config, links: Links) -> Article | None:
     """The page named by a form's fields: its return_to, else its thread on the site's first origin."""
     url = safe_return_to(values.get("return_to"), config)
     thread = values.get("thread")
     if url is None and isinstance(thread, str) and is_thread_key(thread):
-        url = safe_return_to(config.allowed_origins[0] + thread, config)
+        url = safe_return_to(links.thread_page(thread), config)
     if url is None:
         return None
     title = values.get("title")
@@ -109,7 +108,7 @@ def check_rate_limit(request: web.Request, address: str) -> None:
 def form_page(request: web.Request, values: dict[str, Any], errors: dict[str, str]) -> web.Response:
     """The form again, with what the reader typed and what is wrong with it."""
     kept = {key: value for key, value in values.items() if isinstance(value, str)}
-    article = article_of(values, request.app[config_key])
+    article = article_of(values, request.app[config_key], request.app[links_key])
     return render_page(request, "form_errors.html", status=422, base="", values=kept, errors=errors, article=article)
 
 
@@ -153,34 +152,12 @@ async def check_open(request: web.Request, thread: object) -> None:
         raise ClientError(CLOSED, 403)
 
 
-def new_comment(
-    submission: Submission, config: Config, remote_addr: str, verdict: Verdict, language: Language
-) -> NewComment:
-    return NewComment(
-        thread=submission.thread,
-        title=submission.title,
-        name=submission.name,
-        email=submission.email,
-        website=submission.website,
-        body=submission.body,
-        body_html=render_body(submission.body),
-        avatar=avatar_key(config.secret_key, submission.email),
-        parent=submission.parent,
-        remote_addr=remote_addr,
-        status=CommentStatus.SPAM if verdict.spam else CommentStatus.PENDING,
-        flags="; ".join(verdict.reasons),
-        # Only remembered now: nothing is mailed until a moderator publishes the comment.
-        notify=submission.notify,
-        lang=language.code,  # the page's: the reader's mail about this comment is written in it
-    )
-
-
 async def submit(request: web.Request) -> web.Response:
     config = request.app[config_key]
     check_origin(request)
     values, is_form = await read_fields(request)
     language = reader_language(request, values.get("lang"))  # what it answers, and later mails, are in it
-    article = article_of(values, config) if is_form else None
+    article = article_of(values, config, request.app[links_key]) if is_form else None
     if article:  # a refusal from here on is a page that names the article and links back to it
         request[ARTICLE] = article
     await check_open(request, values.get("thread"))
@@ -189,21 +166,30 @@ async def submit(request: web.Request) -> web.Response:
     submission = parse_submission(values, language, reserved_names(config.site_name, config.moderators))
     if isinstance(submission, dict):
         return invalid(request, is_form, values, submission)
-    stamp = values.get("issued")
-    verdict = await request.app[spam_guard_key].screen(
-        Screening(submission, honeypot=str(values.get("homepage") or ""), stamp=None if stamp is None else str(stamp))
-    )
-    comment = new_comment(submission, config, address, verdict, language)
+    verdict = await screen(request, submission, values)
+    comment = reader_comment(config, submission, verdict, remote_addr=address, lang=language.code)
     try:
         comment_id = await request.app[store_key].add_comment(comment, moderators_to_tell(config, comment.status))
     except InvalidParent:
         refusal = language.gettext(N_("You can only reply to a published comment on this page."))
         return invalid(request, is_form, values, {"parent": refusal})
     request.app[sender_key].wake()  # its mail, and its webhooks (spam has those too)
-    if verdict.spam:
-        request.app[metrics_key].comments_spam.inc()
-    else:
-        request.app[metrics_key].comments_submitted.inc()
+    metrics = request.app[metrics_key]
+    (metrics.comments_spam if verdict.spam else metrics.comments_submitted).inc()
+    return accepted(request, comment_id, values, is_form, language)
+
+
+async def screen(request: web.Request, submission: Submission, values: dict[str, Any]) -> Verdict:
+    stamp = values.get("issued")
+    return await request.app[spam_guard_key].screen(
+        Screening(submission, honeypot=str(values.get("homepage") or ""), stamp=None if stamp is None else str(stamp))
+    )
+
+
+def accepted(
+    request: web.Request, comment_id: int, values: dict[str, Any], is_form: bool, language: Language
+) -> web.Response:
+    """The answer to a comment taken: JSON, or a plain form's way back to its page."""
     # Spam gets the same answer as anything else: a bot learns nothing from it.
     if not is_form:
         today = datetime.fromtimestamp(request.app[clock_key](), UTC)
@@ -211,9 +197,9 @@ async def submit(request: web.Request) -> web.Response:
     # Back to the page, which shows the reader (and only whoever holds this address, briefly)
     # their comment as awaiting moderation; with no page to go back to, the thank-you page does.
     note = request.app[pending_note_key].mint(comment_id)
-    target = safe_return_to(values.get("return_to"), config)
-    thanks = request.app.router["thanks"].url_for().with_query(pending=note, lang=language.code)
-    raise web.HTTPSeeOther(with_pending_note(target, note) if target else str(thanks))
+    target = safe_return_to(values.get("return_to"), request.app[config_key])
+    thanks = request.app[links_key].thanks(note, language.code)
+    raise web.HTTPSeeOther(with_pending_note(target, note) if target else thanks)
 
 
 def thread_key(request: web.Request) -> str:

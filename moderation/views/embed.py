@@ -6,13 +6,12 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
-from ..app_keys import clock_key, config_key, form_stamp_key, store_key
+from ..app_keys import clock_key, config_key, form_stamp_key, links_key, store_key
 from ..avatars import AVATAR_KEY, identicon
 from ..i18n import N_
-from ..middlewares import reader_language
 from ..resources import folder
 from .comments import safe_return_to, thread_key
-from .pages import is_closed, not_kept, own_pending, render_page
+from .requests import is_closed, not_kept, own_pending, reader_language, render_page
 
 STATIC_FILES = {
     "embed.js": "text/javascript",
@@ -41,7 +40,7 @@ async def fragment(request: web.Request) -> web.Response:
     reader_language(request, request.query.get("lang"))  # the page's, given as ?lang=; unknown: the site's
     key = thread_key(request)
     thread = await request.app[store_key].approved_thread(key)
-    return_to = safe_return_to(request.query.get("url"), config) or config.allowed_origins[0] + key
+    return_to = safe_return_to(request.query.get("url"), config) or request.app[links_key].thread_page(key)
     pending = await own_pending(request, key)  # a site that includes the fragment per request passes ?pending= on
     response = render_page(
         request,
@@ -79,7 +78,7 @@ def _iso(moment: datetime) -> str:
 
 async def feed(request: web.Request) -> web.Response:
     """Atom: one thread's approved comments with ?thread=, else the latest of the whole site."""
-    config = request.app[config_key]
+    links = request.app[links_key]
     store = request.app[store_key]
     language = reader_language(request, request.query.get("lang"))
     if "thread" in request.query:
@@ -90,15 +89,13 @@ async def feed(request: web.Request) -> web.Response:
     else:
         comments = await store.recent_approved(FEED_SIZE)
         title, page_url = language.gettext(N_("Latest comments")), "/"
-    origin = config.allowed_origins[0]
     newest = comments[0].created if comments else datetime.fromtimestamp(request.app[clock_key](), UTC)
     body = render_page(
         request,
         "feed.xml",
         title=title,
-        self_url=config.public_url + str(request.rel_url),
-        page_url=origin + page_url,
-        origin=origin,
+        self_url=links.absolute(str(request.rel_url)),
+        page_url=links.thread_page(page_url),
         updated=_iso(newest),
         comments=comments,
         iso=_iso,

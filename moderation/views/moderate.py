@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..app_keys import config_key, metrics_key, sender_key, signer_key, store_key
+from ..app_keys import config_key, links_key, metrics_key, sender_key, signer_key, store_key
 from ..errors import ClientError, InvalidToken
 from ..i18n import N_
 from ..models import Comment
 from ..tokens import Decision
-from .pages import render_page
+from .requests import render_page
 
 
 def removed() -> ClientError:
@@ -29,7 +29,7 @@ async def confirm(request: web.Request) -> web.Response:
     # Mail scanners open every link: a GET only shows, it never acts.
     decision, comment = await _decision(request)
     last = (await request.app[store_key].last_decisions([comment.id])).get(comment.id)
-    page_url = request.app[config_key].allowed_origins[0] + comment.thread
+    page_url = request.app[links_key].thread_page(comment.thread)
     return render_page(request, "confirm.html", comment=comment, action=decision.action, last=last, page_url=page_url)
 
 
@@ -54,5 +54,5 @@ async def act(request: web.Request) -> web.Response:
         comment=outcome.comment,
         changed=outcome.changed,
         last=outcome.last,
-        page_url=config.allowed_origins[0] + outcome.comment.thread,
+        page_url=request.app[links_key].thread_page(outcome.comment.thread),
     )

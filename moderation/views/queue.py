@@ -4,24 +4,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Literal
-from urllib.parse import urlencode
 
 from aiohttp import web
 from babel.dates import format_timedelta
 from multidict import MultiDictProxy
 
-from ..app_keys import clock_key, config_key, metrics_key, sender_key, store_key
-from ..auth import QUEUE, SignedIn, check_csrf, check_origin, require_signed_in, signed_in
-from ..errors import ClientError
+from ..app_keys import clock_key, config_key, links_key, metrics_key, sender_key, store_key
+from ..auth import SignedIn, check_csrf, check_origin, require_signed_in, signed_in
+from ..errors import BadCursor, ClientError
 from ..forms import read_form
 from ..i18n import N_, Language
-from ..middlewares import language_of
-from ..models import Action, Channel, CommentStatus, NewComment
+from ..models import Action, Channel, CommentStatus, parse_cursor
 from ..queue_notice import Outcome, outcome_of
-from ..render import render_body
-from ..store.queue import parse_cursor
-from ..tokens import avatar_key
-from .pages import render_page
+from ..submissions import site_reply
+from .requests import language_of, render_page
 from .signin import signin_page
 
 PAGE_SIZE = 50
@@ -29,6 +25,7 @@ MAX_IDS = 100
 MAX_REASON = 500
 MAX_BODY = 10_000
 ID_LIMIT = 2**63  # every database id is below it (a signed 64-bit integer)
+NO_SUCH_PAGE = N_("This page of the queue does not exist.")
 TABS = (CommentStatus.PENDING, CommentStatus.SPAM, CommentStatus.REJECTED, CommentStatus.APPROVED)
 # What each tab offers: only actions that apply to comments in that state.
 ACTIONS = {
@@ -48,16 +45,16 @@ def _tab(value: str | None) -> CommentStatus:
 
 
 def _cursor(value: str | None) -> str | None:
-    if value:
-        _, last_id = parse_cursor(value)  # a 400 now, rather than a query that cannot run
-        if not 0 <= last_id < ID_LIMIT:
-            raise ClientError(N_("This page of the queue does not exist."))
-    return value or None
-
-
-def queue_url(status: CommentStatus, after: str | None = None, done: str | None = None) -> str:
-    query = {"status": status.value} | ({"after": after} if after else {}) | ({"done": done} if done else {})
-    return f"{QUEUE}?{urlencode(query)}"
+    """The page's start, checked now: a 400 rather than a query that cannot run."""
+    if not value:
+        return None
+    try:
+        _, last_id = parse_cursor(value)
+    except BadCursor:
+        raise ClientError(NO_SUCH_PAGE) from None
+    if not 0 <= last_id < ID_LIMIT:
+        raise ClientError(NO_SUCH_PAGE)
+    return value
 
 
 def age(created: datetime, now: datetime, language: Language) -> str:
@@ -82,7 +79,7 @@ async def home(request: web.Request) -> web.Response:
     store = request.app[store_key]
     page = await store.queue(status, after, PAGE_SIZE)
     outcome = Outcome.from_json(signed.flash)
-    config = request.app[config_key]
+    links = request.app[links_key]
     response = render_page(
         request,
         "queue.html",
@@ -95,11 +92,10 @@ async def home(request: web.Request) -> web.Response:
         comments=page.comments,
         lasts=await store.last_decisions([comment.id for comment in page.comments]),
         after=after,
-        next_url=queue_url(status, page.next_cursor) if page.next_cursor else None,
-        first_url=queue_url(status) if after else None,
+        next_url=links.queue(status, page.next_cursor) if page.next_cursor else None,
+        first_url=links.queue(status) if after else None,
         outcome=outcome if outcome and request.query.get("done") == outcome.id else None,
-        site=config.allowed_origins[0],
-        site_name=config.site_name,
+        site_name=request.app[config_key].site_name,
         now=datetime.fromtimestamp(request.app[clock_key](), UTC),
         age=lambda created, now: age(created, now, language_of(request)),
     )
@@ -142,7 +138,7 @@ def _ids(form: MultiDictProxy[str]) -> list[int]:
 async def _answer(request: web.Request, signed: SignedIn, form: MultiDictProxy[str], outcome: Outcome) -> web.Response:
     await request.app[store_key].set_flash(signed.key, outcome.to_json())
     status, after = _back(form)
-    return web.Response(status=303, headers={"Location": queue_url(status, after, outcome.id)})
+    return web.Response(status=303, headers={"Location": request.app[links_key].queue(status, after, outcome.id)})
 
 
 async def decide(request: web.Request) -> web.Response:
@@ -180,25 +176,13 @@ async def reply(request: web.Request) -> web.Response:
             422,
             values={"most": language_of(request).number(MAX_BODY)},
         )
-    config = request.app[config_key]
-    site = NewComment(
-        thread="",  # the comment's own, taken by the store
-        title="",
-        name=config.site_name,
-        email=config.mail_from,
-        website="",
-        body=body,
-        body_html=render_body(body),
-        avatar=avatar_key(config.secret_key, config.mail_from),
-        status=CommentStatus.APPROVED,
-    )
+    site = site_reply(request.app[config_key], body)
     decided, reply_id = await request.app[store_key].reply_as_site(ids[0], site, actor=signed.moderator)
     if decided is not None and decided.changed:
         request.app[metrics_key].decisions.labels(Action.APPROVE.value).inc()
     request.app[sender_key].wake()  # the reply, and maybe the approval, may have written mail to readers
-    reply_url = (
-        f"{config.allowed_origins[0]}{decided.comment.thread}#comment-{reply_id}" if decided and reply_id else None
-    )
+    links = request.app[links_key]
+    reply_url = links.comment_anchor(decided.comment.thread, reply_id) if decided and reply_id else None
     outcome = outcome_of(Action.APPROVE, ids, [decided] if decided else [], replied=True, reply_url=reply_url)
     return await _answer(request, signed, form, outcome)
 

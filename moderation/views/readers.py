@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..app_keys import config_key, store_key
+from ..app_keys import links_key, store_key
 from ..forms import read_form
-from ..middlewares import reader_language
 from ..models import Confirmed, Unsubscribed
-from .pages import render_page
+from .requests import reader_language, render_page
 
 # The status of each page a confirmation link can lead to.
 CONFIRM_STATUS = {Confirmed.UNKNOWN: 404, Confirmed.EXPIRED: 410}
@@ -36,7 +35,7 @@ def _unsubscribe_page(request: web.Request, found: Unsubscribed, *, done: str = 
     reader_language(request, request.query.get("lang"))  # the mail's, which its links carry
     if not found.found:
         return render_page(request, "unsubscribe.html", status=404, found=found, done=done, page_url="")
-    page_url = request.app[config_key].allowed_origins[0] + found.thread
+    page_url = request.app[links_key].thread_page(found.thread)
     return render_page(request, "unsubscribe.html", found=found, done=done, page_url=page_url)
 
 

@@ -11,9 +11,8 @@ import logging
 
 from aiohttp import web
 
-from ..app_keys import clock_key, config_key, sender_key, signin_limits_key, signin_tasks_key, store_key
+from ..app_keys import clock_key, config_key, links_key, sender_key, signin_limits_key, signin_tasks_key, store_key
 from ..auth import (
-    QUEUE,
     SESSION_IDLE,
     SESSION_LIFETIME,
     check_csrf,
@@ -28,11 +27,10 @@ from ..auth import (
 from ..errors import InvalidToken, StoreUnavailable
 from ..forms import read_form
 from ..i18n import N_
-from ..middlewares import language_of
 from ..models import SigninLink
 from ..rate_limits import client_address
 from ..tokens import SigninSigner
-from .pages import render_page
+from .requests import language_of, render_page
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +130,7 @@ async def sign_in(request: web.Request) -> web.Response:
             raise DeadLink(410, N_("This sign-in link was used already."))  # by a post racing this one
     except DeadLink as dead:
         return signin_page(request, status=dead.status, problem=dead.problem)
-    response = web.Response(status=303, headers={"Location": QUEUE})
+    response = web.Response(status=303, headers={"Location": request.app[links_key].queue()})
     set_session_cookie(response, request.app[config_key], cookie)
     return response
 
@@ -142,6 +140,6 @@ async def sign_out(request: web.Request) -> web.Response:
     check_origin(request)
     check_csrf(signed, await read_form(request))
     await request.app[store_key].end_session(signed.key)
-    response = web.Response(status=303, headers={"Location": QUEUE})
+    response = web.Response(status=303, headers={"Location": request.app[links_key].queue()})
     clear_session_cookie(response, request.app[config_key])
     return response

@@ -11,7 +11,6 @@ import hmac
 import json
 from dataclasses import dataclass
 
-from ..config import Config
 from ..models import Comment, CommentStatus
 
 SIGNATURE_HEADER = "X-Moderation-Signature"
@@ -19,14 +18,10 @@ SIGNATURE_HEADER = "X-Moderation-Signature"
 
 @dataclass(frozen=True)
 class Hooks:
-    """Where events go: none when no URL is configured."""
+    """Where events go (none when no URL is configured), and the queue's address they give."""
 
     urls: tuple[str, ...] = ()
     queue_url: str = ""
-
-    @classmethod
-    def from_config(cls, config: Config) -> Hooks:
-        return cls(urls=config.webhooks, queue_url=config.public_url + "/queue")
 
 
 NO_HOOKS = Hooks()
