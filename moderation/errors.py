@@ -22,6 +22,15 @@ class ExpiredToken(InvalidToken):
     """A genuine moderation link that is past its time to live."""
 
 
+class DeadLink(ModerationError):
+    """A sign-in link that cannot sign in, with the status and the sentence its page shows."""
+
+    def __init__(self, status: int, problem: str):
+        super().__init__(problem)
+        self.status = status
+        self.problem = problem
+
+
 class BadCursor(ModerationError, ValueError):
     """A queue page's start that the queue never gave."""
 

@@ -24,7 +24,7 @@ from ..auth import (
     session_key,
     set_session_cookie,
 )
-from ..errors import InvalidToken, StoreUnavailable
+from ..errors import DeadLink, InvalidToken, StoreUnavailable
 from ..forms import read_form
 from ..i18n import N_
 from ..models import SigninLink
@@ -80,15 +80,6 @@ async def finish_link_mail(app: web.Application) -> None:
     tasks = app[signin_tasks_key]
     if tasks:
         await asyncio.gather(*tasks, return_exceptions=True)
-
-
-class DeadLink(Exception):
-    """A sign-in link that cannot sign in: its page shows the form that asks for a new one."""
-
-    def __init__(self, status: int, problem: str):
-        super().__init__(problem)
-        self.status = status
-        self.problem = problem
 
 
 async def _link(request: web.Request) -> SigninLink:
