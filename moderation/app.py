@@ -7,6 +7,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
+from functools import partial
 
 import jinja2
 from aiohttp import web
@@ -130,9 +131,17 @@ async def store_context(app: web.Application) -> AsyncIterator[None]:
         if applied:
             log.info("applied migrations: %s", ", ".join(applied))
         app[store_key] = store
+        store.on_commit = partial(wake_senders, app)
         yield
     finally:
         await store.close()
+
+
+def wake_senders(app: web.Application) -> None:
+    """A commit wrote mail or webhooks: each sender running looks now, not at its next poll."""
+    for key in (sender_key, webhook_sender_key):
+        if sender := app.get(key):
+            sender.wake()
 
 
 async def dev_mailbox_context(app: web.Application) -> AsyncIterator[None]:
@@ -171,7 +180,6 @@ async def sender_context(app: web.Application) -> AsyncIterator[None]:
         clock=app[clock_key],
         quiet=app[in_flight_key].quiet,
         prepare=Outgoing(app[store_key], app[metrics_key], cap=config.burst_cap, clock=app[clock_key]).before_send,
-        also_wake=webhooks.wake if (webhooks := app.get(webhook_sender_key)) else None,
     )
     app[sender_key] = sender
     async with running(sender, "outbox sender"):
@@ -204,7 +212,7 @@ async def retention_context(app: web.Application) -> AsyncIterator[None]:
 
 
 async def digests_context(app: web.Application) -> AsyncIterator[None]:
-    writer = DigestWriter(app[store_key], app[config_key], clock=app[clock_key], wake_sender=app[sender_key].wake)
+    writer = DigestWriter(app[store_key], app[config_key], clock=app[clock_key])
     task = asyncio.create_task(writer.run(), name="digests")
     yield
     task.cancel()

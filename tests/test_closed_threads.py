@@ -161,7 +161,7 @@ async def old_comment(config: Config, thread: str, days_ago: float) -> None:
     try:
         await then.migrate()
         await then.add_comment(
-            NewComment(thread, "Old page", "Old Reader", "old@example.com", "", "Hello", "<p>Hello</p>", "a"), ()
+            NewComment(thread, "Old page", "Old Reader", "old@example.com", "", "Hello", "<p>Hello</p>", "a")
         )
     finally:
         await then.close()

@@ -186,8 +186,7 @@ async def test_an_upgrade_keeps_every_row_and_id_and_never_hands_out_an_id_used_
                 body="b5",
                 body_html="<p>b5</p>",
                 avatar="a5",
-            ),
-            [],
+            )
         )
     finally:
         await store.close()

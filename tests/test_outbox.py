@@ -515,7 +515,7 @@ async def test_claims_of_a_silent_sender_are_free_again_and_those_of_a_live_one_
         thread="/page/", title="", name="Dana", email="dana@example.com", website="", body="Hi", body_html="<p>Hi</p>",
         avatar="0" * 32,
     )  # fmt: skip
-    await store.add_comment(comment, MODERATORS)
+    await store.add_comment(comment)
     for sender in ("alive", "dying", "newcomer", "latecomer"):
         await store.heartbeat(sender, forget_after=86400)
 

@@ -114,12 +114,12 @@ async def test_purge_erases_addresses_of_old_rejected_and_spam_comments_only(con
     store = await open_store(config, lambda: now[0])
     try:
         await store.migrate()
-        old_rejected = await store.add_comment(new_comment("old.rejected@example.com", "a"), [])
-        old_approved = await store.add_comment(new_comment("old.approved@example.com", "b"), [])
+        old_rejected = await store.add_comment(new_comment("old.rejected@example.com", "a"))
+        old_approved = await store.add_comment(new_comment("old.approved@example.com", "b"))
         await store.decide([old_rejected], Action.REJECT, actor="mod@example.com", channel=Channel.QUEUE)
         await store.decide([old_approved], Action.APPROVE, actor="mod@example.com", channel=Channel.QUEUE)
         now[0] += 40 * 86400
-        recent_rejected = await store.add_comment(new_comment("recent@example.com", "c"), [])
+        recent_rejected = await store.add_comment(new_comment("recent@example.com", "c"))
         await store.decide([recent_rejected], Action.REJECT, actor="mod@example.com", channel=Channel.QUEUE)
 
         erased = await store.purge_addresses(before=now[0] - 30 * 86400)
@@ -174,10 +174,12 @@ def run_cli(*args: str, database: Path) -> subprocess.CompletedProcess[str]:
 
 async def test_purge_and_forget_commands_say_what_they_did(tmp_path: Path) -> None:
     database = tmp_path / "comments.sqlite3"
-    store = await open_store(Config(database_url=f"sqlite:///{database}"), lambda: 1_000_000.0)
+    store = await open_store(
+        Config(database_url=f"sqlite:///{database}", moderators=("mod@example.com",)), lambda: 1_000_000.0
+    )
     try:
         await store.migrate()
-        await store.add_comment(new_comment(CANARY, "hello"), ["mod@example.com"])
+        await store.add_comment(new_comment(CANARY, "hello"))
     finally:
         await store.close()
 

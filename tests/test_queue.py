@@ -224,7 +224,7 @@ async def test_pages_neither_skip_nor_repeat_comments_while_moderators_decide(
         if n % 7 == 0:
             clock.advance(1)  # some share a second, some do not: the order holds either way
         new = NewComment(THREAD, TITLE, f"Reader {n}", f"r{n}@example.com", "", f"Body {n}", f"<p>Body {n}</p>", "a")
-        ids.append(await store.add_comment(new, ()))
+        ids.append(await store.add_comment(new))
     alice = await sign_in(service, smtpd, ALICE)
 
     first = await alice.page()

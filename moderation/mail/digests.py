@@ -1,6 +1,6 @@
 """Digests: at most one mail per moderator and period that lists what waits, and the burst cap.
 
-MODERATION_NOTIFY=hourly or daily: submissions write no mail (notify.py). At each boundary (on
+MODERATION_NOTIFY=hourly or daily: submissions write no mail (policy/moderator_mail.py). At each boundary (on
 the hour, or 00:00 UTC) every moderator to whom something new waits (a comment that arrived
 since their previous digest's boundary) gets one digest: the oldest comments waiting, each with
 its own links, and the queue for the rest.
@@ -52,14 +52,13 @@ def period_length(config: Config) -> float:
 class DigestWriter:
     """The background task: at each boundary, each moderator's digest, if something new waits."""
 
-    def __init__(self, store: Store, config: Config, *, clock: Callable[[], float], wake_sender: Callable[[], None]):
+    def __init__(self, store: Store, config: Config, *, clock: Callable[[], float]):
         self._store = store
         self._moderators = config.moderators
         self._mode = config.notify
         self._length = period_length(config)
         self._poll = config.digest_poll
         self._clock = clock
-        self._wake_sender = wake_sender
 
     async def run(self) -> None:
         """At each boundary (plus SETTLE), write that period's digests; the clock is re-read at
@@ -109,7 +108,6 @@ class DigestWriter:
                 written += 1
         if written:
             log.info("digests: %d written for the period from %s", written, datetime.fromtimestamp(boundary, UTC))
-            self._wake_sender()
         return written
 
 

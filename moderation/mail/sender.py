@@ -68,7 +68,6 @@ class MailSender(OutboxSender):
         clock: Callable[[], float],
         quiet: Callable[[float], Awaitable[None]] | None = None,
         prepare: Callable[[list[Notification]], Awaitable[list[Notification]]] | None = None,
-        also_wake: Callable[[], None] | None = None,
     ):
         super().__init__(store, pacing, clock=clock)
         self._smtp = smtp
@@ -77,14 +76,7 @@ class MailSender(OutboxSender):
         self._quiet = quiet
         # Looks at each claimed batch first: what it does not return, it has settled (mail/digests.py).
         self._prepare = prepare
-        # What wakes the mail sender has just committed a change, and its webhooks with it.
-        self._also_wake = also_wake
         self._server_down = False
-
-    def wake(self) -> None:
-        super().wake()
-        if self._also_wake is not None:
-            self._also_wake()
 
     async def next_due(self) -> float | None:
         return await self._store.next_due()

@@ -31,7 +31,6 @@ from ..models import (
     Unsubscribed,
     Webhook,
 )
-from ..webhooks.events import Hooks
 from .addresses import KeyCounts
 from .digests import Waiting
 from .imports import ImportedComment
@@ -42,8 +41,10 @@ class Store(Protocol):
     async def migrate(self) -> list[str]:
         """Apply pending migrations; return the names applied."""
 
-    async def add_comment(self, comment: NewComment, notify: Sequence[str]) -> int:
-        """Store a comment and one notification per address, atomically.
+    on_commit: Callable[[], None]  # called after each commit that wrote rows a sender sends
+
+    async def add_comment(self, comment: NewComment) -> int:
+        """Store a comment and what the policy says follows from it (mail, webhooks), atomically.
 
         Raises InvalidParent if `comment.parent` is not an approved comment of the same thread.
         """
@@ -248,10 +249,9 @@ class Store(Protocol):
 async def open_store(config: Config, clock: Callable[[], float]) -> Store:
     path = config.sqlite_path
     sealer = config.sealer()
-    hooks = Hooks.from_config(config)
     if path is None:
         # Imported here: asyncpg is a few MB that a SQLite instance never needs.
         from .postgres import PostgresStore
 
-        return await PostgresStore.open(config.database_url, clock=clock, sealer=sealer, hooks=hooks)
-    return await SqliteStore.open(path, clock=clock, sealer=sealer, hooks=hooks)
+        return await PostgresStore.open(config.database_url, clock=clock, sealer=sealer, config=config)
+    return await SqliteStore.open(path, clock=clock, sealer=sealer, config=config)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from ..mail.payloads import DigestMail, dump
+from ..mail.payloads import DigestMail
 from ..models import MailKind
+from ..policy.writes import Mail
 from ..sealer import Sealer
-from .addresses import seal_recipient
 from .driver import Row, Transaction, marks
+from .enqueue import enqueue
 
 Fetch = Callable[..., Awaitable[list[Row]]]
 
@@ -70,18 +71,8 @@ async def add_digest(
     now: float,
 ) -> bool:
     """The digest row, once per key however many instances try, and the moderator's new mark with it."""
-    written = await tx.fetch(
-        "INSERT INTO outbox (kind, recipient, recipient_index, payload, dedupe, next_attempt_at, created_at)"
-        " VALUES (?, '', ?, ?, ?, ?, ?) ON CONFLICT (dedupe) DO NOTHING RETURNING id",
-        MailKind.DIGEST.value,
-        sealer.index(moderator),
-        dump(payload),
-        dedupe,
-        now,
-        now,
-    )
+    written = await enqueue(tx, sealer, [Mail(MailKind.DIGEST, moderator, payload=payload, dedupe=dedupe)], now)
     if written:
-        await seal_recipient(tx, sealer, int(written[0][0]), moderator)
         await tx.execute(
             "INSERT INTO digest_marks (moderator, covered_until) VALUES (?, ?) ON CONFLICT (moderator) DO UPDATE"
             " SET covered_until = CASE WHEN excluded.covered_until > digest_marks.covered_until"

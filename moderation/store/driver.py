@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
+from ..events import Event
+from ..policy.writes import Facts
 from ..sealer import Sealer
 
 Row = Sequence[Any]
@@ -17,6 +19,9 @@ def marks(count: int) -> str:
 
 class Transaction(Protocol):
     """What the domain SQL needs from a driver inside a transaction. Parameters are `?`."""
+
+    # Set by whatever writes rows a sender sends: once the transaction commits, the senders wake.
+    wakes_senders: bool
 
     async def fetch(self, sql: str, *args: Any) -> list[Row]: ...
 
@@ -39,3 +44,7 @@ class StoreBase(Protocol):
     async def write(self, sql: str, *args: Any, durable: bool = True) -> list[Row]: ...
 
     async def release(self, sender: str, notification_ids: Sequence[int] = ()) -> None: ...
+
+    async def _follow(
+        self, tx: Transaction, events: Sequence[Event], facts: Mapping[int, Facts] | None = None
+    ) -> None: ...

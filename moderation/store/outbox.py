@@ -9,10 +9,11 @@ from datetime import UTC, datetime
 
 from ..mail.payloads import DigestMail
 from ..models import READER_KINDS, Backlog, Comment, Listing, MailKind, Notification
-from . import addresses, claims, digests
+from . import claims, digests
 from .comment_rows import COMMENT_COLUMNS, COMMENT_FROM
 from .comment_rows import comment as _comment
 from .driver import StoreBase, marks
+from .enqueue import mail_row
 
 # A reader mail's payload holds its links' tokens, stored nowhere else in clear: once the mail is
 # settled they go, and only their hashes remain (store/readers.py).
@@ -51,21 +52,10 @@ class OutboxSql:
     async def add_mail(
         self: StoreBase, kind: MailKind, recipient: str, payload: Mapping[str, object], *, dedupe: str | None = None
     ) -> bool:
-        now = self._clock()
         async with self.transaction() as tx:
-            written = await tx.fetch(
-                "INSERT INTO outbox (kind, recipient, recipient_index, payload, dedupe, next_attempt_at, created_at)"
-                " VALUES (?, '', ?, ?, ?, ?, ?) ON CONFLICT (dedupe) DO NOTHING RETURNING id",
-                kind.value,
-                self._sealer.index(recipient),
-                json.dumps(payload),
-                dedupe,
-                now,
-                now,
+            return bool(
+                await mail_row(tx, self._sealer, kind, recipient, json.dumps(payload), self._clock(), dedupe=dedupe)
             )
-            if written:
-                await addresses.seal_recipient(tx, self._sealer, int(written[0][0]), recipient)
-        return bool(written)
 
     # --- digests (the SQL is in digests.py) ---
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import asyncpg
 
+from ..config import Config
 from ..errors import StoreUnavailable
 from ..sealer import Sealer
-from ..webhooks.events import NO_HOOKS, Hooks
 from .driver import Row
 from .migrate import migration_files
 from .sql import SqlStore
@@ -42,6 +42,7 @@ async def _translated_errors() -> AsyncIterator[None]:
 class _Transaction:
     def __init__(self, connection: asyncpg.Connection):
         self._connection = connection
+        self.wakes_senders = False
 
     async def fetch(self, sql: str, *args: Any) -> list[Row]:
         return [tuple(record) for record in await self._connection.fetch(_numbered(sql), *args)]
@@ -57,28 +58,30 @@ class PostgresStore(SqlStore):
     claim_lock = "FOR UPDATE SKIP LOCKED"
     row_lock = "FOR UPDATE"
 
-    def __init__(self, pool: asyncpg.Pool, clock: Callable[[], float], sealer: Sealer, hooks: Hooks):
-        super().__init__(clock, sealer, hooks)
+    def __init__(self, pool: asyncpg.Pool, clock: Callable[[], float], sealer: Sealer, config: Config):
+        super().__init__(clock, sealer, config)
         self._pool = pool
 
     @classmethod
-    async def open(
-        cls, url: str, *, clock: Callable[[], float], sealer: Sealer, hooks: Hooks = NO_HOOKS
-    ) -> PostgresStore:
+    async def open(cls, url: str, *, clock: Callable[[], float], sealer: Sealer, config: Config) -> PostgresStore:
         # Extra query parameters of the URL (search_path=...) become server settings.
         async with _translated_errors():
             pool = await asyncpg.create_pool(url, min_size=1, max_size=10)
-        return cls(pool, clock, sealer, hooks)
+        return cls(pool, clock, sealer, config)
 
     async def close(self) -> None:
         await self._pool.close()
 
     @asynccontextmanager
     async def transaction(self, *, durable: bool = True) -> AsyncIterator[_Transaction]:
-        async with _translated_errors(), self._pool.acquire() as connection, connection.transaction():
-            if not durable:
-                await connection.execute("SET LOCAL synchronous_commit = off")
-            yield _Transaction(connection)
+        async with _translated_errors(), self._pool.acquire() as connection:
+            tx = _Transaction(connection)
+            async with connection.transaction():
+                if not durable:
+                    await connection.execute("SET LOCAL synchronous_commit = off")
+                yield tx
+        if tx.wakes_senders:
+            self.on_commit()
 
     async def fetch(self, sql: str, *args: Any) -> list[Row]:
         async with _translated_errors():

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import secrets
 
-from ..mail.payloads import SignInMail, dump
-from ..models import MailKind, ModeratorSession, SigninLink
-from .addresses import seal_recipient
+from ..events import SigninRequested
+from ..models import ModeratorSession, SigninLink
 from .driver import StoreBase
 
 # Used and expired links are kept this long, so that an old link still says "expired"
@@ -22,7 +21,7 @@ class SessionSql:
     async def add_signin_link(self: StoreBase, moderator: str, ttl: float) -> str:
         now = self._clock()
         link_id = secrets.token_urlsafe(18)
-        # The link and its mail in one transaction, like a comment and its notifications.
+        # The link and what follows from it (its mail) in one transaction, like a comment's.
         async with self.transaction() as tx:
             await tx.execute("DELETE FROM signin_links WHERE expires_at < ?", now - KEEP_LINKS)
             await tx.execute(
@@ -32,16 +31,7 @@ class SessionSql:
                 now,
                 now + ttl,
             )
-            ((outbox_id,),) = await tx.fetch(
-                "INSERT INTO outbox (kind, recipient, recipient_index, payload, next_attempt_at, created_at)"
-                " VALUES (?, '', ?, ?, ?, ?) RETURNING id",
-                MailKind.SIGN_IN.value,
-                self._sealer.index(moderator),
-                dump(SignInMail(link=link_id)),
-                now,
-                now,
-            )
-            await seal_recipient(tx, self._sealer, int(outbox_id), moderator)
+            await self._follow(tx, [SigninRequested(moderator, link_id)])
         return link_id
 
     async def signin_link(self: StoreBase, link_id: str) -> SigninLink | None:

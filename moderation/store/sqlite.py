@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
@@ -12,10 +12,10 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from ..config import Config
 from ..errors import InvalidParent, StoreUnavailable
 from ..models import NewComment
 from ..sealer import Sealer
-from ..webhooks.events import NO_HOOKS, Hooks
 from . import claims
 from .driver import Row, Transaction
 from .migrate import migration_files
@@ -37,6 +37,7 @@ async def _translated_errors() -> AsyncIterator[None]:
 class _Transaction:
     def __init__(self, connection: aiosqlite.Connection):
         self._connection = connection
+        self.wakes_senders = False
 
     async def fetch(self, sql: str, *args: Any) -> list[Row]:
         # One trip to the connection's thread: execute, fetch and close a cursor would be three.
@@ -56,6 +57,7 @@ class _OnTheThread:
 
     def __init__(self, connection: sqlite3.Connection):
         self._connection = connection
+        self.wakes_senders = False
 
     async def fetch(self, sql: str, *args: Any) -> list[Row]:
         return self._connection.execute(sql, args).fetchall()
@@ -85,9 +87,9 @@ class SqliteStore(SqlStore):
         peek: sqlite3.Connection,
         clock: Callable[[], float],
         sealer: Sealer,
-        hooks: Hooks,
+        config: Config,
     ):
-        super().__init__(clock, sealer, hooks)
+        super().__init__(clock, sealer, config)
         self._writer = writer
         self._bookkeeper = bookkeeper
         self._reader = reader
@@ -95,13 +97,11 @@ class SqliteStore(SqlStore):
         # aiosqlite runs one connection's statements in order, but two coroutines could still
         # interleave their statements inside one transaction: the lock keeps them apart.
         self._write_lock = asyncio.Lock()
-        self._waiting: list[tuple[NewComment, Sequence[str], asyncio.Future[int]]] = []
+        self._waiting: list[tuple[NewComment, asyncio.Future[int]]] = []
         self._committer: asyncio.Task[None] | None = None
 
     @classmethod
-    async def open(
-        cls, path: Path, *, clock: Callable[[], float], sealer: Sealer, hooks: Hooks = NO_HOOKS
-    ) -> SqliteStore:
+    async def open(cls, path: Path, *, clock: Callable[[], float], sealer: Sealer, config: Config) -> SqliteStore:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
@@ -121,7 +121,7 @@ class SqliteStore(SqlStore):
         peek.execute("PRAGMA busy_timeout = 50")
         peek.execute("PRAGMA query_only = ON")
         peek.execute("PRAGMA cache_size = -256")  # it only looks rows up by index
-        return cls(writer, bookkeeper, reader, peek, clock, sealer, hooks)
+        return cls(writer, bookkeeper, reader, peek, clock, sealer, config)
 
     @staticmethod
     async def _connect(path: Path, *, cache_kib: int) -> aiosqlite.Connection:
@@ -145,14 +145,14 @@ class SqliteStore(SqlStore):
         await self._bookkeeper.close()
         await self._writer.close()
 
-    async def add_comment(self, comment: NewComment, notify: Sequence[str]) -> int:
+    async def add_comment(self, comment: NewComment) -> int:
         """Group commit: submissions arriving together share one transaction and one fsync.
 
         With synchronous=FULL every commit waits for the disk; one commit per submission would
         cap them at the disk's sync rate. The answer still waits for its own commit.
         """
         answer: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        self._waiting.append((comment, notify, answer))
+        self._waiting.append((comment, answer))
         if self._committer is None or self._committer.done():
             self._committer = asyncio.create_task(self._commit_waiting())
         return await answer
@@ -160,17 +160,17 @@ class SqliteStore(SqlStore):
     async def _commit_waiting(self) -> None:
         while self._waiting:
             batch, self._waiting = self._waiting, []
-            submissions = [(comment, recipients) for comment, recipients, _ in batch]
+            submissions = [comment for comment, _ in batch]
             try:
                 results = await self._on_the_writers_thread(partial(self._insert_submissions, submissions=submissions))
             except BaseException as error:  # nothing of the batch is stored: every waiter hears so
-                for _, _, answer in batch:
+                for _, answer in batch:
                     if not answer.done():
                         answer.set_exception(error)
                 if not isinstance(error, Exception):
                     raise
                 continue
-            for (_, _, answer), result in zip(batch, results, strict=True):
+            for (_, answer), result in zip(batch, results, strict=True):
                 if answer.done():
                     continue
                 if isinstance(result, InvalidParent):
@@ -185,11 +185,13 @@ class SqliteStore(SqlStore):
         its turn on a busy event loop while the write lock was held.
         """
 
+        connection: sqlite3.Connection = self._writer._conn
+        tx = _OnTheThread(connection)
+
         def run() -> T:
-            connection: sqlite3.Connection = self._writer._conn
             connection.execute("BEGIN IMMEDIATE")
             try:
-                result = _drive(work(_OnTheThread(connection)))
+                result = _drive(work(tx))
             except BaseException:
                 if connection.in_transaction:
                     connection.execute("ROLLBACK")
@@ -200,7 +202,9 @@ class SqliteStore(SqlStore):
         async with self._write_lock, _translated_errors():
             # aiosqlite has no public way to run a function on its thread: _execute is that way.
             result: T = await self._writer._execute(run)  # type: ignore[no-untyped-call]
-            return result
+        if tx.wakes_senders:  # once for the whole group
+            self.on_commit()
+        return result
 
     async def quick_fetch(self, sql: str, *args: Any) -> list[Row]:
         """A read by a unique index on the event loop's own thread: a few microseconds, less than
@@ -217,14 +221,17 @@ class SqliteStore(SqlStore):
         """BEGIN IMMEDIATE ... COMMIT under the write lock: writers queue, they never fail."""
         async with self._write_lock, _translated_errors():
             connection = self._writer if durable else self._bookkeeper
+            tx = _Transaction(connection)
             await connection.execute("BEGIN IMMEDIATE")
             try:
-                yield _Transaction(connection)
+                yield tx
             except BaseException:
                 if connection.in_transaction:
                     await connection.execute("ROLLBACK")
                 raise
             await connection.execute("COMMIT")
+        if tx.wakes_senders:
+            self.on_commit()
 
     async def write(self, sql: str, *args: Any, durable: bool = True) -> list[Row]:
         # With no BEGIN, SQLite runs the one statement as its own transaction: one trip to the

@@ -1,31 +1,15 @@
-"""The webhooks' SQL, mixed into SqlStore: one row per URL per event, claimed and settled like mail."""
+"""The webhooks' claim queue, mixed into SqlStore: rows (written by enqueue.py) claimed and settled like mail."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from ..models import Backlog, Comment, Webhook
-from ..webhooks.events import Hooks, body, event_of
+from ..models import Backlog, Webhook
 from . import claims
-from .driver import StoreBase, Transaction, marks
+from .driver import StoreBase, marks
 
 TABLE: claims.Table = "webhook_outbox"
-
-
-async def write(tx: Transaction, hooks: Hooks, comments: Sequence[Comment], now: float) -> None:
-    """Each comment's event for every URL, in the transaction that changed the comment."""
-    rows = [
-        (url, event_of(comment.status), comment.id, body(comment, hooks.queue_url), now, now)
-        for comment in comments
-        for url in hooks.urls
-    ]
-    if rows:
-        await tx.executemany(
-            "INSERT INTO webhook_outbox (url, event, comment_id, body, next_attempt_at, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            rows,
-        )
 
 
 def _not_to(busy: Sequence[str]) -> tuple[str, ...]:

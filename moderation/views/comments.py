@@ -18,14 +18,12 @@ from ..app_keys import (
     pending_note_key,
     rate_limit_key,
     rendered_threads_key,
-    sender_key,
     spam_guard_key,
     store_key,
 )
 from ..config import Config
 from ..errors import ClientError, InvalidParent
 from ..i18n import N_, Language
-from ..mail.notify import moderators_to_tell
 from ..middlewares import ARTICLE, FORM, Article, reader_language
 from ..models import CommentStatus, NewComment
 from ..openapi import openapi_document
@@ -195,11 +193,10 @@ async def submit(request: web.Request) -> web.Response:
     )
     comment = new_comment(submission, config, address, verdict, language)
     try:
-        comment_id = await request.app[store_key].add_comment(comment, moderators_to_tell(config, comment.status))
+        comment_id = await request.app[store_key].add_comment(comment)
     except InvalidParent:
         refusal = language.gettext(N_("You can only reply to a published comment on this page."))
         return invalid(request, is_form, values, {"parent": refusal})
-    request.app[sender_key].wake()  # its mail, and its webhooks (spam has those too)
     if verdict.spam:
         request.app[metrics_key].comments_spam.inc()
     else:

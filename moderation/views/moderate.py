@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..app_keys import config_key, metrics_key, sender_key, signer_key, store_key
+from ..app_keys import config_key, metrics_key, signer_key, store_key
 from ..errors import ClientError, InvalidToken
 from ..i18n import N_
 from ..models import Comment
@@ -47,7 +47,6 @@ async def act(request: web.Request) -> web.Response:
     (outcome,) = decided
     if outcome.changed:
         request.app[metrics_key].decisions.labels(decision.action.value).inc()
-        request.app[sender_key].wake()  # an approval may have written mail to readers
     return render_page(
         request,
         "decided.html",

@@ -10,7 +10,7 @@ from aiohttp import web
 from babel.dates import format_timedelta
 from multidict import MultiDictProxy
 
-from ..app_keys import clock_key, config_key, metrics_key, sender_key, store_key
+from ..app_keys import clock_key, config_key, metrics_key, store_key
 from ..auth import QUEUE, SignedIn, check_csrf, check_origin, require_signed_in, signed_in
 from ..errors import ClientError
 from ..forms import read_form
@@ -165,7 +165,6 @@ async def decide(request: web.Request) -> web.Response:
     changed = sum(outcome.changed for outcome in decided)
     if changed:
         request.app[metrics_key].decisions.labels(action.value).inc(changed)
-        request.app[sender_key].wake()  # an approval may have written mail to readers
     return await _answer(request, signed, form, outcome_of(action, ids, decided))
 
 
@@ -195,7 +194,6 @@ async def reply(request: web.Request) -> web.Response:
     decided, reply_id = await request.app[store_key].reply_as_site(ids[0], site, actor=signed.moderator)
     if decided is not None and decided.changed:
         request.app[metrics_key].decisions.labels(Action.APPROVE.value).inc()
-    request.app[sender_key].wake()  # the reply, and maybe the approval, may have written mail to readers
     reply_url = (
         f"{config.allowed_origins[0]}{decided.comment.thread}#comment-{reply_id}" if decided and reply_id else None
     )

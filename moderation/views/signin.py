@@ -11,7 +11,7 @@ import logging
 
 from aiohttp import web
 
-from ..app_keys import clock_key, config_key, sender_key, signin_limits_key, signin_tasks_key, store_key
+from ..app_keys import clock_key, config_key, signin_limits_key, signin_tasks_key, store_key
 from ..auth import (
     QUEUE,
     SESSION_IDLE,
@@ -73,8 +73,6 @@ async def _mail_link(app: web.Application, moderator: str) -> None:
         await app[store_key].add_signin_link(moderator, app[config_key].signin_ttl)
     except StoreUnavailable as error:  # the moderator sees no mail and asks again
         log.warning("sign-in link not written: %s", error)
-        return
-    app[sender_key].wake()
 
 
 async def finish_link_mail(app: web.Application) -> None:

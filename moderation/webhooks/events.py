@@ -9,27 +9,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass
 
-from ..config import Config
 from ..models import Comment, CommentStatus
 
 SIGNATURE_HEADER = "X-Moderation-Signature"
-
-
-@dataclass(frozen=True)
-class Hooks:
-    """Where events go: none when no URL is configured."""
-
-    urls: tuple[str, ...] = ()
-    queue_url: str = ""
-
-    @classmethod
-    def from_config(cls, config: Config) -> Hooks:
-        return cls(urls=config.webhooks, queue_url=config.public_url + "/queue")
-
-
-NO_HOOKS = Hooks()
 
 
 def event_of(status: CommentStatus) -> str:
