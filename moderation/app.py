@@ -42,7 +42,6 @@ from .mail.sender import MailSender
 from .mail.smtp import SmtpSettings
 from .metrics import Metrics
 from .middlewares import body_deadline, error_middleware, security_headers
-from .outbox_sender import OutboxSender
 from .rate_limits import RateLimit, SigninLimits
 from .rendered_threads import RenderedThreads
 from .requests_in_flight import InFlight
@@ -81,7 +80,7 @@ def create_app(config: Config, *, clock: Callable[[], float] = time.time) -> web
     if config.rate:
         app[rate_limit_key] = RateLimit(config.rate)
     app[spam_guard_key] = SpamGuard(
-        lambda thread, body: app[store_key].has_comment_body(thread, body),
+        lambda thread, body: app[store_key].comments.has_body(thread, body),
         app[form_stamp_key],
         blocklist=config.blocklist,
         hold_words=config.hold_words,
@@ -131,7 +130,7 @@ async def store_context(app: web.Application) -> AsyncIterator[None]:
         if applied:
             log.info("applied migrations: %s", ", ".join(applied))
         app[store_key] = store
-        store.on_commit = partial(wake_senders, app)
+        store.on_commit(partial(wake_senders, app))
         yield
     finally:
         await store.close()
@@ -157,7 +156,7 @@ async def dev_mailbox_context(app: web.Application) -> AsyncIterator[None]:
 
 
 @contextlib.asynccontextmanager
-async def running(sender: OutboxSender, name: str) -> AsyncIterator[None]:
+async def running(sender: MailSender | WebhookSender, name: str) -> AsyncIterator[None]:
     """The sender's loop as a task while the block lasts; stopped and awaited after it."""
     task = asyncio.create_task(sender.run(), name=name)
     try:
@@ -170,16 +169,17 @@ async def running(sender: OutboxSender, name: str) -> AsyncIterator[None]:
 
 
 async def sender_context(app: web.Application) -> AsyncIterator[None]:
-    config = app[config_key]
+    config, store = app[config_key], app[store_key]
     sender = MailSender(
-        app[store_key],
+        store.mail,
         app.get(dev_smtp_key) or SmtpSettings.from_config(config),
         Composer(config=config, signer=app[signer_key], languages=app[languages_key]),
         app[metrics_key],
         config,
         clock=app[clock_key],
         quiet=app[in_flight_key].quiet,
-        prepare=Outgoing(app[store_key], app[metrics_key], cap=config.burst_cap, clock=app[clock_key]).before_send,
+        prepare=Outgoing(store.digests, app[metrics_key], cap=config.burst_cap, clock=app[clock_key]).before_send,
+        end_subscriptions=store.readers.end_subscriptions_of,
     )
     app[sender_key] = sender
     async with running(sender, "outbox sender"):
@@ -189,7 +189,7 @@ async def sender_context(app: web.Application) -> AsyncIterator[None]:
 async def webhooks_context(app: web.Application) -> AsyncIterator[None]:
     config = app[config_key]
     sender = WebhookSender(
-        app[store_key],
+        app[store_key].webhooks,
         config.webhook_secret,
         app[metrics_key],
         config,
@@ -212,7 +212,7 @@ async def retention_context(app: web.Application) -> AsyncIterator[None]:
 
 
 async def digests_context(app: web.Application) -> AsyncIterator[None]:
-    writer = DigestWriter(app[store_key], app[config_key], clock=app[clock_key])
+    writer = DigestWriter(app[store_key].digests, app[config_key], clock=app[clock_key])
     task = asyncio.create_task(writer.run(), name="digests")
     yield
     task.cancel()

@@ -3,15 +3,18 @@ in the change's own transaction, which then wakes the senders once it commits.""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
+from .. import policy
+from ..config import Config
+from ..events import CommentDecided, CommentSubmitted, Event, SiteReplied
 from ..mail.payloads import dump
 from ..models import MailKind
-from ..policy.writes import Hook, ReaderMail, Write
+from ..policy.writes import NO_FACTS, Facts, Hook, ReaderMail, Write
 from ..sealer import Sealer
 from . import readers
 from .addresses import seal_recipient
-from .driver import Transaction
+from .driver import Database, Transaction
 
 
 async def enqueue(tx: Transaction, sealer: Sealer, writes: Sequence[Write], now: float) -> int:
@@ -69,3 +72,27 @@ async def mail_row(
     await seal_recipient(tx, sealer, int(written[0][0]), recipient)
     tx.wakes_senders = True
     return 1
+
+
+class Consequences:
+    """What follows from events, as the policy says, written in the transaction that made them."""
+
+    def __init__(self, db: Database, config: Config):
+        self._db = db
+        self._config = config  # what the policy reads: the moderators, the mode, the webhooks
+
+    async def write(self, tx: Transaction, events: Sequence[Event], facts: Mapping[int, Facts] | None = None) -> None:
+        """`facts`: what was looked up for each comment, by its id."""
+        writes = [write for event in events for write in policy.follow(event, self._config, _facts_of(event, facts))]
+        await enqueue(tx, self._db.sealer, writes, self._db.now())
+
+
+def _facts_of(event: Event, facts: Mapping[int, Facts] | None) -> Facts:
+    """What was looked up for the comment an event is about."""
+    if isinstance(event, CommentSubmitted | CommentDecided):
+        key = event.comment.id
+    elif isinstance(event, SiteReplied):
+        key = event.reply.id
+    else:
+        return NO_FACTS
+    return (facts or {}).get(key, NO_FACTS)

@@ -1,10 +1,10 @@
-"""Readers' subscriptions: the SQL, mixed into SqlStore, and what a publication means for them.
+"""Readers' subscriptions: their links, and what a publication means for them.
 
 A subscription belongs to one comment whose author ticked "email me"; the address is that
 comment's own, and `address_key` is its index (Sealer.index, as the comment's `email_index`), which
 also finds the address's confirmations and do-not-mail entry: none of these tables holds the
 address itself. Tokens in reader mail are random, one per mail, and stored only as SHA-256:
-the raw token lives in the outbox row until its mail is sent (see OutboxSql.mark_sent).
+the raw token lives in the outbox row until its mail is sent (see outbox.py: SETTLED_PAYLOAD).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from ..models import Confirmed, MailKind, Unsubscribed
 from ..policy.writes import NO_FACTS, Facts, Published, ReaderMail, Subscribed, Subscriber
 from ..sealer import Sealer, normalised
 from . import rekeying
-from .driver import Row, StoreBase, Transaction, marks
+from .driver import Database, Row, Transaction, marks
 
 CONFIRM_EVERY = 86400.0  # at most one confirmation mail per address in this time
 CONFIRM_WITHIN = 7 * 86400.0  # a subscription not confirmed by then has expired, and so has the link
@@ -176,14 +176,17 @@ def _confirmation_state(rows: list[Row], now: float) -> Confirmed:
     return Confirmed.EXPIRED if created <= now - CONFIRM_WITHIN else Confirmed.OPEN
 
 
-class ReaderSql:
-    async def confirmation(self: StoreBase, token: str) -> Confirmed:
-        """What the confirmation link would do, changing nothing."""
-        return _confirmation_state(await self.fetch(CONFIRMATION, token_hash(token)), self._clock())
+class Readers:
+    def __init__(self, db: Database):
+        self._db = db
 
-    async def confirm(self: StoreBase, token: str) -> Confirmed:
-        now = self._clock()
-        async with self.transaction() as tx:
+    async def confirmation(self, token: str) -> Confirmed:
+        """What the confirmation link would do, changing nothing."""
+        return _confirmation_state(await self._db.fetch(CONFIRMATION, token_hash(token)), self._db.now())
+
+    async def confirm(self, token: str) -> Confirmed:
+        now = self._db.now()
+        async with self._db.transaction() as tx:
             rows = await tx.fetch(CONFIRMATION, token_hash(token))
             state = _confirmation_state(rows, now)
             if state is not Confirmed.OPEN:
@@ -207,8 +210,8 @@ class ReaderSql:
             )
         return Confirmed.CONFIRMED
 
-    async def unsubscription(self: StoreBase, token: str) -> Unsubscribed:
-        rows = await self.fetch(
+    async def unsubscription(self, token: str) -> Unsubscribed:
+        rows = await self._db.fetch(
             "SELECT s.status, d.address_key, t.key FROM unsubscribe_links u"
             " JOIN subscriptions s ON s.id = u.subscription_id"
             " JOIN comments c ON c.id = s.comment_id JOIN threads t ON t.id = c.thread_id"
@@ -220,10 +223,10 @@ class ReaderSql:
         status, never, thread = rows[0]
         return Unsubscribed(found=True, ended=status == "ended", never=never is not None, thread=thread)
 
-    async def unsubscribe(self: StoreBase, token: str, *, never: bool) -> Unsubscribed:
+    async def unsubscribe(self, token: str, *, never: bool) -> Unsubscribed:
         """End the link's subscription; with `never`, every one of the address, now and to come."""
-        now = self._clock()
-        async with self.transaction() as tx:
+        now = self._db.now()
+        async with self._db.transaction() as tx:
             rows = await tx.fetch(
                 "SELECT s.id, s.address_key FROM unsubscribe_links u JOIN subscriptions s ON s.id = u.subscription_id"
                 " WHERE u.token_hash = ?",
@@ -250,14 +253,14 @@ class ReaderSql:
                     now,
                     key,
                 )
-        return await ReaderSql.unsubscription(self, token)
+        return await self.unsubscription(token)
 
-    async def end_subscriptions_of(self: StoreBase, address: str) -> int:
+    async def end_subscriptions_of(self, address: str) -> int:
         """The address's mail server says it does not exist: stop mailing it."""
-        ended = await self.write(
+        ended = await self._db.write(
             "UPDATE subscriptions SET status = 'ended', ended_at = ? WHERE status <> 'ended'"
             " AND comment_id IN (SELECT id FROM comments WHERE email_index = ?) RETURNING id",
-            self._clock(),
-            self._sealer.index(address),
+            self._db.now(),
+            self._db.sealer.index(address),
         )
         return len(ended)

@@ -1,27 +1,23 @@
-"""The embedded store: one SQLite file in WAL mode; writers that take turns, a reader, a quick look."""
+"""The embedded database: one SQLite file in WAL mode; writers that take turns, a reader, a quick look."""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
-from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import aiosqlite
 
-from ..config import Config
-from ..errors import InvalidParent, StoreUnavailable
-from ..models import NewComment
+from ..errors import StoreUnavailable
 from ..sealer import Sealer
-from . import claims
-from .driver import Row, Transaction
+from .driver import GroupWork, Row, Transaction
 from .migrate import migration_files
-from .sql import SqlStore
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 @asynccontextmanager
@@ -53,7 +49,7 @@ class _Transaction:
 class _OnTheThread:
     """The Transaction interface on the sqlite3 connection itself, for code already running on
     the connection's thread: its awaits never suspend, so `_drive` runs the domain SQL's
-    coroutines (sql.py) to their end in one go."""
+    coroutines to their end in one go."""
 
     def __init__(self, connection: sqlite3.Connection):
         self._connection = connection
@@ -78,7 +74,56 @@ def _drive(coroutine: Coroutine[Any, Any, T]) -> T:
     raise RuntimeError("SQL run on the connection's thread must not wait for anything")
 
 
-class SqliteStore(SqlStore):
+class _GroupCommit(Generic[T, R]):
+    """Group commit: items arriving together share one transaction and one fsync.
+
+    With synchronous=FULL every commit waits for the disk; one commit per submission would cap
+    them at the disk's sync rate. Each caller still waits for its own item's commit.
+    """
+
+    def __init__(
+        self,
+        work: GroupWork[T, R],
+        on_the_writers_thread: Callable[[Callable[[Transaction], Coroutine[Any, Any, list[R]]]], Awaitable[list[R]]],
+    ):
+        self._work = work
+        self._on_the_writers_thread = on_the_writers_thread
+        self._waiting: list[tuple[T, asyncio.Future[R]]] = []
+        self._committer: asyncio.Task[None] | None = None
+
+    async def __call__(self, item: T) -> R:
+        answer: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self._waiting.append((item, answer))
+        if self._committer is None or self._committer.done():
+            self._committer = asyncio.create_task(self._commit_waiting())
+        return await answer
+
+    def _work_on(self, items: list[T]) -> Callable[[Transaction], Coroutine[Any, Any, list[R]]]:
+        return lambda tx: self._work(tx, items)
+
+    async def _commit_waiting(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                results = await self._on_the_writers_thread(self._work_on([item for item, _ in batch]))
+            except BaseException as error:  # nothing of the batch is stored: every waiter hears so
+                for _, answer in batch:
+                    if not answer.done():
+                        answer.set_exception(error)
+                if not isinstance(error, Exception):
+                    raise
+                continue
+            for (_, answer), result in zip(batch, results, strict=True):
+                if not answer.done():
+                    answer.set_result(result)
+
+
+class SqliteDatabase:
+    claim_lock = ""
+    row_lock = ""
+    # One SQLite file is served by one process: any claim left at a sender's start is from one that died.
+    shared = False
+
     def __init__(
         self,
         writer: aiosqlite.Connection,
@@ -87,21 +132,23 @@ class SqliteStore(SqlStore):
         peek: sqlite3.Connection,
         clock: Callable[[], float],
         sealer: Sealer,
-        config: Config,
     ):
-        super().__init__(clock, sealer, config)
         self._writer = writer
         self._bookkeeper = bookkeeper
         self._reader = reader
         self._peek = peek
+        self._clock = clock
+        self.sealer = sealer
+        self.on_commit: Callable[[], None] = lambda: None
         # aiosqlite runs one connection's statements in order, but two coroutines could still
         # interleave their statements inside one transaction: the lock keeps them apart.
         self._write_lock = asyncio.Lock()
-        self._waiting: list[tuple[NewComment, asyncio.Future[int]]] = []
-        self._committer: asyncio.Task[None] | None = None
+
+    def now(self) -> float:
+        return self._clock()
 
     @classmethod
-    async def open(cls, path: Path, *, clock: Callable[[], float], sealer: Sealer, config: Config) -> SqliteStore:
+    async def open(cls, path: Path, *, clock: Callable[[], float], sealer: Sealer) -> SqliteDatabase:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
@@ -112,7 +159,7 @@ class SqliteStore(SqlStore):
         async with _translated_errors(), writer.execute("PRAGMA journal_mode = WAL") as cursor:
             await cursor.fetchall()
         # The outbox's own bookkeeping writes on a connection that does not sync every commit
-        # (see SqlStore.transaction); both writers take turns under one lock, never contend.
+        # (see Database.transaction); both writers take turns under one lock, never contend.
         bookkeeper = await cls._connect(path, cache_kib=256)
         async with _translated_errors():
             await bookkeeper.execute("PRAGMA synchronous = NORMAL")
@@ -121,7 +168,7 @@ class SqliteStore(SqlStore):
         peek.execute("PRAGMA busy_timeout = 50")
         peek.execute("PRAGMA query_only = ON")
         peek.execute("PRAGMA cache_size = -256")  # it only looks rows up by index
-        return cls(writer, bookkeeper, reader, peek, clock, sealer, config)
+        return cls(writer, bookkeeper, reader, peek, clock, sealer)
 
     @staticmethod
     async def _connect(path: Path, *, cache_kib: int) -> aiosqlite.Connection:
@@ -145,38 +192,8 @@ class SqliteStore(SqlStore):
         await self._bookkeeper.close()
         await self._writer.close()
 
-    async def add_comment(self, comment: NewComment) -> int:
-        """Group commit: submissions arriving together share one transaction and one fsync.
-
-        With synchronous=FULL every commit waits for the disk; one commit per submission would
-        cap them at the disk's sync rate. The answer still waits for its own commit.
-        """
-        answer: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        self._waiting.append((comment, answer))
-        if self._committer is None or self._committer.done():
-            self._committer = asyncio.create_task(self._commit_waiting())
-        return await answer
-
-    async def _commit_waiting(self) -> None:
-        while self._waiting:
-            batch, self._waiting = self._waiting, []
-            submissions = [comment for comment, _ in batch]
-            try:
-                results = await self._on_the_writers_thread(partial(self._insert_submissions, submissions=submissions))
-            except BaseException as error:  # nothing of the batch is stored: every waiter hears so
-                for _, answer in batch:
-                    if not answer.done():
-                        answer.set_exception(error)
-                if not isinstance(error, Exception):
-                    raise
-                continue
-            for (_, answer), result in zip(batch, results, strict=True):
-                if answer.done():
-                    continue
-                if isinstance(result, InvalidParent):
-                    answer.set_exception(result)
-                else:
-                    answer.set_result(result)
+    def grouped(self, work: GroupWork[T, R]) -> Callable[[T], Awaitable[R]]:
+        return _GroupCommit(work, self._on_the_writers_thread)
 
     async def _on_the_writers_thread(self, work: Callable[[Transaction], Coroutine[Any, Any, T]]) -> T:
         """A durable transaction in one trip to the writer's thread.
@@ -184,7 +201,6 @@ class SqliteStore(SqlStore):
         Statement by statement, a batch of comments took 4 + one per comment trips, each waiting
         its turn on a busy event loop while the write lock was held.
         """
-
         connection: sqlite3.Connection = self._writer._conn
         tx = _OnTheThread(connection)
 
@@ -244,7 +260,7 @@ class SqliteStore(SqlStore):
         async with _translated_errors():
             return list(await self._reader.execute_fetchall(sql, args))
 
-    async def _migrate_sql(self) -> list[str]:
+    async def migrate_sql(self) -> list[str]:
         applied: list[str] = []
         async with self._write_lock, _translated_errors():
             await self._writer.execute(
@@ -294,16 +310,9 @@ class SqliteStore(SqlStore):
                 await self._writer.execute("ROLLBACK")
             raise
 
-    async def _scrub(self) -> None:
+    async def scrub(self) -> None:
         # Copies of rewritten pages live on in the WAL until a checkpoint and in free pages until
         # a VACUUM: both, so that the file and its -wal hold no address in clear.
         async with self._write_lock, _translated_errors():
             await self._writer.execute("VACUUM")
             await self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-
-    # One SQLite file is served by one process: any claim left at a sender's start is from one that died.
-    async def release_claims(self) -> None:
-        await claims.release_all(self, "outbox")
-
-    async def release_webhook_claims(self) -> None:
-        await claims.release_all(self, "webhook_outbox")

@@ -19,7 +19,7 @@ from ..middlewares import language_of
 from ..models import Action, Channel, CommentStatus, NewComment
 from ..queue_notice import Outcome, outcome_of
 from ..render import render_body
-from ..store.queue import parse_cursor
+from ..store.comments import parse_cursor
 from ..tokens import avatar_key
 from .pages import render_page
 from .signin import signin_page
@@ -80,7 +80,7 @@ async def home(request: web.Request) -> web.Response:
     status = _tab(request.query.get("status"))
     after = _cursor(request.query.get("after"))
     store = request.app[store_key]
-    page = await store.queue(status, after, PAGE_SIZE)
+    page = await store.comments.queue(status, after, PAGE_SIZE)
     outcome = Outcome.from_json(signed.flash)
     config = request.app[config_key]
     response = render_page(
@@ -90,10 +90,10 @@ async def home(request: web.Request) -> web.Response:
         csrf=signed.csrf,
         tab=status,
         tabs=TABS,
-        counts=await store.count_by_status((CommentStatus.PENDING, CommentStatus.SPAM)),
+        counts=await store.comments.count_by_status((CommentStatus.PENDING, CommentStatus.SPAM)),
         actions=ACTIONS[status],
         comments=page.comments,
-        lasts=await store.last_decisions([comment.id for comment in page.comments]),
+        lasts=await store.comments.last_decisions([comment.id for comment in page.comments]),
         after=after,
         next_url=queue_url(status, page.next_cursor) if page.next_cursor else None,
         first_url=queue_url(status) if after else None,
@@ -140,7 +140,7 @@ def _ids(form: MultiDictProxy[str]) -> list[int]:
 
 
 async def _answer(request: web.Request, signed: SignedIn, form: MultiDictProxy[str], outcome: Outcome) -> web.Response:
-    await request.app[store_key].set_flash(signed.key, outcome.to_json())
+    await request.app[store_key].sessions.set_flash(signed.key, outcome.to_json())
     status, after = _back(form)
     return web.Response(status=303, headers={"Location": queue_url(status, after, outcome.id)})
 
@@ -159,7 +159,7 @@ async def decide(request: web.Request) -> web.Response:
         )
     if not ids:
         return await _answer(request, signed, form, Outcome(action, []))
-    decided = await request.app[store_key].decide(
+    decided = await request.app[store_key].comments.decide(
         ids, action, actor=signed.moderator, channel=Channel.QUEUE, reason=reason or None
     )
     changed = sum(outcome.changed for outcome in decided)
@@ -191,7 +191,7 @@ async def reply(request: web.Request) -> web.Response:
         avatar=avatar_key(config.secret_key, config.mail_from),
         status=CommentStatus.APPROVED,
     )
-    decided, reply_id = await request.app[store_key].reply_as_site(ids[0], site, actor=signed.moderator)
+    decided, reply_id = await request.app[store_key].comments.reply_as_site(ids[0], site, actor=signed.moderator)
     if decided is not None and decided.changed:
         request.app[metrics_key].decisions.labels(Action.APPROVE.value).inc()
     reply_url = (
