@@ -132,8 +132,8 @@ async def prepare(database_url: str, thread_comments: int) -> None:
     try:
         await store.migrate()
         for number in range(thread_comments):
-            comment_id = await store.add_comment(new_comment(number, THREAD), [])
-            await store.decide([comment_id], Action.APPROVE, actor="bench@example.com", channel=Channel.QUEUE)
+            comment_id = await store.comments.submit(new_comment(number, THREAD))
+            await store.comments.decide([comment_id], Action.APPROVE, actor="bench@example.com", channel=Channel.QUEUE)
     finally:
         await store.close()
 

@@ -43,7 +43,7 @@ async def purge_now(store: Store, config: Config, args: argparse.Namespace) -> s
 
 
 async def forget(store: Store, config: Config, args: argparse.Namespace) -> str:
-    gone = await store.forget(args.address)
+    gone = await store.comments.forget(args.address)
     return (
         f"removed {gone.comments} comments ({gone.published} of them published)"
         f" and {gone.notifications} moderator emails written for that address,"
@@ -63,7 +63,7 @@ def duration(value: str) -> float:
 
 
 async def keys_status(store: Store, config: Config, args: argparse.Namespace) -> str:
-    counts = await store.key_counts()
+    counts = await store.keys.counts()
     return "\n".join(counts.lines())
 
 
@@ -72,8 +72,8 @@ async def keys_rotate(store: Store, config: Config, args: argparse.Namespace) ->
         if sys.stderr.isatty():
             print(f"\rre-sealed {done} rows", end="", file=sys.stderr, flush=True)
 
-    done = await store.rotate_keys(progress)
-    counts = await store.key_counts()
+    done = await store.keys.rotate(progress)
+    counts = await store.keys.counts()
     return f"looked at {done} rows sealed under older keys and re-sealed them under the newest\n" + "\n".join(
         counts.lines()
     )
@@ -81,7 +81,7 @@ async def keys_rotate(store: Store, config: Config, args: argparse.Namespace) ->
 
 async def audit(store: Store, config: Config, args: argparse.Namespace) -> str:
     since = time.time() - args.since if args.since is not None else 0.0
-    return "\n".join(json.dumps(entry.as_json()) for entry in await store.audit_log(since))
+    return "\n".join(json.dumps(entry.as_json()) for entry in await store.comments.audit_log(since))
 
 
 def thread_path(value: str) -> str:
@@ -103,7 +103,7 @@ def page_title(value: str) -> str:
 
 async def thread_title(store: Store, config: Config, args: argparse.Namespace) -> str:
     key, title = args.key, args.text
-    before = await store.set_title(key, title)
+    before = await store.threads.set_title(key, title)
     was = f' (it was "{before}")' if before else ""
     if not title:
         return f"cleared the title of {key}{was}: mail shows its path until an approved comment gives it one"
@@ -114,7 +114,7 @@ async def threads(store: Store, config: Config, args: argparse.Namespace) -> str
     if args.action == "title":
         return await thread_title(store, config, args)
     key, by_hand = args.key, THREAD_ACTIONS[args.action]
-    before = await store.set_by_hand(key, by_hand)
+    before = await store.threads.set_by_hand(key, by_hand)
     was_closed = before.closed(time.time(), config.close_after_days)
     if by_hand is ByHand.CLOSED:
         if before.by_hand is ByHand.CLOSED:

@@ -8,6 +8,7 @@ import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
+from functools import partial
 
 import jinja2
 from aiohttp import web
@@ -44,7 +45,6 @@ from .mail.sender import MailSender
 from .mail.smtp import SmtpSettings
 from .metrics import Metrics
 from .middlewares import body_deadline, error_middleware, security_headers
-from .outbox_sender import OutboxSender
 from .rate_limits import RateLimit, SigninLimits
 from .rendered_threads import RenderedThreads
 from .requests_in_flight import InFlight
@@ -55,7 +55,6 @@ from .store import open_store
 from .tokens import FormStamp, LinkSigner, PendingNote
 from .views import setup_routes
 from .views.signin import finish_link_mail
-from .webhooks.events import Hooks
 from .webhooks.sender import WebhookSender
 
 log = logging.getLogger(__name__)
@@ -84,7 +83,7 @@ def create_app(config: Config, *, clock: Callable[[], float] = time.time) -> web
     if config.rate:
         app[rate_limit_key] = RateLimit(config.rate)
     app[spam_guard_key] = SpamGuard(
-        lambda thread, body: app[store_key].has_comment_body(thread, body),
+        lambda thread, body: app[store_key].comments.has_body(thread, body),
         app[form_stamp_key],
         blocklist=config.blocklist,
         hold_words=config.hold_words,
@@ -128,17 +127,23 @@ def make_templates(language: Language, *, links: Links) -> jinja2.Environment:
 
 
 async def store_context(app: web.Application) -> AsyncIterator[None]:
-    config, links = app[config_key], app[links_key]
-    hooks = Hooks(urls=config.webhooks, queue_url=links.absolute(links.queue()))
-    store = await open_store(config, app[clock_key], hooks=hooks)
+    store = await open_store(app[config_key], app[clock_key], app[links_key])
     try:
         applied = await store.migrate()
         if applied:
             log.info("applied migrations: %s", ", ".join(applied))
         app[store_key] = store
+        store.on_commit(partial(wake_senders, app))
         yield
     finally:
         await store.close()
+
+
+def wake_senders(app: web.Application) -> None:
+    """A commit wrote mail or webhooks: each sender running looks now, not at its next poll."""
+    for key in (sender_key, webhook_sender_key):
+        if sender := app.get(key):
+            sender.wake()
 
 
 async def dev_mailbox_context(app: web.Application) -> AsyncIterator[None]:
@@ -154,7 +159,7 @@ async def dev_mailbox_context(app: web.Application) -> AsyncIterator[None]:
 
 
 @contextlib.asynccontextmanager
-async def running(sender: OutboxSender, name: str) -> AsyncIterator[None]:
+async def running(sender: MailSender | WebhookSender, name: str) -> AsyncIterator[None]:
     """The sender's loop as a task while the block lasts; stopped and awaited after it."""
     task = asyncio.create_task(sender.run(), name=name)
     try:
@@ -167,17 +172,17 @@ async def running(sender: OutboxSender, name: str) -> AsyncIterator[None]:
 
 
 async def sender_context(app: web.Application) -> AsyncIterator[None]:
-    config = app[config_key]
+    config, store = app[config_key], app[store_key]
     sender = MailSender(
-        app[store_key],
+        store.mail,
         app.get(dev_smtp_key) or SmtpSettings.from_config(config),
         Composer(config=config, signer=app[signer_key], languages=app[languages_key], links=app[links_key]),
         app[metrics_key],
         config,
         clock=app[clock_key],
         quiet=app[in_flight_key].quiet,
-        prepare=Outgoing(app[store_key], app[metrics_key], cap=config.burst_cap, clock=app[clock_key]).before_send,
-        also_wake=webhooks.wake if (webhooks := app.get(webhook_sender_key)) else None,
+        prepare=Outgoing(store.digests, app[metrics_key], cap=config.burst_cap, clock=app[clock_key]).before_send,
+        end_subscriptions=store.readers.end_subscriptions_of,
     )
     app[sender_key] = sender
     async with running(sender, "outbox sender"):
@@ -187,7 +192,7 @@ async def sender_context(app: web.Application) -> AsyncIterator[None]:
 async def webhooks_context(app: web.Application) -> AsyncIterator[None]:
     config = app[config_key]
     sender = WebhookSender(
-        app[store_key],
+        app[store_key].webhooks,
         config.webhook_secret,
         app[metrics_key],
         config,
@@ -210,7 +215,7 @@ async def retention_context(app: web.Application) -> AsyncIterator[None]:
 
 
 async def digests_context(app: web.Application) -> AsyncIterator[None]:
-    writer = DigestWriter(app[store_key], app[config_key], clock=app[clock_key], wake_sender=app[sender_key].wake)
+    writer = DigestWriter(app[store_key].digests, app[config_key], clock=app[clock_key])
     task = asyncio.create_task(writer.run(), name="digests")
     yield
     task.cancel()

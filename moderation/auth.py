@@ -59,12 +59,12 @@ async def signed_in(request: web.Request) -> SignedIn | None:
         return None
     store = request.app[store_key]
     key = session_key(cookie)
-    session = await store.moderator_session(key, idle=SESSION_IDLE, lifetime=SESSION_LIFETIME)
+    session = await store.sessions.moderator_session(key, idle=SESSION_IDLE, lifetime=SESSION_LIFETIME)
     if session is None:
         return None
     moderator = moderator_named(session.moderator, config.moderators)
     if moderator is None:  # taken off the list since signing in: the session ends now
-        await store.end_session(key)
+        await store.sessions.end_session(key)
         return None
     return SignedIn(moderator, key, csrf_token(config.secret_key, cookie), session.flash)
 

@@ -18,31 +18,34 @@ import secrets
 import time
 from collections.abc import Callable
 from datetime import datetime
+from typing import Generic, TypeVar
 
 from .config import Config
 from .errors import StoreUnavailable
-from .store import Store
+from .store.claims import Claims
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 GATHER = 0.05  # seconds to wait after a wake-up for more work to arrive with it
 SILENT_BEATS = 5  # heartbeats missed before an instance counts as dead
 FORGET_SENDERS_AFTER = 86400.0  # the heartbeat rows of long-dead instances go
 
 
-class OutboxSender:
+class OutboxSender(Generic[T]):
     """The loop; a subclass says what is due (next_due), claims and delivers it (deliver_due)."""
 
     label = "sender"  # how its log lines begin
 
     def __init__(
         self,
-        store: Store,
+        queue: Claims[T],
         pacing: Config,
         *,
         clock: Callable[[], float],
     ):
-        self._store = store
+        self._queue = queue
         self._clock = clock
         # The tuning knobs of every sender's pace (tests shorten them).
         self._retry_base = pacing.retry_base
@@ -87,17 +90,13 @@ class OutboxSender:
 
     async def next_due(self) -> float | None:
         """When the earliest unclaimed work may be tried (Unix seconds), if any."""
-        raise NotImplementedError
-
-    async def release_stale_claims(self) -> None:
-        """At start: free claims of senders that are gone, where the store can tell."""
-        raise NotImplementedError
+        return await self._queue.next_due()
 
     async def finish(self) -> None:
         """On the way out, before the claims are given back."""
 
     async def run(self) -> None:
-        await self.release_stale_claims()
+        await self._queue.release_stale()
         log.info("%s: sending as %s", self.label, self.name)
         await self._beat()
         beating = asyncio.create_task(self._beat_forever(), name=f"{self.label} heartbeat")
@@ -122,7 +121,7 @@ class OutboxSender:
                     await beating
                 # The others may take this sender's work at once, not after the silence.
                 with contextlib.suppress(StoreUnavailable):
-                    await self._store.sign_off(self.name)
+                    await self._queue.sign_off(self.name)
 
     async def _beat_forever(self) -> None:
         while True:
@@ -132,7 +131,7 @@ class OutboxSender:
     async def _beat(self) -> None:
         started = time.monotonic()
         try:
-            await self._store.heartbeat(self.name, FORGET_SENDERS_AFTER)
+            await self._queue.heartbeat(self.name, FORGET_SENDERS_AFTER)
         except StoreUnavailable as error:  # the sending loop says so; stop sending until it is back
             log.debug("%s: heartbeat not recorded (%s)", self.label, error)
         except Exception:

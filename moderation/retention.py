@@ -15,7 +15,7 @@ DAY = 86400.0
 
 
 async def purge(store: Store, retention_days: int, clock: Callable[[], float]) -> int:
-    erased = await store.purge_addresses(before=clock() - retention_days * DAY)
+    erased = await store.comments.purge_addresses(before=clock() - retention_days * DAY)
     if erased:
         log.info("retention: erased the addresses of %d rejected or spam comments", erased)
     return erased

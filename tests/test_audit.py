@@ -68,13 +68,13 @@ async def test_queue_decisions_restore_and_forget_are_logged_and_forget_drops_th
 ) -> None:
     comment_id = await submit(client, email="forget.me@example.com")
     moderator = MODERATORS[0]
-    (rejected,) = await store.decide(
+    (rejected,) = await store.comments.decide(
         [comment_id], Action.REJECT, actor=moderator, channel=Channel.QUEUE, reason="Mentions Dana's dosage"
     )
     assert rejected.changed and rejected.comment.status is CommentStatus.REJECTED
-    (restored,) = await store.decide([comment_id], Action.RESTORE, actor=moderator, channel=Channel.QUEUE)
+    (restored,) = await store.comments.decide([comment_id], Action.RESTORE, actor=moderator, channel=Channel.QUEUE)
     assert restored.changed and restored.comment.status is CommentStatus.PENDING
-    (again,) = await store.decide([comment_id], Action.RESTORE, actor=moderator, channel=Channel.QUEUE)
+    (again,) = await store.comments.decide([comment_id], Action.RESTORE, actor=moderator, channel=Channel.QUEUE)
     assert not again.changed  # restore applies to rejected and spam comments only
     assert await entries(config, comment_id) == [
         entry(None, "pending", SYSTEM, "submission"),
@@ -82,12 +82,12 @@ async def test_queue_decisions_restore_and_forget_are_logged_and_forget_drops_th
         entry("rejected", "pending", moderator, "queue"),
     ]
 
-    await store.forget("forget.me@example.com")
+    await store.comments.forget("forget.me@example.com")
     logged = await entries(config, comment_id)
     assert all(row["reason"] is None for row in logged), "forget left a reason behind"
     assert logged[-1] == entry("pending", REMOVED, CLI, "cli")
     assert len(logged) == 4
-    assert [e.to_status for e in await store.audit_log(since=0)][-1] == REMOVED
+    assert [e.to_status for e in await store.comments.audit_log(since=0)][-1] == REMOVED
 
 
 async def test_two_moderators_racing_on_one_comment_make_one_decision_and_the_loser_learns_who_won(
@@ -96,8 +96,8 @@ async def test_two_moderators_racing_on_one_comment_make_one_decision_and_the_lo
     comment_id = await submit(client)
     alice, bob = MODERATORS
     results = await asyncio.gather(
-        store.decide([comment_id], Action.APPROVE, actor=alice, channel=Channel.QUEUE),
-        store.decide([comment_id], Action.REJECT, actor=bob, channel=Channel.EMAIL_LINK),
+        store.comments.decide([comment_id], Action.APPROVE, actor=alice, channel=Channel.QUEUE),
+        store.comments.decide([comment_id], Action.REJECT, actor=bob, channel=Channel.EMAIL_LINK),
     )
     outcomes = [outcome for (outcome,) in results]
     assert sorted(outcome.changed for outcome in outcomes) == [False, True]
@@ -135,7 +135,7 @@ async def test_comments_from_before_the_log_get_their_arrival_and_decision_backf
     store = await open_store(config, time.time)
     try:
         await store.migrate()
-        assert [(e.from_status, e.to_status, e.actor, e.channel) for e in await store.audit_log(since=0)] == [
+        assert [(e.from_status, e.to_status, e.actor, e.channel) for e in await store.comments.audit_log(since=0)] == [
             (None, "pending", SYSTEM, Channel.SUBMISSION),
             (CommentStatus.PENDING, "approved", "alice@clinic.example", Channel.EMAIL_LINK),
         ]

@@ -26,14 +26,14 @@ async def write_history(database: Path, at: float) -> list[int]:
     config = Config(database_url=f"sqlite:///{database}")
     then = await open_store(config, clock=lambda: at)
     try:
-        old = await then.add_comment(new_comment("Old"), ())
-        await then.decide([old], Action.REJECT, actor=MODERATORS[0], channel=Channel.QUEUE, reason="Off topic")
+        old = await then.comments.submit(new_comment("Old"))
+        await then.comments.decide([old], Action.REJECT, actor=MODERATORS[0], channel=Channel.QUEUE, reason="Off topic")
     finally:
         await then.close()
     now = await open_store(config, clock=time.time)
     try:
-        recent = await now.add_comment(new_comment("Recent"), ())
-        await now.decide([recent], Action.APPROVE, actor=MODERATORS[1], channel=Channel.EMAIL_LINK)
+        recent = await now.comments.submit(new_comment("Recent"))
+        await now.comments.decide([recent], Action.APPROVE, actor=MODERATORS[1], channel=Channel.EMAIL_LINK)
     finally:
         await now.close()
     return [old, recent]

@@ -107,8 +107,8 @@ async def new_session(client: TestClient) -> tuple[str, str]:
     """A fresh moderator session, as a sign-in link opens one: (its Cookie header, its csrf)."""
     store, config = client.app[store_key], client.app[config_key]
     cookie = new_session_cookie()
-    link = await store.add_signin_link(MODERATORS[0], config.signin_ttl)
-    assert await store.sign_in(link, session_key(cookie), idle=SESSION_IDLE, lifetime=SESSION_LIFETIME)
+    link = await store.sessions.add_signin_link(MODERATORS[0], config.signin_ttl)
+    assert await store.sessions.sign_in(link, session_key(cookie), idle=SESSION_IDLE, lifetime=SESSION_LIFETIME)
     return f"{cookie_name(config)}={cookie}", csrf_token(config.secret_key, cookie)
 
 

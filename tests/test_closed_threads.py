@@ -41,11 +41,11 @@ async def listing(client: TestClient, thread: str = THREAD, **headers: str) -> C
 
 
 async def close(client: TestClient, thread: str = THREAD) -> None:
-    await client.app[store_key].set_by_hand(thread, ByHand.CLOSED)
+    await client.app[store_key].threads.set_by_hand(thread, ByHand.CLOSED)
 
 
 async def waiting(client: TestClient) -> int:
-    return (await client.app[store_key].count_by_status([CommentStatus.PENDING]))[CommentStatus.PENDING]
+    return (await client.app[store_key].comments.count_by_status([CommentStatus.PENDING]))[CommentStatus.PENDING]
 
 
 async def test_a_thread_closes_its_days_after_its_first_comment_and_no_304_hides_it(
@@ -160,8 +160,8 @@ async def old_comment(config: Config, thread: str, days_ago: float) -> None:
     then = await open_store(config, clock=lambda: time.time() - days_ago * DAY)
     try:
         await then.migrate()
-        await then.add_comment(
-            NewComment(thread, "Old page", "Old Reader", "old@example.com", "", "Hello", "<p>Hello</p>", "a"), ()
+        await then.comments.submit(
+            NewComment(thread, "Old page", "Old Reader", "old@example.com", "", "Hello", "<p>Hello</p>", "a")
         )
     finally:
         await then.close()

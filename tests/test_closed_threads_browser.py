@@ -24,7 +24,7 @@ async def test_a_closed_thread_shows_its_comments_and_says_so_instead_of_the_for
 
     # The thread closes while a reader is writing: the post is refused, and what they wrote stays.
     await fill_form(page, "Written while the thread was still open.")
-    await stack.client.app[store_key].set_by_hand(thread, ByHand.CLOSED)
+    await stack.client.app[store_key].threads.set_by_hand(thread, ByHand.CLOSED)
     await page.get_by_role("button", name="Post Comment").click()
     status = widget(page).locator(".mod-status")
     await expect(status).to_have_text("Comments are closed on this page.", timeout=10_000)

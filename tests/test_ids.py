@@ -40,7 +40,7 @@ async def test_after_the_newest_comment_is_forgotten_the_next_gets_a_new_id_and_
     digest_link = "/moderate/" + LinkSigner(config.secret_key, config.link_ttl, clock=clock).mint(
         forgotten, Action.APPROVE, MODERATORS[0], Channel.DIGEST_LINK
     )
-    assert (await service.app[store_key].forget(LEAVING)).comments == 1
+    assert (await service.app[store_key].comments.forget(LEAVING)).comments == 1
 
     newer = await submit(service, thread="/another-page/", body="Written after the forgetting, on another page.")
     assert newer > forgotten
@@ -62,7 +62,7 @@ async def test_the_queue_says_a_comment_removed_meanwhile_is_no_longer_there(
     alice = await sign_in(service, smtpd)
     forgotten = await submit(service, email=LEAVING)
     csrf = await alice.csrf()  # the queue as it was while the comment still waited
-    await service.app[store_key].forget(LEAVING)
+    await service.app[store_key].comments.forget(LEAVING)
     newer = await submit(service, body="The next comment, after the forgetting.")
 
     response = await alice.post("/queue/decide", [("csrf", csrf), ("action", "approve"), ("id", str(forgotten))])
@@ -176,7 +176,7 @@ async def test_an_upgrade_keeps_every_row_and_id_and_never_hands_out_an_id_used_
             assert await db.query(config, "SELECT seq FROM sqlite_sequence WHERE name = 'comments'") == [(4,)]
             assert await db.query(config, "PRAGMA foreign_key_check") == []
             assert await db.query(config, "PRAGMA integrity_check") == [("ok",)]
-        new = await store.add_comment(
+        new = await store.comments.submit(
             NewComment(
                 thread="/a/",
                 title="",
@@ -186,8 +186,7 @@ async def test_an_upgrade_keeps_every_row_and_id_and_never_hands_out_an_id_used_
                 body="b5",
                 body_html="<p>b5</p>",
                 avatar="a5",
-            ),
-            [],
+            )
         )
     finally:
         await store.close()

@@ -82,9 +82,9 @@ async def test_disqus_import_publishes_keeps_spam_skips_deleted_and_says_so(
     assert [(len(c["name"]), c["parent"]) for c in long["comments"]] == [(3, None), (100, None)]
     assert (await thread(client, "/test/"))["count"] == 0
 
-    entries = await store.audit_log(0)
+    entries = await store.comments.audit_log(0)
     assert len(entries) == 6 and {(e.actor, e.channel, e.from_status) for e in entries} == {(CLI, Channel.IMPORT, None)}
-    shortened = await store.get_comment(long["comments"][1]["id"])
+    shortened = await store.comments.get(long["comments"][1]["id"])
     assert shortened is not None and shortened.name == "N" * 99 + "…" and shortened.body == ("long " * 200).strip()
 
     again = report(run(env, tmp_path, "import", "--format", "disqus", str(source)))

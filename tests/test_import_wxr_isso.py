@@ -60,9 +60,9 @@ async def test_wordpress_publishes_approved_queues_pending_and_skips_trash_and_p
         ),
         ("Rae", None, "<p>Under the trashed one</p>", "2018-01-02T03:04:05Z"),
     ]
-    queue = await store.queue(CommentStatus.PENDING, None, 10)
+    queue = await store.comments.queue(CommentStatus.PENDING, None, 10)
     assert [(c.name, c.body, c.thread) for c in queue.comments] == [("Pat", "Waiting", "/articles/ketamine")]
-    converted = await store.get_comment(page["comments"][1]["id"])
+    converted = await store.comments.get(page["comments"][1]["id"])
     assert converted is not None and converted.body == "First line\nsecond line\n\nA new paragraph & more"
     assert report(run(env, tmp_path, *args))[:2] == ["imported: 0", "already present: 5"]
 

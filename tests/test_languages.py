@@ -165,7 +165,7 @@ async def test_moderators_read_mail_in_the_sites_language_with_the_english_link_
 
 
 async def test_a_closed_thread_says_so_in_the_pages_language(client: TestClient) -> None:
-    await client.app[store_key].set_by_hand(THREAD, ByHand.CLOSED)
+    await client.app[store_key].threads.set_by_hand(THREAD, ByHand.CLOSED)
     html = await (await client.get("/embed", params={"thread": THREAD, "lang": "de"})).text()
     assert '<p class="mod-closed">Die Kommentarfunktion ist geschlossen.</p>' in html
     refused = await client.post("/api/comments", json=comment_data(lang="es"))

@@ -99,7 +99,7 @@ async def test_message_id_is_unique_per_comment_and_moderator_and_the_same_when_
         app = create_app(config)  # not started: its languages and links, as the sender gets them
         assert len(rows) == 4
         for notification_id, comment_id, recipient, attempts, created_at in rows:
-            comment = await store.get_comment(comment_id)
+            comment = await store.comments.get(comment_id)
             assert comment is not None
             notification = Notification(
                 id=notification_id,

@@ -163,7 +163,7 @@ async def test_link_to_a_comment_removed_since_answers_gone_not_forged(
 ) -> None:
     comment_id = await submit(client, email="leaving.reader@example.com")
     path = link_path(mails_for(await smtpd.wait_for(2), comment_id)[0], "approve")
-    assert (await store.forget("leaving.reader@example.com")).comments == 1
+    assert (await store.comments.forget("leaving.reader@example.com")).comments == 1
 
     for method in (client.get, client.post):
         response = await method(path)

@@ -82,7 +82,7 @@ async def test_answers_match_the_documented_schemas(client: TestClient, smtpd: S
         ("/api/comments/form", "get", client.get("/api/comments/form")),
     ]
     # A closed thread: its listing says so, and a post to it is refused with a documented answer.
-    await client.app[store_key].set_by_hand("/closed/", ByHand.CLOSED)
+    await client.app[store_key].threads.set_by_hand("/closed/", ByHand.CLOSED)
     checks += [
         ("/api/comments", "get", client.get("/api/comments", params={"thread": "/closed/"})),
         ("/api/comments", "post", client.post("/api/comments", json=comment_data(thread="/closed/"))),

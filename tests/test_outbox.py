@@ -515,29 +515,29 @@ async def test_claims_of_a_silent_sender_are_free_again_and_those_of_a_live_one_
         thread="/page/", title="", name="Dana", email="dana@example.com", website="", body="Hi", body_html="<p>Hi</p>",
         avatar="0" * 32,
     )  # fmt: skip
-    await store.add_comment(comment, MODERATORS)
+    await store.comments.submit(comment)
     for sender in ("alive", "dying", "newcomer", "latecomer"):
-        await store.heartbeat(sender, forget_after=86400)
+        await store.mail.heartbeat(sender, forget_after=86400)
 
-    (held,) = await store.claim_notifications("alive", silent_after=10, limit=1)
-    (taken,) = await store.claim_notifications("dying", silent_after=10, limit=10)
+    (held,) = await store.mail.claim("alive", silent_after=10, limit=1)
+    (taken,) = await store.mail.claim("dying", silent_after=10, limit=10)
     assert held.id != taken.id
-    assert await store.claim_notifications("newcomer", silent_after=10, limit=10) == []
+    assert await store.mail.claim("newcomer", silent_after=10, limit=10) == []
 
     # "dying" stops beating: after the silence its claim is anyone's, "alive"'s stays put.
     await query(config, "UPDATE senders SET seen_at = seen_at - 11 WHERE id = 'dying'")
-    assert [n.id for n in await store.claim_notifications("newcomer", silent_after=10, limit=10)] == [taken.id]
+    assert [n.id for n in await store.mail.claim("newcomer", silent_after=10, limit=10)] == [taken.id]
 
     # A sender that signs off frees its claims at once.
-    await store.sign_off("alive")
-    assert [n.id for n in await store.claim_notifications("latecomer", silent_after=10, limit=10)] == [held.id]
+    await store.mail.sign_off("alive")
+    assert [n.id for n in await store.mail.claim("latecomer", silent_after=10, limit=10)] == [held.id]
 
 
 async def test_a_mail_with_a_dedupe_key_is_written_once_however_often_it_is_asked_for(store: Store) -> None:
     payload = {"period": "2026-11-27T10:00Z"}
-    written = [await store.add_mail(MailKind.NEW_COMMENT, MODERATORS[0], payload, dedupe="digest:a:10") for _ in "ab"]
+    written = [await store.mail.add(MailKind.NEW_COMMENT, MODERATORS[0], payload, dedupe="digest:a:10") for _ in "ab"]
     assert written == [True, False]
-    assert await store.add_mail(MailKind.NEW_COMMENT, MODERATORS[0], payload)  # no key: no limit
-    await store.heartbeat("sender", forget_after=86400)
-    claimed = await store.claim_notifications("sender", silent_after=10, limit=10)
+    assert await store.mail.add(MailKind.NEW_COMMENT, MODERATORS[0], payload)  # no key: no limit
+    await store.mail.heartbeat("sender", forget_after=86400)
+    claimed = await store.mail.claim("sender", silent_after=10, limit=10)
     assert [(n.recipient, n.payload, n.comment) for n in claimed] == [(MODERATORS[0], payload, None)] * 2

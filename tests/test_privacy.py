@@ -114,21 +114,21 @@ async def test_purge_erases_addresses_of_old_rejected_and_spam_comments_only(con
     store = await open_store(config, lambda: now[0])
     try:
         await store.migrate()
-        old_rejected = await store.add_comment(new_comment("old.rejected@example.com", "a"), [])
-        old_approved = await store.add_comment(new_comment("old.approved@example.com", "b"), [])
-        await store.decide([old_rejected], Action.REJECT, actor="mod@example.com", channel=Channel.QUEUE)
-        await store.decide([old_approved], Action.APPROVE, actor="mod@example.com", channel=Channel.QUEUE)
+        old_rejected = await store.comments.submit(new_comment("old.rejected@example.com", "a"))
+        old_approved = await store.comments.submit(new_comment("old.approved@example.com", "b"))
+        await store.comments.decide([old_rejected], Action.REJECT, actor="mod@example.com", channel=Channel.QUEUE)
+        await store.comments.decide([old_approved], Action.APPROVE, actor="mod@example.com", channel=Channel.QUEUE)
         now[0] += 40 * 86400
-        recent_rejected = await store.add_comment(new_comment("recent@example.com", "c"), [])
-        await store.decide([recent_rejected], Action.REJECT, actor="mod@example.com", channel=Channel.QUEUE)
+        recent_rejected = await store.comments.submit(new_comment("recent@example.com", "c"))
+        await store.comments.decide([recent_rejected], Action.REJECT, actor="mod@example.com", channel=Channel.QUEUE)
 
-        erased = await store.purge_addresses(before=now[0] - 30 * 86400)
+        erased = await store.comments.purge_addresses(before=now[0] - 30 * 86400)
 
         assert erased == 1
-        assert (await store.get_comment(old_rejected)).email == ""  # type: ignore[union-attr]
-        assert (await store.get_comment(old_approved)).email == "old.approved@example.com"  # type: ignore[union-attr]
-        assert (await store.get_comment(recent_rejected)).email == "recent@example.com"  # type: ignore[union-attr]
-        assert await store.purge_addresses(before=now[0] - 30 * 86400) == 0
+        assert (await store.comments.get(old_rejected)).email == ""  # type: ignore[union-attr]
+        assert (await store.comments.get(old_approved)).email == "old.approved@example.com"  # type: ignore[union-attr]
+        assert (await store.comments.get(recent_rejected)).email == "recent@example.com"  # type: ignore[union-attr]
+        assert await store.comments.purge_addresses(before=now[0] - 30 * 86400) == 0
     finally:
         await store.close()
 
@@ -143,13 +143,13 @@ async def test_forget_removes_one_persons_comments_and_mail_and_reports_it(
 
     store = await open_store(config, lambda: 2_000_000_000.0)
     try:
-        gone = await store.forget(CANARY)
+        gone = await store.comments.forget(CANARY)
         assert (gone.comments, gone.published) == (2, 1)
         assert gone.notifications == 4  # two moderators, two comments
-        assert await store.get_comment(theirs) is None and await store.get_comment(pending) is None
-        kept = await store.get_comment(reply)
+        assert await store.comments.get(theirs) is None and await store.comments.get(pending) is None
+        kept = await store.comments.get(reply)
         assert kept is not None and kept.parent is None
-        assert (await store.forget(CANARY)).comments == 0
+        assert (await store.comments.forget(CANARY)).comments == 0
     finally:
         await store.close()
 
@@ -174,10 +174,12 @@ def run_cli(*args: str, database: Path) -> subprocess.CompletedProcess[str]:
 
 async def test_purge_and_forget_commands_say_what_they_did(tmp_path: Path) -> None:
     database = tmp_path / "comments.sqlite3"
-    store = await open_store(Config(database_url=f"sqlite:///{database}"), lambda: 1_000_000.0)
+    store = await open_store(
+        Config(database_url=f"sqlite:///{database}", moderators=("mod@example.com",)), lambda: 1_000_000.0
+    )
     try:
         await store.migrate()
-        await store.add_comment(new_comment(CANARY, "hello"), ["mod@example.com"])
+        await store.comments.submit(new_comment(CANARY, "hello"))
     finally:
         await store.close()
 

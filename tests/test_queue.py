@@ -224,7 +224,7 @@ async def test_pages_neither_skip_nor_repeat_comments_while_moderators_decide(
         if n % 7 == 0:
             clock.advance(1)  # some share a second, some do not: the order holds either way
         new = NewComment(THREAD, TITLE, f"Reader {n}", f"r{n}@example.com", "", f"Body {n}", f"<p>Body {n}</p>", "a")
-        ids.append(await store.add_comment(new, ()))
+        ids.append(await store.comments.submit(new))
     alice = await sign_in(service, smtpd, ALICE)
 
     first = await alice.page()
@@ -233,7 +233,7 @@ async def test_pages_neither_skip_nor_repeat_comments_while_moderators_decide(
     assert list(queue_rows(first)) == ids[10:60]
     next_url = re.search(r'<a href="([^"]+)" rel="next">Next page</a>', first)
     assert next_url
-    await store.decide(ids[55:70], Action.REJECT, actor=BOB, channel=Channel.EMAIL_LINK)  # meanwhile
+    await store.comments.decide(ids[55:70], Action.REJECT, actor=BOB, channel=Channel.EMAIL_LINK)  # meanwhile
     second = await alice.page(next_url.group(1).replace("&amp;", "&"))
     assert list(queue_rows(second)) == ids[70:120]
     assert 'rel="next"' not in second and "First page" in second
@@ -244,7 +244,7 @@ async def test_pages_neither_skip_nor_repeat_comments_while_moderators_decide(
     assert list(queue_rows(second)) == ids[72:120]
 
     # The approved tab, newest first, pages the same way.
-    await store.decide(ids[72:120], Action.APPROVE, actor=BOB, channel=Channel.EMAIL_LINK)
+    await store.comments.decide(ids[72:120], Action.APPROVE, actor=BOB, channel=Channel.EMAIL_LINK)
     newest = list(reversed(ids[72:120])) + list(reversed(ids[:10]))
     approved = await alice.page("/queue?status=approved")
     assert list(queue_rows(approved)) == newest[:50]

@@ -66,7 +66,7 @@ async def test_forget_ends_the_readers_subscriptions_and_keeps_only_do_not_mail(
 
     store = await open_store(config, time.time)
     try:
-        gone = await store.forget(CANARY)
+        gone = await store.comments.forget(CANARY)
     finally:
         await store.close()
     assert gone.comments == 2
@@ -106,7 +106,7 @@ async def test_forget_in_another_case_removes_the_subscriptions_and_no_mail_foll
 
     store = await open_store(config, time.time)
     try:
-        gone = await store.forget(CANARY.upper())
+        gone = await store.comments.forget(CANARY.upper())
     finally:
         await store.close()
     assert gone.comments == 2

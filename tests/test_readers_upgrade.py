@@ -131,7 +131,7 @@ async def test_a_legacy_do_not_mail_entry_still_blocks_mail_after_the_upgrade_an
     try:
         applied = await store.migrate()
         assert "0012_readers_by_index.sql" in applied and "re-keyed 5 reader rows by the index key" in applied
-        counts = await store.key_counts()
+        counts = await store.keys.counts()
         assert (counts.indexed, counts.legacy) == (5, 1)
         assert await store.migrate() == []  # once done, nothing to do
     finally:

@@ -108,7 +108,7 @@ async def test_no_address_is_in_the_database_or_its_wal_after_submissions_subscr
     assert len(mails_to(smtpd, MODERATORS[0])) >= 5
     store = await open_store(config, time.time)
     try:
-        assert (await store.forget(READER.upper())).comments == 1
+        assert (await store.comments.forget(READER.upper())).comments == 1
     finally:
         await store.close()
     # The readers' tables know each address by its index alone, as the comments do.
@@ -129,7 +129,7 @@ async def test_forget_finds_an_address_written_in_another_case(
     await submit(service, email=OTHER)
     store = await open_store(config, time.time)
     try:
-        gone = await store.forget(CANARY.upper())
+        gone = await store.comments.forget(CANARY.upper())
     finally:
         await store.close()
     assert gone.comments == 1
@@ -147,7 +147,7 @@ async def test_a_ciphertext_moved_to_another_row_does_not_open_and_only_that_row
     await db.query(config, "UPDATE comments SET email = ? WHERE id = ?", sealed, second)
     store = await open_store(config, time.time)
     try:
-        got = [await store.get_comment(id_) for id_ in (first, second, third)]
+        got = [await store.comments.get(id_) for id_ in (first, second, third)]
     finally:
         await store.close()
     assert [comment.email if comment else None for comment in got] == [CANARY, UNREADABLE, READER]
@@ -189,11 +189,11 @@ async def test_after_a_rotation_the_old_key_can_go_and_mail_still_flows(
     store = await open_store(both, time.time)
     try:
         await store.migrate()
-        assert (await store.key_counts()).per_key["old"] > 0
-        assert await store.rotate_keys() > 0
-        counts = await store.key_counts()
+        assert (await store.keys.counts()).per_key["old"] > 0
+        assert await store.keys.rotate() > 0
+        counts = await store.keys.counts()
         assert counts.per_key == {"new": sum(counts.per_key.values()), "old": 0} and counts.other == 0
-        assert await store.rotate_keys() == 0  # nothing left: a second run is a no-op
+        assert await store.keys.rotate() == 0  # nothing left: a second run is a no-op
     finally:
         await store.close()
 
@@ -254,7 +254,7 @@ async def test_the_data_step_seals_an_older_database_and_leaves_no_plaintext(tmp
     store = await open_store(config, time.time)
     try:
         assert "sealed 2 stored addresses" in await store.migrate()
-        comment = await store.get_comment(1)
+        comment = await store.comments.get(1)
         assert comment is not None and comment.email == CANARY
         assert await store.migrate() == []  # idempotent
     finally:

@@ -31,7 +31,7 @@ def submission(**overrides: Any) -> Submission:
 
 
 def guard(store: Store, now: float = 1_000_000.0, **options: Any) -> SpamGuard:
-    return SpamGuard(store.has_comment_body, FormStamp(SECRET, clock=lambda: now), **options)
+    return SpamGuard(store.comments.has_body, FormStamp(SECRET, clock=lambda: now), **options)
 
 
 async def outbox_for(config: Config, comment_id: int) -> list[dict[str, Any]]:
@@ -129,7 +129,7 @@ async def test_spam_gets_the_same_answer_is_kept_as_spam_and_never_emailed(
     )
     store = await open_store(config, time.time)
     try:
-        kept = await store.get_comment(spam_body["id"])
+        kept = await store.comments.get(spam_body["id"])
     finally:
         await store.close()
     assert kept is not None and kept.status == "spam" and "casino" in kept.flags

@@ -175,9 +175,9 @@ def imported(source_id: str, status: CommentStatus, title: str, created: float) 
 
 
 async def test_an_import_titles_a_page_by_its_approved_comments_only(store: Store) -> None:
-    await store.import_comments("jsonl", [imported("1", CommentStatus.PENDING, URGENT, 1.0)])
-    assert (await store.approved_thread("/imported/")).title == ""
-    await store.import_comments(
+    await store.imports.import_comments("jsonl", [imported("1", CommentStatus.PENDING, URGENT, 1.0)])
+    assert (await store.threads.approved("/imported/")).title == ""
+    await store.imports.import_comments(
         "jsonl",
         [
             imported("2", CommentStatus.SPAM, URGENT, 2.0),
@@ -185,7 +185,7 @@ async def test_an_import_titles_a_page_by_its_approved_comments_only(store: Stor
             imported("4", CommentStatus.APPROVED, "Another title", 4.0),
         ],
     )
-    assert (await store.approved_thread("/imported/")).title == "The page's own title"
+    assert (await store.threads.approved("/imported/")).title == "The page's own title"
 
 
 async def test_the_digest_shows_the_title_each_commenter_sent(
@@ -219,8 +219,8 @@ async def test_an_upgrade_forgets_the_titles_no_approved_comment_gave(config: Co
     store = await open_store(config, time.time)
     try:
         assert "0017_submitted_titles.sql" in await store.migrate()
-        assert (await store.approved_thread("/published/")).title == "A page with a comment"
-        assert (await store.approved_thread("/spammed/")).title == ""
-        assert [c.submitted_title for c in (await store.approved_thread("/published/")).comments] == [""]
+        assert (await store.threads.approved("/published/")).title == "A page with a comment"
+        assert (await store.threads.approved("/spammed/")).title == ""
+        assert [c.submitted_title for c in (await store.threads.approved("/published/")).comments] == [""]
     finally:
         await store.close()

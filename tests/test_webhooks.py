@@ -268,7 +268,7 @@ async def test_forgetting_an_address_removes_its_webhooks_too(
     await submit(client, email="leaving@example.com")
     kept = await submit(client, email="staying@example.com")
     await eventually(lambda: rows(config))
-    await client.app[store_key].forget("leaving@example.com")
+    await client.app[store_key].comments.forget("leaving@example.com")
     assert {row["comment_id"] for row in await rows(config)} == {kept}
 
 
@@ -282,7 +282,11 @@ async def test_two_instances_on_postgresql_deliver_each_event_once(
     )
     instances = [await aiohttp_client(create_app(config)) for _ in range(2)]
     ids = await asyncio.gather(*(submit(instances[n % 2], name=f"Reader {n}") for n in range(40)))
-    await instances[1].app[store_key].decide(ids[:20], Action.APPROVE, actor=MODERATORS[0], channel=Channel.QUEUE)
+    await (
+        instances[1]
+        .app[store_key]
+        .comments.decide(ids[:20], Action.APPROVE, actor=MODERATORS[0], channel=Channel.QUEUE)
+    )
     expected = {("comment.pending", id_): 1 for id_ in ids} | {("comment.approved", id_): 1 for id_ in ids[:20]}
     await got(receiver, expected)
     await settled(config)

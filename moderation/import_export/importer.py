@@ -117,7 +117,7 @@ async def run(
         else:
             kept[record.source_id] = page_numbers.setdefault(outcome.thread, len(page_numbers))
     progress.end("read", count)
-    known = await store.imported_ids(source)
+    known = await store.imports.imported_ids(source)
     parents = _without_loops({id_: _kept_ancestor(id_, every, kept, known, report) for id_ in kept})
     report.present = sum(1 for id_ in kept if id_ in known)
     links: list[tuple[int, str]] = []  # (comment, parent's source id) for parents written later
@@ -137,7 +137,7 @@ async def run(
             batch = []
     if batch:
         links += await _write(store, source, batch, parents, known, report)
-    await store.link_imported_parents([(comment, known[parent]) for comment, parent in links])
+    await store.imports.link_parents([(comment, known[parent]) for comment, parent in links])
     progress.end("written", sum(report.imported.values()))
     return report
 
@@ -242,7 +242,7 @@ async def _write(
 ) -> list[tuple[int, str]]:
     """Write a batch; return the (comment, parent) pairs whose parent had no id of ours yet."""
     later = []
-    for comment, comment_id in zip(batch, await store.import_comments(source, batch), strict=True):
+    for comment, comment_id in zip(batch, await store.imports.import_comments(source, batch), strict=True):
         known[comment.source_id] = comment_id
         report.imported[comment.status.value] += 1
         parent = parents[comment.source_id]

@@ -1,6 +1,6 @@
 """Digests: at most one mail per moderator and period that lists what waits, and the burst cap.
 
-MODERATION_NOTIFY=hourly or daily: submissions write no mail (notify.py). At each boundary (on
+MODERATION_NOTIFY=hourly or daily: submissions write no mail (policy/moderator_mail.py). At each boundary (on
 the hour, or 00:00 UTC) every moderator to whom something new waits (a comment that arrived
 since their previous digest's boundary) gets one digest: the oldest comments waiting, each with
 its own links, and the queue for the rest.
@@ -26,7 +26,7 @@ from ..config import Config, NotifyMode
 from ..errors import StoreUnavailable
 from ..metrics import Metrics
 from ..models import MailKind, Notification
-from ..store import Store
+from ..store.digests import Digests
 from .payloads import DigestMail, DigestMode
 
 log = logging.getLogger(__name__)
@@ -52,14 +52,13 @@ def period_length(config: Config) -> float:
 class DigestWriter:
     """The background task: at each boundary, each moderator's digest, if something new waits."""
 
-    def __init__(self, store: Store, config: Config, *, clock: Callable[[], float], wake_sender: Callable[[], None]):
-        self._store = store
+    def __init__(self, digests: Digests, config: Config, *, clock: Callable[[], float]):
+        self._digests = digests
         self._moderators = config.moderators
         self._mode = config.notify
         self._length = period_length(config)
         self._poll = config.digest_poll
         self._clock = clock
-        self._wake_sender = wake_sender
 
     async def run(self) -> None:
         """At each boundary (plus SETTLE), write that period's digests; the clock is re-read at
@@ -86,15 +85,15 @@ class DigestWriter:
 
     async def write_digests(self, boundary: float) -> int:
         """Each moderator's digest for the period starting at `boundary`, if something new waits."""
-        marks = await self._store.digest_marks()
+        marks = await self._digests.marks()
         everything = None
         if self._mode is not NotifyMode.IMMEDIATE:
-            everything = await self._store.waiting_before(boundary, LISTED)
+            everything = await self._digests.waiting_before(boundary, LISTED)
         written = 0
         for moderator in self._moderators:
             since = marks.get(moderator, 0.0)  # their previous digest's boundary
             if everything is None:  # the comments whose mail was folded since then
-                waiting = await self._store.folded_waiting(moderator, since, boundary, LISTED)
+                waiting = await self._digests.folded_waiting(moderator, since, boundary, LISTED)
                 new = waiting.count > 0
             else:  # everything that waits, if anything of it arrived since then
                 waiting = everything
@@ -105,19 +104,18 @@ class DigestWriter:
             mode = DigestMode.BURST if everything is None else DigestMode(self._mode)
             payload = DigestMail(period=boundary, mode=mode, comments=tuple(waiting.oldest))
             dedupe = f"digest:{moderator}:{int(boundary)}"
-            if await self._store.add_digest(moderator, payload, dedupe=dedupe, covered_until=boundary):
+            if await self._digests.add(moderator, payload, dedupe=dedupe, covered_until=boundary):
                 written += 1
         if written:
             log.info("digests: %d written for the period from %s", written, datetime.fromtimestamp(boundary, UTC))
-            self._wake_sender()
         return written
 
 
 class Outgoing:
     """The sender's look at each claimed batch before sending: the burst cap, and digests' contents."""
 
-    def __init__(self, store: Store, metrics: Metrics, *, cap: int | None, clock: Callable[[], float]):
-        self._store = store
+    def __init__(self, digests: Digests, metrics: Metrics, *, cap: int | None, clock: Callable[[], float]):
+        self._digests = digests
         self._cap = cap  # mails about single comments to one moderator in one clock hour; None: no cap
         self._metrics = metrics
         self._clock = clock
@@ -133,17 +131,17 @@ class Outgoing:
             if notification.kind is MailKind.NEW_COMMENT and self._cap is not None:
                 recipient = notification.recipient
                 if recipient not in sent:
-                    sent[recipient] = await self._store.mails_sent_since(recipient, MailKind.NEW_COMMENT, hour)
+                    sent[recipient] = await self._digests.sent_since(recipient, MailKind.NEW_COMMENT, hour)
                 if sent[recipient] >= self._cap:
                     folded.append(notification.id)
                     continue
                 sent[recipient] += 1
             elif notification.kind is MailKind.DIGEST:
-                listing = await self._store.digest_listing(DigestMail.from_json(notification.payload).comments)
+                listing = await self._digests.listing(DigestMail.from_json(notification.payload).comments)
                 notification = dataclasses.replace(notification, listing=listing)
             going.append(notification)
         if folded:
-            await self._store.fold(folded)
+            await self._digests.fold(folded)
             self._metrics.mail_folded.inc(len(folded))
             log.info("outbox: %d mails past the burst cap wait for the hour's digest", len(folded))
         return going

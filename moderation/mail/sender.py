@@ -1,7 +1,7 @@
 """The background mail sender: takes due mail from the outbox and delivers it over SMTP.
 
-Claims, heartbeats and back-off are every sender's (claiming.py); here is what is mail's own: one
-SMTP session for many mails, refusals, outages of the mail server, bounces of readers' addresses.
+Claims, heartbeats and back-off are every sender's (outbox_sender.py); here is what is mail's own:
+one SMTP session for many mails, refusals, outages of the mail server, bounces of readers' addresses.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from ..metrics import Metrics
 from ..models import READER_KINDS, Notification
 from ..outbox_sender import OutboxSender
 from ..sealer import UNREADABLE
-from ..store import Store
+from ..store.claims import Claims
 from .smtp import SmtpConnection, SmtpSettings
 
 log = logging.getLogger(__name__)
@@ -54,12 +54,12 @@ def describe(error: BaseException) -> str:
     return ADDRESS.sub("<address>", f"{type(error).__name__}: {error}")[:500]
 
 
-class MailSender(OutboxSender):
+class MailSender(OutboxSender[Notification]):
     label = "outbox"
 
     def __init__(
         self,
-        store: Store,
+        queue: Claims[Notification],
         smtp: SmtpSettings,
         compose: Callable[[Notification], EmailMessage],
         metrics: Metrics,
@@ -68,32 +68,21 @@ class MailSender(OutboxSender):
         clock: Callable[[], float],
         quiet: Callable[[float], Awaitable[None]] | None = None,
         prepare: Callable[[list[Notification]], Awaitable[list[Notification]]] | None = None,
-        also_wake: Callable[[], None] | None = None,
+        end_subscriptions: Callable[[str], Awaitable[int]],
     ):
-        super().__init__(store, pacing, clock=clock)
+        super().__init__(queue, pacing, clock=clock)
+        # An address its mail server does not know: its subscriptions end (the readers' store).
+        self._end_subscriptions = end_subscriptions
         self._smtp = smtp
         self._compose = compose
         self._metrics = metrics
         self._quiet = quiet
         # Looks at each claimed batch first: what it does not return, it has settled (mail/digests.py).
         self._prepare = prepare
-        # What wakes the mail sender has just committed a change, and its webhooks with it.
-        self._also_wake = also_wake
         self._server_down = False
 
-    def wake(self) -> None:
-        super().wake()
-        if self._also_wake is not None:
-            self._also_wake()
-
-    async def next_due(self) -> float | None:
-        return await self._store.next_due()
-
-    async def release_stale_claims(self) -> None:
-        await self._store.release_claims()
-
     async def _claim(self) -> list[Notification]:
-        claimed = await self._store.claim_notifications(self.name, self._silent_after, BATCH)
+        claimed = await self._queue.claim(self.name, self._silent_after, BATCH)
         if claimed and self._prepare is not None:
             return await self._prepare(claimed)
         return claimed
@@ -132,7 +121,7 @@ class MailSender(OutboxSender):
         finally:
             if waiting:  # not sent for a reason of this sender's (stopping, silent, session closed)
                 with contextlib.suppress(StoreUnavailable):
-                    await self._store.release(self.name, [notification.id for notification in waiting])
+                    await self._queue.release(self.name, [notification.id for notification in waiting])
         return handled
 
     async def _deliver(self, smtp: SmtpConnection, notification: Notification) -> None:
@@ -143,14 +132,14 @@ class MailSender(OutboxSender):
         if notification.recipient == UNREADABLE:  # a damaged row, or a key no longer given: this mail alone
             reason = "the recipient's sealed address cannot be opened (damaged row, or its key was removed)"
             log.error("outbox: gave up on %s: %s", notification, reason)
-            await self._store.mark_failed(notification.id, reason)
+            await self._queue.mark_failed(notification.id, reason)
             self._metrics.mail_failed.inc()
             return
         try:
             message = self._compose(notification)
         except Exception as error:  # a mail that cannot be written will never be sent
             log.exception("outbox: cannot compose %s", notification)
-            await self._store.mark_failed(notification.id, describe(error))
+            await self._queue.mark_failed(notification.id, describe(error))
             self._metrics.mail_failed.inc()
             return
         await self._let_requests_go_first()
@@ -159,7 +148,7 @@ class MailSender(OutboxSender):
         except aiosmtplib.SMTPException as error:  # the server answered about this message: the session goes on
             await self._failed(notification, error)
             return
-        await self._store.mark_sent(notification.id)
+        await self._queue.mark_sent(notification.id)
         self._metrics.mail_sent.inc()
         log.info("outbox: sent %s", notification)
 
@@ -171,16 +160,16 @@ class MailSender(OutboxSender):
     async def _failed(self, notification: Notification, error: BaseException, *, outage: bool = False) -> None:
         reason = describe(error)
         if (is_permanent(error) and not outage) or self.too_old(notification.created):
-            await self._store.mark_failed(notification.id, reason)
+            await self._queue.mark_failed(notification.id, reason)
             self._metrics.mail_failed.inc()
             log.error("outbox: gave up on %s after %d tries: %s", notification, notification.attempts + 1, reason)
             if notification.kind in READER_KINDS and not outage and no_such_user(error):
                 # A reader's address that does not exist: mail to it would only bounce again.
-                ended = await self._store.end_subscriptions_of(notification.recipient)
+                ended = await self._end_subscriptions(notification.recipient)
                 log.info("outbox: ended %d subscriptions of an address its server does not know", ended)
             return
         delay = self.backoff(notification.attempts)
-        await self._store.mark_retry(notification.id, delay, reason)
+        await self._queue.mark_retry(notification.id, delay, reason)
         self._metrics.mail_retried.inc()
         # In an outage every waiting mail fails on every try: the outage itself is logged once.
         log.log(
@@ -200,7 +189,7 @@ class MailSender(OutboxSender):
             self._smtp.host,
             self._smtp.port,
             describe(error),
-            (await self._store.backlog()).pending,
+            (await self._queue.backlog()).pending,
         )
 
     async def _server_answers(self) -> None:
@@ -211,5 +200,5 @@ class MailSender(OutboxSender):
             "outbox: the mail server %s:%d answers again; %d mails wait",
             self._smtp.host,
             self._smtp.port,
-            (await self._store.backlog()).pending,
+            (await self._queue.backlog()).pending,
         )

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from ..sealer import Sealer
-from .driver import Row, Transaction
+from .driver import Database, Row, Transaction
 from .rekeying import READER_TABLES
 
 # (table, sealed column, index column): every reader address the service stores in full.
@@ -148,3 +148,47 @@ async def counts(fetch: Callable[..., Awaitable[list[Row]]], sealer: Sealer) -> 
         indexed += int(count)
     ((legacy,),) = await fetch("SELECT COUNT(*) FROM do_not_mail WHERE legacy")
     return KeyCounts(per_key, other, plain, indexed, int(legacy))
+
+
+class Keys:
+    """The keys that seal stored addresses: the start-up check, sealing what was stored in clear,
+    rotation, and what each key seals."""
+
+    def __init__(self, db: Database):
+        self._db = db
+
+    async def check(self) -> None:
+        async with self._db.transaction() as tx:
+            await check_keys(tx, self._db.sealer)
+
+    async def seal_plaintext(self) -> int:
+        """The data step, batch after committed batch: how many addresses it sealed."""
+        total = 0
+        while True:
+            async with self._db.transaction() as tx:
+                done = await seal_plaintext(tx, self._db.sealer)
+            if not done:
+                break
+            total += done
+        if total:
+            await self._db.scrub()
+        return total
+
+    async def rotate(self, report: Callable[[int], None] = lambda done: None) -> int:
+        """Re-seal every address under the newest data key, in committed batches; how many."""
+        total = 0
+        after: dict[str, int] = {}
+        while True:
+            async with self._db.transaction() as tx:
+                seen = await rotate_batch(tx, self._db.sealer, after)
+            if not seen:
+                break
+            total += seen
+            report(total)
+        if total:
+            await self._db.scrub()
+        return total
+
+    async def counts(self) -> KeyCounts:
+        """Stored addresses per data key (and any no configured key opens)."""
+        return await counts(self._db.fetch, self._db.sealer)

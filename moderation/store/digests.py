@@ -1,17 +1,18 @@
-"""Digests' SQL: what waits, what is new to each moderator, the digest row, and the burst cap's count."""
+"""Digests' SQL: what waits, what is new to each moderator, the digest row, the burst cap's count,
+and the comments a digest lists as they are when it is sent."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..mail.payloads import DigestMail, dump
-from ..models import MailKind
-from ..sealer import Sealer
-from .addresses import seal_recipient
-from .driver import Row, Transaction, marks
-
-Fetch = Callable[..., Awaitable[list[Row]]]
+from ..mail.payloads import DigestMail
+from ..models import Comment, Listing, MailKind
+from ..policy.writes import Mail
+from .comment_rows import COMMENT_COLUMNS, COMMENT_FROM
+from .comment_rows import comment as _comment
+from .driver import Database, marks
+from .enqueue import enqueue
 
 
 @dataclass(frozen=True)
@@ -23,94 +24,88 @@ class Waiting:
     newest: float | None  # Unix seconds; None when nothing waits
 
 
-async def marks_of(fetch: Fetch) -> dict[str, float]:
-    """Each moderator's latest digest covered what arrived before this time."""
-    return {
-        moderator: float(until) for moderator, until in await fetch("SELECT moderator, covered_until FROM digest_marks")
-    }
+class Digests:
+    def __init__(self, db: Database):
+        self._db = db
 
+    async def marks(self) -> dict[str, float]:
+        """Each moderator's latest digest covered what arrived before this time (Unix seconds)."""
+        rows = await self._db.fetch("SELECT moderator, covered_until FROM digest_marks")
+        return {moderator: float(until) for moderator, until in rows}
 
-async def pending_before(fetch: Fetch, until: float, limit: int) -> Waiting:
-    # Once per period: a scan of the comments is cheap at that rate, and an index on pending
-    # comments would cost every submission a write.
-    ((count, newest),) = await fetch(
-        "SELECT COUNT(*), MAX(created_at) FROM comments WHERE status = 'pending' AND created_at < ?", until
-    )
-    oldest = await fetch(
-        "SELECT id FROM comments WHERE status = 'pending' AND created_at < ? ORDER BY created_at, id LIMIT ?",
-        until,
-        limit,
-    )
-    return Waiting(int(count), [row[0] for row in oldest], None if newest is None else float(newest))
-
-
-async def folded_pending(fetch: Fetch, moderator_index: str, since: float, until: float, limit: int) -> Waiting:
-    """The comments whose mail to this moderator was folded between then and now, and still wait."""
-    rows = await fetch(
-        "SELECT c.id, c.created_at FROM outbox o JOIN comments c ON c.id = o.comment_id"
-        " WHERE o.recipient_index = ? AND o.sent_at >= ? AND o.sent_at < ? AND o.status = 'folded' AND o.kind = ?"
-        " AND c.status = 'pending' ORDER BY c.created_at, c.id",
-        moderator_index,
-        since,
-        until,
-        MailKind.NEW_COMMENT.value,
-    )
-    ids = [row[0] for row in rows]
-    return Waiting(len(ids), ids[:limit], max((float(row[1]) for row in rows), default=None))
-
-
-async def add_digest(
-    tx: Transaction,
-    sealer: Sealer,
-    moderator: str,
-    payload: DigestMail,
-    *,
-    dedupe: str,
-    covered_until: float,
-    now: float,
-) -> bool:
-    """The digest row, once per key however many instances try, and the moderator's new mark with it."""
-    written = await tx.fetch(
-        "INSERT INTO outbox (kind, recipient, recipient_index, payload, dedupe, next_attempt_at, created_at)"
-        " VALUES (?, '', ?, ?, ?, ?, ?) ON CONFLICT (dedupe) DO NOTHING RETURNING id",
-        MailKind.DIGEST.value,
-        sealer.index(moderator),
-        dump(payload),
-        dedupe,
-        now,
-        now,
-    )
-    if written:
-        await seal_recipient(tx, sealer, int(written[0][0]), moderator)
-        await tx.execute(
-            "INSERT INTO digest_marks (moderator, covered_until) VALUES (?, ?) ON CONFLICT (moderator) DO UPDATE"
-            " SET covered_until = CASE WHEN excluded.covered_until > digest_marks.covered_until"
-            " THEN excluded.covered_until ELSE digest_marks.covered_until END",
-            moderator,
-            covered_until,
+    async def waiting_before(self, until: float, limit: int) -> Waiting:
+        """Pending comments that arrived before `until`: how many, the oldest `limit`, the newest's time."""
+        # Once per period: a scan of the comments is cheap at that rate, and an index on pending
+        # comments would cost every submission a write.
+        ((count, newest),) = await self._db.fetch(
+            "SELECT COUNT(*), MAX(created_at) FROM comments WHERE status = 'pending' AND created_at < ?", until
         )
-    return bool(written)
+        oldest = await self._db.fetch(
+            "SELECT id FROM comments WHERE status = 'pending' AND created_at < ? ORDER BY created_at, id LIMIT ?",
+            until,
+            limit,
+        )
+        return Waiting(int(count), [row[0] for row in oldest], None if newest is None else float(newest))
 
+    async def folded_waiting(self, moderator: str, since: float, until: float, limit: int) -> Waiting:
+        """Pending comments whose mail to `moderator` was folded (burst cap) in [since, until)."""
+        rows = await self._db.fetch(
+            "SELECT c.id, c.created_at FROM outbox o JOIN comments c ON c.id = o.comment_id"
+            " WHERE o.recipient_index = ? AND o.sent_at >= ? AND o.sent_at < ? AND o.status = 'folded'"
+            " AND o.kind = ? AND c.status = 'pending' ORDER BY c.created_at, c.id",
+            self._db.sealer.index(moderator),
+            since,
+            until,
+            MailKind.NEW_COMMENT.value,
+        )
+        ids = [row[0] for row in rows]
+        return Waiting(len(ids), ids[:limit], max((float(row[1]) for row in rows), default=None))
 
-async def sent_since(fetch: Fetch, recipient_index: str, kind: MailKind, since: float) -> int:
-    ((count,),) = await fetch(
-        "SELECT COUNT(*) FROM outbox WHERE recipient_index = ? AND sent_at >= ? AND status = 'sent' AND kind = ?",
-        recipient_index,
-        since,
-        kind.value,
-    )
-    return int(count)
+    async def add(self, moderator: str, payload: DigestMail, *, dedupe: str, covered_until: float) -> bool:
+        """The digest row, once per key however many instances try, and the moderator's new mark
+        with it. Returns whether it was written."""
+        async with self._db.transaction() as tx:
+            digest = Mail(MailKind.DIGEST, moderator, payload=payload, dedupe=dedupe)
+            written = await enqueue(tx, self._db.sealer, [digest], self._db.now())
+            if written:
+                await tx.execute(
+                    "INSERT INTO digest_marks (moderator, covered_until) VALUES (?, ?) ON CONFLICT (moderator)"
+                    " DO UPDATE SET covered_until = CASE WHEN excluded.covered_until > digest_marks.covered_until"
+                    " THEN excluded.covered_until ELSE digest_marks.covered_until END",
+                    moderator,
+                    covered_until,
+                )
+        return bool(written)
 
+    async def sent_since(self, recipient: str, kind: MailKind, since: float) -> int:
+        """How many mails of this kind went to `recipient` from then on."""
+        ((count,),) = await self._db.fetch(
+            "SELECT COUNT(*) FROM outbox WHERE recipient_index = ? AND sent_at >= ? AND status = 'sent' AND kind = ?",
+            self._db.sealer.index(recipient),
+            since,
+            kind.value,
+        )
+        return int(count)
 
-def fold(notification_ids: Sequence[int], now: float) -> tuple[str, list[float]]:
-    """These mails are not sent: the next digest lists their comments. sent_at says when."""
-    return (
-        "UPDATE outbox SET status = 'folded', sent_at = ?, claimed_by = NULL"
-        f" WHERE status = 'pending' AND id IN ({marks(len(notification_ids))})",
-        [now, *notification_ids],
-    )
+    async def fold(self, notification_ids: Sequence[int]) -> None:
+        """Settle these mails without sending them: the next digest lists their comments. sent_at says when."""
+        await self._db.write(
+            "UPDATE outbox SET status = 'folded', sent_at = ?, claimed_by = NULL"
+            f" WHERE status = 'pending' AND id IN ({marks(len(notification_ids))})",
+            self._db.now(),
+            *notification_ids,
+            durable=False,
+        )
 
-
-async def pending_count(fetch: Fetch) -> int:
-    ((count,),) = await fetch("SELECT COUNT(*) FROM comments WHERE status = 'pending'")
-    return int(count)
+    async def listing(self, comment_ids: Sequence[int]) -> Listing:
+        """These comments as they are now (a removed one left out), and how many wait in all."""
+        found: dict[int, Comment] = {}
+        if comment_ids:
+            rows = await self._db.fetch(
+                f"SELECT {COMMENT_COLUMNS} FROM {COMMENT_FROM} WHERE c.id IN ({marks(len(comment_ids))})",
+                *comment_ids,
+            )
+            found = {comment.id: comment for comment in (_comment(row, self._db.sealer) for row in rows)}
+        listed = tuple(found[id_] for id_ in comment_ids if id_ in found)  # a forgotten one is gone
+        ((count,),) = await self._db.fetch("SELECT COUNT(*) FROM comments WHERE status = 'pending'")
+        return Listing(listed, int(count))

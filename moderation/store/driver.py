@@ -1,14 +1,17 @@
-"""What the domain SQL needs from a driver: a transaction, rows, and `?` placeholders."""
+"""What the domain SQL needs from a database: transactions, reads, the clock, the sealer, and the
+few words where the dialects differ. SQLite and PostgreSQL each drive one (sqlite.py, postgres.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from ..sealer import Sealer
 
 Row = Sequence[Any]
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def marks(count: int) -> str:
@@ -18,6 +21,9 @@ def marks(count: int) -> str:
 class Transaction(Protocol):
     """What the domain SQL needs from a driver inside a transaction. Parameters are `?`."""
 
+    # Set by whatever writes rows a sender sends: once the transaction commits, the senders wake.
+    wakes_senders: bool
+
     async def fetch(self, sql: str, *args: Any) -> list[Row]: ...
 
     async def execute(self, sql: str, *args: Any) -> None: ...
@@ -25,17 +31,53 @@ class Transaction(Protocol):
     async def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None: ...
 
 
-class StoreBase(Protocol):
-    """What the SQL mixed into SqlStore (outbox.py, sessions.py, queue.py) may use of it."""
+# Work for one transaction, done for a group of items at once: one result per item, in order.
+GroupWork = Callable[[Transaction, Sequence[T]], Coroutine[Any, Any, list[R]]]
 
-    _clock: Callable[[], float]
-    _sealer: Sealer
+
+class Database(Protocol):
+    """One database, whichever the driver. Times are Unix seconds from the injected clock, stored as
+    floating point numbers in both dialects, so that tests can move time and both behave the same."""
+
+    sealer: Sealer
+    # Called after each commit of a transaction that wrote rows a sender sends (create_app: wake them).
+    on_commit: Callable[[], None]
+    # PostgreSQL instances share the outbox: a claimed row is skipped by the others.
     claim_lock: str
+    # PostgreSQL: rows read to decide on are locked; SQLite's BEGIN IMMEDIATE has one writer anyway.
+    row_lock: str
+    # Whether other instances may use it too, and hold live claims (PostgreSQL).
+    shared: bool
 
-    def transaction(self, *, durable: bool = True) -> AbstractAsyncContextManager[Transaction]: ...
+    def now(self) -> float: ...
 
-    async def fetch(self, sql: str, *args: Any) -> list[Row]: ...
+    def transaction(self, *, durable: bool = True) -> AbstractAsyncContextManager[Transaction]:
+        """A write transaction. `durable=False` for the outbox's own bookkeeping: a crash of the
+        process loses none of it; only a power cut could, and then a mail may go out twice."""
+        ...
 
-    async def write(self, sql: str, *args: Any, durable: bool = True) -> list[Row]: ...
+    def grouped(self, work: GroupWork[T, R]) -> Callable[[T], Awaitable[R]]:
+        """`work` for one item, in a transaction it may share with items arriving at the same time."""
+        ...
 
-    async def release(self, sender: str, notification_ids: Sequence[int] = ()) -> None: ...
+    async def fetch(self, sql: str, *args: Any) -> list[Row]:
+        """A read outside any write transaction."""
+        ...
+
+    async def quick_fetch(self, sql: str, *args: Any) -> list[Row]:
+        """A read by a unique index, which a driver may answer without leaving the event loop."""
+        ...
+
+    async def write(self, sql: str, *args: Any, durable: bool = True) -> list[Row]:
+        """One statement on its own, as its own transaction; its rows (RETURNING) come back."""
+        ...
+
+    async def migrate_sql(self) -> list[str]:
+        """Apply the pending migration files; their names."""
+        ...
+
+    async def scrub(self) -> None:
+        """After addresses were rewritten: leave no old copy where the database keeps free space."""
+        ...
+
+    async def close(self) -> None: ...

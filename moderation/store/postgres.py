@@ -1,20 +1,21 @@
-"""The scale-out store: PostgreSQL through an asyncpg pool, shared by any number of instances."""
+"""The scale-out database: PostgreSQL through an asyncpg pool, shared by any number of instances."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 
 from ..errors import StoreUnavailable
 from ..sealer import Sealer
-from ..webhooks.events import NO_HOOKS, Hooks
-from .driver import Row
+from .driver import GroupWork, Row
 from .migrate import migration_files
-from .sql import SqlStore
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 # Any number that fits in 64 bits, the same for every instance: migrations run one at a time.
 MIGRATION_LOCK = 0x6D6F6465726174
@@ -42,6 +43,7 @@ async def _translated_errors() -> AsyncIterator[None]:
 class _Transaction:
     def __init__(self, connection: asyncpg.Connection):
         self._connection = connection
+        self.wakes_senders = False
 
     async def fetch(self, sql: str, *args: Any) -> list[Row]:
         return [tuple(record) for record in await self._connection.fetch(_numbered(sql), *args)]
@@ -53,44 +55,68 @@ class _Transaction:
         await self._connection.executemany(_numbered(sql), rows)
 
 
-class PostgresStore(SqlStore):
+class PostgresDatabase:
     claim_lock = "FOR UPDATE SKIP LOCKED"
     row_lock = "FOR UPDATE"
+    shared = True
 
-    def __init__(self, pool: asyncpg.Pool, clock: Callable[[], float], sealer: Sealer, hooks: Hooks):
-        super().__init__(clock, sealer, hooks)
+    def __init__(self, pool: asyncpg.Pool, clock: Callable[[], float], sealer: Sealer):
         self._pool = pool
+        self._clock = clock
+        self.sealer = sealer
+        self.on_commit: Callable[[], None] = lambda: None
 
     @classmethod
-    async def open(
-        cls, url: str, *, clock: Callable[[], float], sealer: Sealer, hooks: Hooks = NO_HOOKS
-    ) -> PostgresStore:
+    async def open(cls, url: str, *, clock: Callable[[], float], sealer: Sealer) -> PostgresDatabase:
         # Extra query parameters of the URL (search_path=...) become server settings.
         async with _translated_errors():
             pool = await asyncpg.create_pool(url, min_size=1, max_size=10)
-        return cls(pool, clock, sealer, hooks)
+        return cls(pool, clock, sealer)
+
+    def now(self) -> float:
+        return self._clock()
 
     async def close(self) -> None:
         await self._pool.close()
 
     @asynccontextmanager
     async def transaction(self, *, durable: bool = True) -> AsyncIterator[_Transaction]:
-        async with _translated_errors(), self._pool.acquire() as connection, connection.transaction():
-            if not durable:
-                await connection.execute("SET LOCAL synchronous_commit = off")
-            yield _Transaction(connection)
+        async with _translated_errors(), self._pool.acquire() as connection:
+            tx = _Transaction(connection)
+            async with connection.transaction():
+                if not durable:
+                    await connection.execute("SET LOCAL synchronous_commit = off")
+                yield tx
+        if tx.wakes_senders:
+            self.on_commit()
+
+    def grouped(self, work: GroupWork[T, R]) -> Callable[[T], Awaitable[R]]:
+        # Every commit waits for the server, which groups concurrent commits itself.
+        async def alone(item: T) -> R:
+            async with self.transaction() as tx:
+                (result,) = await work(tx, [item])
+            return result
+
+        return alone
 
     async def fetch(self, sql: str, *args: Any) -> list[Row]:
         async with _translated_errors():
             return [tuple(record) for record in await self._pool.fetch(_numbered(sql), *args)]
 
-    async def _scrub(self) -> None:
+    async def quick_fetch(self, sql: str, *args: Any) -> list[Row]:
+        return await self.fetch(sql, *args)
+
+    async def write(self, sql: str, *args: Any, durable: bool = True) -> list[Row]:
+        async with self.transaction(durable=durable) as tx:
+            return await tx.fetch(sql, *args)
+
+    async def scrub(self) -> None:
         # Rewritten rows leave dead copies in the table's files until they are rewritten: once,
         # after addresses were sealed or re-sealed, the tables are rewritten whole.
         async with _translated_errors(), self._pool.acquire() as connection:
             await connection.execute("VACUUM FULL comments, outbox")
 
-    async def _migrate_sql(self) -> list[str]:
+    async def migrate_sql(self) -> list[str]:
         applied: list[str] = []
         async with _translated_errors(), self._pool.acquire() as connection:
             for path in migration_files("postgres"):

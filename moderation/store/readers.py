@@ -1,10 +1,10 @@
-"""Readers' subscriptions: the SQL, mixed into SqlStore, and the part of a decision that mails readers.
+"""Readers' subscriptions: their links, and what a publication means for them.
 
 A subscription belongs to one comment whose author ticked "email me"; the address is that
 comment's own, and `address_key` is its index (Sealer.index, as the comment's `email_index`), which
 also finds the address's confirmations and do-not-mail entry: none of these tables holds the
 address itself. Tokens in reader mail are random, one per mail, and stored only as SHA-256:
-the raw token lives in the outbox row until its mail is sent (see OutboxSql.mark_sent).
+the raw token lives in the outbox row until its mail is sent (see outbox.py: SETTLED_PAYLOAD).
 """
 
 from __future__ import annotations
@@ -12,13 +12,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
+from dataclasses import replace
 
-from ..mail.payloads import PublishedMail, ReplyMail, dump
+from ..mail.payloads import PublishedMail, ReplyMail
 from ..models import Confirmed, MailKind, Unsubscribed
+from ..policy.writes import NO_FACTS, Facts, Published, ReaderMail, Subscribed, Subscriber
 from ..sealer import Sealer, normalised
 from . import rekeying
-from .addresses import seal_recipient
-from .driver import Row, StoreBase, Transaction, marks
+from .driver import Database, Row, Transaction, marks
 
 CONFIRM_EVERY = 86400.0  # at most one confirmation mail per address in this time
 CONFIRM_WITHIN = 7 * 86400.0  # a subscription not confirmed by then has expired, and so has the link
@@ -45,28 +46,6 @@ async def _unsubscribe_token(tx: Transaction, subscription_id: int, now: float) 
     return token
 
 
-async def _mail(
-    tx: Transaction,
-    sealer: Sealer,
-    kind: MailKind,
-    comment_id: int,
-    recipient: str,
-    payload: PublishedMail | ReplyMail,
-    now: float,
-) -> None:
-    ((outbox_id,),) = await tx.fetch(
-        "INSERT INTO outbox (kind, comment_id, recipient, recipient_index, payload, next_attempt_at, created_at)"
-        " VALUES (?, ?, '', ?, ?, ?, ?) RETURNING id",
-        kind.value,
-        comment_id,
-        sealer.index(recipient),
-        dump(payload),
-        now,
-        now,
-    )
-    await seal_recipient(tx, sealer, int(outbox_id), recipient)
-
-
 async def add_subscriptions(tx: Transaction, sealer: Sealer, wanted: Sequence[tuple[int, str]], now: float) -> None:
     """(comment id, address) of new comments whose authors ticked "email me": nothing is sent yet."""
     if wanted:
@@ -78,49 +57,46 @@ async def add_subscriptions(tx: Transaction, sealer: Sealer, wanted: Sequence[tu
             await rekeying.adopt_do_not_mail(tx, sealer, address)
 
 
-async def on_approved(tx: Transaction, sealer: Sealer, approved: Sequence[int], now: float) -> int:
-    """Reader mail that approving these comments writes, in the approval's transaction: how many.
-
-    Their authors' subscriptions are published (one confirmation per address per day), and each
-    one that is a direct reply tells the confirmed subscriber of its parent.
-    """
+async def facts(tx: Transaction, sealer: Sealer, approved: Sequence[int], now: float) -> dict[int, Facts]:
+    """What publishing these comments means for readers, per comment: their authors' subscriptions,
+    moved along as published (see _publish), and the subscribers of the comments they answer."""
+    found: dict[int, Facts] = {}
     if not approved:
-        return 0
-    written = 0
-    found = await tx.fetch(
+        return found
+    rows = await tx.fetch(
         "SELECT s.id, s.comment_id, s.address_key, c.email FROM subscriptions s JOIN comments c ON c.id = s.comment_id"
         f" WHERE s.comment_id IN ({marks(len(approved))}) AND s.status = 'requested' ORDER BY s.id",
         *approved,
     )
-    for subscription_id, comment_id, key, address in found:
+    for subscription_id, comment_id, key, address in rows:
         opened = sealer.open(address, "comments", "email", comment_id)
-        written += await _published(tx, sealer, subscription_id, comment_id, key, opened, now)
-    replies = await tx.fetch(
-        "SELECT r.id, s.id, p.email, p.id, p.lang FROM comments r"
-        " JOIN subscriptions s ON s.comment_id = r.parent_id AND s.status = 'active'"
+        state = await _publish(tx, subscription_id, key, now)
+        published = Published(comment_id, subscription_id, opened, key, state)
+        before = found.get(comment_id, NO_FACTS)
+        found[comment_id] = replace(before, published=(*before.published, published))
+    # After the authors' subscriptions moved: one that became active hears of a reply approved with it.
+    rows = await tx.fetch(
+        "SELECT r.id, s.id, p.email, p.id, p.lang,"
+        " CASE WHEN r.email_index <> p.email_index THEN 0 ELSE 1 END,"
+        " CASE WHEN EXISTS (SELECT 1 FROM do_not_mail d WHERE d.address_key = s.address_key) THEN 1 ELSE 0 END"
+        " FROM comments r JOIN subscriptions s ON s.comment_id = r.parent_id AND s.status = 'active'"
         " JOIN comments p ON p.id = s.comment_id"
-        f" WHERE r.id IN ({marks(len(approved))}) AND r.email_index <> p.email_index"
-        " AND NOT EXISTS (SELECT 1 FROM do_not_mail d WHERE d.address_key = s.address_key)"
-        " ORDER BY r.id",
+        f" WHERE r.id IN ({marks(len(approved))}) ORDER BY r.id",
         *approved,
     )
-    for reply_id, subscription_id, address, parent_id, lang in replies:
-        unsubscribe = await _unsubscribe_token(tx, subscription_id, now)
+    for reply_id, subscription_id, address, parent_id, lang, own, never in rows:
         opened = sealer.open(address, "comments", "email", parent_id)
-        # In the language of the subscriber's own comment, which the reply may not share.
-        payload = ReplyMail(unsubscribe=unsubscribe, lang=lang or "")
-        await _mail(tx, sealer, MailKind.REPLY, reply_id, opened, payload, now)
-        written += 1
-    return written
+        subscriber = Subscriber(reply_id, subscription_id, opened, lang or "", bool(own), bool(never))
+        before = found.get(reply_id, NO_FACTS)
+        found[reply_id] = replace(before, subscribers=(*before.subscribers, subscriber))
+    return found
 
 
-async def _published(
-    tx: Transaction, sealer: Sealer, subscription_id: int, comment_id: int, key: str, address: str, now: float
-) -> int:
-    """One subscribed comment is published: mail its author, or let it wait for a confirmation."""
+async def _publish(tx: Transaction, subscription_id: int, key: str, now: float) -> Subscribed:
+    """One subscribed comment is published: its subscription ends, starts, or waits for a confirmation."""
     if await tx.fetch("SELECT 1 FROM do_not_mail WHERE address_key = ?", key):
         await tx.execute("UPDATE subscriptions SET status = 'ended', ended_at = ? WHERE id = ?", now, subscription_id)
-        return 0
+        return Subscribed.ENDED
     # An address that confirmed before has shown it asked: no second opt-in.
     if await tx.fetch("SELECT 1 FROM subscriptions WHERE address_key = ? AND status = 'active' LIMIT 1", key):
         await tx.execute(
@@ -129,32 +105,36 @@ async def _published(
             now,
             subscription_id,
         )
-        confirm = None
-    else:
-        await tx.execute(
-            "UPDATE subscriptions SET status = 'waiting', published_at = ? WHERE id = ?", now, subscription_id
-        )
-        # One statement claims the day's confirmation: a racing approval waits on the row, then
-        # finds it taken. Taken: the confirmation sent today activates this one too, and nothing
-        # more goes to an address that has not confirmed (the form cannot flood anyone).
-        if not await tx.fetch(
-            "INSERT INTO confirmation_marks (address_key, sent_at) VALUES (?, ?) ON CONFLICT (address_key)"
-            " DO UPDATE SET sent_at = excluded.sent_at WHERE confirmation_marks.sent_at <= ? RETURNING address_key",
-            key,
-            now,
-            now - CONFIRM_EVERY,
-        ):
-            return 0
+        return Subscribed.ACTIVE
+    await tx.execute("UPDATE subscriptions SET status = 'waiting', published_at = ? WHERE id = ?", now, subscription_id)
+    # One statement claims the day's confirmation: a racing approval waits on the row, then
+    # finds it taken. Taken: the confirmation sent today activates this one too, and nothing
+    # more goes to an address that has not confirmed (the form cannot flood anyone).
+    claimed = await tx.fetch(
+        "INSERT INTO confirmation_marks (address_key, sent_at) VALUES (?, ?) ON CONFLICT (address_key)"
+        " DO UPDATE SET sent_at = excluded.sent_at WHERE confirmation_marks.sent_at <= ? RETURNING address_key",
+        key,
+        now,
+        now - CONFIRM_EVERY,
+    )
+    return Subscribed.CONFIRM if claimed else Subscribed.WAITING
+
+
+async def links(tx: Transaction, mail: ReaderMail, now: float) -> PublishedMail | ReplyMail:
+    """A reader mail's payload: its links' tokens, minted now and stored only as their hashes."""
+    unsubscribe = await _unsubscribe_token(tx, mail.subscription_id, now)
+    if mail.kind is MailKind.REPLY:
+        return ReplyMail(unsubscribe=unsubscribe, lang=mail.lang)
+    confirm = None
+    if mail.confirm is not None:
         confirm, hashed = new_token()
         await tx.execute(
             "INSERT INTO subscription_confirmations (token_hash, address_key, created_at) VALUES (?, ?, ?)",
             hashed,
-            key,
+            mail.confirm,
             now,
         )
-    payload = PublishedMail(confirm=confirm, unsubscribe=await _unsubscribe_token(tx, subscription_id, now))
-    await _mail(tx, sealer, MailKind.PUBLISHED, comment_id, address, payload, now)
-    return 1
+    return PublishedMail(confirm=confirm, unsubscribe=unsubscribe)
 
 
 async def forget(tx: Transaction, comment_ids: Sequence[int], address_index: str) -> int:
@@ -196,14 +176,17 @@ def _confirmation_state(rows: list[Row], now: float) -> Confirmed:
     return Confirmed.EXPIRED if created <= now - CONFIRM_WITHIN else Confirmed.OPEN
 
 
-class ReaderSql:
-    async def confirmation(self: StoreBase, token: str) -> Confirmed:
-        """What the confirmation link would do, changing nothing."""
-        return _confirmation_state(await self.fetch(CONFIRMATION, token_hash(token)), self._clock())
+class Readers:
+    def __init__(self, db: Database):
+        self._db = db
 
-    async def confirm(self: StoreBase, token: str) -> Confirmed:
-        now = self._clock()
-        async with self.transaction() as tx:
+    async def confirmation(self, token: str) -> Confirmed:
+        """What the confirmation link would do, changing nothing."""
+        return _confirmation_state(await self._db.fetch(CONFIRMATION, token_hash(token)), self._db.now())
+
+    async def confirm(self, token: str) -> Confirmed:
+        now = self._db.now()
+        async with self._db.transaction() as tx:
             rows = await tx.fetch(CONFIRMATION, token_hash(token))
             state = _confirmation_state(rows, now)
             if state is not Confirmed.OPEN:
@@ -227,8 +210,8 @@ class ReaderSql:
             )
         return Confirmed.CONFIRMED
 
-    async def unsubscription(self: StoreBase, token: str) -> Unsubscribed:
-        rows = await self.fetch(
+    async def unsubscription(self, token: str) -> Unsubscribed:
+        rows = await self._db.fetch(
             "SELECT s.status, d.address_key, t.key FROM unsubscribe_links u"
             " JOIN subscriptions s ON s.id = u.subscription_id"
             " JOIN comments c ON c.id = s.comment_id JOIN threads t ON t.id = c.thread_id"
@@ -240,10 +223,10 @@ class ReaderSql:
         status, never, thread = rows[0]
         return Unsubscribed(found=True, ended=status == "ended", never=never is not None, thread=thread)
 
-    async def unsubscribe(self: StoreBase, token: str, *, never: bool) -> Unsubscribed:
+    async def unsubscribe(self, token: str, *, never: bool) -> Unsubscribed:
         """End the link's subscription; with `never`, every one of the address, now and to come."""
-        now = self._clock()
-        async with self.transaction() as tx:
+        now = self._db.now()
+        async with self._db.transaction() as tx:
             rows = await tx.fetch(
                 "SELECT s.id, s.address_key FROM unsubscribe_links u JOIN subscriptions s ON s.id = u.subscription_id"
                 " WHERE u.token_hash = ?",
@@ -270,14 +253,14 @@ class ReaderSql:
                     now,
                     key,
                 )
-        return await ReaderSql.unsubscription(self, token)
+        return await self.unsubscription(token)
 
-    async def end_subscriptions_of(self: StoreBase, address: str) -> int:
+    async def end_subscriptions_of(self, address: str) -> int:
         """The address's mail server says it does not exist: stop mailing it."""
-        ended = await self.write(
+        ended = await self._db.write(
             "UPDATE subscriptions SET status = 'ended', ended_at = ? WHERE status <> 'ended'"
             " AND comment_id IN (SELECT id FROM comments WHERE email_index = ?) RETURNING id",
-            self._clock(),
-            self._sealer.index(address),
+            self._db.now(),
+            self._db.sealer.index(address),
         )
         return len(ended)

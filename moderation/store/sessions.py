@@ -1,4 +1,4 @@
-"""Moderators' sign-in links and sessions: the SQL, mixed into SqlStore.
+"""Moderators' sign-in links and sessions.
 
 No secret is stored in clear: a sign-in link's token is its random row id signed with the
 secret key (tokens.py), and a session row is keyed by a hash of the random value in the cookie.
@@ -8,22 +8,26 @@ from __future__ import annotations
 
 import secrets
 
-from ..mail.payloads import SignInMail, dump
-from ..models import MailKind, ModeratorSession, SigninLink
-from .addresses import seal_recipient
-from .driver import StoreBase
+from ..events import SigninRequested
+from ..models import ModeratorSession, SigninLink
+from .driver import Database
+from .enqueue import Consequences
 
 # Used and expired links are kept this long, so that an old link still says "expired"
 # rather than "not valid"; then they go, at the next sign-in request.
 KEEP_LINKS = 30 * 86400.0
 
 
-class SessionSql:
-    async def add_signin_link(self: StoreBase, moderator: str, ttl: float) -> str:
-        now = self._clock()
+class Sessions:
+    def __init__(self, db: Database, consequences: Consequences):
+        self._db = db
+        self._consequences = consequences
+
+    async def add_signin_link(self, moderator: str, ttl: float) -> str:
+        now = self._db.now()
         link_id = secrets.token_urlsafe(18)
-        # The link and its mail in one transaction, like a comment and its notifications.
-        async with self.transaction() as tx:
+        # The link and what follows from it (its mail) in one transaction, like a comment's.
+        async with self._db.transaction() as tx:
             await tx.execute("DELETE FROM signin_links WHERE expires_at < ?", now - KEEP_LINKS)
             await tx.execute(
                 "INSERT INTO signin_links (id, moderator, created_at, expires_at) VALUES (?, ?, ?, ?)",
@@ -32,28 +36,19 @@ class SessionSql:
                 now,
                 now + ttl,
             )
-            ((outbox_id,),) = await tx.fetch(
-                "INSERT INTO outbox (kind, recipient, recipient_index, payload, next_attempt_at, created_at)"
-                " VALUES (?, '', ?, ?, ?, ?) RETURNING id",
-                MailKind.SIGN_IN.value,
-                self._sealer.index(moderator),
-                dump(SignInMail(link=link_id)),
-                now,
-                now,
-            )
-            await seal_recipient(tx, self._sealer, int(outbox_id), moderator)
+            await self._consequences.write(tx, [SigninRequested(moderator, link_id)])
         return link_id
 
-    async def signin_link(self: StoreBase, link_id: str) -> SigninLink | None:
-        rows = await self.fetch("SELECT moderator, expires_at, used_at FROM signin_links WHERE id = ?", link_id)
+    async def signin_link(self, link_id: str) -> SigninLink | None:
+        rows = await self._db.fetch("SELECT moderator, expires_at, used_at FROM signin_links WHERE id = ?", link_id)
         if not rows:
             return None
         moderator, expires, used_at = rows[0]
         return SigninLink(id=link_id, moderator=moderator, expires=expires, used=used_at is not None)
 
-    async def sign_in(self: StoreBase, link_id: str, session_key: str, *, idle: float, lifetime: float) -> str | None:
-        now = self._clock()
-        async with self.transaction() as tx:
+    async def sign_in(self, link_id: str, session_key: str, *, idle: float, lifetime: float) -> str | None:
+        now = self._db.now()
+        async with self._db.transaction() as tx:
             # The check and the use are one statement: of two racing posts, one signs in.
             used = await tx.fetch(
                 "UPDATE signin_links SET used_at = ? WHERE id = ? AND used_at IS NULL AND expires_at > ?"
@@ -77,10 +72,10 @@ class SessionSql:
             )
         return moderator
 
-    async def moderator_session(self: StoreBase, key: str, *, idle: float, lifetime: float) -> ModeratorSession | None:
-        now = self._clock()
+    async def moderator_session(self, key: str, *, idle: float, lifetime: float) -> ModeratorSession | None:
+        now = self._db.now()
         # Seen now, if still alive: one statement, and no sync to disk for it (see transaction()).
-        rows = await self.write(
+        rows = await self._db.write(
             "UPDATE moderator_sessions SET seen_at = ? WHERE id = ? AND seen_at > ? AND created_at > ?"
             " RETURNING moderator, flash",
             now,
@@ -93,8 +88,8 @@ class SessionSql:
             return None
         return ModeratorSession(key=key, moderator=rows[0][0], flash=rows[0][1])
 
-    async def set_flash(self: StoreBase, key: str, flash: str) -> None:
-        await self.write("UPDATE moderator_sessions SET flash = ? WHERE id = ?", flash, key, durable=False)
+    async def set_flash(self, key: str, flash: str) -> None:
+        await self._db.write("UPDATE moderator_sessions SET flash = ? WHERE id = ?", flash, key, durable=False)
 
-    async def end_session(self: StoreBase, key: str) -> None:
-        await self.write("DELETE FROM moderator_sessions WHERE id = ?", key)
+    async def end_session(self, key: str) -> None:
+        await self._db.write("DELETE FROM moderator_sessions WHERE id = ?", key)

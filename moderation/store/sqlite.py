@@ -1,27 +1,23 @@
-"""The embedded store: one SQLite file in WAL mode; writers that take turns, a reader, a quick look."""
+"""The embedded database: one SQLite file in WAL mode; writers that take turns, a reader, a quick look."""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
-from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import aiosqlite
 
-from ..errors import InvalidParent, StoreUnavailable
-from ..models import NewComment
+from ..errors import StoreUnavailable
 from ..sealer import Sealer
-from ..webhooks.events import NO_HOOKS, Hooks
-from . import claims
-from .driver import Row, Transaction
+from .driver import GroupWork, Row, Transaction
 from .migrate import migration_files
-from .sql import SqlStore
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 @asynccontextmanager
@@ -37,6 +33,7 @@ async def _translated_errors() -> AsyncIterator[None]:
 class _Transaction:
     def __init__(self, connection: aiosqlite.Connection):
         self._connection = connection
+        self.wakes_senders = False
 
     async def fetch(self, sql: str, *args: Any) -> list[Row]:
         # One trip to the connection's thread: execute, fetch and close a cursor would be three.
@@ -52,10 +49,11 @@ class _Transaction:
 class _OnTheThread:
     """The Transaction interface on the sqlite3 connection itself, for code already running on
     the connection's thread: its awaits never suspend, so `_drive` runs the domain SQL's
-    coroutines (sql.py) to their end in one go."""
+    coroutines to their end in one go."""
 
     def __init__(self, connection: sqlite3.Connection):
         self._connection = connection
+        self.wakes_senders = False
 
     async def fetch(self, sql: str, *args: Any) -> list[Row]:
         return self._connection.execute(sql, args).fetchall()
@@ -76,7 +74,56 @@ def _drive(coroutine: Coroutine[Any, Any, T]) -> T:
     raise RuntimeError("SQL run on the connection's thread must not wait for anything")
 
 
-class SqliteStore(SqlStore):
+class _GroupCommit(Generic[T, R]):
+    """Group commit: items arriving together share one transaction and one fsync.
+
+    With synchronous=FULL every commit waits for the disk; one commit per submission would cap
+    them at the disk's sync rate. Each caller still waits for its own item's commit.
+    """
+
+    def __init__(
+        self,
+        work: GroupWork[T, R],
+        on_the_writers_thread: Callable[[Callable[[Transaction], Coroutine[Any, Any, list[R]]]], Awaitable[list[R]]],
+    ):
+        self._work = work
+        self._on_the_writers_thread = on_the_writers_thread
+        self._waiting: list[tuple[T, asyncio.Future[R]]] = []
+        self._committer: asyncio.Task[None] | None = None
+
+    async def __call__(self, item: T) -> R:
+        answer: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self._waiting.append((item, answer))
+        if self._committer is None or self._committer.done():
+            self._committer = asyncio.create_task(self._commit_waiting())
+        return await answer
+
+    def _work_on(self, items: list[T]) -> Callable[[Transaction], Coroutine[Any, Any, list[R]]]:
+        return lambda tx: self._work(tx, items)
+
+    async def _commit_waiting(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                results = await self._on_the_writers_thread(self._work_on([item for item, _ in batch]))
+            except BaseException as error:  # nothing of the batch is stored: every waiter hears so
+                for _, answer in batch:
+                    if not answer.done():
+                        answer.set_exception(error)
+                if not isinstance(error, Exception):
+                    raise
+                continue
+            for (_, answer), result in zip(batch, results, strict=True):
+                if not answer.done():
+                    answer.set_result(result)
+
+
+class SqliteDatabase:
+    claim_lock = ""
+    row_lock = ""
+    # One SQLite file is served by one process: any claim left at a sender's start is from one that died.
+    shared = False
+
     def __init__(
         self,
         writer: aiosqlite.Connection,
@@ -85,23 +132,23 @@ class SqliteStore(SqlStore):
         peek: sqlite3.Connection,
         clock: Callable[[], float],
         sealer: Sealer,
-        hooks: Hooks,
     ):
-        super().__init__(clock, sealer, hooks)
         self._writer = writer
         self._bookkeeper = bookkeeper
         self._reader = reader
         self._peek = peek
+        self._clock = clock
+        self.sealer = sealer
+        self.on_commit: Callable[[], None] = lambda: None
         # aiosqlite runs one connection's statements in order, but two coroutines could still
         # interleave their statements inside one transaction: the lock keeps them apart.
         self._write_lock = asyncio.Lock()
-        self._waiting: list[tuple[NewComment, Sequence[str], asyncio.Future[int]]] = []
-        self._committer: asyncio.Task[None] | None = None
+
+    def now(self) -> float:
+        return self._clock()
 
     @classmethod
-    async def open(
-        cls, path: Path, *, clock: Callable[[], float], sealer: Sealer, hooks: Hooks = NO_HOOKS
-    ) -> SqliteStore:
+    async def open(cls, path: Path, *, clock: Callable[[], float], sealer: Sealer) -> SqliteDatabase:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
@@ -112,7 +159,7 @@ class SqliteStore(SqlStore):
         async with _translated_errors(), writer.execute("PRAGMA journal_mode = WAL") as cursor:
             await cursor.fetchall()
         # The outbox's own bookkeeping writes on a connection that does not sync every commit
-        # (see SqlStore.transaction); both writers take turns under one lock, never contend.
+        # (see Database.transaction); both writers take turns under one lock, never contend.
         bookkeeper = await cls._connect(path, cache_kib=256)
         async with _translated_errors():
             await bookkeeper.execute("PRAGMA synchronous = NORMAL")
@@ -121,7 +168,7 @@ class SqliteStore(SqlStore):
         peek.execute("PRAGMA busy_timeout = 50")
         peek.execute("PRAGMA query_only = ON")
         peek.execute("PRAGMA cache_size = -256")  # it only looks rows up by index
-        return cls(writer, bookkeeper, reader, peek, clock, sealer, hooks)
+        return cls(writer, bookkeeper, reader, peek, clock, sealer)
 
     @staticmethod
     async def _connect(path: Path, *, cache_kib: int) -> aiosqlite.Connection:
@@ -145,38 +192,8 @@ class SqliteStore(SqlStore):
         await self._bookkeeper.close()
         await self._writer.close()
 
-    async def add_comment(self, comment: NewComment, notify: Sequence[str]) -> int:
-        """Group commit: submissions arriving together share one transaction and one fsync.
-
-        With synchronous=FULL every commit waits for the disk; one commit per submission would
-        cap them at the disk's sync rate. The answer still waits for its own commit.
-        """
-        answer: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        self._waiting.append((comment, notify, answer))
-        if self._committer is None or self._committer.done():
-            self._committer = asyncio.create_task(self._commit_waiting())
-        return await answer
-
-    async def _commit_waiting(self) -> None:
-        while self._waiting:
-            batch, self._waiting = self._waiting, []
-            submissions = [(comment, recipients) for comment, recipients, _ in batch]
-            try:
-                results = await self._on_the_writers_thread(partial(self._insert_submissions, submissions=submissions))
-            except BaseException as error:  # nothing of the batch is stored: every waiter hears so
-                for _, _, answer in batch:
-                    if not answer.done():
-                        answer.set_exception(error)
-                if not isinstance(error, Exception):
-                    raise
-                continue
-            for (_, _, answer), result in zip(batch, results, strict=True):
-                if answer.done():
-                    continue
-                if isinstance(result, InvalidParent):
-                    answer.set_exception(result)
-                else:
-                    answer.set_result(result)
+    def grouped(self, work: GroupWork[T, R]) -> Callable[[T], Awaitable[R]]:
+        return _GroupCommit(work, self._on_the_writers_thread)
 
     async def _on_the_writers_thread(self, work: Callable[[Transaction], Coroutine[Any, Any, T]]) -> T:
         """A durable transaction in one trip to the writer's thread.
@@ -184,12 +201,13 @@ class SqliteStore(SqlStore):
         Statement by statement, a batch of comments took 4 + one per comment trips, each waiting
         its turn on a busy event loop while the write lock was held.
         """
+        connection: sqlite3.Connection = self._writer._conn
+        tx = _OnTheThread(connection)
 
         def run() -> T:
-            connection: sqlite3.Connection = self._writer._conn
             connection.execute("BEGIN IMMEDIATE")
             try:
-                result = _drive(work(_OnTheThread(connection)))
+                result = _drive(work(tx))
             except BaseException:
                 if connection.in_transaction:
                     connection.execute("ROLLBACK")
@@ -200,7 +218,9 @@ class SqliteStore(SqlStore):
         async with self._write_lock, _translated_errors():
             # aiosqlite has no public way to run a function on its thread: _execute is that way.
             result: T = await self._writer._execute(run)  # type: ignore[no-untyped-call]
-            return result
+        if tx.wakes_senders:  # once for the whole group
+            self.on_commit()
+        return result
 
     async def quick_fetch(self, sql: str, *args: Any) -> list[Row]:
         """A read by a unique index on the event loop's own thread: a few microseconds, less than
@@ -217,14 +237,17 @@ class SqliteStore(SqlStore):
         """BEGIN IMMEDIATE ... COMMIT under the write lock: writers queue, they never fail."""
         async with self._write_lock, _translated_errors():
             connection = self._writer if durable else self._bookkeeper
+            tx = _Transaction(connection)
             await connection.execute("BEGIN IMMEDIATE")
             try:
-                yield _Transaction(connection)
+                yield tx
             except BaseException:
                 if connection.in_transaction:
                     await connection.execute("ROLLBACK")
                 raise
             await connection.execute("COMMIT")
+        if tx.wakes_senders:
+            self.on_commit()
 
     async def write(self, sql: str, *args: Any, durable: bool = True) -> list[Row]:
         # With no BEGIN, SQLite runs the one statement as its own transaction: one trip to the
@@ -237,7 +260,7 @@ class SqliteStore(SqlStore):
         async with _translated_errors():
             return list(await self._reader.execute_fetchall(sql, args))
 
-    async def _migrate_sql(self) -> list[str]:
+    async def migrate_sql(self) -> list[str]:
         applied: list[str] = []
         async with self._write_lock, _translated_errors():
             await self._writer.execute(
@@ -287,16 +310,9 @@ class SqliteStore(SqlStore):
                 await self._writer.execute("ROLLBACK")
             raise
 
-    async def _scrub(self) -> None:
+    async def scrub(self) -> None:
         # Copies of rewritten pages live on in the WAL until a checkpoint and in free pages until
         # a VACUUM: both, so that the file and its -wal hold no address in clear.
         async with self._write_lock, _translated_errors():
             await self._writer.execute("VACUUM")
             await self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-
-    # One SQLite file is served by one process: any claim left at a sender's start is from one that died.
-    async def release_claims(self) -> None:
-        await claims.release_all(self, "outbox")
-
-    async def release_webhook_claims(self) -> None:
-        await claims.release_all(self, "webhook_outbox")

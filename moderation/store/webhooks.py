@@ -1,80 +1,32 @@
-"""The webhooks' SQL, mixed into SqlStore: one row per URL per event, claimed and settled like mail."""
+"""The webhooks as a claim queue (claims.py): rows written by enqueue.py, one delivery per URL at a time."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from ..models import Backlog, Comment, Webhook
-from ..webhooks.events import Hooks, body, event_of
-from . import claims
-from .driver import StoreBase, Transaction, marks
-
-TABLE: claims.Table = "webhook_outbox"
+from ..models import Webhook
+from .claims import Queue
+from .driver import Database, marks
 
 
-async def write(tx: Transaction, hooks: Hooks, comments: Sequence[Comment], now: float) -> None:
-    """Each comment's event for every URL, in the transaction that changed the comment."""
-    rows = [
-        (url, event_of(comment.status), comment.id, body(comment, hooks.queue_url), now, now)
-        for comment in comments
-        for url in hooks.urls
+async def _webhooks(db: Database, ids: list[int]) -> list[Webhook]:
+    rows = await db.fetch(
+        "SELECT id, url, event, comment_id, body, attempts, created_at FROM webhook_outbox"
+        f" WHERE id IN ({marks(len(ids))}) ORDER BY id",
+        *ids,
+    )
+    return [
+        Webhook(
+            id=row[0],
+            url=row[1],
+            event=row[2],
+            comment_id=row[3],
+            body=row[4],
+            attempts=row[5],
+            created=datetime.fromtimestamp(row[6], UTC),
+        )
+        for row in rows
     ]
-    if rows:
-        await tx.executemany(
-            "INSERT INTO webhook_outbox (url, event, comment_id, body, next_attempt_at, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            rows,
-        )
 
 
-def _not_to(busy: Sequence[str]) -> tuple[str, ...]:
-    """The condition (and its arguments) that leaves out the webhooks to URLs being delivered to."""
-    return (f" AND o.url NOT IN ({marks(len(busy))})", *busy) if busy else ()
-
-
-class WebhookSql:
-    async def claim_webhooks(
-        self: StoreBase, sender: str, silent_after: float, limit: int, busy: Sequence[str] = ()
-    ) -> list[Webhook]:
-        claimed = await claims.claim(self, TABLE, sender, silent_after, limit, *_not_to(busy))
-        if not claimed:
-            return []
-        rows = await self.fetch(
-            "SELECT id, url, event, comment_id, body, attempts, created_at FROM webhook_outbox"
-            f" WHERE id IN ({marks(len(claimed))}) ORDER BY id",
-            *claimed,
-        )
-        return [
-            Webhook(
-                id=row[0],
-                url=row[1],
-                event=row[2],
-                comment_id=row[3],
-                body=row[4],
-                attempts=row[5],
-                created=datetime.fromtimestamp(row[6], UTC),
-            )
-            for row in rows
-        ]
-
-    async def release_webhooks(self: StoreBase, sender: str, webhook_ids: Sequence[int] = ()) -> None:
-        await claims.release(self, TABLE, sender, webhook_ids)
-
-    async def release_webhook_claims(self: StoreBase) -> None:
-        """Nothing by default: other instances may hold live claims."""
-
-    async def mark_webhook_sent(self: StoreBase, webhook_id: int) -> None:
-        await claims.mark_sent(self, TABLE, webhook_id)
-
-    async def mark_webhook_retry(self: StoreBase, webhook_id: int, delay: float, error: str) -> None:
-        await claims.mark_retry(self, TABLE, webhook_id, delay, error)
-
-    async def mark_webhook_failed(self: StoreBase, webhook_id: int, error: str) -> None:
-        await claims.mark_failed(self, TABLE, webhook_id, error)
-
-    async def next_webhook_due(self: StoreBase, busy: Sequence[str] = ()) -> float | None:
-        return await claims.next_due(self, TABLE, *_not_to(busy))
-
-    async def webhook_backlog(self: StoreBase) -> Backlog:
-        return await claims.backlog(self, TABLE)
+WEBHOOKS = Queue("webhook_outbox", _webhooks, lane="url")

@@ -19,7 +19,6 @@ from ..app_keys import (
     pending_note_key,
     rate_limit_key,
     rendered_threads_key,
-    sender_key,
     spam_guard_key,
     store_key,
 )
@@ -27,7 +26,6 @@ from ..config import Config
 from ..errors import ClientError, InvalidParent
 from ..i18n import N_, Language
 from ..links import Links
-from ..mail.notify import moderators_to_tell
 from ..openapi import openapi_document
 from ..rate_limits import client_address
 from ..spam import Screening, Verdict
@@ -147,7 +145,7 @@ async def check_open(request: web.Request, thread: object) -> None:
     key = thread.strip(WHITESPACE) if isinstance(thread, str) else ""  # trimmed as validation trims it
     if not is_thread_key(key):
         return  # not a thread: validation says what is wrong with it
-    if is_closed(request, await request.app[store_key].thread_state(key)):
+    if is_closed(request, await request.app[store_key].threads.state(key)):
         request.app[metrics_key].submissions_refused.labels("closed").inc()
         raise ClientError(CLOSED, 403)
 
@@ -169,11 +167,10 @@ async def submit(request: web.Request) -> web.Response:
     verdict = await screen(request, submission, values)
     comment = reader_comment(config, submission, verdict, remote_addr=address, lang=language.code)
     try:
-        comment_id = await request.app[store_key].add_comment(comment, moderators_to_tell(config, comment.status))
+        comment_id = await request.app[store_key].comments.submit(comment)
     except InvalidParent:
         refusal = language.gettext(N_("You can only reply to a published comment on this page."))
         return invalid(request, is_form, values, {"parent": refusal})
-    request.app[sender_key].wake()  # its mail, and its webhooks (spam has those too)
     metrics = request.app[metrics_key]
     (metrics.comments_spam if verdict.spam else metrics.comments_submitted).inc()
     return accepted(request, comment_id, values, is_form, language)
@@ -221,7 +218,7 @@ async def list_comments(request: web.Request) -> web.Response:
     key = thread_key(request)
     store = request.app[store_key]
     # One cheap lookup decides both the 304 and whether the rendered JSON is still good.
-    state = await store.thread_state(key)
+    state = await store.threads.state(key)
     etag = thread_etag(state.version, is_closed(request, state), language)
     if etag_matches(request.headers.get("If-None-Match", ""), etag):
         return web.Response(status=304, headers={"ETag": etag, "Cache-Control": "no-cache"})
@@ -229,7 +226,7 @@ async def list_comments(request: web.Request) -> web.Response:
     cached = f"{language.code} {key}"  # keys start with "/": no two (language, key) pairs meet
     body = rendered.get(cached, etag)
     if body is None:
-        thread = await store.approved_thread(key)
+        thread = await store.threads.approved(key)
         closed = is_closed(request, thread.state)
         etag = thread_etag(thread.version, closed, language)
         comments = [{**comment.public(), "date": language.date(comment.created)} for comment in thread.comments]
@@ -256,7 +253,7 @@ async def counts(request: web.Request) -> web.Response:
         raise ClientError(
             N_("Give 1 to %(most)s page paths as ?thread=/a/&thread=/b/."), values={"most": MAX_THREADS_PER_COUNT}
         )
-    return web.json_response(await request.app[store_key].approved_counts(keys))
+    return web.json_response(await request.app[store_key].threads.approved_counts(keys))
 
 
 async def preflight(request: web.Request) -> web.Response:

@@ -39,7 +39,7 @@ async def fragment(request: web.Request) -> web.Response:
     config = request.app[config_key]
     reader_language(request, request.query.get("lang"))  # the page's, given as ?lang=; unknown: the site's
     key = thread_key(request)
-    thread = await request.app[store_key].approved_thread(key)
+    thread = await request.app[store_key].threads.approved(key)
     return_to = safe_return_to(request.query.get("url"), config) or request.app[links_key].thread_page(key)
     pending = await own_pending(request, key)  # a site that includes the fragment per request passes ?pending= on
     response = render_page(
@@ -83,11 +83,11 @@ async def feed(request: web.Request) -> web.Response:
     language = reader_language(request, request.query.get("lang"))
     if "thread" in request.query:
         key = thread_key(request)
-        comments = list(reversed((await store.approved_thread(key)).comments))[:FEED_SIZE]
+        comments = list(reversed((await store.threads.approved(key)).comments))[:FEED_SIZE]
         page_title = comments[0].title if comments and comments[0].title else key
         title, page_url = language.gettext(N_("Comments on %(title)s"), title=page_title), key
     else:
-        comments = await store.recent_approved(FEED_SIZE)
+        comments = await store.threads.recent_approved(FEED_SIZE)
         title, page_url = language.gettext(N_("Latest comments")), "/"
     newest = comments[0].created if comments else datetime.fromtimestamp(request.app[clock_key](), UTC)
     body = render_page(

@@ -15,8 +15,8 @@ async def healthz(request: web.Request) -> web.Response:
     store = request.app[store_key]
     try:
         await store.ping()
-        backlog = await store.backlog()
-        webhooks = await store.webhook_backlog()
+        backlog = await store.mail.backlog()
+        webhooks = await store.webhooks.backlog()
     except StoreUnavailable:
         return web.json_response({"status": "unavailable", "error": "The database cannot be reached."}, status=503)
     return web.json_response({"status": "ok", "outbox": asdict(backlog), "webhooks": asdict(webhooks)})
@@ -24,5 +24,5 @@ async def healthz(request: web.Request) -> web.Response:
 
 async def metrics(request: web.Request) -> web.Response:
     store = request.app[store_key]
-    body = request.app[metrics_key].render(await store.backlog(), await store.webhook_backlog())
+    body = request.app[metrics_key].render(await store.mail.backlog(), await store.webhooks.backlog())
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})

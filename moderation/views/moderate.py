@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..app_keys import config_key, links_key, metrics_key, sender_key, signer_key, store_key
+from ..app_keys import config_key, links_key, metrics_key, signer_key, store_key
 from ..errors import ClientError, InvalidToken
 from ..i18n import N_
 from ..models import Comment
@@ -19,7 +19,7 @@ def removed() -> ClientError:
 
 async def _decision(request: web.Request) -> tuple[Decision, Comment]:
     decision = request.app[signer_key].check(request.match_info["token"])
-    comment = await request.app[store_key].get_comment(decision.comment_id)
+    comment = await request.app[store_key].comments.get(decision.comment_id)
     if comment is None:
         raise removed()
     return decision, comment
@@ -28,7 +28,7 @@ async def _decision(request: web.Request) -> tuple[Decision, Comment]:
 async def confirm(request: web.Request) -> web.Response:
     # Mail scanners open every link: a GET only shows, it never acts.
     decision, comment = await _decision(request)
-    last = (await request.app[store_key].last_decisions([comment.id])).get(comment.id)
+    last = (await request.app[store_key].comments.last_decisions([comment.id])).get(comment.id)
     page_url = request.app[links_key].thread_page(comment.thread)
     return render_page(request, "confirm.html", comment=comment, action=decision.action, last=last, page_url=page_url)
 
@@ -39,7 +39,7 @@ async def act(request: web.Request) -> web.Response:
     moderator = request.app[signer_key].moderator_for(decision.moderator, config.moderators)
     if moderator is None:
         raise InvalidToken(N_("This link belongs to someone who is no longer a moderator."))
-    decided = await request.app[store_key].decide(
+    decided = await request.app[store_key].comments.decide(
         [comment.id], decision.action, actor=moderator, channel=decision.channel
     )
     if not decided:  # removed between the look above and the decision
@@ -47,7 +47,6 @@ async def act(request: web.Request) -> web.Response:
     (outcome,) = decided
     if outcome.changed:
         request.app[metrics_key].decisions.labels(decision.action.value).inc()
-        request.app[sender_key].wake()  # an approval may have written mail to readers
     return render_page(
         request,
         "decided.html",

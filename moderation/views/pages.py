@@ -18,7 +18,7 @@ DEMO_TITLE = N_("How many ketamine treatments does depression take?")
 async def article(request: web.Request) -> web.Response:
     title = reader_language(request, request.query.get("lang")).gettext(DEMO_TITLE)
     links = request.app[links_key]
-    thread = await request.app[store_key].approved_thread(DEMO_THREAD)
+    thread = await request.app[store_key].threads.approved(DEMO_THREAD)
     pending = await own_pending(request, DEMO_THREAD)
     response = render_page(
         request,

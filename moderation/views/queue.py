@@ -9,7 +9,7 @@ from aiohttp import web
 from babel.dates import format_timedelta
 from multidict import MultiDictProxy
 
-from ..app_keys import clock_key, config_key, links_key, metrics_key, sender_key, store_key
+from ..app_keys import clock_key, config_key, links_key, metrics_key, store_key
 from ..auth import SignedIn, check_csrf, check_origin, require_signed_in, signed_in
 from ..errors import BadCursor, ClientError
 from ..forms import read_form
@@ -77,7 +77,7 @@ async def home(request: web.Request) -> web.Response:
     status = _tab(request.query.get("status"))
     after = _cursor(request.query.get("after"))
     store = request.app[store_key]
-    page = await store.queue(status, after, PAGE_SIZE)
+    page = await store.comments.queue(status, after, PAGE_SIZE)
     outcome = Outcome.from_json(signed.flash)
     links = request.app[links_key]
     response = render_page(
@@ -87,10 +87,10 @@ async def home(request: web.Request) -> web.Response:
         csrf=signed.csrf,
         tab=status,
         tabs=TABS,
-        counts=await store.count_by_status((CommentStatus.PENDING, CommentStatus.SPAM)),
+        counts=await store.comments.count_by_status((CommentStatus.PENDING, CommentStatus.SPAM)),
         actions=ACTIONS[status],
         comments=page.comments,
-        lasts=await store.last_decisions([comment.id for comment in page.comments]),
+        lasts=await store.comments.last_decisions([comment.id for comment in page.comments]),
         after=after,
         next_url=links.queue(status, page.next_cursor) if page.next_cursor else None,
         first_url=links.queue(status) if after else None,
@@ -136,7 +136,7 @@ def _ids(form: MultiDictProxy[str]) -> list[int]:
 
 
 async def _answer(request: web.Request, signed: SignedIn, form: MultiDictProxy[str], outcome: Outcome) -> web.Response:
-    await request.app[store_key].set_flash(signed.key, outcome.to_json())
+    await request.app[store_key].sessions.set_flash(signed.key, outcome.to_json())
     status, after = _back(form)
     return web.Response(status=303, headers={"Location": request.app[links_key].queue(status, after, outcome.id)})
 
@@ -155,13 +155,12 @@ async def decide(request: web.Request) -> web.Response:
         )
     if not ids:
         return await _answer(request, signed, form, Outcome(action, []))
-    decided = await request.app[store_key].decide(
+    decided = await request.app[store_key].comments.decide(
         ids, action, actor=signed.moderator, channel=Channel.QUEUE, reason=reason or None
     )
     changed = sum(outcome.changed for outcome in decided)
     if changed:
         request.app[metrics_key].decisions.labels(action.value).inc(changed)
-        request.app[sender_key].wake()  # an approval may have written mail to readers
     return await _answer(request, signed, form, outcome_of(action, ids, decided))
 
 
@@ -177,10 +176,9 @@ async def reply(request: web.Request) -> web.Response:
             values={"most": language_of(request).number(MAX_BODY)},
         )
     site = site_reply(request.app[config_key], body)
-    decided, reply_id = await request.app[store_key].reply_as_site(ids[0], site, actor=signed.moderator)
+    decided, reply_id = await request.app[store_key].comments.reply_as_site(ids[0], site, actor=signed.moderator)
     if decided is not None and decided.changed:
         request.app[metrics_key].decisions.labels(Action.APPROVE.value).inc()
-    request.app[sender_key].wake()  # the reply, and maybe the approval, may have written mail to readers
     links = request.app[links_key]
     reply_url = links.comment_anchor(decided.comment.thread, reply_id) if decided and reply_id else None
     outcome = outcome_of(Action.APPROVE, ids, [decided] if decided else [], replied=True, reply_url=reply_url)

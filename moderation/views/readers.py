@@ -24,11 +24,11 @@ def _confirm_page(request: web.Request, state: Confirmed) -> web.Response:
 
 async def confirm_form(request: web.Request) -> web.Response:
     # Mail scanners open links: looking shows a button and confirms nothing.
-    return _confirm_page(request, await request.app[store_key].confirmation(request.match_info["token"]))
+    return _confirm_page(request, await request.app[store_key].readers.confirmation(request.match_info["token"]))
 
 
 async def confirm(request: web.Request) -> web.Response:
-    return _confirm_page(request, await request.app[store_key].confirm(request.match_info["token"]))
+    return _confirm_page(request, await request.app[store_key].readers.confirm(request.match_info["token"]))
 
 
 def _unsubscribe_page(request: web.Request, found: Unsubscribed, *, done: str = "") -> web.Response:
@@ -40,7 +40,7 @@ def _unsubscribe_page(request: web.Request, found: Unsubscribed, *, done: str = 
 
 
 async def unsubscribe_form(request: web.Request) -> web.Response:
-    return _unsubscribe_page(request, await request.app[store_key].unsubscription(request.match_info["token"]))
+    return _unsubscribe_page(request, await request.app[store_key].readers.unsubscription(request.match_info["token"]))
 
 
 async def unsubscribe(request: web.Request) -> web.Response:
@@ -50,5 +50,5 @@ async def unsubscribe(request: web.Request) -> web.Response:
     """
     form = await read_form(request)
     never = "never" in form
-    found = await request.app[store_key].unsubscribe(request.match_info["token"], never=never)
+    found = await request.app[store_key].readers.unsubscribe(request.match_info["token"], never=never)
     return _unsubscribe_page(request, found, done="never" if never else "one")

@@ -75,7 +75,7 @@ async def own_pending(request: web.Request, thread: str | None) -> Comment | Non
     shown to the reader who was sent here, as awaiting moderation, until a moderator decides."""
     note = request.query.get("pending")
     comment_id = request.app[pending_note_key].comment_id(note) if note else None
-    comment = await request.app[store_key].get_comment(comment_id) if comment_id is not None else None
+    comment = await request.app[store_key].comments.get(comment_id) if comment_id is not None else None
     if comment is None or thread not in (None, comment.thread):
         return None
     # Spam looks the same to its sender as anything held; a decided comment needs no note.

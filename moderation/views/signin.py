@@ -11,7 +11,7 @@ import logging
 
 from aiohttp import web
 
-from ..app_keys import clock_key, config_key, links_key, sender_key, signin_limits_key, signin_tasks_key, store_key
+from ..app_keys import clock_key, config_key, links_key, signin_limits_key, signin_tasks_key, store_key
 from ..auth import (
     SESSION_IDLE,
     SESSION_LIFETIME,
@@ -68,11 +68,9 @@ async def request_link(request: web.Request) -> web.Response:
 
 async def _mail_link(app: web.Application, moderator: str) -> None:
     try:
-        await app[store_key].add_signin_link(moderator, app[config_key].signin_ttl)
+        await app[store_key].sessions.add_signin_link(moderator, app[config_key].signin_ttl)
     except StoreUnavailable as error:  # the moderator sees no mail and asks again
         log.warning("sign-in link not written: %s", error)
-        return
-    app[sender_key].wake()
 
 
 async def finish_link_mail(app: web.Application) -> None:
@@ -88,7 +86,7 @@ async def _link(request: web.Request) -> SigninLink:
         link_id = SigninSigner(request.app[config_key].secret_key).link_id(request.match_info["token"])
     except InvalidToken:
         raise DeadLink(403, N_("This sign-in link is not valid.")) from None
-    link = await request.app[store_key].signin_link(link_id)
+    link = await request.app[store_key].sessions.signin_link(link_id)
     if link is None:
         raise DeadLink(403, N_("This sign-in link is not valid."))
     if link.used:
@@ -117,7 +115,10 @@ async def sign_in(request: web.Request) -> web.Response:
     store = request.app[store_key]
     try:
         link = await _link(request)
-        if await store.sign_in(link.id, session_key(cookie), idle=SESSION_IDLE, lifetime=SESSION_LIFETIME) is None:
+        if (
+            await store.sessions.sign_in(link.id, session_key(cookie), idle=SESSION_IDLE, lifetime=SESSION_LIFETIME)
+            is None
+        ):
             raise DeadLink(410, N_("This sign-in link was used already."))  # by a post racing this one
     except DeadLink as dead:
         return signin_page(request, status=dead.status, problem=dead.problem)
@@ -130,7 +131,7 @@ async def sign_out(request: web.Request) -> web.Response:
     signed = await require_signed_in(request)
     check_origin(request)
     check_csrf(signed, await read_form(request))
-    await request.app[store_key].end_session(signed.key)
+    await request.app[store_key].sessions.end_session(signed.key)
     response = web.Response(status=303, headers={"Location": request.app[links_key].queue()})
     clear_session_cookie(response, request.app[config_key])
     return response

@@ -9,22 +9,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass
 
 from ..models import Comment, CommentStatus
 
 SIGNATURE_HEADER = "X-Moderation-Signature"
-
-
-@dataclass(frozen=True)
-class Hooks:
-    """Where events go (none when no URL is configured), and the queue's address they give."""
-
-    urls: tuple[str, ...] = ()
-    queue_url: str = ""
-
-
-NO_HOOKS = Hooks()
 
 
 def event_of(status: CommentStatus) -> str:

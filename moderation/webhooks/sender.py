@@ -1,6 +1,6 @@
 """The webhook sender: takes due webhooks from their outbox and POSTs them, signed, beside the mail.
 
-Claims, heartbeats and back-off are every sender's (claiming.py). Here: one HTTP session, a total
+Claims, heartbeats and back-off are every sender's (outbox_sender.py). Here: one HTTP session, a total
 timeout per request, and one delivery task per URL, several URLs at once, so that a slow or dead
 receiver holds up only its own webhooks (in order), never another's, the mail or a request.
 """
@@ -25,7 +25,7 @@ from ..errors import StoreUnavailable
 from ..metrics import Metrics
 from ..models import Webhook
 from ..outbox_sender import OutboxSender
-from ..store import Store
+from ..store.claims import Claims
 from .events import SIGNATURE_HEADER, signature
 
 log = logging.getLogger(__name__)
@@ -80,12 +80,12 @@ def judge(status: int, later: str | None, now: float) -> Failure | None:
     return Failure(f"answered {status}", final=True)
 
 
-class WebhookSender(OutboxSender):
+class WebhookSender(OutboxSender[Webhook]):
     label = "webhooks"
 
     def __init__(
         self,
-        store: Store,
+        queue: Claims[Webhook],
         secret: str,
         metrics: Metrics,
         pacing: Config,
@@ -94,7 +94,7 @@ class WebhookSender(OutboxSender):
         timeout: float,
         quiet: Callable[[float], Awaitable[None]] | None = None,
     ):
-        super().__init__(store, pacing, clock=clock)
+        super().__init__(queue, pacing, clock=clock)
         self._secret = secret
         self._metrics = metrics
         self._timeout = timeout
@@ -108,21 +108,18 @@ class WebhookSender(OutboxSender):
         async with aiohttp.ClientSession(timeout=timeout, headers={"User-Agent": USER_AGENT}) as self._session:
             await super().run()
 
-    async def release_stale_claims(self) -> None:
-        await self._store.release_webhook_claims()
-
     async def next_due(self) -> float | None:
         # The busy URLs' webhooks wait for their task, which wakes the loop when it is done; with
         # every slot taken, so does everything else.
         if len(self._receiving) >= RECEIVERS_AT_ONCE:
             return None
-        return await self._store.next_webhook_due(tuple(self._receiving))
+        return await self._queue.next_due(tuple(self._receiving))
 
     async def deliver_due(self) -> int:
         """Start a task for each URL with due webhooks and none running; return how many were claimed."""
         claimed = 0
         while len(self._receiving) < RECEIVERS_AT_ONCE and self.alive and not self._stopping:
-            batch = await self._store.claim_webhooks(self.name, self._silent_after, BATCH, tuple(self._receiving))
+            batch = await self._queue.claim(self.name, self._silent_after, BATCH, tuple(self._receiving))
             if not batch:
                 break
             claimed += len(batch)
@@ -170,7 +167,7 @@ class WebhookSender(OutboxSender):
         finally:
             if webhooks:  # not tried for a reason of this sender's (stopping, silent, the database)
                 with contextlib.suppress(StoreUnavailable):
-                    await self._store.release_webhooks(self.name, [webhook.id for webhook in webhooks])
+                    await self._queue.release(self.name, [webhook.id for webhook in webhooks])
 
     async def _deliver(self, webhook: Webhook) -> Failure | None:
         """POST one webhook and record what happened: None if delivered, else why not."""
@@ -190,7 +187,7 @@ class WebhookSender(OutboxSender):
         except aiohttp.ClientError as error:
             failure = Failure(f"{type(error).__name__}: {error}"[:500], final=False)
         if failure is None:
-            await self._store.mark_webhook_sent(webhook.id)
+            await self._queue.mark_sent(webhook.id)
             self._metrics.webhooks_sent.inc()
             if webhook.url in self._troubled:
                 self._troubled.discard(webhook.url)
@@ -202,7 +199,7 @@ class WebhookSender(OutboxSender):
 
     async def _failed(self, webhook: Webhook, failure: Failure, *, quietly: bool = False) -> None:
         if failure.final or self.too_old(webhook.created):
-            await self._store.mark_webhook_failed(webhook.id, failure.reason)
+            await self._queue.mark_failed(webhook.id, failure.reason)
             self._metrics.webhooks_failed.inc()
             log.error(
                 "webhooks: gave up on %s to %s after %d tries: %s",
@@ -215,7 +212,7 @@ class WebhookSender(OutboxSender):
         delay = self.backoff(webhook.attempts)
         if failure.retry_after is not None:  # the receiver said when: as it asks, within the cap
             delay = min(self._retry_cap, failure.retry_after)
-        await self._store.mark_webhook_retry(webhook.id, delay, failure.reason)
+        await self._queue.mark_retry(webhook.id, delay, failure.reason)
         self._metrics.webhooks_retried.inc()
         # A receiver in trouble is logged when the trouble starts (and when it ends); each try at DEBUG.
         first = not quietly and webhook.url not in self._troubled

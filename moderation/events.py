@@ -1,0 +1,48 @@
+"""What happens to comments and moderators, as the store saw it happen: frozen facts, no I/O.
+
+The store builds one in the transaction that made the change, and the policy (policy/) says what
+follows from it; nothing else decides who hears about anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .models import Action, Channel, Comment, CommentStatus
+
+
+@dataclass(frozen=True)
+class CommentSubmitted:
+    """A reader's comment was stored: pending, or held as spam."""
+
+    comment: Comment
+
+
+@dataclass(frozen=True)
+class CommentDecided:
+    """A moderator's action changed a comment."""
+
+    comment: Comment  # as it now is
+    before: CommentStatus
+    action: Action
+    actor: str
+    channel: Channel
+
+
+@dataclass(frozen=True)
+class SiteReplied:
+    """The site published its own reply under a comment, approved with it."""
+
+    reply: Comment
+    actor: str
+
+
+@dataclass(frozen=True)
+class SigninRequested:
+    """A moderator asked for a sign-in link, and it was stored."""
+
+    moderator: str
+    link_id: str
+
+
+Event = CommentSubmitted | CommentDecided | SiteReplied | SigninRequested

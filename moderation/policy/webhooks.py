@@ -1,0 +1,30 @@
+"""Webhooks: every comment's new state, to every configured URL (MODERATION_WEBHOOKS).
+
+A submission (spam included), a decision that changed a comment, and the site's reply each send
+the comment as it now is; the wire format is webhooks/events.py's.
+"""
+
+from __future__ import annotations
+
+from ..config import Config
+from ..events import CommentDecided, CommentSubmitted, Event, SiteReplied
+from ..links import Links
+from ..models import Comment
+from ..webhooks.events import body, event_of
+from .writes import Hook
+
+
+def follow(event: Event, config: Config, links: Links) -> list[Hook]:
+    comment = _changed(event)
+    if comment is None:
+        return []
+    queue_url = links.absolute(links.queue())
+    return [Hook(url, event_of(comment.status), comment.id, body(comment, queue_url)) for url in config.webhooks]
+
+
+def _changed(event: Event) -> Comment | None:
+    if isinstance(event, CommentSubmitted | CommentDecided):
+        return event.comment
+    if isinstance(event, SiteReplied):
+        return event.reply
+    return None

@@ -1,0 +1,363 @@
+"""Comments: submitting, deciding, the site's replies, the queue's pages, the audit log, forgetting
+an address, erasing old ones, and the export. What follows a change is the policy's (enqueue.py)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from ..errors import InvalidParent
+from ..events import CommentDecided, CommentSubmitted, SiteReplied
+from ..models import (
+    CLI,
+    REMOVED,
+    SYSTEM,
+    Action,
+    AuditEntry,
+    Channel,
+    Comment,
+    CommentStatus,
+    Decided,
+    ExportedComment,
+    Forgotten,
+    NewComment,
+    QueuePage,
+    parse_cursor,
+)
+from ..sealer import Sealer
+from . import addresses, audit, readers, titles
+from .addresses import seal_email
+from .comment_rows import COMMENT_COLUMNS, COMMENT_FROM, body_digest
+from .comment_rows import comment as _comment
+from .driver import Database, Row, Transaction, marks
+from .enqueue import Consequences
+from .threads import count_published
+
+EXPORT_COLUMNS = """
+    c.id, t.key, t.title, c.parent_id, c.status, c.name, c.email, c.website, c.avatar,
+    c.body, c.body_html, c.created_at, c.decided_at
+"""
+
+
+def oldest_first(status: CommentStatus) -> bool:
+    # What waits is done in order of arrival; in the other tabs the latest matter most.
+    return status is CommentStatus.PENDING
+
+
+class Comments:
+    def __init__(self, db: Database, consequences: Consequences):
+        self._db = db
+        self._consequences = consequences
+        # SQLite: submissions arriving together share one transaction (a group commit).
+        self._submit = db.grouped(self._insert_submissions)
+
+    async def submit(self, comment: NewComment) -> int:
+        """Store a comment, and what the policy says follows from it, atomically.
+
+        Raises InvalidParent if `comment.parent` is not an approved comment of the same thread.
+        """
+        stored = await self._submit(comment)
+        if isinstance(stored, InvalidParent):
+            raise stored
+        return stored
+
+    async def _insert_submissions(self, tx: Transaction, items: Sequence[NewComment]) -> list[int | InvalidParent]:
+        """Comments and what follows from each: each one's id, or InvalidParent for a reply to
+        something that is not an approved comment of its page (that one alone is not written)."""
+        results = await self._insert_comments(tx, items)
+        stored = await self._comments(tx, [result for result in results if isinstance(result, int)])
+        await self._consequences.write(tx, [CommentSubmitted(comment) for comment in stored])
+        return results
+
+    async def _comments(self, tx: Transaction, comment_ids: Sequence[int]) -> list[Comment]:
+        """These comments as they are in the open transaction, by id."""
+        if not comment_ids:
+            return []
+        rows = await tx.fetch(
+            f"SELECT {COMMENT_COLUMNS} FROM {COMMENT_FROM} WHERE c.id IN ({marks(len(comment_ids))}) ORDER BY c.id",
+            *comment_ids,
+        )
+        return [_comment(row, self._db.sealer) for row in rows]
+
+    async def _insert_comments(self, tx: Transaction, comments: Sequence[NewComment]) -> list[int | InvalidParent]:
+        """Write comments in the open transaction: each one's id, or InvalidParent for a reply to
+        something that is not an approved comment of its page (that one is not written)."""
+        now = self._db.now()
+        # The title the submitter sent stays with the comment: the thread's is not a reader's to set.
+        await tx.executemany(
+            "INSERT INTO threads (key, first_comment_at) VALUES (?, ?) ON CONFLICT (key) DO UPDATE"
+            # The first comment starts the thread's age (MODERATION_CLOSE_AFTER_DAYS), whatever its fate.
+            " SET first_comment_at = COALESCE(threads.first_comment_at, excluded.first_comment_at)",
+            [(comment.thread, now) for comment in comments],
+        )
+        results: list[int | InvalidParent] = []
+        for comment in comments:
+            # One statement: the thread's id, the parent check and the insert.
+            rows = await tx.fetch(
+                "INSERT INTO comments (thread_id, parent_id, name, email, email_index, website, avatar, body,"
+                " body_html, remote_addr, created_at, status, flags, body_digest, lang, submitted_title)"
+                " SELECT t.id, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM threads t WHERE t.key = ?"
+                " AND (CAST(? AS BIGINT) IS NULL OR EXISTS (SELECT 1 FROM comments p"
+                "      WHERE p.id = ? AND p.thread_id = t.id AND p.status = 'approved'))"
+                " RETURNING id",
+                comment.parent,
+                comment.name,
+                self._db.sealer.index(comment.email),
+                comment.website,
+                comment.avatar,
+                comment.body,
+                comment.body_html,
+                comment.remote_addr,
+                now,
+                comment.status.value,
+                comment.flags,
+                body_digest(comment.body),
+                comment.lang or None,
+                comment.title,
+                comment.thread,
+                comment.parent,
+                comment.parent,
+            )
+            if rows:
+                await addresses.seal_email(tx, self._db.sealer, int(rows[0][0]), comment.email)
+            results.append(int(rows[0][0]) if rows else InvalidParent(comment.parent))
+        await readers.add_subscriptions(
+            tx,
+            self._db.sealer,
+            [
+                (result, comment.email)
+                for result, comment in zip(results, comments, strict=True)
+                if isinstance(result, int) and comment.notify
+            ],
+            now,
+        )
+        await audit.append(
+            tx,
+            [
+                audit.Change(result, None, comment.status, SYSTEM, Channel.SUBMISSION, comment.flags or None)
+                for result, comment in zip(results, comments, strict=True)
+                if isinstance(result, int)
+            ],
+            now,
+        )
+        return results
+
+    async def has_body(self, thread: str, body: str) -> bool:
+        return bool(
+            await self._db.quick_fetch(
+                f"SELECT 1 FROM {COMMENT_FROM} WHERE t.key = ? AND c.body_digest = ? AND c.body = ? LIMIT 1",
+                thread,
+                body_digest(body),
+                body,
+            )
+        )
+
+    async def get(self, comment_id: int) -> Comment | None:
+        rows = await self._db.fetch(f"SELECT {COMMENT_COLUMNS} FROM {COMMENT_FROM} WHERE c.id = ?", comment_id)
+        return _comment(rows[0], self._db.sealer) if rows else None
+
+    async def decide(
+        self, comment_ids: Sequence[int], action: Action, *, actor: str, channel: Channel, reason: str | None = None
+    ) -> list[Decided]:
+        async with self._db.transaction() as tx:
+            return await self._decide(tx, comment_ids, action, actor, channel, reason)
+
+    async def _decide(
+        self,
+        tx: Transaction,
+        comment_ids: Sequence[int],
+        action: Action,
+        actor: str,
+        channel: Channel,
+        reason: str | None,
+    ) -> list[Decided]:
+        """decide() inside an open transaction, so that more may join it (a reply, in the queue)."""
+        now = self._db.now()
+        # Locked while deciding (PostgreSQL): a racing decision waits, then finds it decided.
+        found = await tx.fetch(
+            f"SELECT id, thread_id, status FROM comments WHERE id IN ({marks(len(comment_ids))}) {self._db.row_lock}",
+            *comment_ids,
+        )
+        applies = [(id_, thread, CommentStatus(status)) for id_, thread, status in found if status in action.applies_to]
+        if applies:
+            changing = [id_ for id_, _, _ in applies]
+            await tx.execute(
+                f"UPDATE comments SET status = ?, decided_at = ?, decided_by = ? WHERE id IN ({marks(len(changing))})",
+                action.status.value,
+                now,
+                actor,
+                *changing,
+            )
+            if action is Action.APPROVE:
+                for thread_id, approved in Counter(thread for _, thread, _ in applies).items():
+                    await count_published(tx, thread_id, approved, now)
+                await titles.from_approved(tx, changing)
+            await audit.append(
+                tx,
+                [audit.Change(id_, before, action.status, actor, channel, reason) for id_, _, before in applies],
+                now,
+            )
+        comments = await self._comments(tx, comment_ids)
+        last = await audit.last_entries(tx.fetch, comment_ids)
+        was = {id_: status for id_, _, status in applies}
+        # Readers who asked hear of an approval with it, or not at all.
+        facts = await readers.facts(tx, self._db.sealer, list(was), now) if action is Action.APPROVE else {}
+        events = [
+            CommentDecided(comment, was[comment.id], action, actor, channel)
+            for comment in comments
+            if comment.id in was
+        ]
+        await self._consequences.write(tx, events, facts)
+        return [Decided(comment, comment.id in was, last.get(comment.id)) for comment in comments]
+
+    async def last_decisions(self, comment_ids: Sequence[int]) -> dict[int, AuditEntry]:
+        return await audit.last_entries(self._db.fetch, comment_ids)
+
+    async def audit_log(self, since: float) -> list[AuditEntry]:
+        return await audit.since(self._db.fetch, since)
+
+    async def queue(self, status: CommentStatus, after: str | None, limit: int) -> QueuePage:
+        # Keyset pagination on (created_at, id): rows decided meanwhile leave the list without
+        # shifting the rest, so a page neither skips nor repeats what is still there.
+        ascending = oldest_first(status)
+        order = "ASC" if ascending else "DESC"
+        where = "c.status = ?"
+        args: list[str | float | int] = [status.value]
+        if after is not None:
+            where += f" AND (c.created_at, c.id) {'>' if ascending else '<'} (?, ?)"
+            args += parse_cursor(after)
+        rows = await self._db.fetch(
+            f"SELECT {COMMENT_COLUMNS}, c.created_at FROM {COMMENT_FROM} WHERE {where}"
+            f" ORDER BY c.created_at {order}, c.id {order} LIMIT ?",
+            *args,
+            limit + 1,
+        )
+        more = len(rows) > limit
+        rows = rows[:limit]
+        # The raw created_at, not the datetime: a float survives repr() exactly, microseconds may not.
+        last = f"{rows[-1][-1]!r}:{rows[-1][0]}" if more else None
+        return QueuePage(comments=[_comment(row, self._db.sealer) for row in rows], next_cursor=last)
+
+    async def count_by_status(self, statuses: Sequence[CommentStatus]) -> dict[CommentStatus, int]:
+        counts = dict.fromkeys(statuses, 0)
+        for status in statuses:  # one indexed count each: the approved tab may be large and is not asked
+            (row,) = await self._db.fetch("SELECT COUNT(*) FROM comments WHERE status = ?", status.value)
+            counts[status] = int(row[0])
+        return counts
+
+    async def reply_as_site(
+        self, parent_id: int, reply: NewComment, *, actor: str
+    ) -> tuple[Decided | None, int | None]:
+        """Approve a comment (if it waits) and publish the site's reply under it, in one transaction.
+
+        No reply if the comment is gone, or someone rejected it or marked it as spam first.
+        """
+        async with self._db.transaction() as tx:
+            decided = await self._decide(tx, [parent_id], Action.APPROVE, actor, Channel.QUEUE, None)
+            if not decided or decided[0].comment.status is not CommentStatus.APPROVED:
+                return (decided[0] if decided else None), None
+            now = self._db.now()
+            (row,) = await tx.fetch(
+                "INSERT INTO comments (thread_id, parent_id, name, email, email_index, website, avatar, body,"
+                " body_html, created_at, status, flags, body_digest, by_site, decided_at, decided_by)"
+                " SELECT p.thread_id, p.id, ?, '', ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ? FROM comments p WHERE p.id = ?"
+                " RETURNING id, thread_id",
+                reply.name,
+                self._db.sealer.index(reply.email),
+                reply.website,
+                reply.avatar,
+                reply.body,
+                reply.body_html,
+                now,
+                CommentStatus.APPROVED.value,
+                body_digest(reply.body),
+                True,
+                now,
+                actor,
+                parent_id,
+            )
+            reply_id, thread_id = row
+            await seal_email(tx, self._db.sealer, int(reply_id), reply.email)
+            await count_published(tx, thread_id, 1, now)
+            await audit.append(tx, [audit.Change(reply_id, None, CommentStatus.APPROVED, actor, Channel.QUEUE)], now)
+            (published,) = await self._comments(tx, [int(reply_id)])
+            # Published like any approved reply: its parent's subscriber hears, and the webhooks.
+            facts = await readers.facts(tx, self._db.sealer, [published.id], now)
+            await self._consequences.write(tx, [SiteReplied(published, actor)], facts)
+        return decided[0], int(reply_id)
+
+    async def purge_addresses(self, before: float) -> int:
+        async with self._db.transaction() as tx:
+            erased = await tx.fetch(
+                "UPDATE comments SET email = '', email_index = '', avatar = '', remote_addr = ''"
+                " WHERE status IN ('rejected', 'spam') AND email != '' AND COALESCE(decided_at, created_at) < ?"
+                " RETURNING id",
+                before,
+            )
+        return len(erased)
+
+    async def forget(self, email: str) -> Forgotten:
+        now = self._db.now()
+        async with self._db.transaction() as tx:
+            index = self._db.sealer.index(email)
+            rows = await tx.fetch("SELECT c.id, c.thread_id, c.status FROM comments c WHERE c.email_index = ?", index)
+            reader_mail = await readers.forget(tx, [row[0] for row in rows], index)
+            if not rows:
+                return Forgotten(comments=0, published=0, notifications=0, reader_mail=reader_mail)
+            ids = [row[0] for row in rows]
+            id_marks = marks(len(ids))
+            # Replies by other people stay, moved up to the top of their thread.
+            await tx.execute(f"UPDATE comments SET parent_id = NULL WHERE parent_id IN ({id_marks})", *ids)
+            notifications = await tx.fetch(f"DELETE FROM outbox WHERE comment_id IN ({id_marks}) RETURNING id", *ids)
+            # Webhook bodies carry the name and the text: they go with the comments.
+            await tx.execute(f"DELETE FROM webhook_outbox WHERE comment_id IN ({id_marks})", *ids)
+            await tx.execute(f"DELETE FROM comments WHERE id IN ({id_marks})", *ids)
+            # The log keeps that each comment existed and was removed, and loses what it said of them.
+            await tx.execute(
+                "DELETE FROM audit_reasons WHERE entry_id IN"
+                f" (SELECT id FROM audit_log WHERE comment_id IN ({id_marks}))",
+                *ids,
+            )
+            await audit.append(
+                tx,
+                [audit.Change(id_, CommentStatus(status), REMOVED, CLI, Channel.CLI) for id_, _, status in rows],
+                now,
+            )
+            published = [row for row in rows if row[2] == CommentStatus.APPROVED]
+            for thread_id, removed in Counter(row[1] for row in published).items():
+                await count_published(tx, thread_id, -removed, now)
+        return Forgotten(
+            comments=len(ids), published=len(published), notifications=len(notifications), reader_mail=reader_mail
+        )
+
+    async def export_page(self, after: int, limit: int, statuses: Sequence[str]) -> list[ExportedComment]:
+        """Comments with ids above `after`, oldest first, as EXPORT_COLUMNS, addresses opened."""
+        wanted = list(statuses) or [s.value for s in CommentStatus]
+        rows = await self._db.fetch(
+            f"SELECT {EXPORT_COLUMNS} FROM comments c JOIN threads t ON t.id = c.thread_id"
+            f" WHERE c.id > ? AND c.status IN ({marks(len(wanted))}) ORDER BY c.id LIMIT ?",
+            after,
+            *wanted,
+            limit,
+        )
+        return [_exported(row, self._db.sealer) for row in rows]
+
+
+def _exported(row: Row, sealer: Sealer) -> ExportedComment:
+    """A row of EXPORT_COLUMNS, its address opened."""
+    id_, thread, title, parent, status, name, email, website, avatar, body, body_html, created, decided = row
+    return ExportedComment(
+        id=id_,
+        thread=thread,
+        title=title,
+        parent=parent,
+        status=CommentStatus(status),
+        name=name,
+        email=sealer.open(email, "comments", "email", id_),
+        website=website,
+        avatar=avatar,
+        body=body,
+        body_html=body_html,
+        created=float(created),
+        decided=None if decided is None else float(decided),
+    )

@@ -1,0 +1,94 @@
+"""Threads: their state (version, closing), their approved comments, counts and titles."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..models import ByHand, Comment, Thread, ThreadState
+from .comment_rows import COMMENT_COLUMNS, COMMENT_FROM, THREAD_STATE
+from .comment_rows import comment as _comment
+from .comment_rows import thread_state as _thread_state
+from .driver import Database, Transaction, marks
+
+
+async def count_published(tx: Transaction, thread_id: int, delta: int, now: float) -> None:
+    """Change a thread's count of approved comments, and with it its version (the ETag)."""
+    # Microseconds, not +1: a version never repeats even if the database is rebuilt.
+    stamp = int(now * 1_000_000)
+    await tx.execute(
+        "UPDATE threads SET approved = approved + ?,"
+        " version = CASE WHEN version >= ? THEN version + 1 ELSE ? END WHERE id = ?",
+        delta,
+        stamp,
+        stamp,
+        thread_id,
+    )
+
+
+class Threads:
+    def __init__(self, db: Database):
+        self._db = db
+
+    async def state(self, key: str) -> ThreadState:
+        rows = await self._db.quick_fetch(f"SELECT {THREAD_STATE} FROM threads WHERE key = ?", key)
+        return _thread_state(rows[0]) if rows else ThreadState()
+
+    async def approved(self, key: str) -> Thread:
+        # The version is read first: if an approval lands in between, the newer list goes out
+        # under the older version, and the next request simply gets it again.
+        rows = await self._db.fetch(f"SELECT id, title, {THREAD_STATE} FROM threads WHERE key = ?", key)
+        if not rows:
+            return Thread(key=key, title="", state=ThreadState(), comments=[])
+        thread_id, title, *state = rows[0]
+        comments = await self._db.fetch(
+            f"SELECT {COMMENT_COLUMNS} FROM {COMMENT_FROM} WHERE c.thread_id = ? AND c.status = 'approved'"
+            # By when they were written, not by id: imported comments get their ids in file order.
+            " ORDER BY c.created_at, c.id",
+            thread_id,
+        )
+        return Thread(
+            key=key,
+            title=title,
+            state=_thread_state(state),
+            comments=[_comment(row, self._db.sealer) for row in comments],
+        )
+
+    async def set_by_hand(self, key: str, by_hand: ByHand) -> ThreadState:
+        async with self._db.transaction() as tx:
+            before = await tx.fetch(f"SELECT {THREAD_STATE} FROM threads WHERE key = ? {self._db.row_lock}", key)
+            # A thread with no comment yet gets its row now: closed ahead, it stays closed when one comes.
+            await tx.execute(
+                "INSERT INTO threads (key, title, by_hand) VALUES (?, '', ?)"
+                " ON CONFLICT (key) DO UPDATE SET by_hand = excluded.by_hand",
+                key,
+                by_hand.value,
+            )
+        return _thread_state(before[0]) if before else ThreadState()
+
+    async def set_title(self, key: str, title: str) -> str:
+        async with self._db.transaction() as tx:
+            before = await tx.fetch(f"SELECT title FROM threads WHERE key = ? {self._db.row_lock}", key)
+            # As closing: a thread with no comment yet gets its row now, and keeps the title.
+            await tx.execute(
+                "INSERT INTO threads (key, title) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET title = excluded.title",
+                key,
+                title,
+            )
+        return str(before[0][0]) if before else ""
+
+    async def approved_counts(self, keys: Sequence[str]) -> dict[str, int]:
+        counts = dict.fromkeys(keys, 0)
+        if keys:
+            for key, approved in await self._db.fetch(
+                f"SELECT key, approved FROM threads WHERE key IN ({marks(len(keys))})", *keys
+            ):
+                counts[key] = approved
+        return counts
+
+    async def recent_approved(self, limit: int) -> list[Comment]:
+        rows = await self._db.fetch(
+            f"SELECT {COMMENT_COLUMNS} FROM {COMMENT_FROM} WHERE c.status = 'approved'"
+            " ORDER BY c.created_at DESC, c.id DESC LIMIT ?",
+            limit,
+        )
+        return [_comment(row, self._db.sealer) for row in rows]
