@@ -19,14 +19,13 @@ from aiohttp import web
 
 from .app import create_app
 from .config import Config
-from .errors import ConfigError, ImportRefused, MissingFiles, StoreUnavailable, TooLong
+from .errors import ConfigError, ImportRefused, KeyMismatch, MissingFiles, StoreUnavailable, TooLong
 from .import_export.cli import reader, refusals, site_hosts, transfer_commands
 from .import_export.mapping import Mapping, Slash
 from .models import ByHand
 from .retention import purge
 from .serving import serve
 from .store import Store, open_store
-from .store.addresses import KeyMismatch
 from .validation import FIELDS, is_thread_key
 
 log = logging.getLogger("moderation")

@@ -70,6 +70,10 @@ class SealingError(ModerationError, ValueError):
     """Keys that cannot be used; the message is one line naming the variable."""
 
 
+class KeyMismatch(ModerationError, ValueError):
+    """The configured keys are not those the database was written with; one line, naming the variable."""
+
+
 # --- a submission's text ---
 
 

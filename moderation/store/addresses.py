@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from ..errors import KeyMismatch
 from ..sealer import Sealer
 from .driver import Database, Row, Transaction
 from .rekeying import READER_TABLES
@@ -17,10 +18,6 @@ from .rekeying import READER_TABLES
 # (table, sealed column, index column): every reader address the service stores in full.
 SEALED = (("comments", "email", "email_index"), ("outbox", "recipient", "recipient_index"))
 BATCH = 500
-
-
-class KeyMismatch(ValueError):
-    """The configured keys are not those the database was written with; one line, naming the variable."""
 
 
 async def seal_email(tx: Transaction, sealer: Sealer, comment_id: int, address: str) -> None:
