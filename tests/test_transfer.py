@@ -212,7 +212,7 @@ async def test_an_export_page_gives_each_comment_by_name_with_its_address_opened
     (second,) = await store.imports.import_comments(
         "wxr", [dataclasses.replace(imported, source_id="wp-2", parent=first)]
     )
-    page = await store.comments.export_page(0, 10, [])
+    page = await store.exports.page(0, 10, [])
     first_row = ExportedComment(
         id=first,
         thread="/one/",
@@ -229,5 +229,5 @@ async def test_an_export_page_gives_each_comment_by_name_with_its_address_opened
         decided=1_500_000_100.0,
     )
     assert page == [first_row, dataclasses.replace(first_row, id=second, parent=first)]
-    assert [comment.id for comment in await store.comments.export_page(first, 10, ["approved"])] == [second]
-    assert await store.comments.export_page(0, 10, ["pending"]) == []
+    assert [comment.id for comment in await store.exports.page(first, 10, ["approved"])] == [second]
+    assert await store.exports.page(0, 10, ["pending"]) == []

@@ -26,7 +26,7 @@ async def write(store: Store, out: TextIO, statuses: Sequence[str], include_emai
     header = {"format": FORMAT, "version": VERSION, "exported": exported, "addresses": include_email}
     print(json.dumps(header), file=out)
     after, count = 0, 0
-    while comments := await store.comments.export_page(after, PAGE, statuses):
+    while comments := await store.exports.page(after, PAGE, statuses):
         for comment in comments:
             print(json.dumps(line_of(comment, include_email), ensure_ascii=False), file=out)
             count += 1

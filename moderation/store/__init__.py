@@ -14,6 +14,7 @@ from .comments import Comments
 from .digests import Digests
 from .driver import Database
 from .enqueue import Consequences
+from .exports import Exports
 from .imports import Imports
 from .outbox import MailQueue
 from .readers import Readers
@@ -39,6 +40,7 @@ class Store:
         self.digests = Digests(db)
         self.keys = Keys(db)
         self.imports = Imports(db)
+        self.exports = Exports(db)
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Call `callback` after each commit that wrote mail or webhooks (create_app: wake the senders)."""

@@ -18,25 +18,18 @@ from ..models import (
     Comment,
     CommentStatus,
     Decided,
-    ExportedComment,
     Forgotten,
     NewComment,
     QueuePage,
     parse_cursor,
 )
-from ..sealer import Sealer
 from . import addresses, audit, readers, titles
 from .addresses import seal_email
 from .comment_rows import COMMENT_COLUMNS, COMMENT_FROM, body_digest
 from .comment_rows import comment as _comment
-from .driver import Database, Row, Transaction, marks
+from .driver import Database, Transaction, marks
 from .enqueue import Consequences
 from .threads import count_published
-
-EXPORT_COLUMNS = """
-    c.id, t.key, t.title, c.parent_id, c.status, c.name, c.email, c.website, c.avatar,
-    c.body, c.body_html, c.created_at, c.decided_at
-"""
 
 
 def oldest_first(status: CommentStatus) -> bool:
@@ -329,35 +322,3 @@ class Comments:
         return Forgotten(
             comments=len(ids), published=len(published), notifications=len(notifications), reader_mail=reader_mail
         )
-
-    async def export_page(self, after: int, limit: int, statuses: Sequence[str]) -> list[ExportedComment]:
-        """Comments with ids above `after`, oldest first, as EXPORT_COLUMNS, addresses opened."""
-        wanted = list(statuses) or [s.value for s in CommentStatus]
-        rows = await self._db.fetch(
-            f"SELECT {EXPORT_COLUMNS} FROM comments c JOIN threads t ON t.id = c.thread_id"
-            f" WHERE c.id > ? AND c.status IN ({marks(len(wanted))}) ORDER BY c.id LIMIT ?",
-            after,
-            *wanted,
-            limit,
-        )
-        return [_exported(row, self._db.sealer) for row in rows]
-
-
-def _exported(row: Row, sealer: Sealer) -> ExportedComment:
-    """A row of EXPORT_COLUMNS, its address opened."""
-    id_, thread, title, parent, status, name, email, website, avatar, body, body_html, created, decided = row
-    return ExportedComment(
-        id=id_,
-        thread=thread,
-        title=title,
-        parent=parent,
-        status=CommentStatus(status),
-        name=name,
-        email=sealer.open(email, "comments", "email", id_),
-        website=website,
-        avatar=avatar,
-        body=body,
-        body_html=body_html,
-        created=float(created),
-        decided=None if decided is None else float(decided),
-    )
