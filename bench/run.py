@@ -36,6 +36,7 @@ import asyncpg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from moderation.app import service_links  # noqa: E402
 from moderation.config import Config  # noqa: E402
 from moderation.models import Action, Channel, NewComment  # noqa: E402
 from moderation.render import render_body  # noqa: E402
@@ -128,7 +129,8 @@ def new_comment(number: int, thread: str) -> NewComment:
 
 async def prepare(database_url: str, thread_comments: int) -> None:
     """A migrated database whose bench thread has `thread_comments` approved comments."""
-    store = await open_store(Config(database_url=database_url), time.time)
+    config = Config(database_url=database_url)
+    store = await open_store(config, time.time, service_links(config))
     try:
         await store.migrate()
         for number in range(thread_comments):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from .app import create_app
+from .app import create_app, service_links
 from .config import Config
 from .errors import ConfigError, ImportRefused, KeyMismatch, MissingFiles, StoreUnavailable, TooLong
 from .import_export.cli import reader, refusals, site_hosts, transfer_commands
@@ -126,7 +126,7 @@ async def threads(store: Store, config: Config, args: argparse.Namespace) -> str
 
 
 async def run_on_store(command: Callable[..., Awaitable[str]], config: Config, args: argparse.Namespace) -> None:
-    store = await open_store(config, clock=time.time)
+    store = await open_store(config, links=service_links(config), clock=time.time)
     try:
         if command is not migrate:  # the others need an up-to-date schema, migrate reports it
             await store.migrate()

@@ -105,6 +105,13 @@ def create_app(config: Config, *, clock: Callable[[], float] = time.time) -> web
     return app
 
 
+def service_links(config: Config) -> Links:
+    """The service's links away from a running app (a store the CLI opens): the same route table."""
+    routes = web.Application()
+    setup_routes(routes)
+    return Links(routes.router, config)
+
+
 def make_templates(language: Language, *, links: Links) -> jinja2.Environment:
     # One environment per language for pages, feeds and emails: .html and .xml are escaped, .txt
     # (mail text) is not. Messages are {% trans %} blocks and _() calls, in the new style: _()

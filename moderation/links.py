@@ -20,15 +20,6 @@ class Links:
         self._public_url = config.public_url
         self.site = config.allowed_origins[0]  # where a thread's key is a path
 
-    @classmethod
-    def of(cls, config: Config) -> Links:
-        """The links of a service so configured, away from its app (a store the CLI opens)."""
-        from .views import setup_routes  # here: the views import this module for their own links
-
-        app = web.Application()
-        setup_routes(app)
-        return cls(app.router, config)
-
     def _path(self, route: str, **parts: str) -> str:
         return str(self._router[route].url_for(**parts))
 

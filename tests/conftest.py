@@ -15,7 +15,7 @@ import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient
 
-from moderation.app import create_app
+from moderation.app import create_app, service_links
 from moderation.config import Config
 from moderation.store import Store, open_store
 from tests.smtp import SmtpSink
@@ -123,7 +123,7 @@ async def client(config: Config, aiohttp_client) -> TestClient:  # type: ignore[
 @pytest.fixture
 async def store(config: Config) -> AsyncIterator[Store]:
     """The configured store, migrated, without the web app around it."""
-    opened = await open_store(config, time.time)
+    opened = await open_store(config, links=service_links(config), clock=time.time)
     await opened.migrate()
     yield opened
     await opened.close()

@@ -12,6 +12,7 @@ import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient
 
+from moderation.app import service_links
 from moderation.config import Config
 from moderation.models import CLI, REMOVED, SYSTEM, Action, Channel, CommentStatus
 from moderation.resources import folder
@@ -132,7 +133,7 @@ async def test_comments_from_before_the_log_get_their_arrival_and_decision_backf
             " decided_at, decided_by) VALUES (7, 1, 'Dana', 'd@example.com', 'a', 'Hi', '<p>Hi</p>', 100, 'approved',"
             " 200, 'alice@clinic.example')"
         )
-    store = await open_store(config, time.time)
+    store = await open_store(config, links=service_links(config), clock=time.time)
     try:
         await store.migrate()
         assert [(e.from_status, e.to_status, e.actor, e.channel) for e in await store.comments.audit_log(since=0)] == [

@@ -6,6 +6,7 @@ import json
 import time
 from pathlib import Path
 
+from moderation.app import service_links
 from moderation.config import Config
 from moderation.models import SYSTEM, Action, Channel, CommentStatus, NewComment
 from moderation.store import open_store
@@ -24,13 +25,13 @@ def new_comment(name: str, status: CommentStatus = CommentStatus.PENDING) -> New
 async def write_history(database: Path, at: float) -> list[int]:
     """A comment and its rejection at `at`, then one approved from an email link now."""
     config = Config(database_url=f"sqlite:///{database}")
-    then = await open_store(config, clock=lambda: at)
+    then = await open_store(config, links=service_links(config), clock=lambda: at)
     try:
         old = await then.comments.submit(new_comment("Old"))
         await then.comments.decide([old], Action.REJECT, actor=MODERATORS[0], channel=Channel.QUEUE, reason="Off topic")
     finally:
         await then.close()
-    now = await open_store(config, clock=time.time)
+    now = await open_store(config, links=service_links(config), clock=time.time)
     try:
         recent = await now.comments.submit(new_comment("Recent"))
         await now.comments.decide([recent], Action.APPROVE, actor=MODERATORS[1], channel=Channel.EMAIL_LINK)

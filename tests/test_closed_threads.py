@@ -13,7 +13,7 @@ import pytest
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
-from moderation.app import create_app
+from moderation.app import create_app, service_links
 from moderation.app_keys import store_key
 from moderation.config import Config
 from moderation.models import ByHand, CommentStatus, NewComment, ThreadState
@@ -157,7 +157,7 @@ async def test_a_subscriber_still_hears_of_a_reply_approved_after_the_thread_clo
 
 async def old_comment(config: Config, thread: str, days_ago: float) -> None:
     """A comment that arrived `days_ago`, written as the service wrote it then."""
-    then = await open_store(config, clock=lambda: time.time() - days_ago * DAY)
+    then = await open_store(config, links=service_links(config), clock=lambda: time.time() - days_ago * DAY)
     try:
         await then.migrate()
         await then.comments.submit(

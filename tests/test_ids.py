@@ -10,6 +10,7 @@ from typing import Any
 import asyncpg
 from aiohttp.test_utils import TestClient
 
+from moderation.app import service_links
 from moderation.app_keys import store_key
 from moderation.config import Config
 from moderation.models import Action, Channel, NewComment
@@ -164,7 +165,7 @@ async def test_an_upgrade_keeps_every_row_and_id_and_never_hands_out_an_id_used_
     rows_before = await table_rows(config)
     schema_before = sqlite_schema(config) if config.sqlite_path else {}
 
-    store = await open_store(config, time.time)
+    store = await open_store(config, links=service_links(config), clock=time.time)
     try:
         applied = await store.migrate()
         assert "0016_comment_ids_never_reused.sql" in applied

@@ -12,7 +12,7 @@ from urllib.parse import unquote, urlsplit
 
 from aiohttp.test_utils import TestClient
 
-from moderation.app import create_app
+from moderation.app import create_app, service_links
 from moderation.app_keys import languages_key, links_key
 from moderation.config import Config
 from moderation.mail.compose import Composer
@@ -93,7 +93,7 @@ async def test_message_id_is_unique_per_comment_and_moderator_and_the_same_when_
 
     # Composing a notification again (a re-send after a crash) gives the same Message-ID.
     rows = await query(config, "SELECT id, comment_id, recipient, attempts, created_at FROM outbox")
-    store = await open_store(config, time.time)
+    store = await open_store(config, links=service_links(config), clock=time.time)
     try:
         signer = LinkSigner(config.secret_key, config.link_ttl)
         app = create_app(config)  # not started: its languages and links, as the sender gets them

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from moderation.app import create_app
+from moderation.app import create_app, service_links
 from moderation.config import ROOT, Config
 from moderation.errors import MissingFiles
 from moderation.store import open_store
@@ -51,7 +51,7 @@ def any_store_config(tmp_path: Path, database_url: str) -> Config:
 
 
 async def migrate(config: Config) -> list[str]:
-    store = await open_store(config, time.time)
+    store = await open_store(config, links=service_links(config), clock=time.time)
     try:
         return await store.migrate()
     finally:

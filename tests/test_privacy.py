@@ -13,6 +13,7 @@ from urllib.parse import quote
 import pytest
 from aiohttp.test_utils import TestClient
 
+from moderation.app import service_links
 from moderation.config import ROOT, Config
 from moderation.models import Action, Channel, NewComment
 from moderation.store import open_store
@@ -111,7 +112,7 @@ def new_comment(email: str, body: str, thread: str = THREAD, parent: int | None 
 
 async def test_purge_erases_addresses_of_old_rejected_and_spam_comments_only(config: Config) -> None:
     now = [1_000_000_000.0]
-    store = await open_store(config, lambda: now[0])
+    store = await open_store(config, links=service_links(config), clock=lambda: now[0])
     try:
         await store.migrate()
         old_rejected = await store.comments.submit(new_comment("old.rejected@example.com", "a"))
@@ -141,7 +142,7 @@ async def test_forget_removes_one_persons_comments_and_mail_and_reports_it(
     pending = await submit(client, email=CANARY.upper(), body="Another thought.")
     before = await client.get("/api/comments", params={"thread": THREAD})
 
-    store = await open_store(config, lambda: 2_000_000_000.0)
+    store = await open_store(config, links=service_links(config), clock=lambda: 2_000_000_000.0)
     try:
         gone = await store.comments.forget(CANARY)
         assert (gone.comments, gone.published) == (2, 1)
@@ -174,9 +175,8 @@ def run_cli(*args: str, database: Path) -> subprocess.CompletedProcess[str]:
 
 async def test_purge_and_forget_commands_say_what_they_did(tmp_path: Path) -> None:
     database = tmp_path / "comments.sqlite3"
-    store = await open_store(
-        Config(database_url=f"sqlite:///{database}", moderators=("mod@example.com",)), lambda: 1_000_000.0
-    )
+    config = Config(database_url=f"sqlite:///{database}", moderators=("mod@example.com",))
+    store = await open_store(config, lambda: 1_000_000.0, service_links(config))
     try:
         await store.migrate()
         await store.comments.submit(new_comment(CANARY, "hello"))

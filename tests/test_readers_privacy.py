@@ -8,6 +8,7 @@ from urllib.parse import unquote
 
 from aiohttp.test_utils import TestClient
 
+from moderation.app import service_links
 from moderation.config import Config
 from moderation.store import open_store
 from tests import db
@@ -64,7 +65,7 @@ async def test_forget_ends_the_readers_subscriptions_and_keeps_only_do_not_mail(
     await settle(service, smtpd)
     before = len(mails_to(smtpd, CANARY))
 
-    store = await open_store(config, time.time)
+    store = await open_store(config, links=service_links(config), clock=time.time)
     try:
         gone = await store.comments.forget(CANARY)
     finally:
@@ -104,7 +105,7 @@ async def test_forget_in_another_case_removes_the_subscriptions_and_no_mail_foll
     before = len(mails_to(smtpd, CANARY))
     assert (await reader_rows(config, CANARY))["subscriptions"] == 2
 
-    store = await open_store(config, time.time)
+    store = await open_store(config, links=service_links(config), clock=time.time)
     try:
         gone = await store.comments.forget(CANARY.upper())
     finally:

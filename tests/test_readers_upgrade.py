@@ -13,7 +13,7 @@ import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient
 
-from moderation.app import create_app
+from moderation.app import create_app, service_links
 from moderation.config import Config
 from moderation.store import open_store
 from moderation.store.migrate import migration_files
@@ -127,7 +127,7 @@ async def test_a_legacy_do_not_mail_entry_still_blocks_mail_after_the_upgrade_an
     active = await database_before_0012(config, sealed=sealed)
     index = config.sealer().index
 
-    store = await open_store(config, time.time)
+    store = await open_store(config, links=service_links(config), clock=time.time)
     try:
         applied = await store.migrate()
         assert "0012_readers_by_index.sql" in applied and "re-keyed 5 reader rows by the index key" in applied

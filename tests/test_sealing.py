@@ -13,7 +13,7 @@ from pathlib import Path
 
 from aiohttp.test_utils import TestClient
 
-from moderation.app import create_app
+from moderation.app import create_app, service_links
 from moderation.config import Config
 from moderation.sealer import UNREADABLE, new_key_text
 from moderation.store import open_store
@@ -106,7 +106,7 @@ async def test_no_address_is_in_the_database_or_its_wal_after_submissions_subscr
     # The mail went out to the address itself: sealed, not lost.
     assert len(mails_to(smtpd, CANARY)) == 3  # published (with its confirm line), then two replies
     assert len(mails_to(smtpd, MODERATORS[0])) >= 5
-    store = await open_store(config, time.time)
+    store = await open_store(config, links=service_links(config), clock=time.time)
     try:
         assert (await store.comments.forget(READER.upper())).comments == 1
     finally:
@@ -127,7 +127,7 @@ async def test_forget_finds_an_address_written_in_another_case(
 ) -> None:
     await submit(service, email=CANARY)
     await submit(service, email=OTHER)
-    store = await open_store(config, time.time)
+    store = await open_store(config, links=service_links(config), clock=time.time)
     try:
         gone = await store.comments.forget(CANARY.upper())
     finally:
@@ -145,7 +145,7 @@ async def test_a_ciphertext_moved_to_another_row_does_not_open_and_only_that_row
     third = await submit(service, email=READER, body="Third.")
     ((sealed,),) = await db.query(config, "SELECT email FROM comments WHERE id = ?", first)
     await db.query(config, "UPDATE comments SET email = ? WHERE id = ?", sealed, second)
-    store = await open_store(config, time.time)
+    store = await open_store(config, links=service_links(config), clock=time.time)
     try:
         got = [await store.comments.get(id_) for id_ in (first, second, third)]
     finally:
@@ -186,7 +186,7 @@ async def test_after_a_rotation_the_old_key_can_go_and_mail_still_flows(
     await client.close()
 
     both = config.replace(data_keys=f"{new},{old}")
-    store = await open_store(both, time.time)
+    store = await open_store(both, links=service_links(both), clock=time.time)
     try:
         await store.migrate()
         assert (await store.keys.counts()).per_key["old"] > 0
@@ -233,7 +233,7 @@ def test_development_generates_the_keys_into_the_data_folder_once(tmp_path: Path
 
 async def test_the_data_step_seals_an_older_database_and_leaves_no_plaintext(tmp_path: Path) -> None:
     config = make_config(tmp_path, free_port())
-    store = await open_store(config, time.time)
+    store = await open_store(config, links=service_links(config), clock=time.time)
     await store.migrate()
     await store.close()
     path = config.sqlite_path
@@ -251,7 +251,7 @@ async def test_the_data_step_seals_an_older_database_and_leaves_no_plaintext(tmp
             "INSERT INTO outbox (comment_id, recipient, next_attempt_at, created_at) VALUES (1, ?, 1, 1)", (CANARY,)
         )
     assert any(CANARY.encode() in data for data in raw_files(config).values())
-    store = await open_store(config, time.time)
+    store = await open_store(config, links=service_links(config), clock=time.time)
     try:
         assert "sealed 2 stored addresses" in await store.migrate()
         comment = await store.comments.get(1)

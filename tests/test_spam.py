@@ -9,7 +9,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 from babel.support import NullTranslations
 
-from moderation.app import create_app
+from moderation.app import create_app, service_links
 from moderation.config import Config
 from moderation.i18n import Language
 from moderation.spam import Screening, Severity, SpamGuard
@@ -127,7 +127,7 @@ async def test_spam_gets_the_same_answer_is_kept_as_spam_and_never_emailed(
     assert sorted(config.sealer().open(row["recipient"], "outbox", "recipient", row["id"]) for row in rows) == sorted(
         MODERATORS
     )
-    store = await open_store(config, time.time)
+    store = await open_store(config, links=service_links(config), clock=time.time)
     try:
         kept = await store.comments.get(spam_body["id"])
     finally:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient
 
-from moderation.app import create_app
+from moderation.app import create_app, service_links
 from moderation.config import Config
 from moderation.models import CommentStatus
 from moderation.store import Store, open_store
@@ -216,7 +216,7 @@ async def test_an_upgrade_forgets_the_titles_no_approved_comment_gave(config: Co
             " (1, 'approved', 'One', '', 'a', 'b', '<p>b</p>', 1), (2, 'spam', 'Bot', '', 'a', 'v', '<p>v</p>', 2)",
         ],
     )
-    store = await open_store(config, time.time)
+    store = await open_store(config, links=service_links(config), clock=time.time)
     try:
         assert "0017_submitted_titles.sql" in await store.migrate()
         assert (await store.threads.approved("/published/")).title == "A page with a comment"

@@ -69,8 +69,8 @@ class Store:
         await self._db.close()
 
 
-async def open_store(config: Config, clock: Callable[[], float], links: Links | None = None) -> Store:
-    """`links`: the running app's; a store opened elsewhere (the CLI, a test) makes its own."""
+async def open_store(config: Config, clock: Callable[[], float], links: Links) -> Store:
+    """`links`: the addresses what follows a change gives (app.service_links, away from an app)."""
     path = config.sqlite_path
     sealer = config.sealer()
     db: Database
@@ -81,4 +81,4 @@ async def open_store(config: Config, clock: Callable[[], float], links: Links | 
         db = await PostgresDatabase.open(config.database_url, clock=clock, sealer=sealer)
     else:
         db = await SqliteDatabase.open(path, clock=clock, sealer=sealer)
-    return Store(db, config, links or Links.of(config))
+    return Store(db, config, links)
