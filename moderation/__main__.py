@@ -26,7 +26,7 @@ from .models import ByHand
 from .retention import purge
 from .serving import serve
 from .store import Store, open_store
-from .validation import FIELDS, is_thread_key
+from .validation import TEXT_FIELDS, is_thread_key
 
 log = logging.getLogger("moderation")
 
@@ -92,7 +92,7 @@ def thread_path(value: str) -> str:
 def page_title(value: str) -> str:
     """A title as `moderation threads title` takes it: text on one line, as long as a submission's may be."""
     try:
-        title = FIELDS["title"](value)
+        title = TEXT_FIELDS["title"](value)
     except TooLong as error:
         raise argparse.ArgumentTypeError(f"a title is at most {error.most} characters") from None
     except ValueError:
