@@ -29,6 +29,8 @@ from .store import Store, open_store
 from .validation import TEXT_FIELDS, is_thread_key
 
 log = logging.getLogger("moderation")
+# A command that works on the store: what it prints.
+StoreCommand = Callable[[Store, Config, argparse.Namespace], Awaitable[str]]
 
 
 async def migrate(store: Store, config: Config, args: argparse.Namespace) -> str:
@@ -125,7 +127,7 @@ async def threads(store: Store, config: Config, args: argparse.Namespace) -> str
     return f"opened {key}: it takes new comments, and stays open whatever its age"
 
 
-async def run_on_store(command: Callable[..., Awaitable[str]], config: Config, args: argparse.Namespace) -> None:
+async def run_on_store(command: StoreCommand, config: Config, args: argparse.Namespace) -> None:
     store = await open_store(config, clock=time.time)
     try:
         if command is not migrate:  # the others need an up-to-date schema, migrate reports it
