@@ -26,9 +26,11 @@ from .models import ByHand
 from .retention import purge
 from .serving import serve
 from .store import Store, open_store
-from .validation import FIELDS, is_thread_key
+from .validation import TEXT_FIELDS, is_thread_key
 
 log = logging.getLogger("moderation")
+# A command that works on the store: what it prints.
+StoreCommand = Callable[[Store, Config, argparse.Namespace], Awaitable[str]]
 
 
 async def migrate(store: Store, config: Config, args: argparse.Namespace) -> str:
@@ -92,7 +94,7 @@ def thread_path(value: str) -> str:
 def page_title(value: str) -> str:
     """A title as `moderation threads title` takes it: text on one line, as long as a submission's may be."""
     try:
-        title = FIELDS["title"](value)
+        title = TEXT_FIELDS["title"](value)
     except TooLong as error:
         raise argparse.ArgumentTypeError(f"a title is at most {error.most} characters") from None
     except ValueError:
@@ -125,7 +127,7 @@ async def threads(store: Store, config: Config, args: argparse.Namespace) -> str
     return f"opened {key}: it takes new comments, and stays open whatever its age"
 
 
-async def run_on_store(command: Callable[..., Awaitable[str]], config: Config, args: argparse.Namespace) -> None:
+async def run_on_store(command: StoreCommand, config: Config, args: argparse.Namespace) -> None:
     store = await open_store(config, links=service_links(config), clock=time.time)
     try:
         if command is not migrate:  # the others need an up-to-date schema, migrate reports it

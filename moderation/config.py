@@ -36,7 +36,9 @@ def setting(env: str, default: str, help: str, *, secret: bool = False) -> str: 
 def setting(
     env: str, default: Default, help: str, parse: Callable[[str], Parsed], *, secret: bool = False
 ) -> Default | Parsed: ...
-def setting(env: str, default: Any, help: str, parse: Callable[[str], Any] = str, *, secret: bool = False) -> Any:
+def setting(
+    env: str, default: object, help: str, parse: Callable[[str], object] = str, *, secret: bool = False
+) -> object:
     """A config field read from the variable `env`, with its documentation beside it."""
     return field(default=default, repr=not secret, metadata={"env": env, "help": help, "parse": parse})
 
@@ -218,6 +220,8 @@ class Config:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Config:
+        # Any: each value is what its own field's parser made, which no one type of a dict can say
+        # for cls(**values).
         values: dict[str, Any] = {}
         for f in dataclasses.fields(cls):
             env = f.metadata.get("env")
@@ -262,6 +266,7 @@ class Config:
         path = self.sqlite_path
         return path.parent if path else Path("data")
 
+    # Any: each change is its own field's type, which no one type for **changes can say.
     def replace(self, **changes: Any) -> Config:
         return dataclasses.replace(self, **changes)
 

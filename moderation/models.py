@@ -10,6 +10,9 @@ from enum import StrEnum
 
 from .errors import BadCursor
 
+# A value as JSON holds it: what json.loads gives, what json.dumps takes.
+JSON = dict[str, "JSON"] | list["JSON"] | str | int | float | bool | None
+
 
 class CommentStatus(StrEnum):
     PENDING = "pending"

@@ -6,22 +6,21 @@ the rest is written here, and tests check every answer against it.
 
 from __future__ import annotations
 
-from typing import Any
-
 from . import __version__
+from .models import JSON
 from .validation import MAX_ID
 
 
-def _ref(name: str) -> dict[str, str]:
+def _ref(name: str) -> dict[str, JSON]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+def _json(schema: dict[str, JSON], description: str) -> dict[str, JSON]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
 THREAD_PATTERN = r"^/[^\s\x00-\x1f\x7f-\x9f]*$"  # is_thread_key, less the invisible characters a pattern cannot name
-THREAD_PARAMETER = {
+THREAD_PARAMETER: dict[str, JSON] = {
     "name": "thread",
     "in": "query",
     "required": True,
@@ -29,16 +28,19 @@ THREAD_PARAMETER = {
     "description": "The page's path: no whitespace or control characters.",
 }
 
-LANG_PARAMETER = {
+LANG_PARAMETER: dict[str, JSON] = {
     "name": "lang",
     "in": "query",
     "required": False,
     "schema": {"type": "string", "maxLength": 35},
     "description": "The page's language (en, de, es, ...); one that does not ship: the site's (MODERATION_LANGUAGE).",
 }
-DATE = {"type": "string", "description": "The day, written for the answer's language: 27 November 2026 (UTC)."}
+DATE: dict[str, JSON] = {
+    "type": "string",
+    "description": "The day, written for the answer's language: 27 November 2026 (UTC).",
+}
 
-SCHEMAS: dict[str, Any] = {
+SCHEMAS: dict[str, JSON] = {
     "Error": {
         "type": "object",
         "required": ["error"],
@@ -115,7 +117,7 @@ SCHEMAS: dict[str, Any] = {
     },
 }
 
-ERRORS = {
+ERRORS: dict[str, JSON] = {
     "400": _json(_ref("Error"), "The body is not JSON or a form, or the content type is neither."),
     "403": _json(_ref("Error"), "Posted from a page of another site, or to a closed thread."),
     "408": _json(_ref("Error"), "The body did not all arrive within 30 s; the connection is closed."),
@@ -128,8 +130,8 @@ ERRORS = {
 }
 
 
-def _text(title: str, description: str, max_length: int, *, required: bool = False) -> dict[str, Any]:
-    schema: dict[str, Any] = {"description": description, "maxLength": max_length}
+def _text(title: str, description: str, max_length: int, *, required: bool = False) -> dict[str, JSON]:
+    schema: dict[str, JSON] = {"description": description, "maxLength": max_length}
     if required:
         schema["minLength"] = 1
     else:
@@ -137,64 +139,64 @@ def _text(title: str, description: str, max_length: int, *, required: bool = Fal
     return {**schema, "title": title, "type": "string"}
 
 
+NOTIFY_HELP = "Email me when my comment is published and when someone replies (confirmed by email)."
 # What validation.py accepts, field by field.
-SUBMISSION: dict[str, Any] = {
-    "description": "A comment as a reader sends it, from the widget (JSON) or a plain form.",
-    "properties": {
-        "thread": _text(
-            "Thread", "The page's path, starting with /, no whitespace or control characters.", 512, required=True
-        ),
-        "name": _text("Name", "Shown with the comment.", 100, required=True),
-        "email": _text("Email", "Never published.", 254, required=True),
-        "website": _text("Website", "Optional http(s) URL.", 512),
-        "body": _text("Body", "Markdown subset.", 10_000, required=True),
-        "parent": {
-            "anyOf": [
-                {
-                    "description": "Id of an approved comment of the same thread.",
-                    "maximum": MAX_ID,
-                    "minimum": 1,
-                    "type": "integer",
-                },
-                {"type": "null"},
-            ],
-            "default": None,
-            "title": "Parent",
-        },
-        "title": _text("Title", "The page's title, for the email.", 300),
-        "notify": {
-            "default": False,
-            "description": "Email me when my comment is published and when someone replies (confirmed by email).",
-            "title": "Notify",
-            "type": "boolean",
-        },
-        "lang": {
-            "default": "",
-            "description": "The page's language (the widget's data-lang): the language of the answer's errors"
-            " and of the reader's mail. One that does not ship: the site's.",
-            "title": "Lang",
-            "type": "string",
-        },
+SUBMISSION_PROPERTIES: dict[str, JSON] = {
+    "thread": _text(
+        "Thread", "The page's path, starting with /, no whitespace or control characters.", 512, required=True
+    ),
+    "name": _text("Name", "Shown with the comment.", 100, required=True),
+    "email": _text("Email", "Never published.", 254, required=True),
+    "website": _text("Website", "Optional http(s) URL.", 512),
+    "body": _text("Body", "Markdown subset.", 10_000, required=True),
+    "parent": {
+        "anyOf": [
+            {
+                "description": "Id of an approved comment of the same thread.",
+                "maximum": MAX_ID,
+                "minimum": 1,
+                "type": "integer",
+            },
+            {"type": "null"},
+        ],
+        "default": None,
+        "title": "Parent",
     },
+    "title": _text("Title", "The page's title, for the email.", 300),
+    "notify": {
+        "default": False,
+        "description": NOTIFY_HELP,
+        "title": "Notify",
+        "type": "boolean",
+    },
+    "lang": {
+        "default": "",
+        "description": "The page's language (the widget's data-lang): the language of the answer's errors"
+        " and of the reader's mail. One that does not ship: the site's.",
+        "title": "Lang",
+        "type": "string",
+    },
+}
+SUBMISSION: dict[str, JSON] = {
+    "description": "A comment as a reader sends it, from the widget (JSON) or a plain form.",
+    "properties": SUBMISSION_PROPERTIES,
     "required": ["thread", "name", "email", "body"],
     "title": "Submission",
     "type": "object",
 }
 
 
-def openapi_document(public_url: str) -> dict[str, Any]:
-    submission = SUBMISSION
-    notify_help = submission["properties"]["notify"]["description"]
-    form_fields = {
+def openapi_document(public_url: str) -> dict[str, JSON]:
+    form_fields: dict[str, JSON] = {
         "return_to": {"type": "string"},
         # A ticked checkbox; an unticked one sends nothing.
         "notify": {
             "type": "string",
             "enum": ["1", "on", "true"],
-            "description": notify_help,
+            "description": NOTIFY_HELP,
         },
     }
-    form = {**submission, "properties": {**submission["properties"], **form_fields}}
+    form: dict[str, JSON] = {**SUBMISSION, "properties": {**SUBMISSION_PROPERTIES, **form_fields}}
     return {
         "openapi": "3.1.0",
         "info": {"title": "Comment moderation", "version": __version__},
@@ -258,5 +260,5 @@ def openapi_document(public_url: str) -> dict[str, Any]:
                 }
             },
         },
-        "components": {"schemas": {**SCHEMAS, "Submission": submission}},
+        "components": {"schemas": {**SCHEMAS, "Submission": SUBMISSION}},
     }

@@ -131,7 +131,7 @@ def _website(value: str) -> str:
 WHITESPACE = "\t\n\v\f\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000" + "".join(map(chr, range(0x2000, 0x200B)))
 
 
-def _text_of(value: Any) -> str:
+def _text_of(value: object) -> str:
     if not isinstance(value, str):
         raise ValueError(N_("Must be text."))
     if not value.isascii():
@@ -149,7 +149,7 @@ NOT_AN_ID = N_("Must be the id of a comment.")
 ID_TEXT = re.compile(r"[+-]?[0-9]+(?:_[0-9]+)*(?:\.0+)?")
 
 
-def _parent_id(value: Any) -> int | None:
+def _parent_id(value: object) -> int | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool):  # JSON true would otherwise pass as comment 1
@@ -170,7 +170,7 @@ CHECKED = ("1", "on", "true")  # what a ticked box sends, from a form or as JSON
 UNCHECKED = ("", "0", "off", "false")
 
 
-def _checkbox(value: Any) -> bool:
+def _checkbox(value: object) -> bool:
     """A checkbox: JSON true/false, or a form's 1/on/true; an unticked box sends nothing."""
     if value is None or isinstance(value, bool):
         return bool(value)
@@ -202,7 +202,7 @@ class TextField:
     check: Callable[[str], str]
     required: bool = False
 
-    def __call__(self, value: Any) -> str:
+    def __call__(self, value: object) -> str:
         value = _text_of(value).strip(WHITESPACE)
         if not value and self.required:
             raise ValueError(REQUIRED[self.name])
@@ -211,8 +211,10 @@ class TextField:
         return self.check(value)
 
 
+# What a field's check makes of what was sent: a Submission's value.
+FieldValue = str | int | bool | None
 # Each field in the order its error is reported, with its check and, if optional, its default.
-FIELDS: dict[str, Callable[[Any], Any]] = {
+FIELDS: dict[str, Callable[[object], FieldValue]] = {
     "thread": TextField("thread", MAX_THREAD, _thread, required=True),
     "name": TextField("name", 100, _name, required=True),
     "email": TextField("email", 254, _email, required=True),
@@ -222,7 +224,9 @@ FIELDS: dict[str, Callable[[Any], Any]] = {
     "title": TextField("title", 300, _title),
     "notify": _checkbox,
 }
-DEFAULTS: dict[str, Any] = {"website": "", "parent": None, "title": "", "notify": False}
+DEFAULTS: dict[str, FieldValue] = {"website": "", "parent": None, "title": "", "notify": False}
+# The fields whose check gives text, for the other places that check a field as a submission's is.
+TEXT_FIELDS = {name: check for name, check in FIELDS.items() if isinstance(check, TextField)}
 
 
 LookAlikeKeys = tuple[str, str]
@@ -278,9 +282,11 @@ def reserved_names(site_name: str, moderators: tuple[str, ...]) -> ReservedNames
 
 
 def parse_submission(
-    data: dict[str, Any], language: Language, reserved: ReservedNames = NOTHING_RESERVED
+    data: dict[str, object], language: Language, reserved: ReservedNames = NOTHING_RESERVED
 ) -> Submission | dict[str, str]:
     """The valid submission, or one sentence per invalid field, in the page's language."""
+    # Any: each value is what its own field's check gives, which no one type of a dict can say
+    # for Submission(**values).
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for field, check in FIELDS.items():

@@ -15,7 +15,7 @@ from ..render import render_body
 from ..store import Store
 from ..store.imports import ImportedComment
 from ..tokens import avatar_key
-from ..validation import FIELDS
+from ..validation import TEXT_FIELDS
 from .html import from_html
 from .mapping import Mapping
 from .records import Record, Skip, Unreadable
@@ -185,7 +185,7 @@ def _readable(record: Record) -> None:
 def _checked(field: str, value: str) -> str:
     """`value` checked as a submission's `field` is; the problem names the field and the value."""
     try:
-        checked: str = FIELDS[field](value)
+        checked = TEXT_FIELDS[field](value)
     except TooLong as too_long:
         raise InvalidRecord(f"{field}: {str(too_long) % {'most': f'{too_long.most:,}'}}") from None
     except ValueError as invalid:

@@ -6,10 +6,10 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from ..errors import InvalidRecord, NotAnExport
-from ..models import CommentStatus
+from ..models import JSON, CommentStatus
 from .records import MAX_FIELD, Record, Unreadable, identifier, required_text, text
 
 FORMAT = "moderation-export"
@@ -61,7 +61,7 @@ def read(path: Path) -> Iterator[Record | Unreadable]:
                     yield Unreadable(position, str(invalid))
 
 
-def parse(line: str) -> dict[str, Any]:
+def parse(line: str) -> dict[str, JSON]:
     try:
         item = json.loads(line)
     except RecursionError:
@@ -73,7 +73,7 @@ def parse(line: str) -> dict[str, Any]:
     return item
 
 
-def record(item: dict[str, Any], position: str) -> Record:
+def record(item: dict[str, JSON], position: str) -> Record:
     status = item.get("status")
     if status is None:
         raise InvalidRecord("status: missing")

@@ -108,7 +108,9 @@ class Composer:
         page = reply or (notification.comment.lang if notification.comment else "")
         return self._languages.get(page)
 
-    def __call__(self, notification: Notification) -> EmailMessage:
+    # [str, str]: its headers are read and set as text (the registry's header objects are str);
+    # left out, the stubs would make them Any.
+    def __call__(self, notification: Notification) -> EmailMessage[str, str]:
         language = self.language(notification)
         subject, context = self._kinds[notification.kind](notification, language)
         message = EmailMessage(policy=POLICY)

@@ -61,7 +61,7 @@ class MailSender(OutboxSender[Notification]):
         self,
         queue: Claims[Notification],
         smtp: SmtpSettings,
-        compose: Callable[[Notification], EmailMessage],
+        compose: Callable[[Notification], EmailMessage[str, str]],
         metrics: Metrics,
         pacing: Config,
         *,

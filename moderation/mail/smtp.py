@@ -68,7 +68,7 @@ class SmtpConnection:
     def is_open(self) -> bool:
         return self._client.is_connected
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: EmailMessage[str, str]) -> None:
         """Hand one message over. A refusal of it raises aiosmtplib's error; a broken session, SessionFailed."""
         try:
             await self._client.send_message(message)

@@ -7,12 +7,12 @@ transaction: the id is only known after the INSERT, and the seal is bound to it.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..errors import KeyMismatch
 from ..sealer import Sealer
-from .driver import Database, Row, Transaction
+from .driver import Database, Fetch, Transaction
 from .rekeying import READER_TABLES
 
 # (table, sealed column, index column): every reader address the service stores in full.
@@ -124,7 +124,7 @@ class KeyCounts:
         return out
 
 
-async def counts(fetch: Callable[..., Awaitable[list[Row]]], sealer: Sealer) -> KeyCounts:
+async def counts(fetch: Fetch, sealer: Sealer) -> KeyCounts:
     per_key = dict.fromkeys(sealer.key_ids, 0)
     other = plain = 0
     for table, column, index in SEALED:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from ..models import AuditEntry, Channel, CommentStatus
-from .driver import Row, Transaction, marks
+from .driver import Fetch, Row, Transaction, marks
 
 ENTRY_COLUMNS = "a.comment_id, a.from_status, a.to_status, a.actor, a.channel, r.reason, a.at"
 ENTRY_FROM = "audit_log a LEFT JOIN audit_reasons r ON r.entry_id = a.id"
@@ -60,7 +59,7 @@ def entry(row: Row) -> AuditEntry:
     )
 
 
-async def last_entries(fetch: Callable[..., Awaitable[list[Row]]], comment_ids: Sequence[int]) -> dict[int, AuditEntry]:
+async def last_entries(fetch: Fetch, comment_ids: Sequence[int]) -> dict[int, AuditEntry]:
     """The latest entry of each comment: who put it in the state it is in, through what, when."""
     if not comment_ids:
         return {}
@@ -72,6 +71,6 @@ async def last_entries(fetch: Callable[..., Awaitable[list[Row]]], comment_ids: 
     return {row[0]: entry(row) for row in rows}
 
 
-async def since(fetch: Callable[..., Awaitable[list[Row]]], start: float) -> list[AuditEntry]:
-    rows: list[Any] = await fetch(f"SELECT {ENTRY_COLUMNS} FROM {ENTRY_FROM} WHERE a.at >= ? ORDER BY a.id", start)
+async def since(fetch: Fetch, start: float) -> list[AuditEntry]:
+    rows = await fetch(f"SELECT {ENTRY_COLUMNS} FROM {ENTRY_FROM} WHERE a.at >= ? ORDER BY a.id", start)
     return [entry(row) for row in rows]

@@ -9,6 +9,10 @@ from typing import Any, Protocol, TypeVar
 
 from ..sealer import Sealer
 
+# What goes into a statement as a parameter: both drivers take these as they are.
+SqlValue = str | int | float | bytes | None
+# What comes out: the one place that admits Any. Each column's type is the query's to know; typing
+# the rows would move a cast into every reader instead.
 Row = Sequence[Any]
 T = TypeVar("T")
 R = TypeVar("R")
@@ -24,15 +28,21 @@ class Transaction(Protocol):
     # Set by whatever writes rows a sender sends: once the transaction commits, the senders wake.
     wakes_senders: bool
 
-    async def fetch(self, sql: str, *args: Any) -> list[Row]: ...
+    async def fetch(self, sql: str, *args: SqlValue) -> list[Row]: ...
 
-    async def execute(self, sql: str, *args: Any) -> None: ...
+    async def execute(self, sql: str, *args: SqlValue) -> None: ...
 
-    async def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None: ...
+    async def executemany(self, sql: str, rows: Sequence[tuple[SqlValue, ...]]) -> None: ...
 
 
 # Work for one transaction, done for a group of items at once: one result per item, in order.
-GroupWork = Callable[[Transaction, Sequence[T]], Coroutine[Any, Any, list[R]]]
+GroupWork = Callable[[Transaction, Sequence[T]], Coroutine[object, None, list[R]]]
+
+
+class Fetch(Protocol):
+    """A read, from a transaction or the database alike."""
+
+    def __call__(self, sql: str, /, *args: SqlValue) -> Awaitable[list[Row]]: ...
 
 
 class Database(Protocol):
@@ -60,15 +70,15 @@ class Database(Protocol):
         """`work` for one item, in a transaction it may share with items arriving at the same time."""
         ...
 
-    async def fetch(self, sql: str, *args: Any) -> list[Row]:
+    async def fetch(self, sql: str, *args: SqlValue) -> list[Row]:
         """A read outside any write transaction."""
         ...
 
-    async def quick_fetch(self, sql: str, *args: Any) -> list[Row]:
+    async def quick_fetch(self, sql: str, *args: SqlValue) -> list[Row]:
         """A read by a unique index, which a driver may answer without leaving the event loop."""
         ...
 
-    async def write(self, sql: str, *args: Any, durable: bool = True) -> list[Row]:
+    async def write(self, sql: str, *args: SqlValue, durable: bool = True) -> list[Row]:
         """One statement on its own, as its own transaction; its rows (RETURNING) come back."""
         ...
 

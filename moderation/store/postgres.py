@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import asyncpg
 
 from ..errors import StoreUnavailable
 from ..sealer import Sealer
-from .driver import GroupWork, Row
+from .driver import GroupWork, Row, SqlValue
 from .migrate import migration_files
 
 T = TypeVar("T")
@@ -45,13 +45,13 @@ class _Transaction:
         self._connection = connection
         self.wakes_senders = False
 
-    async def fetch(self, sql: str, *args: Any) -> list[Row]:
+    async def fetch(self, sql: str, *args: SqlValue) -> list[Row]:
         return [tuple(record) for record in await self._connection.fetch(_numbered(sql), *args)]
 
-    async def execute(self, sql: str, *args: Any) -> None:
+    async def execute(self, sql: str, *args: SqlValue) -> None:
         await self._connection.execute(_numbered(sql), *args)
 
-    async def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+    async def executemany(self, sql: str, rows: Sequence[tuple[SqlValue, ...]]) -> None:
         await self._connection.executemany(_numbered(sql), rows)
 
 
@@ -99,14 +99,14 @@ class PostgresDatabase:
 
         return alone
 
-    async def fetch(self, sql: str, *args: Any) -> list[Row]:
+    async def fetch(self, sql: str, *args: SqlValue) -> list[Row]:
         async with _translated_errors():
             return [tuple(record) for record in await self._pool.fetch(_numbered(sql), *args)]
 
-    async def quick_fetch(self, sql: str, *args: Any) -> list[Row]:
+    async def quick_fetch(self, sql: str, *args: SqlValue) -> list[Row]:
         return await self.fetch(sql, *args)
 
-    async def write(self, sql: str, *args: Any, durable: bool = True) -> list[Row]:
+    async def write(self, sql: str, *args: SqlValue, durable: bool = True) -> list[Row]:
         async with self.transaction(durable=durable) as tx:
             return await tx.fetch(sql, *args)
 

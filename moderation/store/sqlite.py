@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 import aiosqlite
 
 from ..errors import StoreUnavailable
 from ..sealer import Sealer
-from .driver import GroupWork, Row, Transaction
+from .driver import GroupWork, Row, SqlValue, Transaction
 from .migrate import migration_files
 
 T = TypeVar("T")
 R = TypeVar("R")
+# SQL for one transaction, whose coroutine `_drive` runs to its end on the writer's thread.
+TransactionWork = Callable[[Transaction], Coroutine[object, None, T]]
 
 
 @asynccontextmanager
@@ -35,14 +37,14 @@ class _Transaction:
         self._connection = connection
         self.wakes_senders = False
 
-    async def fetch(self, sql: str, *args: Any) -> list[Row]:
+    async def fetch(self, sql: str, *args: SqlValue) -> list[Row]:
         # One trip to the connection's thread: execute, fetch and close a cursor would be three.
         return list(await self._connection.execute_fetchall(sql, args))
 
-    async def execute(self, sql: str, *args: Any) -> None:
+    async def execute(self, sql: str, *args: SqlValue) -> None:
         await self._connection.execute(sql, args)
 
-    async def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+    async def executemany(self, sql: str, rows: Sequence[tuple[SqlValue, ...]]) -> None:
         await self._connection.executemany(sql, rows)
 
 
@@ -55,17 +57,17 @@ class _OnTheThread:
         self._connection = connection
         self.wakes_senders = False
 
-    async def fetch(self, sql: str, *args: Any) -> list[Row]:
+    async def fetch(self, sql: str, *args: SqlValue) -> list[Row]:
         return self._connection.execute(sql, args).fetchall()
 
-    async def execute(self, sql: str, *args: Any) -> None:
+    async def execute(self, sql: str, *args: SqlValue) -> None:
         self._connection.execute(sql, args)
 
-    async def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+    async def executemany(self, sql: str, rows: Sequence[tuple[SqlValue, ...]]) -> None:
         self._connection.executemany(sql, rows)
 
 
-def _drive(coroutine: Coroutine[Any, Any, T]) -> T:
+def _drive(coroutine: Coroutine[object, None, T]) -> T:
     try:
         coroutine.send(None)
     except StopIteration as done:
@@ -84,7 +86,7 @@ class _GroupCommit(Generic[T, R]):
     def __init__(
         self,
         work: GroupWork[T, R],
-        on_the_writers_thread: Callable[[Callable[[Transaction], Coroutine[Any, Any, list[R]]]], Awaitable[list[R]]],
+        on_the_writers_thread: Callable[[TransactionWork[list[R]]], Awaitable[list[R]]],
     ):
         self._work = work
         self._on_the_writers_thread = on_the_writers_thread
@@ -98,7 +100,7 @@ class _GroupCommit(Generic[T, R]):
             self._committer = asyncio.create_task(self._commit_waiting())
         return await answer
 
-    def _work_on(self, items: list[T]) -> Callable[[Transaction], Coroutine[Any, Any, list[R]]]:
+    def _work_on(self, items: list[T]) -> TransactionWork[list[R]]:
         return lambda tx: self._work(tx, items)
 
     async def _commit_waiting(self) -> None:
@@ -195,7 +197,7 @@ class SqliteDatabase:
     def grouped(self, work: GroupWork[T, R]) -> Callable[[T], Awaitable[R]]:
         return _GroupCommit(work, self._on_the_writers_thread)
 
-    async def _on_the_writers_thread(self, work: Callable[[Transaction], Coroutine[Any, Any, T]]) -> T:
+    async def _on_the_writers_thread(self, work: TransactionWork[T]) -> T:
         """A durable transaction in one trip to the writer's thread.
 
         Statement by statement, a batch of comments took 4 + one per comment trips, each waiting
@@ -222,7 +224,7 @@ class SqliteDatabase:
             self.on_commit()
         return result
 
-    async def quick_fetch(self, sql: str, *args: Any) -> list[Row]:
+    async def quick_fetch(self, sql: str, *args: SqlValue) -> list[Row]:
         """A read by a unique index on the event loop's own thread: a few microseconds, less than
         the hop to the reader's thread would cost. For the questions every request asks."""
         # A WAL reader does not wait for writers; should SQLite be busy all the same (a
@@ -249,14 +251,14 @@ class SqliteDatabase:
         if tx.wakes_senders:
             self.on_commit()
 
-    async def write(self, sql: str, *args: Any, durable: bool = True) -> list[Row]:
+    async def write(self, sql: str, *args: SqlValue, durable: bool = True) -> list[Row]:
         # With no BEGIN, SQLite runs the one statement as its own transaction: one trip to the
         # connection's thread instead of three.
         async with self._write_lock, _translated_errors():
             connection = self._writer if durable else self._bookkeeper
             return list(await connection.execute_fetchall(sql, args))
 
-    async def fetch(self, sql: str, *args: Any) -> list[Row]:
+    async def fetch(self, sql: str, *args: SqlValue) -> list[Row]:
         async with _translated_errors():
             return list(await self._reader.execute_fetchall(sql, args))
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from aiohttp import web
@@ -39,7 +38,7 @@ MAX_THREADS_PER_COUNT = 100
 CLOSED = N_("Comments are closed on this page.")
 
 
-async def read_fields(request: web.Request) -> tuple[dict[str, Any], bool]:
+async def read_fields(request: web.Request) -> tuple[dict[str, object], bool]:
     """The submitted fields (allow-listed) and whether they came from a plain HTML form."""
     if request.content_type not in ("application/json", FORM):
         raise ClientError(
@@ -48,7 +47,7 @@ async def read_fields(request: web.Request) -> tuple[dict[str, Any], bool]:
     raw = await request.read()  # aiohttp answers 413 past client_max_size before we see it
     try:
         if request.content_type == FORM:
-            data: Any = dict(reversed(parse_qsl(raw.decode(), keep_blank_values=True, max_num_fields=50)))
+            data: object = dict(reversed(parse_qsl(raw.decode(), keep_blank_values=True, max_num_fields=50)))
         else:
             data = json.loads(raw)
     except (ValueError, RecursionError):  # bad JSON, bad UTF-8, too many fields, too deep
@@ -74,7 +73,7 @@ def safe_return_to(url: object, config: Config) -> str | None:
     return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
 
 
-def article_of(values: dict[str, Any], config: Config, links: Links) -> Article | None:
+def article_of(values: dict[str, object], config: Config, links: Links) -> Article | None:
     """The page named by a form's fields: its return_to, else its thread on the site's first origin."""
     url = safe_return_to(values.get("return_to"), config)
     thread = values.get("thread")
@@ -103,14 +102,14 @@ def check_rate_limit(request: web.Request, address: str) -> None:
         )
 
 
-def form_page(request: web.Request, values: dict[str, Any], errors: dict[str, str]) -> web.Response:
+def form_page(request: web.Request, values: dict[str, object], errors: dict[str, str]) -> web.Response:
     """The form again, with what the reader typed and what is wrong with it."""
     kept = {key: value for key, value in values.items() if isinstance(value, str)}
     article = article_of(values, request.app[config_key], request.app[links_key])
     return render_page(request, "form_errors.html", status=422, base="", values=kept, errors=errors, article=article)
 
 
-def invalid(request: web.Request, is_form: bool, values: dict[str, Any], errors: dict[str, str]) -> web.Response:
+def invalid(request: web.Request, is_form: bool, values: dict[str, object], errors: dict[str, str]) -> web.Response:
     request.app[metrics_key].submissions_refused.labels("invalid").inc()
     if is_form:
         return form_page(request, values, errors)
@@ -176,7 +175,7 @@ async def submit(request: web.Request) -> web.Response:
     return accepted(request, comment_id, values, is_form, language)
 
 
-async def screen(request: web.Request, submission: Submission, values: dict[str, Any]) -> Verdict:
+async def screen(request: web.Request, submission: Submission, values: dict[str, object]) -> Verdict:
     stamp = values.get("issued")
     return await request.app[spam_guard_key].screen(
         Screening(submission, honeypot=str(values.get("homepage") or ""), stamp=None if stamp is None else str(stamp))
@@ -184,7 +183,7 @@ async def screen(request: web.Request, submission: Submission, values: dict[str,
 
 
 def accepted(
-    request: web.Request, comment_id: int, values: dict[str, Any], is_form: bool, language: Language
+    request: web.Request, comment_id: int, values: dict[str, object], is_form: bool, language: Language
 ) -> web.Response:
     """The answer to a comment taken: JSON, or a plain form's way back to its page."""
     # Spam gets the same answer as anything else: a bot learns nothing from it.
