@@ -19,10 +19,10 @@ from aiohttp import web
 
 from .app import create_app, service_links
 from .config import Config
-from .errors import ConfigError, ImportRefused, KeyMismatch, MissingFiles, StoreUnavailable, TooLong
+from .errors import ConfigError, ImportRefused, KeyMismatch, MissingFiles, StoreUnavailable, TokenRefused, TooLong
 from .import_export.cli import reader, refusals, site_hosts, transfer_commands
 from .import_export.mapping import Mapping, Slash
-from .models import ByHand
+from .models import CLI, SYSTEM, ByHand
 from .retention import purge
 from .serving import serve
 from .store import Store, open_store
@@ -127,6 +127,35 @@ async def threads(store: Store, config: Config, args: argparse.Namespace) -> str
     return f"opened {key}: it takes new comments, and stays open whatever its age"
 
 
+TOKEN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+def token_name(value: str) -> str:
+    """A token's name, the actor of its decisions in the audit log: never an address, nor the
+    service's own actors."""
+    if not TOKEN_NAME.fullmatch(value) or value.lower() in (SYSTEM, CLI):
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a token's name: 1 to 64 letters, digits, '.', '-' or '_' (not {SYSTEM} or {CLI})"
+        )
+    return value
+
+
+async def tokens(store: Store, config: Config, args: argparse.Namespace) -> str:
+    if args.action == "create":
+        token = await store.api_tokens.create(args.name)
+        print(f"moderation: the token for {args.name}, shown this once: keep it secret", file=sys.stderr)
+        return token
+    if args.action == "revoke":
+        await store.api_tokens.revoke(args.name)
+        return f"revoked {args.name}: its token is refused from now on"
+    listed = await store.api_tokens.all()
+    return "\n".join(
+        f"{token.name}\tcreated {token.created:%Y-%m-%d %H:%M} UTC"
+        f"\tlast used {f'{token.last_used:%Y-%m-%d %H:%M} UTC' if token.last_used else 'never'}"
+        for token in listed
+    )
+
+
 async def run_on_store(command: StoreCommand, config: Config, args: argparse.Namespace) -> None:
     store = await open_store(config, links=service_links(config), clock=time.time)
     try:
@@ -213,7 +242,14 @@ def main(argv: list[str] | None = None) -> int:
     closing.add_argument(
         "text", nargs="?", type=page_title, help='title: what feeds and mail call the page ("": no title)'
     )
+    api_tokens = commands.add_parser("tokens", help="bearer tokens of the moderation API: create, list, revoke")
+    api_tokens.add_argument(
+        "action", choices=("create", "list", "revoke"), help="create: print a new token once; revoke: refuse it"
+    )
+    api_tokens.add_argument("name", nargs="?", type=token_name, help="create, revoke: the token's name (its actor)")
     args = parser.parse_args(argv)
+    if args.command == "tokens" and (args.action == "list") != (args.name is None):
+        api_tokens.error("`tokens create NAME` and `tokens revoke NAME` take a name, `tokens list` none")
     if args.command == "threads" and (args.action == "title") != (args.text is not None):
         closing.error("the title's text goes with `threads title KEY TEXT` only")
     # Whatever the service writes (the database and its -wal and -shm, the keys, the dev mailbox,
@@ -235,6 +271,8 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(run_on_store(KEY_COMMANDS[args.action], config, args))
         elif args.command == "threads":
             asyncio.run(run_on_store(threads, config, args))
+        elif args.command == "tokens":
+            asyncio.run(run_on_store(tokens, config, args))
         else:
             app = create_app(config.with_secret_key())
             log.info("serving on http://%s:%d (public URL %s)", config.host, config.port, config.public_url)
@@ -245,6 +283,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except StoreUnavailable as error:  # a locked, full, unwritable or unreachable database
         print(f"moderation: MODERATION_DATABASE_URL: cannot use the database: {error}", file=sys.stderr)
+        return 1
+    except TokenRefused as error:  # a token's name taken, or none by that name
+        print(f"moderation: {error}", file=sys.stderr)
         return 1
     except MissingFiles as error:  # an incomplete installation: say where we looked
         print(f"moderation: cannot {args.command}: {error}", file=sys.stderr)

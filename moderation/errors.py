@@ -55,6 +55,10 @@ class ClientError(ModerationError):
         self.values = values or {}
 
 
+class TokenRefused(ModerationError, ValueError):
+    """`moderation tokens` cannot do what it was asked (a name taken, or unknown); says why in one line."""
+
+
 class MissingFiles(ModerationError):
     """The installation lacks files it ships with (templates, static files, migrations)."""
 

@@ -76,6 +76,7 @@ class Channel(StrEnum):
     CLI = "cli"
     IMPORT = "import"
     RETENTION = "retention"
+    API = "api"  # a script with a bearer token (`moderation tokens`), the token's name as actor
 
 
 # The mail a decision link may come from.
@@ -320,6 +321,15 @@ class QueuePage:
 
     comments: list[Comment]
     next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class ApiToken:
+    """A bearer token of the moderation API as `moderation tokens list` shows it: never the token."""
+
+    name: str
+    created: datetime
+    last_used: datetime | None
 
 
 def parse_cursor(cursor: str) -> tuple[float, int]:

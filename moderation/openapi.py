@@ -1,4 +1,4 @@
-"""The OpenAPI description of the public API, served at /api/openapi.json.
+"""The OpenAPI description of the public API and the moderation API, served at /api/openapi.json.
 
 The submission schema comes from the validation model itself, so the two cannot drift apart;
 the rest is written here, and tests check every answer against it.
@@ -130,6 +130,146 @@ ERRORS: dict[str, JSON] = {
 }
 
 
+TIME: JSON = {"type": "string", "pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"}
+STATUS: dict[str, JSON] = {"type": "string", "enum": ["pending", "spam", "rejected", "approved"]}
+# The moderation API: for scripts with a token of `moderation tokens create NAME`.
+MODERATION_SCHEMAS: dict[str, JSON] = {
+    "AuditEntry": {
+        "type": "object",
+        "required": ["from", "to", "actor", "channel", "reason", "at"],
+        "properties": {
+            "from": {"type": ["string", "null"], "description": "null: the comment's arrival."},
+            "to": {"type": "string"},
+            "actor": {"type": "string", "description": "A moderator's address, a token's name, system or cli."},
+            "channel": {"type": "string"},
+            "reason": {"type": ["string", "null"]},
+            "at": TIME,
+        },
+        "additionalProperties": False,
+    },
+    "Hold": {
+        "type": "object",
+        "required": ["kind", "detail"],
+        "properties": {"kind": {"type": "string"}, "detail": {"type": "string"}},
+        "additionalProperties": False,
+    },
+    "ModerationComment": {
+        "type": "object",
+        "required": [
+            *("id", "thread", "title", "name", "email", "website", "body", "body_html", "created", "status"),
+            *("score", "verdict", "reasons", "holds", "last_decision"),
+        ],
+        "properties": {
+            "id": {"type": "integer"},
+            "thread": {"type": "string"},
+            "title": {"type": "string", "description": "The page's; where it has none yet, the commenter's."},
+            "name": {"type": "string"},
+            "email": {"type": "string", "description": "The commenter's address: keep it private."},
+            "website": {"type": "string"},
+            "body": {"type": "string", "description": "As written (the Markdown subset)."},
+            "body_html": {"type": "string"},
+            "created": TIME,
+            "status": STATUS,
+            "score": {"type": ["number", "null"], "minimum": 0, "maximum": 1, "description": "How likely spam."},
+            "verdict": {"type": "string", "enum": ["likely_spam", "unsure", "likely_ok"]},
+            "reasons": {"type": "array", "items": {"type": "string"}},
+            "holds": {"type": "array", "items": _ref("Hold")},
+            "last_decision": {"anyOf": [_ref("AuditEntry"), {"type": "null"}]},
+        },
+        "additionalProperties": False,
+    },
+    "ModerationPage": {
+        "type": "object",
+        "required": ["comments", "next"],
+        "properties": {
+            "comments": {"type": "array", "items": _ref("ModerationComment")},
+            "next": {"type": ["string", "null"], "description": "The next page's `after`; null: the last page."},
+        },
+        "additionalProperties": False,
+    },
+    "Decision": {
+        "type": "object",
+        "required": ["action", "ids"],
+        "properties": {
+            "action": {"type": "string", "enum": ["approve", "reject", "spam", "restore"]},
+            "ids": {"type": "array", "items": {"type": "integer", "minimum": 1}, "maxItems": 100},
+            "reason": {"type": ["string", "null"], "maxLength": 500, "description": "For the audit log."},
+        },
+    },
+    "DecisionResults": {
+        "type": "object",
+        "required": ["results"],
+        "properties": {
+            "results": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "outcome"],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "outcome": {
+                            "type": "string",
+                            "enum": [
+                                *("approved", "rejected", "spam", "restored", "not_found"),
+                                *("already_pending", "already_approved", "already_rejected", "already_spam"),
+                            ],
+                            "description": "What this decision did; already_STATE: decided before, unchanged.",
+                        },
+                    },
+                    "additionalProperties": False,
+                },
+            }
+        },
+        "additionalProperties": False,
+    },
+}
+NO_TOKEN: dict[str, JSON] = {
+    **_json(_ref("Error"), "No token, or one never made or revoked."),
+    "headers": {"WWW-Authenticate": {"schema": {"const": "Bearer"}}},
+}
+MODERATION_PATHS: dict[str, JSON] = {
+    "/api/moderation/comments": {
+        "get": {
+            "summary": "One page of the queue's comments in a state: pending oldest first, the others newest first.",
+            "security": [{"bearer": []}],
+            "parameters": [
+                {"name": "status", "in": "query", "schema": {**STATUS, "default": "pending"}},
+                {
+                    "name": "q",
+                    "in": "query",
+                    "schema": {"type": "string", "maxLength": 200},
+                    "description": "Words in the name or body, email:ADDRESS, thread:KEY.",
+                },
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
+                {"name": "after", "in": "query", "schema": {"type": "string"}, "description": "A page's `next`."},
+            ],
+            "responses": {
+                "200": _json(_ref("ModerationPage"), "The page, and where the next one starts."),
+                "400": _json(_ref("Error"), "A state, limit, cursor or search that cannot be."),
+                "401": NO_TOKEN,
+                "503": ERRORS["503"],
+            },
+        }
+    },
+    "/api/moderation/decide": {
+        "post": {
+            "summary": "Approve, reject, mark as spam or restore up to 100 comments, as the queue does.",
+            "security": [{"bearer": []}],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("Decision")}}},
+            "responses": {
+                "200": _json(_ref("DecisionResults"), "What the decision did to each comment asked for."),
+                "400": _json(_ref("Error"), "The body is not a JSON object."),
+                "401": NO_TOKEN,
+                "408": ERRORS["408"],
+                "413": ERRORS["413"],
+                "422": _json(_ref("Error"), "An unknown action, ids that are not comment ids, a longer reason."),
+                "503": ERRORS["503"],
+            },
+        }
+    },
+}
+
+
 def _text(title: str, description: str, max_length: int, *, required: bool = False) -> dict[str, JSON]:
     schema: dict[str, JSON] = {"description": description, "maxLength": max_length}
     if required:
@@ -253,6 +393,7 @@ def openapi_document(public_url: str) -> dict[str, JSON]:
                     "responses": {"200": _json(_ref("Messages"), "English text to translated text.")},
                 }
             },
+            **MODERATION_PATHS,
             "/api/comments/form": {
                 "get": {
                     "summary": "A form stamp for the widget to send back as `issued`.",
@@ -260,5 +401,10 @@ def openapi_document(public_url: str) -> dict[str, JSON]:
                 }
             },
         },
-        "components": {"schemas": {**SCHEMAS, "Submission": SUBMISSION}},
+        "components": {
+            "schemas": {**SCHEMAS, **MODERATION_SCHEMAS, "Submission": SUBMISSION},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "From `moderation tokens create NAME`."}
+            },
+        },
     }

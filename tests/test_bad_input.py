@@ -3,6 +3,7 @@ never an ERROR in the log; signed in or not."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 from urllib.parse import quote_from_bytes
@@ -17,6 +18,7 @@ from moderation.auth import SESSION_IDLE, SESSION_LIFETIME, cookie_name, csrf_to
 from tests.conftest import MODERATORS
 from tests.moderators import sign_in
 from tests.smtp import SmtpSink
+from tests.test_openapi import assert_documented, document, json_values
 
 FORM = "application/x-www-form-urlencoded"
 # Bodies that are not text in the form's encoding, or forms aiohttp cannot read.
@@ -101,6 +103,7 @@ def post_paths(client: TestClient) -> list[str]:
 
 # Some of them, to be sure the listing above finds the forms (a route added later is fuzzed too).
 KNOWN_FORMS = {*FORM_PATHS, "/api/comments", "/moderate/abc", "/queue/login/abc", "/subscriptions/confirm/abc"}
+KNOWN_FORMS |= {"/api/moderation/decide"}
 
 
 async def new_session(client: TestClient) -> tuple[str, str]:
@@ -132,3 +135,33 @@ async def test_no_form_endpoint_gets_a_5xx_or_an_error_in_the_log_from_any_body(
         assert response.status < 500, (path, raw, text)
         assert "Traceback" not in text and 'File "' not in text
         assert errors_logged(caplog) == [], (path, raw)
+
+
+# --- fuzz: the moderation API's decisions, with a valid token, so that bodies reach the checks ---
+
+_tokens = itertools.count(1)
+decisions = st.dictionaries(
+    st.sampled_from(["action", "ids", "reason"]) | st.text(max_size=5),
+    st.sampled_from(["approve", "reject", "spam", "restore", "\ud800", "\x00"])
+    | st.lists(st.integers() | st.booleans() | st.floats() | st.text(max_size=5) | st.none(), max_size=4)
+    | json_values,
+    max_size=4,
+).map(lambda data: (json.dumps(data).encode(), "application/json"))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=decisions | bodies)
+async def test_no_moderation_api_decision_gets_a_5xx_an_undocumented_answer_or_an_error_in_the_log(
+    service: TestClient, caplog: pytest.LogCaptureFixture, body: tuple[bytes, str]
+) -> None:
+    raw, content_type = body
+    token = await service.app[store_key].api_tokens.create(f"fuzz-{next(_tokens)}")
+    caplog.clear()
+    response = await service.post(
+        "/api/moderation/decide",
+        data=raw,
+        headers={"Content-Type": content_type, "Authorization": f"Bearer {token}"},
+    )
+    assert response.status < 500, (raw, await response.text())
+    await assert_documented(await document(service), "/api/moderation/decide", "post", response)
+    assert errors_logged(caplog) == [], raw

@@ -9,6 +9,7 @@ from ..config import Config
 from ..links import Links
 from ..models import Webhook
 from .addresses import Keys
+from .api_tokens import ApiTokens
 from .claims import ClaimQueue
 from .comments import Comments
 from .digests import Digests
@@ -41,6 +42,7 @@ class Store:
         self.keys = Keys(db)
         self.imports = Imports(db)
         self.exports = Exports(db)
+        self.api_tokens = ApiTokens(db)
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Call `callback` after each commit that wrote mail or webhooks (create_app: wake the senders)."""

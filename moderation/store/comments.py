@@ -23,6 +23,7 @@ from ..models import (
     QueuePage,
     parse_cursor,
 )
+from ..search import EVERYTHING, Search
 from . import addresses, audit, readers, titles
 from .addresses import seal_email
 from .comment_rows import COMMENT_COLUMNS, COMMENT_FROM, body_digest
@@ -209,13 +210,15 @@ class Comments:
     async def audit_log(self, since: float) -> list[AuditEntry]:
         return await audit.since(self._db.fetch, since)
 
-    async def queue(self, status: CommentStatus, after: str | None, limit: int) -> QueuePage:
+    async def queue(
+        self, status: CommentStatus, after: str | None, limit: int, search: Search = EVERYTHING
+    ) -> QueuePage:
+        """One page of a tab of the queue (and of the moderation API's listing), maybe searched."""
         # Keyset pagination on (created_at, id): rows decided meanwhile leave the list without
         # shifting the rest, so a page neither skips nor repeats what is still there.
         ascending = oldest_first(status)
         order = "ASC" if ascending else "DESC"
-        where = "c.status = ?"
-        args: list[str | float | int] = [status.value]
+        where, args = self._searched(status, search)
         if after is not None:
             where += f" AND (c.created_at, c.id) {'>' if ascending else '<'} (?, ?)"
             args += parse_cursor(after)
@@ -230,6 +233,22 @@ class Comments:
         # The raw created_at, not the datetime: a float survives repr() exactly, microseconds may not.
         last = f"{rows[-1][-1]!r}:{rows[-1][0]}" if more else None
         return QueuePage(comments=[_comment(row, self._db.sealer) for row in rows], next_cursor=last)
+
+    def _searched(self, status: CommentStatus, search: Search) -> tuple[str, list[str | float | int]]:
+        where = "c.status = ?"
+        args: list[str | float | int] = [status.value]
+        if search.email:  # by the blind index: no address is opened to find one
+            where += " AND c.email_index = ?"
+            args.append(self._db.sealer.index(search.email))
+        if search.thread:
+            where += " AND t.key = ?"
+            args.append(search.thread)
+        for word in search.words:
+            # LOWER on both sides: the same folding whatever the dialect's LOWER knows of Unicode.
+            where += " AND (LOWER(c.name) LIKE LOWER(?) ESCAPE '\\' OR LOWER(c.body) LIKE LOWER(?) ESCAPE '\\')"
+            pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            args += [pattern, pattern]
+        return where, args
 
     async def count_by_status(self, statuses: Sequence[CommentStatus]) -> dict[CommentStatus, int]:
         counts = dict.fromkeys(statuses, 0)

@@ -2,7 +2,7 @@
 
 from aiohttp import web
 
-from . import comments, embed, health, moderate, pages, queue, readers, signin
+from . import comments, embed, health, moderate, moderation_api, pages, queue, readers, signin
 
 # The routes whose answers the security headers (middlewares.py) treat apart, by name.
 FRAGMENT = "fragment"  # the one answer that may sit in an iframe, on the site's pages
@@ -13,9 +13,12 @@ TOKEN_IN_PATH = frozenset(  # links in mail, the token in their path
 QUEUE = frozenset(
     {"queue", "request_signin", "confirm_signin", "sign_in", "sign_out", "decide", "reply", "queue_elsewhere"}
 )
+# The moderation API: for scripts, not pages (no CORS), and it shows addresses (no cache keeps it).
+MODERATION_API = frozenset({"moderation_comments", "moderation_decide"})
 # An answer no route matched (404, 405) is treated as the routes whose paths it shares, as
 # before the routes had names: the prefix it starts with names one of them.
-UNMATCHED = {
+UNMATCHED = {  # the first prefix that fits
+    "/api/moderation/": "moderation_comments",
     "/api/": "comments",
     "/moderate/": "confirm",
     "/subscriptions/": "subscribe",
@@ -51,6 +54,8 @@ def setup_routes(app: web.Application) -> None:
     router.add_get("/api/comments/form", comments.form_stamp, name="form_stamp")
     router.add_get("/api/comments/messages", comments.widget_messages, name="widget_messages")
     router.add_get("/api/openapi.json", comments.openapi, name="openapi")
+    router.add_get("/api/moderation/comments", moderation_api.comments, name="moderation_comments")
+    router.add_post("/api/moderation/decide", moderation_api.decide, name="moderation_decide")
     router.add_get("/moderate/{token}", moderate.confirm, name="confirm")
     router.add_post("/moderate/{token}", moderate.act, name="act")
     router.add_get("/queue", queue.home, name="queue")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
@@ -14,7 +15,7 @@ from ..auth import SignedIn, check_csrf, check_origin, require_signed_in, signed
 from ..errors import BadCursor, ClientError
 from ..forms import read_form
 from ..i18n import N_, Language
-from ..models import Action, Channel, CommentStatus, parse_cursor
+from ..models import Action, Channel, CommentStatus, Decided, parse_cursor
 from ..queue_notice import Outcome, outcome_of
 from ..submissions import site_reply
 from .requests import language_of, render_page
@@ -36,7 +37,7 @@ ACTIONS = {
 }
 
 
-def _tab(value: str | None) -> CommentStatus:
+def checked_status(value: str | None) -> CommentStatus:
     try:
         status = CommentStatus(value or CommentStatus.PENDING)
     except ValueError:
@@ -44,7 +45,7 @@ def _tab(value: str | None) -> CommentStatus:
     return status
 
 
-def _cursor(value: str | None) -> str | None:
+def checked_cursor(value: str | None) -> str | None:
     """The page's start, checked now: a 400 rather than a query that cannot run."""
     if not value:
         return None
@@ -74,8 +75,8 @@ async def home(request: web.Request) -> web.Response:
     signed = await signed_in(request)
     if signed is None:
         return signin_page(request)
-    status = _tab(request.query.get("status"))
-    after = _cursor(request.query.get("after"))
+    status = checked_status(request.query.get("status"))
+    after = checked_cursor(request.query.get("after"))
     store = request.app[store_key]
     page = await store.comments.queue(status, after, PAGE_SIZE)
     outcome = Outcome.from_json(signed.flash)
@@ -115,24 +116,59 @@ async def _signed_post(request: web.Request) -> tuple[SignedIn, MultiDictProxy[s
 def _back(form: MultiDictProxy[str]) -> tuple[CommentStatus, str | None]:
     """The tab and page the form was on, to go back to."""
     try:
-        return _tab(form.get("status")), _cursor(form.get("after"))
+        return checked_status(form.get("status")), checked_cursor(form.get("after"))
     except ClientError:
         return CommentStatus.PENDING, None
 
 
-def _ids(form: MultiDictProxy[str]) -> list[int]:
-    values = form.getall("id", [])
+def _id(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ValueError(value)
+    return int(value)
+
+
+def checked_ids(values: Sequence[object]) -> list[int]:
+    """The comments a decision is asked for, each once (a form's fields or a JSON list), or a 422."""
     if len(values) > MAX_IDS:
         raise ClientError(
             N_("At most %(most)s comments at a time; nothing was changed."), 422, values={"most": MAX_IDS}
         )
     try:
-        ids = list(dict.fromkeys(int(value) for value in values))
+        ids = list(dict.fromkeys(_id(value) for value in values))
     except ValueError:
         ids = [0]
     if not all(0 < id_ < ID_LIMIT for id_ in ids):
         raise ClientError(N_("Those are not comments of this queue; nothing was changed."), 422)
     return ids
+
+
+def checked_action(value: object) -> Action:
+    try:
+        return Action(str(value))
+    except ValueError:
+        raise ClientError(N_("Choose approve, reject, spam or restore; nothing was changed."), 422) from None
+
+
+def checked_reason(value: str) -> str | None:
+    reason = value.strip()
+    if len(reason) > MAX_REASON:
+        raise ClientError(
+            N_("Keep the reason to %(most)s characters; nothing was changed."), 422, values={"most": MAX_REASON}
+        )
+    return reason or None
+
+
+async def decide_and_count(
+    request: web.Request, ids: Sequence[int], action: Action, *, actor: str, channel: Channel, reason: str | None
+) -> list[Decided]:
+    """A decision from the queue or the moderation API: the same store call, the same metrics."""
+    if not ids:
+        return []
+    decided = await request.app[store_key].comments.decide(ids, action, actor=actor, channel=channel, reason=reason)
+    changed = sum(outcome.changed for outcome in decided)
+    if changed:
+        request.app[metrics_key].decisions.labels(action.value).inc(changed)
+    return decided
 
 
 async def _answer(request: web.Request, signed: SignedIn, form: MultiDictProxy[str], outcome: Outcome) -> web.Response:
@@ -143,31 +179,19 @@ async def _answer(request: web.Request, signed: SignedIn, form: MultiDictProxy[s
 
 async def decide(request: web.Request) -> web.Response:
     signed, form = await _signed_post(request)
-    try:
-        action = Action(form.get("action", ""))
-    except ValueError:
-        raise ClientError(N_("Choose approve, reject, spam or restore; nothing was changed."), 422) from None
-    ids = _ids(form)
-    reason = str(form.get("reason", "")).strip()
-    if len(reason) > MAX_REASON:
-        raise ClientError(
-            N_("Keep the reason to %(most)s characters; nothing was changed."), 422, values={"most": MAX_REASON}
-        )
+    action = checked_action(form.get("action", ""))
+    ids = checked_ids(form.getall("id", []))
+    reason = checked_reason(str(form.get("reason", "")))
     if not ids:
         return await _answer(request, signed, form, Outcome(action, []))
-    decided = await request.app[store_key].comments.decide(
-        ids, action, actor=signed.moderator, channel=Channel.QUEUE, reason=reason or None
-    )
-    changed = sum(outcome.changed for outcome in decided)
-    if changed:
-        request.app[metrics_key].decisions.labels(action.value).inc(changed)
+    decided = await decide_and_count(request, ids, action, actor=signed.moderator, channel=Channel.QUEUE, reason=reason)
     return await _answer(request, signed, form, outcome_of(action, ids, decided))
 
 
 async def reply(request: web.Request) -> web.Response:
     """Approve and reply: the comment is approved (if it waits) and the site's answer published under it."""
     signed, form = await _signed_post(request)
-    ids = _ids(form)
+    ids = checked_ids(form.getall("id", []))
     body = str(form.get("body", "")).strip()
     if len(ids) != 1 or not body or len(body) > MAX_BODY:
         raise ClientError(

@@ -39,7 +39,10 @@ def reader_language(request: web.Request, code: object) -> Language:
 
 
 def wants_page(request: web.Request) -> bool:
-    """Browsers posting a plain form get a page back; the JSON API gets JSON."""
+    """Browsers posting a plain form get a page back; the JSON API gets JSON, and the moderation
+    API's scripts get JSON whatever they send."""
+    if request.path.startswith("/api/moderation/"):
+        return False
     return not request.path.startswith("/api/") or request.content_type == FORM
 
 
