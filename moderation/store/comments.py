@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from ..errors import InvalidParent
 from ..events import CommentDecided, CommentSubmitted, SiteReplied
@@ -58,10 +59,20 @@ class Comments:
     async def _insert_submissions(self, tx: Transaction, items: Sequence[NewComment]) -> list[int | InvalidParent]:
         """Comments and what follows from each: each one's id, or InvalidParent for a reply to
         something that is not an approved comment of its page (that one alone is not written)."""
-        results = await self._insert_comments(tx, items)
-        stored = await self._comments(tx, [result for result in results if isinstance(result, int)])
+        now = self._db.now()
+        results = await self._insert_comments(tx, items, now)
+        written = [(item, result) for item, result in zip(items, results, strict=True) if isinstance(result, int)]
+        titles = await self._titles(tx, {item.thread for item, _ in written})
+        stored = [as_stored(item, comment_id, now, titles.get(item.thread, "")) for item, comment_id in written]
         await self._consequences.write(tx, [CommentSubmitted(comment) for comment in stored])
         return results
+
+    async def _titles(self, tx: Transaction, keys: set[str]) -> dict[str, str]:
+        """The titles of these threads: what a comment just stored on one shows as its page's."""
+        if not keys:
+            return {}
+        rows = await tx.fetch(f"SELECT key, title FROM threads WHERE key IN ({marks(len(keys))})", *keys)
+        return {key: title for key, title in rows}
 
     async def _comments(self, tx: Transaction, comment_ids: Sequence[int]) -> list[Comment]:
         """These comments as they are in the open transaction, by id."""
@@ -73,10 +84,11 @@ class Comments:
         )
         return [_comment(row, self._db.sealer) for row in rows]
 
-    async def _insert_comments(self, tx: Transaction, comments: Sequence[NewComment]) -> list[int | InvalidParent]:
+    async def _insert_comments(
+        self, tx: Transaction, comments: Sequence[NewComment], now: float
+    ) -> list[int | InvalidParent]:
         """Write comments in the open transaction: each one's id, or InvalidParent for a reply to
         something that is not an approved comment of its page (that one is not written)."""
-        now = self._db.now()
         # The title the submitter sent stays with the comment: the thread's is not a reader's to set.
         await tx.executemany(
             "INSERT INTO threads (key, first_comment_at) VALUES (?, ?) ON CONFLICT (key) DO UPDATE"
@@ -341,3 +353,24 @@ class Comments:
         return Forgotten(
             comments=len(ids), published=len(published), notifications=len(notifications), reader_mail=reader_mail
         )
+
+
+def as_stored(comment: NewComment, comment_id: int, now: float, title: str) -> Comment:
+    """A comment just written, as reading it back would give it: no second trip for what is known."""
+    return Comment(
+        id=comment_id,
+        thread=comment.thread,
+        title=title,
+        parent=comment.parent,
+        name=comment.name,
+        email=comment.email,
+        website=comment.website,
+        avatar=comment.avatar,
+        body=comment.body,
+        body_html=comment.body_html,
+        status=comment.status,
+        created=datetime.fromtimestamp(now, UTC),
+        flags=comment.flags,
+        lang=comment.lang,
+        submitted_title=comment.title,
+    )
