@@ -88,6 +88,11 @@ def create_app(config: Config, *, clock: Callable[[], float] = time.time) -> web
         blocklist=config.blocklist,
         hold_words=config.hold_words,
         max_links=config.max_links,
+        # The site's own replies never come this way: only readers' comments are scored.
+        assess=lambda submission: app[store_key].spam_model.assess(
+            submission.name, submission.website, submission.body
+        ),
+        spam_above=config.spam_auto,
     )
     app[signin_limits_key] = SigninLimits(clock)
     app[signin_tasks_key] = set()

@@ -10,7 +10,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from ..models import Channel, CommentStatus
 from .features import TOTALS, Feature
 
 LIKELY_SPAM_FROM = 0.9  # a score at or above this is likely spam
@@ -98,19 +97,6 @@ def _reasons(weighed: list[tuple[float, Feature]], *, toward_spam: bool) -> tupl
         reverse=True,
     )
     return tuple(dict.fromkeys(feature.label for _, feature in strongest))[:REASONS]
-
-
-def label_of(before: CommentStatus | None, after: str, channel: Channel) -> Label | None:
-    """What a change of state teaches: an approval (or an imported approved comment) a good one,
-    marking as spam a spam one, restoring from spam corrects to good. A rejection teaches nothing
-    (off topic is not spam), nor do the spam checks' own decisions at submission."""
-    if after == CommentStatus.APPROVED:
-        return Label.HAM
-    if after == CommentStatus.SPAM and channel is not Channel.SUBMISSION:
-        return Label.SPAM
-    if before is CommentStatus.SPAM and after == CommentStatus.PENDING:
-        return Label.HAM
-    return None
 
 
 def changes(keys: Iterable[int], taught: Label | None, label: Label) -> dict[int, Tally]:

@@ -19,6 +19,7 @@ from .outbox import MailQueue
 from .readers import Readers
 from .rekeying import rekey
 from .sessions import Sessions
+from .spam_model import SpamModel
 from .sqlite import SqliteDatabase
 from .threads import Threads
 from .webhooks import WEBHOOKS
@@ -39,6 +40,7 @@ class Store:
         self.digests = Digests(db)
         self.keys = Keys(db)
         self.imports = Imports(db)
+        self.spam_model = SpamModel(db)
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Call `callback` after each commit that wrote mail or webhooks (create_app: wake the senders)."""

@@ -27,7 +27,7 @@ from ..models import (
 from ..sealer import Sealer
 from . import addresses, audit, readers, titles
 from .addresses import seal_email
-from .comment_rows import COMMENT_COLUMNS, COMMENT_FROM, body_digest
+from .comment_rows import COMMENT_COLUMNS, COMMENT_FROM, assessment_columns, body_digest
 from .comment_rows import comment as _comment
 from .driver import Database, Row, Transaction, marks
 from .enqueue import Consequences
@@ -95,8 +95,9 @@ class Comments:
             # One statement: the thread's id, the parent check and the insert.
             rows = await tx.fetch(
                 "INSERT INTO comments (thread_id, parent_id, name, email, email_index, website, avatar, body,"
-                " body_html, remote_addr, created_at, status, flags, body_digest, lang, submitted_title)"
-                " SELECT t.id, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM threads t WHERE t.key = ?"
+                " body_html, remote_addr, created_at, status, flags, body_digest, lang, submitted_title,"
+                " spam_score, spam_verdict, spam_reasons)"
+                " SELECT t.id, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM threads t WHERE t.key = ?"
                 " AND (CAST(? AS BIGINT) IS NULL OR EXISTS (SELECT 1 FROM comments p"
                 "      WHERE p.id = ? AND p.thread_id = t.id AND p.status = 'approved'))"
                 " RETURNING id",
@@ -114,6 +115,7 @@ class Comments:
                 body_digest(comment.body),
                 comment.lang or None,
                 comment.title,
+                *assessment_columns(comment.assessment),
                 comment.thread,
                 comment.parent,
                 comment.parent,
