@@ -51,6 +51,7 @@ from .requests_in_flight import InFlight
 from .resources import folder
 from .retention import purge_daily
 from .spam import SpamGuard
+from .spam_score import spam_line
 from .store import open_store
 from .tokens import FormStamp, LinkSigner, PendingNote
 from .views import setup_routes
@@ -128,6 +129,7 @@ def make_templates(language: Language, *, links: Links) -> jinja2.Environment:
     templates.globals.update(language=language, lang=language.code, format_date=language.date)
     templates.globals.update(count_text=language.comment_count)
     templates.globals.update(links=links)  # every address a page shows
+    templates.globals.update(spam_line=functools.partial(spam_line, language))
     return templates
 
 
