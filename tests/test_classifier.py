@@ -4,6 +4,7 @@ share one model; MODERATION_SPAM_AUTO bins without mail and never publishes; a c
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,6 +24,7 @@ from tests.conftest import MODERATORS, make_config
 from tests.db import records
 from tests.factories import decide, submit
 from tests.moderators import sign_in
+from tests.service import run_command, service_env
 from tests.smtp import SmtpSink, mails_for, text_of
 from tests.waiting import eventually
 
@@ -208,3 +210,36 @@ async def test_the_sites_own_replies_are_not_scored(client: TestClient, smtpd: S
 )
 def test_features_are_compared_folded_and_named_for_a_reader(body: str, label: str) -> None:
     assert label in {feature.label for feature in features("", "", body)}
+
+
+async def test_spam_report_tests_on_the_newer_decisions_and_train_rebuilds_from_the_audit_log(tmp_path: Path) -> None:
+    env = service_env(tmp_path) | {"MODERATION_SPAM_AUTO": "0.98"}
+    assert run_command(["migrate"], env, tmp_path).returncode == 0
+    config = Config(database_url=env["MODERATION_DATABASE_URL"])
+    moments = iter(item.at for item in TAUGHT)
+    store = await open_store(config, clock=lambda: next(moments, TAUGHT[-1].at))
+    try:
+        await teach(store, TAUGHT[:100])
+    finally:
+        await store.close()
+
+    report = run_command(["spam", "report"], env, tmp_path)
+    assert report.returncode == 0, report.stderr
+    print("\n" + report.stdout)
+    lines = report.stdout.splitlines()
+    assert lines[0].startswith("taught on the older 70% of the decisions: 70") and lines[0].endswith(
+        "tested on the newer 30%: 30"
+    )
+    assert lines[1].split() == ["likely_spam", "unsure", "likely_ok"]
+    assert re.fullmatch(r"spam recall \d\.\d{3}, spam precision \d\.\d{3}", lines[4])
+    assert re.fullmatch(r"good recall \d\.\d{3}, good precision \d\.\d{3}", lines[5])
+    assert "at MODERATION_SPAM_AUTO=0.98: " in report.stdout
+
+    await records(config, "DELETE FROM spam_features")  # as if lost, or never learned (an import)
+    train = run_command(["spam", "train"], env, tmp_path)
+    assert train.returncode == 0, train.stderr
+    assert train.stdout.startswith("rebuilt the model from the audit log: 100 comments taught it")
+    assert await totals(config) == (
+        sum(item.spam for item in TAUGHT[:100]),
+        sum(not item.spam for item in TAUGHT[:100]),
+    )
