@@ -172,6 +172,7 @@ async def test_an_upgrade_keeps_every_row_and_id_and_never_hands_out_an_id_used_
         if config.sqlite_path:
             schema = sqlite_schema(config)
             assert schema.pop("sqlite_sequence") == set()  # AUTOINCREMENT's own table, new
+            assert schema.pop("spam_features") == set()  # the spam classifier's (0018), new
             assert schema == schema_before
             assert await db.query(config, "SELECT seq FROM sqlite_sequence WHERE name = 'comments'") == [(4,)]
             assert await db.query(config, "PRAGMA foreign_key_check") == []
