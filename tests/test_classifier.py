@@ -119,6 +119,23 @@ async def test_a_restore_undoes_what_marking_as_spam_taught_and_teaches_the_othe
     assert (await records(config, "SELECT taught FROM comments WHERE id = ?", comment_id))[0]["taught"] == "ham"
 
 
+async def test_forgetting_an_address_undoes_what_its_comments_taught(
+    client: TestClient, smtpd: SmtpSink, config: Config, store: Store
+) -> None:
+    moderator = await sign_in(client, smtpd)
+    spam, good = of_kind(TAUGHT, True)[0], of_kind(TAUGHT, False)[0]
+    kept = await submit(client, **as_json(good))
+    forgotten = await submit(client, **as_json(spam), email="forget.me@example.com")
+    await moderator.decide("approve", [kept])
+    await moderator.decide("spam", [forgotten])
+    assert await totals(config) == (1, 1)
+    await store.comments.forget("forget.me@example.com")
+    assert await totals(config) == (0, 1)
+    counted = await records(config, "SELECT feature FROM spam_features")
+    keys = {feature.key for feature in features(good.name, good.website, good.body)}
+    assert {row["feature"] for row in counted} == {TOTALS, *keys}
+
+
 async def test_a_rejection_teaches_nothing(client: TestClient, smtpd: SmtpSink, config: Config) -> None:
     comment_id = await submit(client, **as_json(of_kind(TAUGHT, False)[0]))
     await decide(client, smtpd, comment_id, "reject")

@@ -97,8 +97,9 @@ def _reasons(weighed: list[tuple[float, Feature]], *, toward_spam: bool) -> tupl
     return tuple(dict.fromkeys(feature.label for _, feature in strongest))[:REASONS]
 
 
-def changes(keys: Iterable[int], taught: Label | None, label: Label) -> dict[int, Tally]:
-    """What moves the counts from what a comment taught before (None: nothing) to `label`."""
+def changes(keys: Iterable[int], taught: Label | None, label: Label | None) -> dict[int, Tally]:
+    """What moves the counts from what a comment taught before to `label` (None: nothing, as if
+    never taught)."""
     if taught is label:
         return {}
     spam = (label is Label.SPAM) - (taught is Label.SPAM)

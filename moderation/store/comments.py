@@ -25,7 +25,7 @@ from ..models import (
     parse_cursor,
 )
 from ..sealer import Sealer
-from . import addresses, audit, readers, titles
+from . import addresses, audit, readers, spam_model, titles
 from .addresses import seal_email
 from .comment_rows import COMMENT_COLUMNS, COMMENT_FROM, assessment_columns, body_digest
 from .comment_rows import comment as _comment
@@ -311,8 +311,10 @@ class Comments:
             # Replies by other people stay, moved up to the top of their thread.
             await tx.execute(f"UPDATE comments SET parent_id = NULL WHERE parent_id IN ({id_marks})", *ids)
             notifications = await tx.fetch(f"DELETE FROM outbox WHERE comment_id IN ({id_marks}) RETURNING id", *ids)
-            # Webhook bodies carry the name and the text: they go with the comments.
+            # Webhook bodies carry the name and the text: they go with the comments, and what
+            # they taught the spam classifier with them.
             await tx.execute(f"DELETE FROM webhook_outbox WHERE comment_id IN ({id_marks})", *ids)
+            await spam_model.forget(tx, ids)
             await tx.execute(f"DELETE FROM comments WHERE id IN ({id_marks})", *ids)
             # The log keeps that each comment existed and was removed, and loses what it said of them.
             await tx.execute(

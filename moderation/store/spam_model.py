@@ -21,17 +21,40 @@ ADD = (
 
 async def teach(tx: Transaction, lessons: Sequence[Lesson]) -> None:
     """Move the counts from what each comment taught before to its lesson, in the open transaction."""
-    total: dict[int, Tally] = {}
+    moves = []
     for lesson in lessons:
         (row,) = await tx.fetch("SELECT taught FROM comments WHERE id = ?", lesson.comment_id)
-        for key, change in changes(lesson.keys, Label(row[0]) if row[0] else None, lesson.label).items():
-            old = total.get(key, Tally())
-            total[key] = Tally(old.spam + change.spam, old.ham + change.ham)
+        moves.append(changes(lesson.keys, Label(row[0]) if row[0] else None, lesson.label))
         await tx.execute("UPDATE comments SET taught = ? WHERE id = ?", lesson.label.value, lesson.comment_id)
-    await _add(tx, total)
+    await _add(tx, moves)
 
 
-async def _add(tx: Transaction, tallies: dict[int, Tally]) -> None:
+async def forget(tx: Transaction, comment_ids: Sequence[int]) -> None:
+    """Undo what these comments taught, before they are deleted: nothing of them stays behind."""
+    rows = await tx.fetch(
+        f"SELECT name, website, body, taught FROM comments WHERE id IN ({marks(len(comment_ids))})"
+        " AND taught IS NOT NULL",
+        *comment_ids,
+    )
+    moves = [
+        changes((feature.key for feature in features(name, website, body)), Label(taught), None)
+        for name, website, body, taught in rows
+    ]
+    await _add(tx, moves)
+    # A key no other comment counts would still say that someone once wrote its word.
+    await tx.executemany(
+        "DELETE FROM spam_features WHERE feature = ? AND spam = 0 AND ham = 0",
+        sorted({(key,) for move in moves for key in move if key != TOTALS}),
+    )
+
+
+async def _add(tx: Transaction, moves: Sequence[dict[int, Tally]]) -> None:
+    """Add up the changes of several comments, and write them."""
+    tallies: dict[int, Tally] = {}
+    for move in moves:
+        for key, change in move.items():
+            old = tallies.get(key, Tally())
+            tallies[key] = Tally(old.spam + change.spam, old.ham + change.ham)
     # In key order, TOTALS first: instances learning at once lock rows in the same order, so
     # they wait for one another instead of deadlocking.
     rows = [(key, tally.spam, tally.ham) for key, tally in sorted(tallies.items()) if tally.spam or tally.ham]
