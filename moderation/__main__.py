@@ -18,6 +18,7 @@ from pathlib import Path
 from aiohttp import web
 
 from .app import create_app, service_links
+from .classifier.evaluation import evaluate
 from .config import Config
 from .errors import ConfigError, ImportRefused, KeyMismatch, MissingFiles, StoreUnavailable, TokenRefused, TooLong
 from .import_export.cli import reader, refusals, site_hosts, transfer_commands
@@ -156,6 +157,25 @@ async def tokens(store: Store, config: Config, args: argparse.Namespace) -> str:
     )
 
 
+async def spam_report(store: Store, config: Config, args: argparse.Namespace) -> str:
+    examples = await store.spam_model.examples()
+    lines = evaluate([(example.features, example.label) for example in examples], config.spam_auto).lines(
+        config.spam_auto
+    )
+    features, decided = await store.spam_model.size()
+    lines.append(f"the model now: {decided.spam} spam and {decided.ham} good comments taught, {features} features")
+    return "\n".join(lines)
+
+
+async def spam_train(store: Store, config: Config, args: argparse.Namespace) -> str:
+    taught = await store.spam_model.rebuild()
+    features, decided = await store.spam_model.size()
+    return (
+        f"rebuilt the model from the audit log: {taught} comments taught it"
+        f" ({decided.spam} spam, {decided.ham} good), {features} features"
+    )
+
+
 async def run_on_store(command: StoreCommand, config: Config, args: argparse.Namespace) -> None:
     store = await open_store(config, links=service_links(config), clock=time.time)
     try:
@@ -213,6 +233,7 @@ COMMANDS = {
     "export": export,
 }
 KEY_COMMANDS = {"status": keys_status, "rotate": keys_rotate}
+SPAM_COMMANDS = {"report": spam_report, "train": spam_train}
 THREAD_ACTIONS = {"close": ByHand.CLOSED, "open": ByHand.OPEN}
 
 
@@ -229,6 +250,13 @@ def main(argv: list[str] | None = None) -> int:
     keys = commands.add_parser("keys", help="the keys that seal stored addresses")
     keys.add_argument(
         "action", choices=sorted(KEY_COMMANDS), help="status: rows per key; rotate: re-seal under the newest"
+    )
+    spam = commands.add_parser("spam", help="the spam classifier that learns from the moderators' decisions")
+    spam.add_argument(
+        "action",
+        choices=sorted(SPAM_COMMANDS),
+        help="report: how it would have done on the newer 30%% of the decisions, taught the older;"
+        " train: rebuild it from the audit log (after an import, say)",
     )
     closing = commands.add_parser(
         "threads", help="close a thread to new comments, or open it, whatever its age; or set its title"
@@ -269,6 +297,8 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(run_on_store(COMMANDS[args.command], config, args))
         elif args.command == "keys":
             asyncio.run(run_on_store(KEY_COMMANDS[args.action], config, args))
+        elif args.command == "spam":
+            asyncio.run(run_on_store(SPAM_COMMANDS[args.action], config, args))
         elif args.command == "threads":
             asyncio.run(run_on_store(threads, config, args))
         elif args.command == "tokens":

@@ -51,6 +51,7 @@ from .requests_in_flight import InFlight
 from .resources import folder
 from .retention import purge_daily
 from .spam import SpamGuard
+from .spam_score import spam_line
 from .store import open_store
 from .tokens import FormStamp, LinkSigner, PendingNote
 from .views import setup_routes
@@ -88,6 +89,11 @@ def create_app(config: Config, *, clock: Callable[[], float] = time.time) -> web
         blocklist=config.blocklist,
         hold_words=config.hold_words,
         max_links=config.max_links,
+        # The site's own replies never come this way: only readers' comments are scored.
+        assess=lambda submission: app[store_key].spam_model.assess(
+            submission.name, submission.website, submission.body
+        ),
+        spam_above=config.spam_auto,
     )
     app[signin_limits_key] = SigninLimits(clock)
     app[signin_tasks_key] = set()
@@ -130,6 +136,7 @@ def make_templates(language: Language, *, links: Links) -> jinja2.Environment:
     templates.globals.update(language=language, lang=language.code, format_date=language.date)
     templates.globals.update(count_text=language.comment_count)
     templates.globals.update(links=links)  # every address a page shows
+    templates.globals.update(spam_line=functools.partial(spam_line, language))
     return templates
 
 

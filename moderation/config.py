@@ -154,6 +154,13 @@ class Config:
     max_links: int = setting(
         "MODERATION_MAX_LINKS", 3, "More links than this in a comment flag it for a closer look.", read.count
     )
+    spam_auto: float | None = setting(
+        "MODERATION_SPAM_AUTO",
+        None,
+        "off, or a score such as 0.98: a comment the spam classifier scores above it goes to spam at"
+        " once, without moderator mail (it never publishes anything).",
+        read.spam_auto,
+    )
     close_after_days: int | None = setting(
         "MODERATION_CLOSE_AFTER_DAYS",
         None,

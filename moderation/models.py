@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from .classifier.model import Assessment
 from .errors import BadCursor
 
 # A value as JSON holds it: what json.loads gives, what json.dumps takes.
@@ -106,6 +107,7 @@ class NewComment:
     flags: str = ""  # why spam checks held it or kept it as spam
     notify: bool = False  # the author ticked "email me"
     lang: str = ""  # the language of the page it was written on; "": the site's
+    assessment: Assessment | None = None  # the spam classifier's; None: not scored (the site's, imports)
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,7 @@ class Comment:
     by_site: bool = False  # a reply the site posted from the queue
     lang: str = ""  # the language of the page it was written on; "": the site's (older rows, imports)
     submitted_title: str = ""  # the page's title as its writer sent it: for moderators' eyes only
+    assessment: Assessment | None = None  # what the spam classifier made of it at submission
 
     def public(self) -> dict[str, object]:
         """What readers may see: never the address."""

@@ -181,6 +181,18 @@ def burst_cap(value: str) -> int | None:
         raise ValueError("must be a whole number above 0, or off") from None
 
 
+def spam_auto(value: str) -> float | None:
+    if value.strip().lower() == "off":
+        return None
+    try:
+        threshold = float(value)
+    except ValueError:
+        threshold = -1.0
+    if not 0 < threshold < 1:
+        raise ValueError("must be a score between 0 and 1, like 0.98, or off")
+    return threshold
+
+
 class Env(StrEnum):
     """MODERATION_ENV: production refuses development's conveniences (see config.py)."""
 

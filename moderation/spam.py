@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from .classifier.model import Assessment
 from .errors import InvalidToken
 from .tokens import FormStamp
 from .validation import Submission
@@ -34,6 +35,10 @@ class Finding:
 class Verdict:
     spam: bool = False
     reasons: tuple[str, ...] = field(default=())
+    assessment: Assessment | None = None  # the spam classifier's, when it was asked
+
+
+CLASSIFIER = "classifier"  # the reason of a comment the classifier sent to spam (MODERATION_SPAM_AUTO)
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,7 @@ class Screening:
 
 
 Check = Callable[[Screening], Awaitable[Finding | None]]
+Assess = Callable[[Submission], Awaitable[Assessment]]
 
 
 def _words_pattern(words: Sequence[str]) -> re.Pattern[str] | None:
@@ -65,6 +71,8 @@ class SpamGuard:
         max_links: int = 3,
         min_seconds: float = 3.0,
         max_form_age: float = 3 * 86400,
+        assess: Assess | None = None,
+        spam_above: float | None = None,
     ):
         self._posted_before = posted_before  # (thread, body): was this text already posted there?
         self._stamps = stamps
@@ -73,6 +81,8 @@ class SpamGuard:
         self._max_links = max_links
         self._min_seconds = min_seconds
         self._max_form_age = max_form_age
+        self._assess = assess  # the spam classifier's score of a submission
+        self._spam_above = spam_above  # MODERATION_SPAM_AUTO
         self.checks: tuple[Check, ...] = (
             self.honeypot,
             self.form_timing,
@@ -83,15 +93,25 @@ class SpamGuard:
         )
 
     async def screen(self, screening: Screening) -> Verdict:
+        # Scored whatever the checks find: a moderator looking into the spam sees it too.
+        assessment = await self._assess(screening.submission) if self._assess else None
         holds: list[str] = []
         for check in self.checks:
             finding = await check(screening)
             if finding is None:
                 continue
             if finding.severity is Severity.SPAM:
-                return Verdict(spam=True, reasons=(finding.reason,))
+                return Verdict(spam=True, reasons=(finding.reason,), assessment=assessment)
             holds.append(finding.reason)
-        return Verdict(reasons=tuple(holds))
+        if self._binned(assessment):
+            return Verdict(spam=True, reasons=(CLASSIFIER,), assessment=assessment)
+        return Verdict(reasons=tuple(holds), assessment=assessment)
+
+    def _binned(self, assessment: Assessment | None) -> bool:
+        """Whether the classifier sends it to spam by itself: a model that learned enough, above the threshold."""
+        if assessment is None or assessment.cold or self._spam_above is None:
+            return False
+        return assessment.score > self._spam_above
 
     async def honeypot(self, screening: Screening) -> Finding | None:
         if screening.honeypot.strip():

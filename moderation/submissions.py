@@ -31,6 +31,7 @@ def reader_comment(
         # Only remembered now: nothing is mailed until a moderator publishes the comment.
         notify=submission.notify,
         lang=lang,  # the page's: the reader's mail about this comment is written in it
+        assessment=verdict.assessment,
     )
 
 

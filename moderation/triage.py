@@ -3,9 +3,19 @@ score, verdict and reasons, and the holds (the spam checks and rules that held o
 
 from __future__ import annotations
 
+from .classifier.model import Verdict
 from .models import Comment
 
 
 def triage_fields(comment: Comment) -> dict[str, object]:
-    """Until the classifier scores comments: no score, `unsure`, and nothing named."""
-    return {"score": None, "verdict": "unsure", "reasons": [], "holds": []}
+    """The classifier's view as it scored the comment at submission (a cold model: 0.5, `unsure`);
+    a comment it never scored (the site's own, an import) has no score. Holds: none named yet."""
+    assessment = comment.assessment
+    if assessment is None:
+        return {"score": None, "verdict": Verdict.UNSURE.value, "reasons": [], "holds": []}
+    return {
+        "score": round(assessment.score, 4),
+        "verdict": assessment.verdict.value,
+        "reasons": list(assessment.reasons),
+        "holds": [],
+    }

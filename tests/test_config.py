@@ -41,6 +41,7 @@ def test_defaults_are_the_documented_ones() -> None:
     assert config.burst_cap == 20
     assert config.signin_ttl == 900
     assert config.close_after_days is None  # threads never close by age unless asked
+    assert config.spam_auto is None  # the classifier sends nothing to spam by itself unless asked
     assert config.site_name == "127.0.0.1"  # the host of the first allowed origin
 
 
@@ -82,6 +83,7 @@ SAMPLES: dict[str, tuple[str, object]] = {
     "MODERATION_BLOCKLIST": ("casino, cheap-pills.example", ("casino", "cheap-pills.example")),
     "MODERATION_HOLD_WORDS": ("dosage, side effects", ("dosage", "side effects")),
     "MODERATION_MAX_LINKS": ("0", 0),
+    "MODERATION_SPAM_AUTO": ("0.98", 0.98),
     "MODERATION_RETENTION_DAYS": ("90", 90),
     "MODERATION_CLOSE_AFTER_DAYS": ("30", 30),
     "MODERATION_NOTIFY": ("daily", "daily"),
@@ -181,6 +183,9 @@ def test_allowed_origins_follow_the_public_url_by_default() -> None:
         ("MODERATION_CLOSE_AFTER_DAYS", "-7"),
         ("MODERATION_CLOSE_AFTER_DAYS", "a month"),
         ("MODERATION_CLOSE_AFTER_DAYS", "1.5"),
+        ("MODERATION_SPAM_AUTO", "1"),
+        ("MODERATION_SPAM_AUTO", "high"),
+        ("MODERATION_SPAM_AUTO", "nan"),
     ],
 )
 def test_a_bad_value_is_one_line_naming_the_variable(variable: str, value: str) -> None:

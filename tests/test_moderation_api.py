@@ -76,8 +76,8 @@ async def test_pending_comments_are_listed_oldest_first_with_what_a_moderator_ne
     )
     assert ana["thread"] == comment_data()["thread"] and ana["title"] == comment_data()["title"]
     assert ben["body"] == "Does the *first* session hurt?" and "<em>first</em>" in ben["body_html"]
-    # Until the classifier scores comments: nothing known, nothing named.
-    assert (ana["score"], ana["verdict"], ana["reasons"], ana["holds"]) == (None, "unsure", [], [])
+    # A model that has learned nothing yet scores every comment the same, and names nothing.
+    assert (ana["score"], ana["verdict"], ana["reasons"], ana["holds"]) == (0.5, "unsure", [], [])
     assert ana["last_decision"] == {
         "from": None,
         "to": "pending",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from ..classifier.model import Label
 from ..mail.payloads import Payload
 from ..models import MailKind
 
@@ -43,7 +44,16 @@ class Hook:
     body: str
 
 
-Write = Mail | ReaderMail | Hook
+@dataclass(frozen=True)
+class Lesson:
+    """What a decision teaches the spam classifier about one comment: the keys of its features."""
+
+    comment_id: int
+    keys: tuple[int, ...]
+    label: Label
+
+
+Write = Mail | ReaderMail | Hook | Lesson
 
 
 class Subscribed(StrEnum):

@@ -21,6 +21,7 @@ from .outbox import MailQueue
 from .readers import Readers
 from .rekeying import rekey
 from .sessions import Sessions
+from .spam_model import SpamModel
 from .sqlite import SqliteDatabase
 from .threads import Threads
 from .webhooks import WEBHOOKS
@@ -43,6 +44,7 @@ class Store:
         self.imports = Imports(db)
         self.exports = Exports(db)
         self.api_tokens = ApiTokens(db)
+        self.spam_model = SpamModel(db)
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Call `callback` after each commit that wrote mail or webhooks (create_app: wake the senders)."""

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import UTC, datetime
 
+from ..classifier.model import Assessment, Verdict
 from ..models import ByHand, Comment, CommentStatus, ThreadState
 from ..sealer import Sealer
 from .driver import Row
 
 COMMENT_COLUMNS = """
     c.id, t.key, t.title, c.parent_id, c.name, c.email, c.website, c.avatar,
-    c.body, c.body_html, c.status, c.created_at, c.flags, c.by_site, c.lang, c.submitted_title
+    c.body, c.body_html, c.status, c.created_at, c.flags, c.by_site, c.lang, c.submitted_title,
+    c.spam_score, c.spam_verdict, c.spam_reasons
 """
 COMMENT_FROM = "comments c JOIN threads t ON t.id = c.thread_id"
 THREAD_STATE = "version, first_comment_at, by_hand"
@@ -40,7 +43,22 @@ def comment(row: Row, sealer: Sealer) -> Comment:
         by_site=bool(row[13]),
         lang=row[14] or "",
         submitted_title=row[15],
+        assessment=assessment(row[16], row[17], row[18]),
     )
+
+
+def assessment(score: float | None, verdict: str | None, reasons: str) -> Assessment | None:
+    """The classifier's columns made back into its Assessment; None for a comment never scored."""
+    if score is None or verdict is None:
+        return None
+    return Assessment(float(score), Verdict(verdict), tuple(json.loads(reasons)))
+
+
+def assessment_columns(found: Assessment | None) -> tuple[float | None, str | None, str]:
+    """What the classifier's columns hold for an Assessment."""
+    if found is None:
+        return None, None, "[]"
+    return found.score, found.verdict.value, json.dumps(list(found.reasons), ensure_ascii=False)
 
 
 def thread_state(row: Row) -> ThreadState:

@@ -25,9 +25,9 @@ from ..models import (
     parse_cursor,
 )
 from ..search import EVERYTHING, Search
-from . import addresses, audit, readers, titles
+from . import addresses, audit, readers, spam_model, titles
 from .addresses import seal_email
-from .comment_rows import COMMENT_COLUMNS, COMMENT_FROM, body_digest
+from .comment_rows import COMMENT_COLUMNS, COMMENT_FROM, assessment_columns, body_digest
 from .comment_rows import comment as _comment
 from .driver import Database, Transaction, marks
 from .enqueue import Consequences
@@ -101,8 +101,9 @@ class Comments:
             # One statement: the thread's id, the parent check and the insert.
             rows = await tx.fetch(
                 "INSERT INTO comments (thread_id, parent_id, name, email, email_index, website, avatar, body,"
-                " body_html, remote_addr, created_at, status, flags, body_digest, lang, submitted_title)"
-                " SELECT t.id, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM threads t WHERE t.key = ?"
+                " body_html, remote_addr, created_at, status, flags, body_digest, lang, submitted_title,"
+                " spam_score, spam_verdict, spam_reasons)"
+                " SELECT t.id, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM threads t WHERE t.key = ?"
                 " AND (CAST(? AS BIGINT) IS NULL OR EXISTS (SELECT 1 FROM comments p"
                 "      WHERE p.id = ? AND p.thread_id = t.id AND p.status = 'approved'))"
                 " RETURNING id",
@@ -120,6 +121,7 @@ class Comments:
                 body_digest(comment.body),
                 comment.lang or None,
                 comment.title,
+                *assessment_columns(comment.assessment),
                 comment.thread,
                 comment.parent,
                 comment.parent,
@@ -333,8 +335,10 @@ class Comments:
             # Replies by other people stay, moved up to the top of their thread.
             await tx.execute(f"UPDATE comments SET parent_id = NULL WHERE parent_id IN ({id_marks})", *ids)
             notifications = await tx.fetch(f"DELETE FROM outbox WHERE comment_id IN ({id_marks}) RETURNING id", *ids)
-            # Webhook bodies carry the name and the text: they go with the comments.
+            # Webhook bodies carry the name and the text: they go with the comments, and what
+            # they taught the spam classifier with them.
             await tx.execute(f"DELETE FROM webhook_outbox WHERE comment_id IN ({id_marks})", *ids)
+            await spam_model.forget(tx, ids)
             await tx.execute(f"DELETE FROM comments WHERE id IN ({id_marks})", *ids)
             # The log keeps that each comment existed and was removed, and loses what it said of them.
             await tx.execute(

@@ -1,5 +1,6 @@
-"""The one writer of what the policy decided: outbox mail (its recipient sealed) and webhook rows,
-in the change's own transaction, which then wakes the senders once it commits."""
+"""The one writer of what the policy decided: outbox mail (its recipient sealed), webhook rows and
+the spam classifier's lessons, in the change's own transaction, which then wakes the senders
+once it commits."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from ..events import CommentDecided, CommentSubmitted, Event, SiteReplied
 from ..links import Links
 from ..mail.payloads import dump
 from ..models import MailKind
-from ..policy.writes import NO_FACTS, Facts, Hook, ReaderMail, Write
+from ..policy.writes import NO_FACTS, Facts, Hook, Lesson, ReaderMail, Write
 from ..sealer import Sealer
-from . import readers
+from . import readers, spam_model
 from .addresses import seal_recipient
 from .driver import Database, Transaction
 
@@ -22,7 +23,10 @@ async def enqueue(tx: Transaction, sealer: Sealer, writes: Sequence[Write], now:
     """Write every row; how many were written (a mail whose dedupe key exists already is not)."""
     written = 0
     hooks: list[tuple[str, str, int, str, float, float]] = []
+    await spam_model.teach(tx, [write for write in writes if isinstance(write, Lesson)])
     for write in writes:
+        if isinstance(write, Lesson):
+            continue
         if isinstance(write, Hook):
             hooks.append((write.url, write.event, write.comment_id, write.body, now, now))
         elif isinstance(write, ReaderMail):

@@ -1,0 +1,1 @@
+"""Corpora for the benchmarks."""
