@@ -11,6 +11,12 @@ from enum import StrEnum
 from .classifier.model import Assessment
 from .errors import BadCursor
 
+
+def utc_text(moment: datetime) -> str:
+    """A moment as every answer, feed and webhook writes it: 2026-11-27T09:30:00Z."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 # A value as JSON holds it: what json.loads gives, what json.dumps takes.
 JSON = dict[str, "JSON"] | list["JSON"] | str | int | float | bool | None
 
@@ -139,7 +145,7 @@ class Comment:
             "website": self.website or None,
             "avatar": self.avatar,
             "body_html": self.body_html,
-            "created": self.created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "created": utc_text(self.created),
             "by_site": self.by_site,
         }
 
@@ -183,7 +189,7 @@ class AuditEntry:
             "actor": self.actor,
             "channel": self.channel,
             "reason": self.reason,
-            "at": self.at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "at": utc_text(self.at),
         }
 
 

@@ -9,6 +9,7 @@ from aiohttp import web
 from ..app_keys import clock_key, config_key, form_stamp_key, links_key, store_key
 from ..avatars import AVATAR_KEY, identicon
 from ..i18n import N_
+from ..models import utc_text
 from ..resources import folder
 from .comments import safe_return_to, thread_key
 from .requests import is_closed, not_kept, own_pending, reader_language, render_page
@@ -72,10 +73,6 @@ async def avatar(request: web.Request) -> web.Response:
     )
 
 
-def _iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 async def feed(request: web.Request) -> web.Response:
     """Atom: one thread's approved comments with ?thread=, else the latest of the whole site."""
     links = request.app[links_key]
@@ -96,9 +93,9 @@ async def feed(request: web.Request) -> web.Response:
         title=title,
         self_url=links.absolute(str(request.rel_url)),
         page_url=links.thread_page(page_url),
-        updated=_iso(newest),
+        updated=utc_text(newest),
         comments=comments,
-        iso=_iso,
+        iso=utc_text,
     )
     body.content_type = "application/atom+xml"
     body.headers["Cache-Control"] = "public, max-age=300"

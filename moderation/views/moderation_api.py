@@ -11,7 +11,7 @@ from aiohttp import web
 from ..app_keys import store_key
 from ..errors import ClientError
 from ..i18n import N_
-from ..models import Action, AuditEntry, Channel, Comment, Decided
+from ..models import Action, AuditEntry, Channel, Comment, Decided, utc_text
 from ..search import MAX_QUERY, Search, parse_search, plain
 from ..triage import triage_fields
 from .queue import (
@@ -73,7 +73,7 @@ def listed(comment: Comment, last: AuditEntry | None) -> dict[str, object]:
         "website": comment.website,
         "body": comment.body,
         "body_html": comment.body_html,
-        "created": comment.created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created": utc_text(comment.created),
         "status": comment.status.value,
         **triage_fields(comment),
         "last_decision": {key: value for key, value in last.as_json().items() if key != "comment"} if last else None,
@@ -107,11 +107,7 @@ async def _json_object(request: web.Request) -> dict[str, object]:
 
 def _reason(value: object) -> str | None:
     if value is not None and not (isinstance(value, str) and plain(value)):
-        raise ClientError(
-            N_("A reason is text of at most %(most)s characters; nothing was changed."),
-            422,
-            values={"most": MAX_REASON},
-        )
+        raise ClientError(REASON, 422, values={"most": MAX_REASON})
     return checked_reason(value or "")
 
 

@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import json
 
-from ..models import Comment, CommentStatus
+from ..models import Comment, CommentStatus, utc_text
 
 SIGNATURE_HEADER = "X-Moderation-Signature"
 
@@ -31,7 +31,7 @@ def body(comment: Comment, queue_url: str) -> str:
             "name": comment.name,
             "body_html": comment.body_html,
             "status": comment.status.value,
-            "created": comment.created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "created": utc_text(comment.created),
             "queue_url": queue_url,
         },
         ensure_ascii=False,
