@@ -4,6 +4,7 @@ LABELS is "-" for an ordinary example or the comma-separated kinds it should be 
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,3 +32,41 @@ def examples(detector: str, part: str) -> list[Example]:
             Example(language, () if labels == "-" else tuple(labels.split(",")), "".join(parent).strip("-"), text)
         )
     return found
+
+
+@dataclass(frozen=True)
+class Figures:
+    """How a detector did on some examples: positives found, ordinary ones flagged, right kinds."""
+
+    positives: int
+    found: int
+    right_kind: int  # positives found with at least one of their kinds
+    ordinary: int
+    flagged: int
+
+    @property
+    def recall(self) -> float:
+        return self.found / self.positives if self.positives else 1.0
+
+    @property
+    def false_alarms(self) -> float:
+        return self.flagged / self.ordinary if self.ordinary else 0.0
+
+    def line(self, title: str) -> str:
+        return (
+            f"{title}: recall {self.recall:.3f} ({self.found}/{self.positives}, right kind {self.right_kind}),"
+            f" false alarms {self.false_alarms:.2%} ({self.flagged}/{self.ordinary})"
+        )
+
+
+def figures(found: Sequence[tuple[Example, Collection[str]]]) -> Figures:
+    """The figures of (example, kinds the detector found in it) pairs."""
+    positives = [(example, kinds) for example, kinds in found if example.labels]
+    ordinary = [kinds for example, kinds in found if not example.labels]
+    return Figures(
+        positives=len(positives),
+        found=sum(bool(kinds) for _, kinds in positives),
+        right_kind=sum(bool(set(example.labels) & set(kinds)) for example, kinds in positives),
+        ordinary=len(ordinary),
+        flagged=sum(bool(kinds) for kinds in ordinary),
+    )

@@ -15,7 +15,7 @@ from enum import StrEnum
 import regex
 
 from ..i18n import N_, Language
-from .phrases import alternatives, normalise
+from .phrases import alternatives, normalise, on_words
 
 
 class CareKind(StrEnum):
@@ -116,13 +116,12 @@ NAME_GAP = "(?:[^ .]+ ){0,4}"  # a name and a treatment word four words apart, i
 
 
 def _compile(lexicon: Lexicon) -> regex.Pattern[str]:
-    return regex.compile(
-        "|".join(f"(?P<{kind.value}>{alternatives(lexicon.phrases[kind])})" for kind in lexicon.phrases)
-    )
+    kinds = "|".join(f"(?P<{kind.value}>{alternatives(phrases)})" for kind, phrases in lexicon.phrases.items())
+    return regex.compile(on_words(kinds))
 
 
 PHRASES = {code: _compile(lexicon) for code, lexicon in LEXICONS.items()}
-TREATMENTS = {code: alternatives(lexicon.treatments.split("|")) for code, lexicon in LEXICONS.items()}
+TREATMENTS = {code: on_words(alternatives(lexicon.treatments.split("|"))) for code, lexicon in LEXICONS.items()}
 
 
 def _named(language: str, parent_name: str) -> regex.Pattern[str] | None:

@@ -16,7 +16,7 @@ from enum import StrEnum
 
 import regex
 
-from .phrases import alternatives, normalise
+from .phrases import alternatives, normalise, on_words
 
 
 class Crisis(StrEnum):
@@ -207,14 +207,13 @@ LEXICONS = {"en": ENGLISH, "de": GERMAN, "es": SPANISH}
 
 
 def _compile() -> regex.Pattern[str]:
-    """Every language's phrases in one expression, a named group per category."""
-    groups = []
-    for crisis in Crisis:
-        phrases = "|".join(
-            alternatives(lexicon.phrases[crisis], before=lexicon.denials) for lexicon in LEXICONS.values()
-        )
-        groups.append(f"(?P<{crisis.value}>{phrases})")
-    return regex.compile("|".join(groups))
+    """Every language's phrases in one expression, a named group per category. One list of
+    denials for all: each language's words are rare in the others, and one guard is cheaper."""
+    categories = "|".join(
+        f"(?P<{crisis.value}>{'|'.join(alternatives(lexicon.phrases[crisis]) for lexicon in LEXICONS.values())})"
+        for crisis in Crisis
+    )
+    return regex.compile(on_words(categories, denials="|".join(lexicon.denials for lexicon in LEXICONS.values())))
 
 
 SIGNS = _compile()

@@ -10,6 +10,7 @@ mark) as words of their own, so that a phrase never spans two sentences.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -39,45 +40,39 @@ class Normalised:
         return source[self.origin[start] : self.origin[end - 1] + 1]
 
 
+@functools.lru_cache(maxsize=4096)
 def _fold(char: str) -> str:
-    """One character compatibility-normalised, case-folded, without its accents."""
+    """One character as normalised text has it: compatibility-normalised, case-folded, without its
+    accents; a clause or sentence mark as " , " or " . ", and any other sign as a space."""
+    if char in SENTENCE_MARKS:
+        return " . "
+    if char in CLAUSE_MARKS:
+        return " , "
     decomposed = unicodedata.normalize("NFKD", char.casefold())
-    return "".join(part for part in decomposed if not unicodedata.combining(part))
+    return "".join(
+        part if part.isalnum() or part in "@$" else " " for part in decomposed if not unicodedata.combining(part)
+    )
 
 
 def normalise(source: str) -> Normalised:
     chars: list[str] = [" "]
     origin: list[int] = [0]
-
-    def put(char: str, at: int) -> None:
-        if char == " " and chars[-1] == " ":
-            return
-        chars.append(char)
-        origin.append(at)
-
     for at, raw in enumerate(source):
         if raw in APOSTROPHES:
             continue  # "don't" and "dont", "Dana's" and "Danas" are one word
-        mark = "." if raw in SENTENCE_MARKS else "," if raw in CLAUSE_MARKS else ""
-        if mark:
-            for char in (" ", mark, " "):
-                put(char, at)
-            continue
         for char in _fold(raw):
-            if char.isalnum() or char in "@$":
-                put(char, at)
-            else:
-                put(" ", at)  # hyphens, slashes and spaces: "self-harm" is "self harm"
-    put(" ", len(source) - 1 if source else 0)
-    text = "".join(chars)
-    # Leetspeak, word by word, then repeated letters squeezed ("soooo", "kill" and "kil" alike).
-    text = LEET_WORD.sub(lambda word: word[0].translate(LEET), text)
-    squeezed = [
-        (char, at)
-        for index, (char, at) in enumerate(zip(text, origin, strict=True))
-        if not (index and char.isalpha() and char == text[index - 1])
-    ]
-    return Normalised("".join(char for char, _ in squeezed), tuple(at for _, at in squeezed))
+            # One space between words ("self-harm" is "self harm"), and repeated letters squeezed
+            # ("soooo"; "kill" and "kil" alike, since phrases are normalised the same way).
+            if char == chars[-1] and (char == " " or char.isalpha()):
+                continue
+            chars.append(char)
+            origin.append(at)
+    if chars[-1] != " ":
+        chars.append(" ")
+        origin.append(max(len(source) - 1, 0))
+    # Leetspeak, word by word: the same length, so each character keeps its origin.
+    text = LEET_WORD.sub(lambda word: word[0].translate(LEET), "".join(chars))
+    return Normalised(text, tuple(origin))
 
 
 def _words(phrase: str) -> str:
@@ -87,9 +82,13 @@ def _words(phrase: str) -> str:
     return phrase.replace("~ ", GAP)
 
 
-def alternatives(phrases: Iterable[str], before: str = "") -> str:
-    """The phrases as one alternation on word boundaries; `before`, if given, is a pattern that
-    must not end just before a phrase (a negation: "not", "never")."""
-    joined = "|".join(f"(?:{_words(phrase)})" for phrase in phrases)
-    guard = f"(?<! (?:{_words(before)}) {DENIAL_GAP})" if before else ""
-    return f"(?<= ){guard}(?:{joined})(?= )"
+def alternatives(phrases: Iterable[str]) -> str:
+    """The phrases as one alternation, their words normalised."""
+    return "|".join(f"(?:{_words(phrase)})" for phrase in phrases)
+
+
+def on_words(pattern: str, denials: str = "") -> str:
+    """`pattern` matching whole words only; `denials`, if given, are words that must not come just
+    before it (a negation: "not", "never")."""
+    guard = f"(?<! (?:{_words(denials)}) {DENIAL_GAP})" if denials else ""
+    return f"(?<= ){guard}(?:{pattern})(?= )"
