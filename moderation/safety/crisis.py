@@ -33,8 +33,15 @@ class Lexicon:
 
 
 END = "(?= [.,] | $)"  # the clause ends here: "I can't go on." but not "I can't go on holiday"
-PILLS = "(pills|tablets|meds|medication|medications|medicine|antidepressants|painkillers|paracetamol|tylenol|ibuprofen|benzos|xanax|opioids|sleeping pills|sleeping tablets|prescription|bottle of)"  # noqa: E501
-MANY = "(all|all of|every|a whole|the whole|an entire|too many|way too many|a bunch of|a handful of|[1-9][0-9]+(?! (mg|ml|mcg|g|milligrams?|micrograms?) ))"  # noqa: E501
+PILLS = (
+    "(pills|tablets|meds|medication|medications|medicine|antidepressants|painkillers|paracetamol|tylenol|"
+    "ibuprofen|benzos|xanax|opioids|sleeping pills|sleeping tablets|prescription|bottle of)"
+)
+# As many as an overdose takes; a number is a count of pills, not a dose ("20 mg").
+MANY = (
+    "(all|all of|every|a whole|the whole|an entire|too many|way too many|a bunch of|a handful of|"
+    "[1-9][0-9]+(?! (mg|ml|mcg|g|milligrams?|micrograms?) ))"
+)
 
 ENGLISH = Lexicon(
     denials="not|never|dont|do not|didnt|wont|wouldnt|would never|no longer|no",
@@ -66,7 +73,8 @@ ENGLISH = Lexicon(
             "(dont|do not|dont really) want to (live|be alive|exist|be here)( anymore| any more)?",
             "(dont|do not|never) want to wake up",
             "(wish|wishing|hope|hoping) i (would |could |will |wouldnt )?(just )?(not|never|dont)? ?wake up",
-            "(cant|can not|cannot) (go on|take it|do this|keep going)(?= (anymore|any more|like this|much longer)| [.,] | $)",  # noqa: E501
+            "(cant|can not|cannot) (go on|take it|do this|keep going)"
+            "(?= (anymore|any more|like this|much longer)| [.,] | $)",
             "(wrote|written|writing|write) my (goodbye|suicide) (letters?|notes?)",
             "suicide (note|letter)",
             "goodbye (everyone|all|world|cruel world)",
@@ -103,7 +111,7 @@ ENGLISH = Lexicon(
             "chest (pain|pains|is so tight|feels tight|is tight) ~ (right now|now|cant breathe)",
             "(im|i am|i think im|think im|is) having a (heart attack|stroke|seizure)",
             "(call|calling|get|need) (an|the) ambulance",
-            "call (911|112|999)",
+            "(someone|somebody|please|pls|plz|im|i am|just) (call|calling|called) (911|112|999)",
             "(isnt|is not|not|wont stop|stopped) (responding|breathing)",
             "(wont|will not|doesnt|cant) wake (him|her|them)? ?up",
             "collapsed",
