@@ -38,13 +38,13 @@ class Kind(StrEnum):
     ID_NUMBER = "id_number"
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Detail:
     """One personal detail: its kind and where it stands, text[start:end] of the text searched."""
 
+    kind: Kind
     start: int
     end: int
-    kind: Kind
 
 
 # Where two findings overlap, the one that says more about what the digits are names the span:
@@ -72,7 +72,7 @@ def find_personal_details(text: str, language: str) -> list[Detail]:
     with all of them."""
     normalised = Normalised.of(text)
     found = [
-        Detail(normalised.start_in_original(start), normalised.end_in_original(end), kind)
+        Detail(kind, normalised.start_in_original(start), normalised.end_in_original(end))
         for start, end, kind in _findings(normalised.text, _languages(language))
     ]
     return _merged(found)
@@ -101,11 +101,11 @@ def _languages(language: str) -> tuple[str, ...]:
 
 def _merged(details: Iterable[Detail]) -> list[Detail]:
     merged: list[Detail] = []
-    for detail in sorted(details):
+    for detail in sorted(details, key=lambda detail: (detail.start, detail.end)):
         if merged and detail.start < merged[-1].end:
             last = merged[-1]
             kind = min(last.kind, detail.kind, key=PRECEDENCE.index)
-            merged[-1] = Detail(last.start, max(last.end, detail.end), kind)
+            merged[-1] = Detail(kind, last.start, max(last.end, detail.end))
         else:
             merged.append(detail)
     return merged
@@ -116,6 +116,7 @@ def _merged(details: Iterable[Detail]) -> list[Detail]:
 # What shows nothing where it stands (zero-width spaces, joiners...): dropped before searching,
 # so that "0151\u200b2345 6789" is still a phone number.
 INVISIBLE = regex.compile(r"\p{Default_Ignorable_Code_Point}")
+CLUSTER = regex.compile(r"\P{M}\p{M}*|\p{M}+")
 
 
 @dataclass(frozen=True)
@@ -136,10 +137,8 @@ class Normalised:
         ends: list[int] = []
         # A base character with the combining marks after it is normalised as one, so that
         # "naci" + U+0301 reads "nací".
-        for cluster in regex.finditer(r"\P{M}\p{M}*|\p{M}+", original):
-            if INVISIBLE.fullmatch(cluster[0]):
-                continue
-            piece = unicodedata.normalize("NFKC", cluster[0])
+        for cluster in CLUSTER.finditer(original):
+            piece = unicodedata.normalize("NFKC", INVISIBLE.sub("", cluster[0]))
             pieces.append(piece)
             starts += [cluster.start()] * len(piece)
             ends += [cluster.end()] * len(piece)
@@ -157,12 +156,19 @@ class Normalised:
 Finding = tuple[int, int, Kind]
 
 
-def _findings(text: str, languages: tuple[str, ...]) -> Iterator[Finding]:
-    yield from _emails(text)
-    yield from _phones(text, languages)
-    yield from _street_addresses(text, languages)
-    yield from _dates_of_birth(text, languages)
-    yield from _id_numbers(text, languages)
+def _findings(text: str, languages: tuple[str, ...]) -> list[Finding]:
+    found = [
+        *_emails(text),
+        *_id_numbers(text, languages),
+        *_dates_of_birth(text, languages),
+        *_street_addresses(text, languages),
+    ]
+    # What is already an address, a card or a date of birth is no phone number: blanked, so
+    # that the phone matcher (the costly part) neither reads those digits again nor sees one.
+    blanked = list(text)
+    for start, end, _ in found:
+        blanked[start:end] = " " * (end - start)
+    return found + list(_phones("".join(blanked), languages))
 
 
 # Email addresses: the plain form, and the forms written to escape harvesters,
