@@ -167,7 +167,7 @@ def main() -> None:
     for label, before in (("alone", ""), ("in the service, after moderation.app", "import moderation.app")):
         steps = memory(before)
         added = ", ".join(
-            f"{name} +{after - now:.1f}" for name, now, after in zip(STEPS, steps, steps[1:], strict=True)
+            f"{name} +{after - now:.1f}" for name, now, after in zip(STEPS, steps[:-1], steps[1:], strict=True)
         )
         print(f"resident memory, {label} (from {steps[0]:.1f} MB): {added}; in all +{steps[-1] - steps[0]:.1f} MB")
 
