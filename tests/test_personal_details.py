@@ -9,7 +9,8 @@ import pytest
 
 from bench.corpus.personal_details import examples
 from bench.personal_details import scores
-from moderation.safety.personal_details import Detail, Kind, find_personal_details, kinds, redact
+from moderation.i18n import shipped
+from moderation.safety.personal_details import PHONE_REGIONS, Detail, Kind, find_personal_details, kinds, redact
 
 # What the held-out comments measured when they were first run (bench/personal_details.py):
 # every kind's recall 0.98 or more, one ordinary comment in 200 flagged.
@@ -163,3 +164,10 @@ def test_the_language_picks_the_phone_regions_and_an_unknown_one_reads_them_all(
     assert kinds(find_personal_details(text, "de-AT")) == [Kind.PHONE]
     assert kinds(find_personal_details(text, "fr")) == [Kind.PHONE]
     assert kinds(find_personal_details("Greetings from Vienna, +43 664 1234567 here.", "en")) == [Kind.PHONE]
+
+
+def test_every_shipped_language_has_its_phone_regions_and_words() -> None:
+    assert set(PHONE_REGIONS) == set(shipped())
+    for language in shipped():
+        found = find_personal_details("+49 151 23456789, jo@example.org, IBAN DE89 3704 0044 0532 0130 00", language)
+        assert kinds(found) == [Kind.PHONE, Kind.EMAIL, Kind.ID_NUMBER], language
