@@ -176,7 +176,7 @@ def _findings(text: str, languages: tuple[str, ...]) -> list[Finding]:
 EMAIL = re.compile(r"(?<![\w.+-])[\w.%+-]*\w@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}(?![\w-])")
 SPELLED_EMAIL = re.compile(
     r"""(?ix)(?<![\w.])
-    \w+(?:(?:\.|\s+dot\s+|\s*[(\[]dot[)\]]\s*)\w+)*                   # ruth, kevin dot nguyen
+    \w{1,64}(?:(?:\.|\s+dot\s+|\s*[(\[]dot[)\]]\s*)\w{1,64}){0,3}     # ruth, kevin dot nguyen
     (?:\s*[(\[{]\s*(?:at|arroba|ät)\s*[)\]}]\s*|(?P<said>\s+(?:at|arroba)\s+))  # (at), [at], " at "
     \w[\w-]*                                                           # gmail
     (?:(?P<dot>\s*[(\[]\s*(?:dot|punto|punkt)\s*[)\]]\s*|\s+(?:dot|punto|punkt)\s+)|\.)[a-z]{2,12}
@@ -207,6 +207,9 @@ PHONE_WORDS = re.compile(
 )
 PHONE_WORD_BEFORE = 30  # characters from such a word to the number: "call me back on"
 DATE_SHAPE = re.compile(r"\d{1,4}([./-])\d{1,2}\1\d{2,4}")  # 02.03.2024 dials Duisburg in Germany
+# The candidates the matcher reads in a comment, for each region: a comment has a few, and a
+# body of thousands of numbers would otherwise cost the matcher a second.
+PHONE_TRIES = 100
 
 
 @functools.cache
@@ -226,7 +229,7 @@ def _phones(text: str, languages: tuple[str, ...]) -> Iterator[Finding]:
     said = [word.end() for word in PHONE_WORDS.finditer(text)]
     leniency = phonenumbers.Leniency.POSSIBLE if said else phonenumbers.Leniency.VALID
     for region in _phone_regions(languages):
-        for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=leniency):
+        for match in phonenumbers.PhoneNumberMatcher(text, region, leniency, max_tries=PHONE_TRIES):
             if DATE_SHAPE.fullmatch(match.raw_string):
                 continue
             if said and not phonenumbers.is_valid_number(match.number):
@@ -271,7 +274,7 @@ ES_STREET = re.compile(
     rf"""(?x)(?<!\w)
     (?i:{ES_STREET_WORDS})\s*
     (?:(?:de|del|la|las|los|el|y)\s+)*
-    (?:[A-ZÁÉÍÓÚÑ][\wáéíóúñü.-]*\s*(?:(?:de|del|la|las|los|el|y)\s+)*){{1,4}}  # Mayor, de la Castellana
+    [A-ZÁÉÍÓÚÑ][\w.-]*(?:\s+(?:(?:de|del|la|las|los|el|y)\s+)*[A-ZÁÉÍÓÚÑ][\w.-]*){{0,3}}  # Mayor, de la Castellana
     ,?\s*(?:n[º°o]\.?\s*)?\d{{1,4}}(?![\d.,]\d)
     (?!\s*(?:veces|vez|horas?|h\b|minutos?|min\b|km\b|metros|m\b|%|€|años|días|semanas|personas))
     | (?<!\w)(?i:Calle|Carrera|Cra\.?|Cl\.?|Avenida|Av\.?|Diagonal|Transversal)\s+  # Colombia: Calle 72 # 10-34
