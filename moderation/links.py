@@ -8,7 +8,8 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from .config import Config
-from .models import CommentStatus
+from .models import CommentStatus, Sort
+from .search import Listing
 
 
 class Links:
@@ -47,9 +48,20 @@ class Links:
     def submit(self) -> str:
         return self._path("submit")
 
-    def queue(self, status: CommentStatus | None = None, after: str | None = None, done: str | None = None) -> str:
-        """The queue, or one tab of it from a page's cursor, showing what a decision did."""
-        query = {"status": status.value} if status else {}
+    def queue(
+        self, listing: CommentStatus | Listing | None = None, after: str | None = None, done: str | None = None
+    ) -> str:
+        """The queue, or one tab of it (maybe searched, sorted, filtered) from a page's cursor,
+        showing what a decision did."""
+        if isinstance(listing, CommentStatus):
+            listing = Listing(listing)
+        query = {"status": listing.status.value} if listing else {}
+        if listing and listing.q:
+            query["q"] = listing.q
+        if listing and listing.sort is not Sort.OLDEST:
+            query["sort"] = listing.sort.value
+        if listing and listing.unanswered:
+            query["filter"] = "unanswered"
         query |= ({"after": after} if after else {}) | ({"done": done} if done else {})
         # urlencode, not yarl's query: a cursor's ":" is escaped, as the queue's links always were.
         return self._path("queue") + (f"?{urlencode(query)}" if query else "")

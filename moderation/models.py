@@ -341,14 +341,40 @@ class ApiToken:
     last_used: datetime | None
 
 
-def parse_cursor(cursor: str) -> tuple[float, int]:
-    """A page's start: the (created_at, id) of the last row before it; BadCursor if it is none."""
-    created, _, id_ = cursor.partition(":")
+class Sort(StrEnum):
+    """The order of a tab of the queue. Comments never scored (the site's, imports) come last in
+    both orders by score."""
+
+    OLDEST = "oldest"  # by arrival: pending oldest first, the other tabs newest first
+    LIKELY_OK = "likely_ok"  # lowest spam score first
+    LIKELY_SPAM = "likely_spam"  # highest spam score first
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A page's start: the sort key and id of the last row before it, in the order it was sorted by."""
+
+    sort: Sort
+    key: float  # the arrival's timestamp, or the score's place in the order
+    id: int
+
+    def __str__(self) -> str:
+        # The key's repr: a float survives it exactly. By arrival, the form pages always had.
+        start = f"{self.key!r}:{self.id}"
+        return start if self.sort is Sort.OLDEST else f"{self.sort.value}:{start}"
+
+
+def parse_cursor(cursor: str, sort: Sort) -> Cursor:
+    """A cursor the queue gave for this sort; BadCursor for any other (or another sort's)."""
+    prefix = "" if sort is Sort.OLDEST else f"{sort.value}:"
+    if not cursor.startswith(prefix):
+        raise BadCursor(cursor)
+    key, _, id_ = cursor.removeprefix(prefix).partition(":")
     try:
-        parsed = float(created), int(id_)
+        parsed = Cursor(sort, float(key), int(id_))
     except ValueError:
         raise BadCursor(cursor) from None
-    if not math.isfinite(parsed[0]):
+    if not math.isfinite(parsed.key):
         raise BadCursor(cursor)
     return parsed
 

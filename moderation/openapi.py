@@ -230,7 +230,8 @@ NO_TOKEN: dict[str, JSON] = {
 MODERATION_PATHS: dict[str, JSON] = {
     "/api/moderation/comments": {
         "get": {
-            "summary": "One page of the queue's comments in a state: pending oldest first, the others newest first.",
+            "summary": "One page of the queue's comments in a state: by default pending oldest first, the others"
+            " newest first.",
             "security": [{"bearer": []}],
             "parameters": [
                 {"name": "status", "in": "query", "schema": {**STATUS, "default": "pending"}},
@@ -240,12 +241,31 @@ MODERATION_PATHS: dict[str, JSON] = {
                     "schema": {"type": "string", "maxLength": 200},
                     "description": "Words in the name or body, email:ADDRESS, thread:KEY.",
                 },
+                {
+                    "name": "sort",
+                    "in": "query",
+                    "schema": {"type": "string", "enum": ["oldest", "likely_ok", "likely_spam"], "default": "oldest"},
+                    "description": "By arrival (pending oldest first, the others newest first), or by spam score,"
+                    " lowest or highest first; comments never scored come last in both, ties by id.",
+                },
+                {
+                    "name": "filter",
+                    "in": "query",
+                    "schema": {"type": "string", "enum": ["unanswered"]},
+                    "description": "Only approved readers' comments that ask a question with no reply by the site"
+                    " yet (the approved tab; status may then be left out).",
+                },
                 {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
-                {"name": "after", "in": "query", "schema": {"type": "string"}, "description": "A page's `next`."},
+                {
+                    "name": "after",
+                    "in": "query",
+                    "schema": {"type": "string"},
+                    "description": "A page's `next`, with the same sort.",
+                },
             ],
             "responses": {
                 "200": _json(_ref("ModerationPage"), "The page, and where the next one starts."),
-                "400": _json(_ref("Error"), "A state, limit, cursor or search that cannot be."),
+                "400": _json(_ref("Error"), "A state, order, filter, limit, cursor or search that cannot be."),
                 "401": NO_TOKEN,
                 "503": ERRORS["503"],
             },

@@ -1,11 +1,14 @@
-"""What a moderator (or a script) searches the queue for: `q` made into words, an address and a
-thread. Words match name and body; the address is found through its blind index, never by
-reading addresses; the thread by its key."""
+"""What a moderator (or a script) asks the queue for: a tab, an order, `q` made into words, an
+address and a thread, and maybe only the questions the site has not answered. Words match name
+and body; the address is found through its blind index, never by reading addresses; the thread
+by its key."""
 
 from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+
+from .models import CommentStatus, Sort
 
 MAX_QUERY = 200
 
@@ -18,6 +21,17 @@ class Search:
 
 
 EVERYTHING = Search()  # no search: the whole tab
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What a page of the queue, or of the moderation API's listing, shows."""
+
+    status: CommentStatus = CommentStatus.PENDING
+    sort: Sort = Sort.OLDEST
+    unanswered: bool = False  # approved readers' comments that ask, with no reply by the site yet
+    q: str = ""  # the search as it was typed, for the page's links
+    search: Search = EVERYTHING  # q, parsed
 
 
 def plain(text: str) -> bool:

@@ -12,6 +12,7 @@ from aiohttp.test_utils import TestClient
 
 from moderation.config import Config
 from moderation.models import CommentStatus
+from moderation.search import Listing
 from moderation.store import Store
 from tests.conftest import SITE
 from tests.service import FROM_CHECKOUT
@@ -60,7 +61,7 @@ async def test_wordpress_publishes_approved_queues_pending_and_skips_trash_and_p
         ),
         ("Rae", None, "<p>Under the trashed one</p>", "2018-01-02T03:04:05Z"),
     ]
-    queue = await store.comments.queue(CommentStatus.PENDING, None, 10)
+    queue = await store.comments.queue(Listing(CommentStatus.PENDING), None, 10)
     assert [(c.name, c.body, c.thread) for c in queue.comments] == [("Pat", "Waiting", "/articles/ketamine")]
     converted = await store.comments.get(page["comments"][1]["id"])
     assert converted is not None and converted.body == "First line\nsecond line\n\nA new paragraph & more"

@@ -10,7 +10,9 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from moderation.app_keys import store_key
+from moderation.classifier.model import Assessment, Verdict
 from moderation.config import Config
+from moderation.models import Action, Channel, NewComment
 from tests import db
 from tests.conftest import MODERATORS, SITE, TEST_DATA_KEYS, TEST_INDEX_KEY
 from tests.factories import comment_data, email_link, submit
@@ -193,6 +195,35 @@ async def test_search_finds_an_address_by_its_index_words_in_name_and_body_and_a
     assert await found("thank ben") == [ben]
 
 
+async def test_the_listing_sorts_by_score_and_lists_unanswered_questions_as_the_queue_does(
+    service: TestClient,
+) -> None:
+    token = await new_token(service)
+    store = service.app[store_key]
+    scores = [0.95, None, 0.02, 0.5, 0.95]
+    ids = []
+    for n, score in enumerate(scores):
+        found = Assessment(score, Verdict.UNSURE) if score is not None else None
+        new = NewComment(
+            "/p/", "", f"R{n}", f"r{n}@example.com", "", f"Is {n} enough?", "<p>?</p>", "a", assessment=found
+        )
+        ids.append(await store.comments.submit(new))
+
+    async def every(**params: str) -> list[int]:
+        found: list[int] = []
+        while True:
+            page = await listing(service, token, limit="2", **params)
+            found += [c["id"] for c in page["comments"]]
+            if not page["next"]:
+                return found
+            params["after"] = page["next"]
+
+    assert await every(sort="likely_spam") == [ids[0], ids[4], ids[3], ids[2], ids[1]]
+    assert await every(sort="likely_ok") == [ids[2], ids[3], ids[0], ids[4], ids[1]]
+    await store.comments.decide(ids[:3], Action.APPROVE, actor="cli", channel=Channel.CLI)
+    assert await every(filter="unanswered") == [ids[2], ids[1], ids[0]]
+
+
 async def test_the_api_sends_no_cors_headers_and_no_cache_keeps_its_answers(service: TestClient) -> None:
     token = await new_token(service)
     headers = {"Origin": SITE, **bearer(token)}
@@ -219,6 +250,10 @@ BAD_LISTINGS = [
     {"after": f"1.0:{2**63}"},
     {"q": "x" * 201},
     {"q": "a\x00b"},
+    {"sort": "newest"},
+    {"filter": "unread"},
+    {"filter": "unanswered", "status": "pending"},
+    {"sort": "likely_spam", "after": "1.0:3"},  # a cursor of another order
 ]
 BAD_DECISIONS: list[tuple[object, int]] = [
     ({"action": "publish", "ids": [1]}, 422),

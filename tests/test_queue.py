@@ -6,17 +6,19 @@ from __future__ import annotations
 import asyncio
 import re
 from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from aiohttp.test_utils import TestClient
 
 from moderation.app_keys import store_key
+from moderation.classifier.model import Assessment, Verdict
 from moderation.config import Config
 from moderation.models import Action, Channel, NewComment
 from tests import db
 from tests.conftest import MODERATORS, SITE
 from tests.factories import comment_data, email_link, submit
-from tests.moderators import Clock, outcome, queue_rows, sign_in
+from tests.moderators import Clock, Moderator, outcome, queue_rows, sign_in
 from tests.smtp import SmtpSink
 
 ALICE, BOB = MODERATORS
@@ -331,3 +333,220 @@ async def test_an_unknown_tab_or_page_is_a_400(service: TestClient, smtpd: SmtpS
     alice = await sign_in(service, smtpd, ALICE)
     for query in ("status=deleted", "after=yesterday", "after=nan:3"):
         assert (await alice.get(f"/queue?{query}")).status == 400
+
+
+def next_page(page: str) -> str | None:
+    found = re.search(r'<a href="([^"]+)" rel="next">Next page</a>', page)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+async def every_page(moderator: Moderator, path: str) -> list[int]:
+    """The ids on a listing's pages, following "Next page" to the end."""
+    ids: list[int] = []
+    url: str | None = path
+    while url:
+        page = await moderator.page(url)
+        ids += queue_rows(page)
+        url = next_page(page)
+    return ids
+
+
+def scored(n: int, score: float | None, **fields: Any) -> NewComment:
+    verdict = None if score is None else Verdict.LIKELY_SPAM if score >= 0.9 else Verdict.LIKELY_OK
+    assessment = Assessment(score, verdict, ("word: casino",)) if score is not None and verdict else None
+    values: dict[str, Any] = dict(thread=THREAD, title=TITLE, name=f"Reader {n}", email=f"r{n}@example.com")
+    values |= dict(website="", body=f"Body {n}", body_html=f"<p>Body {n}</p>", avatar="a", assessment=assessment)
+    return NewComment(**(values | fields))
+
+
+def showing(page: str) -> str:
+    found = re.search(r'<p class="showing">(.*?)</p>', page, re.DOTALL)
+    assert found, "the page does not say what it shows"
+    return " ".join(re.sub(r"<[^>]+>", " ", found.group(1)).split())
+
+
+async def test_sorting_by_score_pages_through_every_comment_once_with_the_never_scored_last(
+    service: TestClient, smtpd: SmtpSink
+) -> None:
+    store = service.server.app[store_key]
+    # 110 comments, scores with many ties and some never scored, stored in no order of score.
+    scores: list[float | None] = [None if n % 9 == 0 else round((n * 37 % 100) / 100, 2) for n in range(110)]
+    ids = [await store.comments.submit(scored(n, score)) for n, score in enumerate(scores)]
+    alice = await sign_in(service, smtpd, ALICE)
+    by_id = dict(zip(ids, scores, strict=True))
+    never = [id_ for id_ in ids if by_id[id_] is None]
+
+    likely_spam = await every_page(alice, "/queue?sort=likely_spam")
+    assert likely_spam == sorted(set(ids) - set(never), key=lambda i: (-(by_id[i] or 0), i)) + never
+    likely_ok = await every_page(alice, "/queue?sort=likely_ok")
+    assert likely_ok == sorted(set(ids) - set(never), key=lambda i: (by_id[i] or 0, i)) + never
+    assert await every_page(alice, "/queue") == ids  # oldest first, as before
+
+    page = await alice.page("/queue?sort=likely_spam")
+    first = queue_rows(page)[likely_spam[0]]
+    assert f"Spam score {by_id[likely_spam[0]]:.2f} (likely spam): word: casino" in first
+    assert '<option value="likely_spam" selected>Likely spam first</option>' in page
+    assert 'name="sort" value="likely_spam"' in page  # the decision forms come back to this order
+    # Deciding from the second page of an order comes back to that page of that order.
+    second_url = next_page(page)
+    assert second_url
+    second = await alice.page(second_url)
+    after = re.findall(r'name="after" value="([^"]+)"', second)[0]
+    back = await alice.decide("reject", likely_spam[50:52], status="pending", sort="likely_spam", after=after)
+    assert list(queue_rows(back)) == likely_spam[52:102]
+
+
+async def test_a_cursor_of_one_order_used_with_another_is_a_400_page(service: TestClient, smtpd: SmtpSink) -> None:
+    store = service.server.app[store_key]
+    for n in range(55):
+        await store.comments.submit(scored(n, n / 100))
+    alice = await sign_in(service, smtpd, ALICE)
+    cursors = {}
+    for sort in ("oldest", "likely_ok", "likely_spam"):
+        url = next_page(await alice.page(f"/queue?sort={sort}"))
+        assert url
+        cursors[sort] = parse_qs(urlsplit(url).query)["after"][0]
+    for sort, cursor in cursors.items():
+        for other in set(cursors) - {sort}:
+            response = await alice.get(f"/queue?{urlencode({'sort': other, 'after': cursor})}")
+            assert response.status == 400, (sort, other)
+            assert "This page of the queue does not exist." in await response.text()
+
+
+async def test_the_search_box_finds_by_word_address_and_page_and_keeps_the_search_on_every_page(
+    service: TestClient, smtpd: SmtpSink, config: Config
+) -> None:
+    ana = await submit(service, name="Ana", email="ana.patient@example.com", body="Does the nausea pass?")
+    elsewhere = await submit(service, name="Ana", email="ANA.Patient@example.com", thread="/other/")
+    ben = await submit(service, name="Ben", email="ben@example.com", body="The NAUSEA was gone by noon.")
+    assert all("example.com" not in row[0] for row in await db.query(config, "SELECT email FROM comments"))
+    alice = await sign_in(service, smtpd, ALICE)
+
+    async def found(q: str, **query: str) -> tuple[list[int], str]:
+        page = await alice.page(f"/queue?{urlencode({'q': q, **query})}")
+        return list(queue_rows(page)), page
+
+    ids, page = await found("nausea")
+    assert ids == [ana, ben]
+    assert showing(page) == "2 comments of this tab match “nausea”. Clear the search"
+    assert '<input type="search" id="queue-q" name="q" value="nausea"' in page
+    assert '<label for="queue-q">Search</label>' in page
+    assert (await found("email:ana.patient@example.com"))[0] == [ana, elsewhere]
+    assert (await found("email:ana.patient@example.com thread:/other/"))[0] == [elsewhere]
+    ids, page = await found("thread:/nowhere/")
+    assert ids == [] and showing(page).startswith("0 comments of this tab match “thread:/nowhere/”.")
+    assert (await found("nausea", status="rejected"))[0] == []
+    # What was typed is shown as text, never as markup.
+    assert "“&lt;b&gt;nausea”" in (await found("<b>nausea"))[1]
+
+    # A decision from the search comes back to it.
+    back = await alice.decide("approve", [ana], q="nausea", status="pending")
+    assert list(queue_rows(back)) == [ben] and showing(back).startswith("1 comment of this tab matches “nausea”.")
+
+    # Paging keeps the search.
+    store = service.server.app[store_key]
+    many = [await store.comments.submit(scored(n, None, body=f"Infusion day {n}")) for n in range(52)]
+    first = await alice.page("/queue?q=infusion")
+    assert list(queue_rows(first)) == many[:50] and showing(first).startswith("52 comments of this tab match")
+    second_url = next_page(first)
+    assert second_url and "q=infusion" in second_url
+    assert list(queue_rows(await alice.page(second_url))) == many[50:]
+
+
+async def test_unanswered_lists_approved_questions_until_the_site_replies(
+    service: TestClient, smtpd: SmtpSink, clock: Clock
+) -> None:
+    store = service.server.app[store_key]
+    marked = await submit(service, name="Ana", body="Is the second week harder?")
+    clock.advance(1)
+    unmarked = await submit(service, name="Ben", body="Thanks. How long does the effect last")
+    clock.advance(1)
+    german = await submit(service, name="Carla", body="Wie lange dauert eine Sitzung", lang="de")
+    clock.advance(1)
+    statement = await submit(service, name="Dan", body="When I started, I was scared. It passed.")
+    quoted = await submit(service, name="Eve", body="> Does it hurt?\n\nNot for me.")
+    waiting = await submit(service, name="Fay", body="Is it safe for teens?")  # not approved: not listed
+    for comment_id in (marked, unmarked, german, statement, quoted):
+        await store.comments.decide([comment_id], Action.APPROVE, actor=BOB, channel=Channel.EMAIL_LINK)
+    alice = await sign_in(service, smtpd, ALICE)
+
+    page = await alice.page("/queue?status=approved&filter=unanswered")
+    assert list(queue_rows(page)) == [german, unmarked, marked]  # the approved tab's order: newest first
+    assert showing(page) == "3 approved comments ask a question the site has not answered yet."
+    assert '<a href="/queue?status=approved&amp;filter=unanswered" aria-current="page">Unanswered questions</a>' in page
+    assert '<input type="hidden" name="filter" value="unanswered">' in page
+    assert list(queue_rows(await alice.page("/queue?filter=unanswered"))) == [german, unmarked, marked]
+    assert waiting in queue_rows(await alice.page("/queue"))
+
+    # The site answers one from this very list: it leaves the list, and the reply is not a question.
+    response = await alice.post(
+        "/queue/reply",
+        {
+            "csrf": await alice.csrf(),
+            "id": str(unmarked),
+            "body": "Is it? About a week.",
+            "status": "approved",
+            "filter": "unanswered",
+        },
+    )
+    assert response.status == 303
+    back = await alice.page(response.headers["Location"])
+    assert outcome(back).startswith("1 already approved by")
+    assert list(queue_rows(back)) == [german, marked]
+    assert showing(back) == "2 approved comments ask a question the site has not answered yet."
+    # A reader's reply is no answer from the site.
+    reply = await submit(service, name="Gus", body="Same question here.", parent=marked)
+    await store.comments.decide([reply], Action.APPROVE, actor=BOB, channel=Channel.EMAIL_LINK)
+    assert list(queue_rows(await alice.page("/queue?filter=unanswered&q=second"))) == [marked]
+
+
+async def test_unanswered_pages_neither_skip_nor_repeat_questions(service: TestClient, smtpd: SmtpSink) -> None:
+    store = service.server.app[store_key]
+    ids = []
+    for n in range(130):
+        body = f"Question {n}: does it help?" if n % 2 else f"Statement {n}, it helped."
+        ids.append(await store.comments.submit(scored(n, n % 10 / 10, body=body)))
+    await store.comments.decide(ids, Action.APPROVE, actor=BOB, channel=Channel.EMAIL_LINK)
+    questions = [id_ for n, id_ in enumerate(ids) if n % 2]
+    alice = await sign_in(service, smtpd, ALICE)
+
+    assert await every_page(alice, "/queue?filter=unanswered") == list(reversed(questions))
+    by_score = sorted(questions, key=lambda i: ((ids.index(i) % 10) / 10, i))
+    assert await every_page(alice, "/queue?filter=unanswered&sort=likely_ok") == by_score
+
+
+BAD_QUEUE_QUERIES = [
+    "sort=newest",
+    "sort=",  # empty is the default: allowed (checked below)
+    "filter=unread",
+    "filter=unanswered&status=pending",
+    "q=" + "x" * 201,
+    "q=a%00b",
+    "after=likely_ok:0.5:3",  # another order's cursor
+    "sort=likely_spam&after=1.5:3",
+    "sort=likely_ok&after=likely_ok:inf:3",
+    "sort=likely_ok&after=likely_ok:0.5:" + "9" * 30,
+]
+
+
+async def test_a_bad_sort_filter_search_or_cursor_is_a_400_page_never_a_500(
+    service: TestClient, smtpd: SmtpSink
+) -> None:
+    await submit(service)
+    alice = await sign_in(service, smtpd, ALICE)
+    for query in BAD_QUEUE_QUERIES:
+        response = await alice.get(f"/queue?{query}")
+        if query == "sort=":
+            assert response.status == 200
+            continue
+        assert response.status == 400, query
+        assert response.content_type == "text/html"
+        assert "Traceback" not in await response.text()
+    said = {
+        "sort=newest": "Sort the queue by oldest, likely_ok or likely_spam.",
+        "filter=unread": "The queue has one filter: unanswered.",
+        "filter=unanswered&status=pending": "Unanswered questions are in the approved tab.",
+        "q=" + "x" * 201: "Search for at most 200 characters of text.",
+    }
+    for query, sentence in said.items():
+        assert sentence in await (await alice.get(f"/queue?{query}")).text()

@@ -255,3 +255,40 @@ async def test_on_a_phone_the_pages_fit_the_screen_and_no_title_is_set_in_monosp
             await expect(page.get_by_role("heading", name="Comment approved.")).to_be_visible()
             await expect(page.get_by_role("link", name=TITLE)).to_be_visible()  # the approval titled the page
     assert watch.problems == []
+
+
+async def test_without_javascript_a_moderator_searches_orders_and_answers_an_unanswered_question(
+    browser: Browser, mailbox_stack: Stack
+) -> None:
+    stack = mailbox_stack
+    ids = await comments(stack)
+    page, watch = await watched_page(browser, java_script_enabled=False)
+    await sign_in(page, stack)
+
+    await page.get_by_role("searchbox", name="Search").fill("dizzy")
+    await page.get_by_role("combobox", name="Order").select_option(label="Likely spam first")
+    await page.get_by_role("button", name="Show").click()
+    await expect(page.locator(".showing")).to_contain_text("1 comment of this tab matches “dizzy”.")
+    await expect(page.locator(".queue-item")).to_have_count(1)
+    await expect(page.get_by_role("searchbox", name="Search")).to_have_value("dizzy")
+    await expect(page.get_by_role("combobox", name="Order")).to_have_value("likely_spam")
+    assert "q=dizzy" in page.url and "sort=likely_spam" in page.url
+    await row(page, ids["Ana Asks"]).get_by_role("button", name="Approve (comment by Ana Asks)").click()
+    await expect(said(page)).to_have_text("1 approved.")
+    await expect(page.get_by_role("searchbox", name="Search")).to_have_value("dizzy")  # back to the same search
+    await page.get_by_role("link", name="Clear the search").click()
+    await expect(page.get_by_role("searchbox", name="Search")).to_have_value("")
+
+    await page.get_by_role("navigation", name="Comments by state").get_by_role("link", name="Approved").click()
+    await page.get_by_role("link", name="Unanswered questions").click()
+    current = page.get_by_role("navigation", name="Approved comments to show").locator("[aria-current=page]")
+    await expect(current).to_have_text("Unanswered questions")
+    await expect(page.locator(".queue-item")).to_have_count(1)
+    await row(page, ids["Ana Asks"]).get_by_text("Reply", exact=True).click()
+    await row(page, ids["Ana Asks"]).get_by_label(re.compile("^Reply as ")).fill("Yes, for an hour or so.")
+    await row(page, ids["Ana Asks"]).get_by_role("button", name="Publish the reply").click()
+    await expect(page.locator(".showing")).to_have_text(
+        "0 approved comments ask a question the site has not answered yet."
+    )
+    await expect(current).to_have_text("Unanswered questions")
+    assert watch.problems == []

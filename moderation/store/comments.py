@@ -18,20 +18,33 @@ from ..models import (
     Channel,
     Comment,
     CommentStatus,
+    Cursor,
     Decided,
     Forgotten,
     NewComment,
     QueuePage,
-    parse_cursor,
+    Sort,
 )
-from ..search import EVERYTHING, Search
+from ..questions import asks_question
+from ..search import Listing
 from . import addresses, audit, readers, spam_model, titles
 from .addresses import seal_email
 from .comment_rows import COMMENT_COLUMNS, COMMENT_FROM, assessment_columns, body_digest
 from .comment_rows import comment as _comment
-from .driver import Database, Transaction, marks
+from .driver import Database, SqlValue, Transaction, marks
 from .enqueue import Consequences
 from .threads import count_published
+
+QUESTION_BATCH = 1000  # rows read at a time when looking for questions
+
+# What each order sorts by, then by id: (key, id) is a page's cursor. Scores run from 0 to 1, so a
+# comment never scored (NULL) is keyed past every score, last in both. The migration 0021 indexes
+# these very expressions.
+SORT_KEYS = {
+    Sort.OLDEST: "c.created_at",
+    Sort.LIKELY_OK: "COALESCE(c.spam_score, 2)",
+    Sort.LIKELY_SPAM: "COALESCE(-c.spam_score, 1)",
+}
 
 
 def oldest_first(status: CommentStatus) -> bool:
@@ -39,10 +52,33 @@ def oldest_first(status: CommentStatus) -> bool:
     return status is CommentStatus.PENDING
 
 
+def _order(listing: Listing) -> tuple[str, bool]:
+    """The listing's sort key, and whether it runs ascending."""
+    return SORT_KEYS[listing.sort], listing.sort is not Sort.OLDEST or oldest_first(listing.status)
+
+
+def _ordered(key: str, ascending: bool) -> str:
+    order = "ASC" if ascending else "DESC"
+    return f" ORDER BY {key} {order}, c.id {order}"
+
+
+def _after(
+    where: str, args: list[SqlValue], key: str, ascending: bool, after: Cursor | None
+) -> tuple[str, list[SqlValue]]:
+    """The condition of the rows past a cursor, in the listing's order."""
+    if after is None:
+        return where, args
+    beyond = ">" if ascending else "<"
+    # The key alone first: with it SQLite seeks in an index on an expression, which it does not
+    # for the pair.
+    return f"{where} AND {key} {beyond}= ? AND ({key}, c.id) {beyond} (?, ?)", [*args, after.key, after.key, after.id]
+
+
 class Comments:
-    def __init__(self, db: Database, consequences: Consequences):
+    def __init__(self, db: Database, consequences: Consequences, language: str):
         self._db = db
         self._consequences = consequences
+        self._language = language  # the site's: what a comment's text is in when its page named none
         # SQLite: submissions arriving together share one transaction (a group commit).
         self._submit = db.grouped(self._insert_submissions)
 
@@ -224,33 +260,74 @@ class Comments:
     async def audit_log(self, since: float) -> list[AuditEntry]:
         return await audit.since(self._db.fetch, since)
 
-    async def queue(
-        self, status: CommentStatus, after: str | None, limit: int, search: Search = EVERYTHING
-    ) -> QueuePage:
+    async def queue(self, listing: Listing, after: Cursor | None, limit: int) -> QueuePage:
         """One page of a tab of the queue (and of the moderation API's listing), maybe searched."""
-        # Keyset pagination on (created_at, id): rows decided meanwhile leave the list without
+        # Keyset pagination on (sort key, id): rows decided meanwhile leave the list without
         # shifting the rest, so a page neither skips nor repeats what is still there.
-        ascending = oldest_first(status)
-        order = "ASC" if ascending else "DESC"
-        where, args = self._searched(status, search)
-        if after is not None:
-            where += f" AND (c.created_at, c.id) {'>' if ascending else '<'} (?, ?)"
-            args += parse_cursor(after)
+        if listing.unanswered:
+            return await self._unanswered_page(listing, after, limit)
+        key, ascending = _order(listing)
+        where, args = self._listed(listing)
+        where, args = _after(where, args, key, ascending, after)
         rows = await self._db.fetch(
-            f"SELECT {COMMENT_COLUMNS}, c.created_at FROM {COMMENT_FROM} WHERE {where}"
-            f" ORDER BY c.created_at {order}, c.id {order} LIMIT ?",
+            f"SELECT {COMMENT_COLUMNS}, {key} FROM {COMMENT_FROM} WHERE {where}{_ordered(key, ascending)} LIMIT ?",
             *args,
             limit + 1,
         )
         more = len(rows) > limit
         rows = rows[:limit]
-        # The raw created_at, not the datetime: a float survives repr() exactly, microseconds may not.
-        last = f"{rows[-1][-1]!r}:{rows[-1][0]}" if more else None
+        last = str(Cursor(listing.sort, float(rows[-1][-1]), rows[-1][0])) if more else None
         return QueuePage(comments=[_comment(row, self._db.sealer) for row in rows], next_cursor=last)
 
-    def _searched(self, status: CommentStatus, search: Search) -> tuple[str, list[str | float | int]]:
+    async def count(self, listing: Listing) -> int:
+        """How many comments the listing holds, on all its pages."""
+        if listing.unanswered:
+            return len(await self._questions(listing))
+        where, args = self._listed(listing)
+        (row,) = await self._db.fetch(f"SELECT COUNT(*) FROM {COMMENT_FROM} WHERE {where}", *args)
+        return int(row[0])
+
+    async def _unanswered_page(self, listing: Listing, after: Cursor | None, limit: int) -> QueuePage:
+        questions = await self._questions(listing, after, limit + 1)
+        shown = [id_ for _, id_ in questions[:limit]]
+        if not shown:
+            return QueuePage([], None)
+        rows = await self._db.fetch(
+            f"SELECT {COMMENT_COLUMNS} FROM {COMMENT_FROM} WHERE c.id IN ({marks(len(shown))})", *shown
+        )
+        found = {row[0]: _comment(row, self._db.sealer) for row in rows}
+        last = str(Cursor(listing.sort, *questions[limit - 1])) if len(questions) > limit else None
+        # A comment decided between the two reads is left out, as the next read would leave it.
+        return QueuePage([found[id_] for id_ in shown if id_ in found], last)
+
+    async def _questions(
+        self, listing: Listing, after: Cursor | None = None, most: int | None = None
+    ) -> list[tuple[float, int]]:
+        """Where the comments of an unanswered listing stand in its order, (sort key, id): past
+        `after`, the first `most` of them (or all).
+        Whether a comment asks is read from its text now, so every comment is judged by the
+        same rules, whatever wrote it and whenever (imports, edits, comments from before)."""
+        key, ascending = _order(listing)
+        where, args = self._listed(listing)
+        places: list[tuple[float, int]] = []
+        while True:  # in batches by the same keyset: a long tab is never held in memory at once
+            batch_where, batch_args = _after(where, args, key, ascending, after)
+            rows = await self._db.fetch(
+                f"SELECT c.id, {key}, c.body, c.lang FROM {COMMENT_FROM} WHERE {batch_where}"
+                f"{_ordered(key, ascending)} LIMIT ?",
+                *batch_args,
+                QUESTION_BATCH,
+            )
+            language = self._language
+            places += [(float(key_), id_) for id_, key_, body, lang in rows if asks_question(body, lang or language)]
+            if len(rows) < QUESTION_BATCH or (most is not None and len(places) >= most):
+                return places[:most]
+            after = Cursor(listing.sort, float(rows[-1][1]), rows[-1][0])
+
+    def _listed(self, listing: Listing) -> tuple[str, list[SqlValue]]:
         where = "c.status = ?"
-        args: list[str | float | int] = [status.value]
+        args: list[SqlValue] = [listing.status.value]
+        search = listing.search
         if search.email:  # by the blind index: no address is opened to find one
             where += " AND c.email_index = ?"
             args.append(self._db.sealer.index(search.email))
@@ -262,6 +339,11 @@ class Comments:
             where += " AND (LOWER(c.name) LIKE LOWER(?) ESCAPE '\\' OR LOWER(c.body) LIKE LOWER(?) ESCAPE '\\')"
             pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             args += [pattern, pattern]
+        if listing.unanswered:  # a reader's comment with no reply by the site under it (still published)
+            where += (
+                " AND NOT c.by_site AND NOT EXISTS (SELECT 1 FROM comments r"
+                " WHERE r.parent_id = c.id AND r.by_site AND r.status = 'approved')"
+            )
         return where, args
 
     async def count_by_status(self, statuses: Sequence[CommentStatus]) -> dict[CommentStatus, int]:

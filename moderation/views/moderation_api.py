@@ -12,7 +12,7 @@ from ..app_keys import store_key
 from ..errors import ClientError
 from ..i18n import N_
 from ..models import Action, AuditEntry, Channel, Comment, Decided, utc_text
-from ..search import MAX_QUERY, Search, parse_search, plain
+from ..search import plain
 from ..triage import triage_fields
 from .queue import (
     MAX_REASON,
@@ -20,8 +20,8 @@ from .queue import (
     checked_action,
     checked_cursor,
     checked_ids,
+    checked_listing,
     checked_reason,
-    checked_status,
     decide_and_count,
 )
 
@@ -55,13 +55,6 @@ def _limit(value: str | None) -> int:
     return limit
 
 
-def _search(value: str) -> Search:
-    try:
-        return parse_search(value)
-    except ValueError:
-        raise ClientError(N_("Search for at most %(most)s characters of text."), values={"most": MAX_QUERY}) from None
-
-
 def listed(comment: Comment, last: AuditEntry | None) -> dict[str, object]:
     """A comment as moderators see it: its address included, and what the queue says of it."""
     return {
@@ -82,15 +75,14 @@ def listed(comment: Comment, last: AuditEntry | None) -> dict[str, object]:
 
 async def comments(request: web.Request) -> web.Response:
     await token_name(request)
-    status = checked_status(request.query.get("status"))
-    after = checked_cursor(request.query.get("after"))
+    listing = checked_listing(request.query)
+    after = checked_cursor(request.query.get("after"), listing.sort)
     limit = _limit(request.query.get("limit"))
-    search = _search(request.query.get("q", ""))
     store = request.app[store_key]
-    page = await store.comments.queue(status, after, limit, search)
+    page = await store.comments.queue(listing, after, limit)
     lasts = await store.comments.last_decisions([comment.id for comment in page.comments])
-    listing = [listed(comment, lasts.get(comment.id)) for comment in page.comments]
-    return web.json_response({"comments": listing, "next": page.next_cursor})
+    shown = [listed(comment, lasts.get(comment.id)) for comment in page.comments]
+    return web.json_response({"comments": shown, "next": page.next_cursor})
 
 
 async def _json_object(request: web.Request) -> dict[str, object]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
@@ -15,8 +16,9 @@ from ..auth import SignedIn, check_csrf, check_origin, require_signed_in, signed
 from ..errors import BadCursor, ClientError
 from ..forms import read_form
 from ..i18n import N_, Language
-from ..models import Action, Channel, CommentStatus, Decided, parse_cursor
+from ..models import Action, Channel, CommentStatus, Cursor, Decided, Sort, parse_cursor
 from ..queue_notice import Outcome, outcome_of
+from ..search import EVERYTHING, MAX_QUERY, Listing, Search, parse_search
 from ..submissions import site_reply
 from .requests import language_of, render_page
 from .signin import signin_page
@@ -37,6 +39,9 @@ ACTIONS = {
 }
 
 
+UNANSWERED = "unanswered"  # the one filter: approved readers' questions the site has not replied to
+
+
 def checked_status(value: str | None) -> CommentStatus:
     try:
         status = CommentStatus(value or CommentStatus.PENDING)
@@ -45,17 +50,45 @@ def checked_status(value: str | None) -> CommentStatus:
     return status
 
 
-def checked_cursor(value: str | None) -> str | None:
+def checked_sort(value: str | None) -> Sort:
+    try:
+        return Sort(value or Sort.OLDEST)
+    except ValueError:
+        raise ClientError(N_("Sort the queue by oldest, likely_ok or likely_spam.")) from None
+
+
+def checked_search(value: str) -> Search:
+    try:
+        return parse_search(value)
+    except ValueError:
+        raise ClientError(N_("Search for at most %(most)s characters of text."), values={"most": MAX_QUERY}) from None
+
+
+def checked_listing(query: Mapping[str, str]) -> Listing:
+    """What a queue page or the moderation API's listing asks for (status, sort, filter, q), or a 400."""
+    filtered = query.get("filter") or ""
+    if filtered not in ("", UNANSWERED):
+        raise ClientError(N_("The queue has one filter: unanswered."))
+    unanswered = filtered == UNANSWERED
+    # Unanswered questions are approved comments: that tab unless another is named.
+    status = checked_status(query.get("status") or (CommentStatus.APPROVED if unanswered else None))
+    if unanswered and status is not CommentStatus.APPROVED:
+        raise ClientError(N_("Unanswered questions are in the approved tab."))
+    q = " ".join(query.get("q", "").split())
+    return Listing(status, checked_sort(query.get("sort")), unanswered, q, checked_search(q))
+
+
+def checked_cursor(value: str | None, sort: Sort) -> Cursor | None:
     """The page's start, checked now: a 400 rather than a query that cannot run."""
     if not value:
         return None
     try:
-        _, last_id = parse_cursor(value)
+        cursor = parse_cursor(value, sort)
     except BadCursor:
         raise ClientError(NO_SUCH_PAGE) from None
-    if not 0 <= last_id < ID_LIMIT:
+    if not 0 <= cursor.id < ID_LIMIT:
         raise ClientError(NO_SUCH_PAGE)
-    return value
+    return cursor
 
 
 def age(created: datetime, now: datetime, language: Language) -> str:
@@ -75,10 +108,10 @@ async def home(request: web.Request) -> web.Response:
     signed = await signed_in(request)
     if signed is None:
         return signin_page(request)
-    status = checked_status(request.query.get("status"))
-    after = checked_cursor(request.query.get("after"))
+    listing = checked_listing(request.query)
+    after = checked_cursor(request.query.get("after"), listing.sort)
     store = request.app[store_key]
-    page = await store.comments.queue(status, after, PAGE_SIZE)
+    page = await store.comments.queue(listing, after, PAGE_SIZE)
     outcome = Outcome.from_json(signed.flash)
     links = request.app[links_key]
     response = render_page(
@@ -86,15 +119,24 @@ async def home(request: web.Request) -> web.Response:
         "queue.html",
         moderator=signed.moderator,
         csrf=signed.csrf,
-        tab=status,
+        tab=listing.status,
         tabs=TABS,
+        listing=listing,
+        sorts=tuple(Sort),
+        # On the approved tab: all of it, or only the questions the site has not answered.
+        filters=[(unanswered, links.queue(replace(listing, unanswered=unanswered))) for unanswered in (False, True)]
+        if listing.status is CommentStatus.APPROVED
+        else [],
+        cleared_url=links.queue(replace(listing, q="", search=EVERYTHING)),
+        # The sentence that says what the page shows, when it is not simply the tab.
+        total=await store.comments.count(listing) if listing.q or listing.unanswered else None,
         counts=await store.comments.count_by_status((CommentStatus.PENDING, CommentStatus.SPAM)),
-        actions=ACTIONS[status],
+        actions=ACTIONS[listing.status],
         comments=page.comments,
         lasts=await store.comments.last_decisions([comment.id for comment in page.comments]),
-        after=after,
-        next_url=links.queue(status, page.next_cursor) if page.next_cursor else None,
-        first_url=links.queue(status) if after else None,
+        after=str(after) if after else None,
+        next_url=links.queue(listing, page.next_cursor) if page.next_cursor else None,
+        first_url=links.queue(listing) if after else None,
         outcome=outcome if outcome and request.query.get("done") == outcome.id else None,
         site_name=request.app[config_key].site_name,
         now=datetime.fromtimestamp(request.app[clock_key](), UTC),
@@ -113,12 +155,14 @@ async def _signed_post(request: web.Request) -> tuple[SignedIn, MultiDictProxy[s
     return signed, form
 
 
-def _back(form: MultiDictProxy[str]) -> tuple[CommentStatus, str | None]:
-    """The tab and page the form was on, to go back to."""
+def _back(form: MultiDictProxy[str]) -> tuple[Listing, str | None]:
+    """The listing and page the form was on, to go back to."""
     try:
-        return checked_status(form.get("status")), checked_cursor(form.get("after"))
+        listing = checked_listing(form)
+        after = checked_cursor(form.get("after"), listing.sort)
     except ClientError:
-        return CommentStatus.PENDING, None
+        return Listing(), None
+    return listing, str(after) if after else None
 
 
 def _id(value: object) -> int:
@@ -173,8 +217,8 @@ async def decide_and_count(
 
 async def _answer(request: web.Request, signed: SignedIn, form: MultiDictProxy[str], outcome: Outcome) -> web.Response:
     await request.app[store_key].sessions.set_flash(signed.key, outcome.to_json())
-    status, after = _back(form)
-    return web.Response(status=303, headers={"Location": request.app[links_key].queue(status, after, outcome.id)})
+    listing, after = _back(form)
+    return web.Response(status=303, headers={"Location": request.app[links_key].queue(listing, after, outcome.id)})
 
 
 async def decide(request: web.Request) -> web.Response:
