@@ -1,7 +1,7 @@
 """Benchmark: the spam classifier on a year of a clinic blog's comments (bench/corpus/clinic.py),
 taught the older 70 % in the order they came, tested on the newer 30 %.
 
-    .venv/bin/python bench/classifier.py [--size 800]
+    .venv/bin/python bench/classifier.py [--size 1600]
 
 Prints what `moderation spam report` prints for the corpus, the share of good comments scored
 likely spam, how fast it learns (taught only the first few), what a comment costs (in memory,
@@ -33,7 +33,7 @@ from moderation.models import Action, Channel, NewComment  # noqa: E402
 from moderation.store import open_store  # noqa: E402
 
 THRESHOLD = 0.98  # MODERATION_SPAM_AUTO as the README suggests it
-CURVE = (40, 100, 200)  # decisions taught, for the learning curve
+CURVE = (40, 100, 200, 500)  # decisions taught, for the learning curve
 
 
 def label(item: Item) -> Label:
@@ -111,7 +111,7 @@ async def through_sqlite(items: Sequence[Item]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--size", type=int, default=800)
+    parser.add_argument("--size", type=int, default=1600)
     items = corpus(parser.parse_args().size)
     print(f"corpus: {len(items)} comments, {sum(item.spam for item in items)} of them spam, over a year")
     figures(items)
