@@ -51,8 +51,9 @@ class Store:
         self._db.on_commit = callback
 
     async def migrate(self) -> list[str]:
-        """SQL migrations, then the data steps: seal what an older version stored in clear, and key
-        the readers' tables by the index. Returns what was applied."""
+        """SQL migrations, then the data steps: seal what an older version stored in clear, key the
+        readers' tables by the index, and rebuild the spam model if its features changed. Returns
+        what was applied."""
         applied = await self._db.migrate_sql()
         await self.keys.check()
         sealed = await self.keys.seal_plaintext()
@@ -63,6 +64,9 @@ class Store:
             rekeyed = await rekey(tx, self._db.now())
         if rekeyed:
             applied.append(f"re-keyed {rekeyed} reader rows by the index key")
+        relearned = await self.spam_model.upgrade()
+        if relearned:
+            applied.append(f"rebuilt the spam model from {relearned} decided comments: its features changed")
         return applied
 
     async def ping(self) -> None:

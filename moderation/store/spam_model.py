@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from ..classifier.features import TOTALS, Feature, features
+from ..classifier.features import TOTALS, VERSION, Feature, features
 from ..classifier.model import Assessment, Label, Tally, assess, changes
 from ..models import Channel, CommentStatus
 from ..policy.lessons import label_of
@@ -86,6 +86,15 @@ async def _examples(fetch: Callable[..., Awaitable[list[Row]]]) -> list[Example]
     return sorted(taught.values(), key=lambda example: example.at)
 
 
+async def _rebuild(tx: Transaction) -> int:
+    examples = await _examples(tx.fetch)
+    await tx.execute("DELETE FROM spam_features")
+    await tx.execute("UPDATE comments SET taught = NULL WHERE taught IS NOT NULL")
+    await teach(tx, [Lesson(e.comment_id, tuple(f.key for f in e.features), e.label) for e in examples])
+    await tx.execute("UPDATE spam_feature_version SET version = ?", VERSION)
+    return len(examples)
+
+
 class SpamModel:
     def __init__(self, db: Database):
         self._db = db
@@ -98,7 +107,7 @@ class SpamModel:
         rows = await self._db.quick_fetch(
             f"SELECT feature, spam, ham FROM spam_features WHERE feature IN ({marks(len(keys))})", *keys
         )
-        return assess(found, {int(key): Tally(int(spam), int(ham)) for key, spam, ham in rows})
+        return assess(found, {key: Tally(spam, ham) for key, spam, ham in rows})
 
     async def examples(self) -> list[Example]:
         """Every comment a decision taught something, oldest lesson first (the site's own aside)."""
@@ -107,11 +116,17 @@ class SpamModel:
     async def rebuild(self) -> int:
         """Forget the counts and learn again from the audit log; how many comments taught something."""
         async with self._db.transaction() as tx:
-            examples = await _examples(tx.fetch)
-            await tx.execute("DELETE FROM spam_features")
-            await tx.execute("UPDATE comments SET taught = NULL WHERE taught IS NOT NULL")
-            await teach(tx, [Lesson(e.comment_id, tuple(f.key for f in e.features), e.label) for e in examples])
-        return len(examples)
+            return await _rebuild(tx)
+
+    async def upgrade(self) -> int | None:
+        """Rebuild the counts if they were made with other features than these (an upgrade that
+        changed them): how many comments taught the new ones; None if they were current."""
+        async with self._db.transaction() as tx:
+            # The row's lock makes instances starting at once rebuild once: the others find it done.
+            outdated = await tx.fetch(
+                "UPDATE spam_feature_version SET version = ? WHERE version <> ? RETURNING version", VERSION, VERSION
+            )
+            return await _rebuild(tx) if outdated else None
 
     async def size(self) -> tuple[int, Tally]:
         """How many features the model counts, and how many decisions of each kind."""
