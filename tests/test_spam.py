@@ -12,11 +12,11 @@ import pytest
 from aiohttp.test_utils import TestClient
 from babel.support import NullTranslations
 
+from moderation import setting_parsers as read
 from moderation.app import create_app, service_links
 from moderation.config import Config
-from moderation.i18n import Language
-from moderation import setting_parsers as read
-from moderation.holds import LABELS, Hold, HoldKind
+from moderation.holds import LABELS, Hold, HoldKind, holds_line
+from moderation.i18n import Language, load_translations
 from moderation.rules import DeniedDomains, Words
 from moderation.spam import SEVERITY, Screening, Severity, SpamGuard
 from moderation.store import Store, open_store
@@ -198,6 +198,12 @@ async def test_checks_run_in_order_spam_wins_over_holds_and_every_finding_is_nam
         Hold(HoldKind.HOLD_WORDS, "dosage"),
         Hold(HoldKind.LINK_DOMAIN, "evil.example"),
     )
+
+
+def test_holds_are_read_in_the_sites_language_on_one_line() -> None:
+    holds = (Hold(HoldKind.LINKS, "5"), Hold(HoldKind.HOLD_WORDS, "Dosis"), Hold(HoldKind.CHECK, "contains\n'x'"))
+    assert holds_line(Language("de", load_translations("de")), holds) == "5 Links; enthält „Dosis“; contains 'x'"
+    assert holds_line(Language("es", load_translations("es")), holds) == "5 enlaces; contiene “Dosis”; contains 'x'"
 
 
 def test_every_kind_has_a_label_and_every_kind_a_check_issues_a_severity() -> None:
