@@ -48,11 +48,6 @@ def holds_from_json(text: str) -> tuple[Hold, ...]:
     return tuple(Hold(HoldKind(item["kind"]), item["detail"]) for item in json.loads(text))
 
 
-def audit_reason(holds: Iterable[Hold]) -> str:
-    """The submission's audit entry: "spam_words: casino; links: 5" ("" when nothing held it)."""
-    return "; ".join(f"{hold.kind}: {hold.detail}" if hold.detail else hold.kind for hold in holds)
-
-
 # Each kind as a moderator reads it, its detail in its place.
 LABELS = {
     HoldKind.HONEYPOT: N_("filled in the hidden field that people never see"),
@@ -66,6 +61,12 @@ LABELS = {
     HoldKind.LINK_DOMAIN: N_("links to %(detail)s, a denied domain"),
     HoldKind.CLASSIFIER: N_("the spam classifier scored it %(detail)s, above the threshold"),
 }
+
+
+def audit_reason(holds: Iterable[Hold]) -> str:
+    """The submission's audit entry, each hold's kind and its English label:
+    "links: 5 links; hold_words: contains “dosage”" ("" when nothing held it)."""
+    return "; ".join(f"{hold.kind}: {LABELS[hold.kind] % {'detail': hold.detail}}" for hold in holds)
 
 
 def label(language: Language, hold: Hold) -> str:

@@ -187,7 +187,7 @@ async def test_spam_auto_bins_above_its_threshold_without_mail_and_never_publish
         "SELECT r.reason FROM audit_log a JOIN audit_reasons r ON r.entry_id = a.id WHERE a.comment_id = ?",
         spam_id,
     )
-    assert entry["reason"] == f"classifier: {score}"
+    assert entry["reason"] == f"classifier: the spam classifier scored it {score}, above the threshold"
     assert await records(config, "SELECT id FROM outbox WHERE comment_id = ?", spam_id) == []
     assert len(await records(config, "SELECT id FROM outbox WHERE comment_id = ?", good_id)) == len(MODERATORS)
     mail = (await eventually(lambda: mails_for(smtpd.messages, good_id), timeout=15.0))[0]

@@ -244,8 +244,14 @@ async def test_spam_gets_the_same_answer_is_kept_as_spam_and_never_emailed(
         "SELECT c.holds, r.reason FROM comments c JOIN audit_log a ON a.comment_id = c.id"
         " JOIN audit_reasons r ON r.entry_id = a.id ORDER BY c.id",
     ) == [
-        {"holds": '[{"kind": "spam_words", "detail": "casino"}]', "reason": "spam_words: casino"},
-        {"holds": '[{"kind": "spam_words", "detail": "poker"}]', "reason": "spam_words: poker"},
+        {
+            "holds": '[{"kind": "spam_words", "detail": "casino"}]',
+            "reason": "spam_words: contains the spam word “casino”",
+        },
+        {
+            "holds": '[{"kind": "spam_words", "detail": "poker"}]',
+            "reason": "spam_words: contains the spam word “poker”",
+        },
     ]
     metrics = await (await client.get("/metrics")).text()
     assert "moderation_comments_spam_total 2.0" in metrics
