@@ -66,12 +66,15 @@ LABELS = {
 def audit_reason(holds: Iterable[Hold]) -> str:
     """The submission's audit entry, each hold's kind and its English label:
     "links: 5 links; hold_words: contains “dosage”" ("" when nothing held it)."""
-    return "; ".join(f"{hold.kind}: {LABELS[hold.kind] % {'detail': hold.detail}}" for hold in holds)
+    return "; ".join(f"{hold.kind}: {label(None, hold)}" for hold in holds)
 
 
-def label(language: Language, hold: Hold) -> str:
+def label(language: Language | None, hold: Hold) -> str:
+    """A hold as a moderator reads it in `language`; None: in English, as the audit log keeps it."""
     if hold.kind is HoldKind.CHECK:
         return hold.detail  # English, as it was written before kinds were named
+    if language is None:
+        return LABELS[hold.kind] % {"detail": hold.detail}
     return language.gettext(LABELS[hold.kind], detail=hold.detail)
 
 

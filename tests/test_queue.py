@@ -93,7 +93,7 @@ async def test_the_other_tabs_list_newest_first_with_the_last_decision(
 
 
 async def test_every_hold_is_named_on_its_row_as_a_closer_look_or_as_the_spam_checks_findings(
-    service: TestClient, smtpd: SmtpSink
+    service: TestClient, smtpd: SmtpSink, config: Config
 ) -> None:
     store = service.app[store_key]
     held = await store.comments.submit(held_comment(tuple(HOLDS)))
@@ -110,6 +110,9 @@ async def test_every_hold_is_named_on_its_row_as_a_closer_look_or_as_the_spam_ch
     spam_row = queue_rows(await alice.page("/queue?status=spam"))[spam]
     binned_text = "links to pills.example, a denied domain; the spam classifier scored it 0.9931, above the threshold"
     assert f"Spam checks: {binned_text}" in spam_row
+    # The audit log keeps them in English, each with its kind.
+    (arrival,) = await audit(config, held)
+    assert arrival[-1] == "; ".join(f"{hold.kind}: {text}" for hold, text in HOLDS.items())
 
 
 async def test_a_bulk_approve_says_what_happened_to_each_and_who_decided_first(
