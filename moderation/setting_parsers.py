@@ -46,6 +46,9 @@ def count(value: str) -> int:
     return number
 
 
+MAX_WORD = 200  # characters of a word or phrase: rules.Words compiles each letter by letter
+
+
 def words(value: str) -> tuple[str, ...]:
     """Comma-separated, or @PATH: a UTF-8 file with one word or phrase a line (blank lines and
     lines that start with # are skipped)."""
@@ -60,7 +63,11 @@ def words(value: str) -> tuple[str, ...]:
         found = (line.strip() for line in lines if not line.strip().startswith("#"))
     else:
         found = (word.strip() for word in value.split(","))
-    return tuple(dict.fromkeys(word for word in found if word))
+    kept = tuple(dict.fromkeys(word for word in found if word))
+    for word in kept:
+        if len(word) > MAX_WORD:
+            raise ValueError(f"{word[:20]!r}... is longer than {MAX_WORD} characters: no word or phrase is")
+    return kept
 
 
 def domains(value: str) -> tuple[str, ...]:

@@ -190,6 +190,7 @@ def test_allowed_origins_follow_the_public_url_by_default() -> None:
         ("MODERATION_SPAM_AUTO", "nan"),
         ("MODERATION_SPAM_WORDS", "@/nonexistent/spam-words.txt"),
         ("MODERATION_HOLD_WORDS", "@/"),
+        ("MODERATION_HOLD_WORDS", "dosage, " + "a very long phrase " * 20),
         ("MODERATION_DENY_LINK_DOMAINS", "https://pills.example/"),
         ("MODERATION_DENY_LINK_DOMAINS", "*.pills.example"),
         ("MODERATION_DENY_LINK_DOMAINS", "pills.example:8080"),
