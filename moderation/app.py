@@ -36,6 +36,7 @@ from .app_keys import (
 )
 from .config import Config, check_dev_mailbox
 from .errors import ConfigError
+from .holds import holds_line
 from .i18n import Language, Languages
 from .links import Links
 from .mail.compose import Composer
@@ -86,8 +87,9 @@ def create_app(config: Config, *, clock: Callable[[], float] = time.time) -> web
     app[spam_guard_key] = SpamGuard(
         lambda thread, body: app[store_key].comments.has_body(thread, body),
         app[form_stamp_key],
-        blocklist=config.blocklist,
+        spam_words=config.spam_words + config.blocklist,  # MODERATION_BLOCKLIST: the older name
         hold_words=config.hold_words,
+        deny_link_domains=config.deny_link_domains,
         max_links=config.max_links,
         # The site's own replies never come this way: only readers' comments are scored.
         assess=lambda submission: app[store_key].spam_model.assess(
@@ -137,6 +139,7 @@ def make_templates(language: Language, *, links: Links) -> jinja2.Environment:
     templates.globals.update(count_text=language.comment_count)
     templates.globals.update(links=links)  # every address a page shows
     templates.globals.update(spam_line=functools.partial(spam_line, language))
+    templates.globals.update(holds_line=functools.partial(holds_line, language))  # beside it: what held it
     return templates
 
 

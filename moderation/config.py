@@ -139,17 +139,32 @@ class Config:
         "Language of moderator pages and mail, and of reader pages that ask for none (data-lang, lang): en, de or es.",
         read.language,
     )
+    spam_words: tuple[str, ...] = setting(
+        "MODERATION_SPAM_WORDS",
+        (),
+        "Words or phrases (comma-separated, or @PATH of a UTF-8 file with one a line) that send a comment"
+        " to spam (kept, never emailed), found in its name, website or body.",
+        read.words,
+    )
     blocklist: tuple[str, ...] = setting(
         "MODERATION_BLOCKLIST",
         (),
-        "Comma-separated words, phrases or domains that make a comment spam (kept, never emailed).",
+        "The older name of MODERATION_SPAM_WORDS: its words are added to those.",
         read.words,
     )
     hold_words: tuple[str, ...] = setting(
         "MODERATION_HOLD_WORDS",
         (),
-        "Comma-separated words that flag a comment for a closer look in the moderator email.",
+        "Words or phrases (comma-separated, or @PATH) that hold a comment for a closer look, named in"
+        " the moderator mail.",
         read.words,
+    )
+    deny_link_domains: tuple[str, ...] = setting(
+        "MODERATION_DENY_LINK_DOMAINS",
+        (),
+        "Domains (comma-separated, or @PATH) whose links, or their sub-domains', in a comment's body or"
+        " website send it to spam.",
+        read.domains,
     )
     max_links: int = setting(
         "MODERATION_MAX_LINKS", 3, "More links than this in a comment flag it for a closer look.", read.count

@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from .classifier.model import Assessment
 from .errors import BadCursor
+from .holds import Hold
 
 
 def utc_text(moment: datetime) -> str:
@@ -110,7 +111,7 @@ class NewComment:
     parent: int | None = None
     remote_addr: str = ""
     status: CommentStatus = CommentStatus.PENDING
-    flags: str = ""  # why spam checks held it or kept it as spam
+    holds: tuple[Hold, ...] = ()  # why the spam checks and rules held it or kept it as spam
     notify: bool = False  # the author ticked "email me"
     lang: str = ""  # the language of the page it was written on; "": the site's
     assessment: Assessment | None = None  # the spam classifier's; None: not scored (the site's, imports)
@@ -130,7 +131,7 @@ class Comment:
     body_html: str
     status: CommentStatus
     created: datetime
-    flags: str = ""
+    holds: tuple[Hold, ...] = ()
     by_site: bool = False  # a reply the site posted from the queue
     lang: str = ""  # the language of the page it was written on; "": the site's (older rows, imports)
     submitted_title: str = ""  # the page's title as its writer sent it: for moderators' eyes only

@@ -7,6 +7,7 @@ the rest is written here, and tests check every answer against it.
 from __future__ import annotations
 
 from . import __version__
+from .holds import HoldKind
 from .models import JSON
 from .validation import MAX_ID
 
@@ -149,8 +150,15 @@ MODERATION_SCHEMAS: dict[str, JSON] = {
     },
     "Hold": {
         "type": "object",
+        "description": "What held the comment for a closer look or sent it to spam.",
         "required": ["kind", "detail"],
-        "properties": {"kind": {"type": "string"}, "detail": {"type": "string"}},
+        "properties": {
+            "kind": {"type": "string", "enum": [kind.value for kind in HoldKind]},
+            "detail": {
+                "type": "string",
+                "description": "The word, domain, count, seconds, days or score found; may be empty.",
+            },
+        },
         "additionalProperties": False,
     },
     "ModerationComment": {

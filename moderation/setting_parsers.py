@@ -8,11 +8,13 @@ import re
 from collections.abc import Callable
 from email.utils import parseaddr
 from enum import StrEnum
+from pathlib import Path
 from typing import NamedTuple, TypeVar
 from urllib.parse import urlsplit
 
 from .errors import SealingError
 from .i18n import shipped
+from .rules import domain_name
 from .sealer import parse_data_keys, parse_index_key
 
 
@@ -44,8 +46,41 @@ def count(value: str) -> int:
     return number
 
 
+MAX_WORD = 200  # characters of a word or phrase: rules.Words compiles each letter by letter
+
+
 def words(value: str) -> tuple[str, ...]:
-    return tuple(word.strip() for word in value.split(",") if word.strip())
+    """Comma-separated, or @PATH: a UTF-8 file with one word or phrase a line (blank lines and
+    lines that start with # are skipped)."""
+    if value.startswith("@"):
+        path = Path(value[1:])
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except OSError as error:
+            raise ValueError(f"cannot read {path}: {error.strerror or error}") from None
+        except UnicodeDecodeError:
+            raise ValueError(f"{path} is not UTF-8 text") from None
+        found = (line.strip() for line in lines if not line.strip().startswith("#"))
+    else:
+        found = (word.strip() for word in value.split(","))
+    kept = tuple(dict.fromkeys(word for word in found if word))
+    for word in kept:
+        if len(word) > MAX_WORD:
+            raise ValueError(f"{word[:20]!r}... is longer than {MAX_WORD} characters: no word or phrase is")
+    return kept
+
+
+def domains(value: str) -> tuple[str, ...]:
+    """Like words(), each a domain name, written as links' hosts are compared with it (IDNA, lower case)."""
+    found = []
+    for name in words(value):
+        try:
+            if "*" in name:
+                raise ValueError(name)
+            found.append(domain_name(name))
+        except ValueError:
+            raise ValueError(f"{name!r} is not a domain name like spam.example (its sub-domains go with it)") from None
+    return tuple(dict.fromkeys(found))
 
 
 def url(value: str) -> str:

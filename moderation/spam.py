@@ -1,8 +1,10 @@
-"""Spam checks: small, run in order, each returning a finding or nothing. Knows nothing of HTTP.
+"""Spam checks: small, run in order, each returning a hold (what it found, see holds.py) or
+nothing. Knows nothing of HTTP.
 
-A finding is either spam (kept as spam, never emailed, answered like any other submission) or
-a hold: the comment waits for approval as every comment does, and the moderator email says
-why it deserves a closer look.
+What a hold does is its kind's severity: spam (kept as spam, never emailed, answered like any
+other submission) or a closer look (the comment waits for approval as every comment does, and
+the moderator mail says why). The strongest severity found decides, so a kind that must never
+be binned is one whose severity ranks above SPAM.
 """
 
 from __future__ import annotations
@@ -10,35 +12,42 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
+from enum import IntEnum
 
 from .classifier.model import Assessment
 from .errors import InvalidToken
+from .holds import Hold, HoldKind
+from .rules import DeniedDomains, Words
 from .tokens import FormStamp
 from .validation import Submission
 
 LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
 
 
-class Severity(StrEnum):
-    HOLD = "hold"
-    SPAM = "spam"
+class Severity(IntEnum):
+    HOLD = 1  # waits for a closer look
+    SPAM = 2  # kept as spam
 
 
-@dataclass(frozen=True)
-class Finding:
-    severity: Severity
-    reason: str
+SEVERITY = {
+    HoldKind.HONEYPOT: Severity.SPAM,
+    HoldKind.FORM_STAMP: Severity.SPAM,
+    HoldKind.TOO_FAST: Severity.SPAM,
+    HoldKind.FORM_AGE: Severity.HOLD,
+    HoldKind.DUPLICATE: Severity.SPAM,
+    HoldKind.LINKS: Severity.HOLD,
+    HoldKind.SPAM_WORDS: Severity.SPAM,
+    HoldKind.HOLD_WORDS: Severity.HOLD,
+    HoldKind.LINK_DOMAIN: Severity.SPAM,
+    HoldKind.CLASSIFIER: Severity.SPAM,
+}
 
 
 @dataclass(frozen=True)
 class Verdict:
     spam: bool = False
-    reasons: tuple[str, ...] = field(default=())
+    holds: tuple[Hold, ...] = field(default=())  # every check's finding, in the order they ran
     assessment: Assessment | None = None  # the spam classifier's, when it was asked
-
-
-CLASSIFIER = "classifier"  # the reason of a comment the classifier sent to spam (MODERATION_SPAM_AUTO)
 
 
 @dataclass(frozen=True)
@@ -50,14 +59,8 @@ class Screening:
     stamp: str | None = None  # absent for API clients that never saw a form
 
 
-Check = Callable[[Screening], Awaitable[Finding | None]]
+Check = Callable[[Screening], Awaitable[Hold | None]]
 Assess = Callable[[Submission], Awaitable[Assessment]]
-
-
-def _words_pattern(words: Sequence[str]) -> re.Pattern[str] | None:
-    if not words:
-        return None
-    return re.compile("|".join(rf"(?<!\w){re.escape(word)}(?!\w)" for word in words), re.IGNORECASE)
 
 
 class SpamGuard:
@@ -66,8 +69,9 @@ class SpamGuard:
         posted_before: Callable[[str, str], Awaitable[bool]],
         stamps: FormStamp,
         *,
-        blocklist: Sequence[str] = (),
+        spam_words: Sequence[str] = (),
         hold_words: Sequence[str] = (),
+        deny_link_domains: Sequence[str] = (),
         max_links: int = 3,
         min_seconds: float = 3.0,
         max_form_age: float = 3 * 86400,
@@ -76,8 +80,9 @@ class SpamGuard:
     ):
         self._posted_before = posted_before  # (thread, body): was this text already posted there?
         self._stamps = stamps
-        self._blocklist = _words_pattern(blocklist)
-        self._hold_words = _words_pattern(hold_words)
+        self._spam_words = Words(spam_words)
+        self._hold_words = Words(hold_words)
+        self._denied = DeniedDomains(deny_link_domains)  # as setting_parsers.domains writes them
         self._max_links = max_links
         self._min_seconds = min_seconds
         self._max_form_age = max_form_age
@@ -88,72 +93,60 @@ class SpamGuard:
             self.form_timing,
             self.duplicate,
             self.links,
-            self.blocklisted,
+            self.spam_words,
             self.hold_words,
+            self.link_domains,
         )
 
     async def screen(self, screening: Screening) -> Verdict:
         # Scored whatever the checks find: a moderator looking into the spam sees it too.
         assessment = await self._assess(screening.submission) if self._assess else None
-        holds: list[str] = []
-        for check in self.checks:
-            finding = await check(screening)
-            if finding is None:
-                continue
-            if finding.severity is Severity.SPAM:
-                return Verdict(spam=True, reasons=(finding.reason,), assessment=assessment)
-            holds.append(finding.reason)
-        if self._binned(assessment):
-            return Verdict(spam=True, reasons=(CLASSIFIER,), assessment=assessment)
-        return Verdict(reasons=tuple(holds), assessment=assessment)
+        holds = [hold for check in self.checks if (hold := await check(screening))]
+        if assessment is not None and self._binned(assessment):
+            holds.append(Hold(HoldKind.CLASSIFIER, f"{assessment.score:.4f}"))
+        strongest = max((SEVERITY[hold.kind] for hold in holds), default=None)
+        return Verdict(spam=strongest is Severity.SPAM, holds=tuple(holds), assessment=assessment)
 
-    def _binned(self, assessment: Assessment | None) -> bool:
+    def _binned(self, assessment: Assessment) -> bool:
         """Whether the classifier sends it to spam by itself: a model that learned enough, above the threshold."""
-        if assessment is None or assessment.cold or self._spam_above is None:
-            return False
-        return assessment.score > self._spam_above
+        return not assessment.cold and self._spam_above is not None and assessment.score > self._spam_above
 
-    async def honeypot(self, screening: Screening) -> Finding | None:
-        if screening.honeypot.strip():
-            return Finding(Severity.SPAM, "filled in the hidden field that people never see")
-        return None
+    async def honeypot(self, screening: Screening) -> Hold | None:
+        return Hold(HoldKind.HONEYPOT) if screening.honeypot.strip() else None
 
-    async def form_timing(self, screening: Screening) -> Finding | None:
+    async def form_timing(self, screening: Screening) -> Hold | None:
         if screening.stamp is None:
             return None
         try:
             age = self._stamps.age(screening.stamp)
         except InvalidToken:
-            return Finding(Severity.SPAM, "sent a form stamp that was not issued here")
+            return Hold(HoldKind.FORM_STAMP)
         if age < self._min_seconds:
-            return Finding(Severity.SPAM, f"posted {max(age, 0):.0f} s after the form was shown")
+            return Hold(HoldKind.TOO_FAST, f"{max(age, 0):.0f}")
         if age > self._max_form_age:
-            return Finding(Severity.HOLD, f"the form was open for {age / 86400:.0f} days")
+            return Hold(HoldKind.FORM_AGE, f"{age / 86400:.0f}")
         return None
 
-    async def duplicate(self, screening: Screening) -> Finding | None:
+    async def duplicate(self, screening: Screening) -> Hold | None:
         submission = screening.submission
         if await self._posted_before(submission.thread, submission.body):
-            return Finding(Severity.SPAM, "the same text was already posted on this page")
+            return Hold(HoldKind.DUPLICATE)
         return None
 
-    async def links(self, screening: Screening) -> Finding | None:
+    async def links(self, screening: Screening) -> Hold | None:
         count = len(LINK.findall(screening.submission.body))
-        if count > self._max_links:
-            return Finding(Severity.HOLD, f"{count} links")
-        return None
+        return Hold(HoldKind.LINKS, str(count)) if count > self._max_links else None
 
-    def _matches(self, pattern: re.Pattern[str] | None, submission: Submission) -> str | None:
-        if pattern is None:
-            return None
-        text = "\n".join((submission.name, submission.email, submission.website, submission.body))
-        found = pattern.search(text)
-        return found.group(0) if found else None
+    async def spam_words(self, screening: Screening) -> Hold | None:
+        submission = screening.submission
+        word = self._spam_words.find(submission.name, submission.website, submission.body)
+        return Hold(HoldKind.SPAM_WORDS, word) if word else None
 
-    async def blocklisted(self, screening: Screening) -> Finding | None:
-        word = self._matches(self._blocklist, screening.submission)
-        return Finding(Severity.SPAM, f"contains the blocked word {word!r}") if word else None
+    async def hold_words(self, screening: Screening) -> Hold | None:
+        submission = screening.submission
+        word = self._hold_words.find(submission.name, submission.website, submission.body)
+        return Hold(HoldKind.HOLD_WORDS, word) if word else None
 
-    async def hold_words(self, screening: Screening) -> Finding | None:
-        word = self._matches(self._hold_words, screening.submission)
-        return Finding(Severity.HOLD, f"contains {word!r}") if word else None
+    async def link_domains(self, screening: Screening) -> Hold | None:
+        domain = self._denied.find(screening.submission.website, screening.submission.body)
+        return Hold(HoldKind.LINK_DOMAIN, domain) if domain else None

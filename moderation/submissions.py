@@ -27,7 +27,7 @@ def reader_comment(
         parent=submission.parent,
         remote_addr=remote_addr,
         status=CommentStatus.SPAM if verdict.spam else CommentStatus.PENDING,
-        flags="; ".join(verdict.reasons),
+        holds=verdict.holds,
         # Only remembered now: nothing is mailed until a moderator publishes the comment.
         notify=submission.notify,
         lang=lang,  # the page's: the reader's mail about this comment is written in it

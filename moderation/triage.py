@@ -9,13 +9,15 @@ from .models import Comment
 
 def triage_fields(comment: Comment) -> dict[str, object]:
     """The classifier's view as it scored the comment at submission (a cold model: 0.5, `unsure`);
-    a comment it never scored (the site's own, an import) has no score. Holds: none named yet."""
+    a comment it never scored (the site's own, an import) has no score. Holds: each check's or
+    rule's {"kind", "detail"}, none for a comment nothing held."""
+    holds = [hold.as_json() for hold in comment.holds]
     assessment = comment.assessment
     if assessment is None:
-        return {"score": None, "verdict": Verdict.UNSURE.value, "reasons": [], "holds": []}
+        return {"score": None, "verdict": Verdict.UNSURE.value, "reasons": [], "holds": holds}
     return {
         "score": round(assessment.score, 4),
         "verdict": assessment.verdict.value,
         "reasons": list(assessment.reasons),
-        "holds": [],
+        "holds": holds,
     }

@@ -7,6 +7,8 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
+from moderation.holds import Hold, HoldKind
+from moderation.models import CommentStatus, NewComment
 from tests.smtp import SmtpSink, link_path, mails_for
 from tests.waiting import eventually
 
@@ -56,3 +58,38 @@ async def email_link(smtpd: SmtpSink, comment_id: int, action: str, moderator: s
 
     (mail,) = await eventually(arrived, timeout=15.0)
     return link_path(mail, action)
+
+
+# A hold of every kind, and what a moderator reads of each in English, written out here rather
+# than taken from the code: the queue, the mail and the API must name every one.
+HOLDS = {
+    Hold(HoldKind.HONEYPOT): "filled in the hidden field that people never see",
+    Hold(HoldKind.FORM_STAMP): "sent a form stamp that was not issued here",
+    Hold(HoldKind.TOO_FAST, "1"): "posted 1 s after the form was shown",
+    Hold(HoldKind.FORM_AGE, "5"): "the form was open for 5 days",
+    Hold(HoldKind.DUPLICATE): "the same text was already posted on this page",
+    Hold(HoldKind.LINKS, "5"): "5 links",
+    Hold(HoldKind.SPAM_WORDS, "casino"): "contains the spam word “casino”",
+    Hold(HoldKind.HOLD_WORDS, "dosage"): "contains “dosage”",
+    Hold(HoldKind.LINK_DOMAIN, "pills.example"): "links to pills.example, a denied domain",
+    Hold(HoldKind.CLASSIFIER, "0.9931"): "the spam classifier scored it 0.9931, above the threshold",
+    Hold(HoldKind.CHECK, "contains 'dosage'"): "contains 'dosage'",  # as an older version wrote it
+}
+HELD_BODY = "Which dosage did you start on? Mine was low."
+
+
+def held_comment(holds: tuple[Hold, ...], status: CommentStatus = CommentStatus.PENDING) -> NewComment:
+    """A reader's comment as the spam checks left it, to be stored with store.comments.submit."""
+    data = comment_data(body=HELD_BODY)
+    return NewComment(
+        thread=data["thread"],
+        title=data["title"],
+        name=data["name"],
+        email=data["email"],
+        website="",
+        body=HELD_BODY,
+        body_html=f"<p>{HELD_BODY}</p>",
+        avatar="a",
+        status=status,
+        holds=holds,
+    )

@@ -4,6 +4,7 @@ share one model; MODERATION_SPAM_AUTO bins without mail and never publishes; a c
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Sequence
@@ -48,7 +49,7 @@ def as_json(item: Item) -> dict[str, Any]:
 
 async def scored(config: Config, comment_id: int) -> dict[str, Any]:
     (row,) = await records(
-        config, "SELECT status, flags, spam_score, spam_verdict, spam_reasons FROM comments WHERE id = ?", comment_id
+        config, "SELECT status, holds, spam_score, spam_verdict, spam_reasons FROM comments WHERE id = ?", comment_id
     )
     return row
 
@@ -211,14 +212,16 @@ async def test_spam_auto_bins_above_its_threshold_without_mail_and_never_publish
     spam_id = await submit(client, **as_json(PLAIN_SPAM))
     good_id = await submit(client, **as_json(of_kind(UNSEEN, False)[0]))
     binned, waiting = await scored(config, spam_id), await scored(config, good_id)
-    assert (binned["status"], binned["flags"]) == ("spam", "classifier")
+    score = f"{binned['spam_score']:.4f}"
+    assert binned["status"] == "spam"
+    assert json.loads(binned["holds"]) == [{"kind": "classifier", "detail": score}]
     assert waiting["status"] == "pending"  # a good score publishes nothing: it waits like any comment
     (entry,) = await records(
         config,
         "SELECT r.reason FROM audit_log a JOIN audit_reasons r ON r.entry_id = a.id WHERE a.comment_id = ?",
         spam_id,
     )
-    assert entry["reason"] == "classifier"
+    assert entry["reason"] == f"classifier: the spam classifier scored it {score}, above the threshold"
     assert await records(config, "SELECT id FROM outbox WHERE comment_id = ?", spam_id) == []
     assert len(await records(config, "SELECT id FROM outbox WHERE comment_id = ?", good_id)) == len(MODERATORS)
     mail = (await eventually(lambda: mails_for(smtpd.messages, good_id), timeout=15.0))[0]

@@ -80,8 +80,10 @@ SAMPLES: dict[str, tuple[str, object]] = {
     "MODERATION_SIGNIN_TTL": ("600", 600),
     "MODERATION_SITE_NAME": ("The Clinic's Blog", "The Clinic's Blog"),
     "MODERATION_LANGUAGE": ("DE", "de"),
+    "MODERATION_SPAM_WORDS": ("casino, cheap-pills.example,casino", ("casino", "cheap-pills.example")),
     "MODERATION_BLOCKLIST": ("casino, cheap-pills.example", ("casino", "cheap-pills.example")),
     "MODERATION_HOLD_WORDS": ("dosage, side effects", ("dosage", "side effects")),
+    "MODERATION_DENY_LINK_DOMAINS": ("Pills.example., bücher.example", ("pills.example", "xn--bcher-kva.example")),
     "MODERATION_MAX_LINKS": ("0", 0),
     "MODERATION_SPAM_AUTO": ("0.98", 0.98),
     "MODERATION_RETENTION_DAYS": ("90", 90),
@@ -186,6 +188,12 @@ def test_allowed_origins_follow_the_public_url_by_default() -> None:
         ("MODERATION_SPAM_AUTO", "1"),
         ("MODERATION_SPAM_AUTO", "high"),
         ("MODERATION_SPAM_AUTO", "nan"),
+        ("MODERATION_SPAM_WORDS", "@/nonexistent/spam-words.txt"),
+        ("MODERATION_HOLD_WORDS", "@/"),
+        ("MODERATION_HOLD_WORDS", "dosage, " + "a very long phrase " * 20),
+        ("MODERATION_DENY_LINK_DOMAINS", "https://pills.example/"),
+        ("MODERATION_DENY_LINK_DOMAINS", "*.pills.example"),
+        ("MODERATION_DENY_LINK_DOMAINS", "pills.example:8080"),
     ],
 )
 def test_a_bad_value_is_one_line_naming_the_variable(variable: str, value: str) -> None:
@@ -194,6 +202,33 @@ def test_a_bad_value_is_one_line_naming_the_variable(variable: str, value: str) 
     message = str(caught.value)
     assert message.startswith(f"{variable}: ")
     assert "\n" not in message
+
+
+@pytest.mark.parametrize("variable", ["MODERATION_SPAM_WORDS", "MODERATION_HOLD_WORDS", "MODERATION_BLOCKLIST"])
+def test_words_can_come_from_a_file_one_a_line_without_blank_lines_and_comments(tmp_path: Path, variable: str) -> None:
+    words = tmp_path / "words.txt"
+    words.write_text("# what the clinic never publishes\ncasino\n\n  cheap pills  \nÖlkur, mit Komma\n# end\n", "utf-8")
+    config = Config.from_env({variable: f"@{words}"})
+    assert getattr(config, field_of(variable)) == ("casino", "cheap pills", "Ölkur, mit Komma")
+
+
+def test_domains_can_come_from_a_file_too(tmp_path: Path) -> None:
+    domains = tmp_path / "domains.txt"
+    domains.write_text("# link farms\nPills.example\nbücher.example\n", "utf-8")
+    config = Config.from_env({"MODERATION_DENY_LINK_DOMAINS": f"@{domains}"})
+    assert config.deny_link_domains == ("pills.example", "xn--bcher-kva.example")
+
+
+def test_a_words_file_that_cannot_be_read_is_one_line_naming_the_variable_and_the_file(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.txt"
+    with pytest.raises(ConfigError) as caught:
+        Config.from_env({"MODERATION_HOLD_WORDS": f"@{missing}"})
+    assert str(caught.value) == f"MODERATION_HOLD_WORDS: cannot read {missing}: No such file or directory"
+    latin1 = tmp_path / "latin1.txt"
+    latin1.write_bytes("Ölkur\n".encode("latin-1"))
+    with pytest.raises(ConfigError) as caught:
+        Config.from_env({"MODERATION_SPAM_WORDS": f"@{latin1}"})
+    assert str(caught.value) == f"MODERATION_SPAM_WORDS: {latin1} is not UTF-8 text"
 
 
 @pytest.mark.parametrize(

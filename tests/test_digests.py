@@ -7,6 +7,7 @@ reads it for everything (create_app(config, clock=...)), its digest task include
 from __future__ import annotations
 
 import asyncio
+import html
 import re
 import time
 from datetime import UTC, datetime
@@ -15,13 +16,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from moderation.app import create_app
-from moderation.app_keys import signer_key
+from moderation.app_keys import signer_key, store_key
 from moderation.config import Config
 from moderation.mail.digests import SETTLE
 from moderation.models import Action
 from tests import db
 from tests.conftest import MODERATORS, PUBLIC_URL, free_port, make_config
-from tests.factories import comment_data, submit
+from tests.factories import HELD_BODY, HOLDS, comment_data, held_comment, submit
 from tests.smtp import SmtpSink, text_of
 from tests.waiting import eventually
 
@@ -162,6 +163,29 @@ async def test_hourly_mode_sends_a_digest_on_the_hour_only_when_something_new_ar
 
     clock.set(utc(10, 18, 0, 10))  # nothing new since 17:00
     await nothing_more_arrives(smtpd, 4)
+
+
+async def test_a_digest_names_every_hold_of_a_comment_above_it(
+    tmp_path: Path,
+    smtpd: SmtpSink,
+    aiohttp_client,  # type: ignore[no-untyped-def]
+) -> None:
+    clock = Clock(utc(10, 15, 20))
+    config = digest_config(tmp_path, smtpd.port, f"sqlite:///{tmp_path}/comments.sqlite3", "hourly")
+    client = await aiohttp_client(create_app(config, clock=clock))
+    await client.app[store_key].comments.submit(held_comment(tuple(HOLDS)))
+    await submit(client, body=numbered_body(1))
+
+    clock.set(utc(10, 16, 0, 10))
+    await smtpd.wait_for(len(MODERATORS))
+    digest = digest_to(smtpd.messages, MODERATORS[0])
+    line = f"Worth a closer look: {'; '.join(HOLDS.values())}."
+    text = text_of(digest)
+    part = digest.get_body(preferencelist=("html",))
+    assert part is not None
+    for shown in (text, html.unescape(str(part.get_content()))):
+        assert shown.count("Worth a closer look") == 1  # the plain comment has none
+        assert line in shown and shown.index(line) < shown.index(HELD_BODY) < shown.index(numbered_body(1))
 
 
 async def test_nothing_pending_sends_nothing(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import html
 import re
 import time
 import zlib
@@ -13,7 +14,7 @@ from urllib.parse import unquote, urlsplit
 from aiohttp.test_utils import TestClient
 
 from moderation.app import create_app, service_links
-from moderation.app_keys import languages_key, links_key
+from moderation.app_keys import languages_key, links_key, store_key
 from moderation.config import Config
 from moderation.mail.compose import Composer
 from moderation.models import MailKind, Notification
@@ -21,7 +22,7 @@ from moderation.store import open_store
 from moderation.tokens import LinkSigner
 from tests.conftest import MODERATORS, PUBLIC_URL, SITE
 from tests.db import query
-from tests.factories import comment_data, publish, submit
+from tests.factories import HELD_BODY, HOLDS, comment_data, held_comment, publish, submit
 from tests.smtp import SmtpSink, mails_for, text_of
 from tests.waiting import eventually
 
@@ -162,6 +163,15 @@ async def test_both_parts_show_the_page_the_commenter_and_the_comment(client: Te
             assert "dana.reader@example.com" in part
             assert "https://dana-reader.example/blog" in part
             assert "Six sessions in, my mornings are easier." in part
+
+
+async def test_both_parts_name_every_hold_above_the_comment(client: TestClient, smtpd: SmtpSink) -> None:
+    comment_id = await client.app[store_key].comments.submit(held_comment(tuple(HOLDS)))
+    line = f"Worth a closer look: {'; '.join(HOLDS.values())}."
+    for mail in await mails_about(smtpd, comment_id):
+        for part in (text_of(mail), html.unescape(html_of(mail))):
+            assert line in part
+            assert part.index(line) < part.index(HELD_BODY)
 
 
 async def test_html_part_escapes_the_commenters_name(client: TestClient, smtpd: SmtpSink) -> None:

@@ -14,11 +14,13 @@ import pytest
 from moderation.app import create_app, service_links
 from moderation.config import ROOT, Config
 from moderation.errors import MissingFiles
+from moderation.holds import Hold, HoldKind
 from moderation.store import open_store
 from moderation.store.migrate import migration_files
 from tests import db
 from tests.conftest import free_port, make_config
 from tests.factories import submit
+from tests.test_ids import database_before
 
 FOLDER = ROOT / "migrations" / "sqlite"
 FILES = sorted(path.name for path in FOLDER.glob("*.sql"))
@@ -165,3 +167,30 @@ async def test_a_migration_that_would_break_a_reference_is_refused_and_one_found
         await migrate(store_config)
     assert [name for name, _ in ledger(database)][-1] == "9998_harmless.sql"
     assert query(database, "SELECT COUNT(*) FROM comments") == [(1,)]
+
+
+# Comments as the version before 0020 left them: the spam checks' findings as free text in `flags`.
+ROWS_AT_0019 = [
+    "INSERT INTO threads (key, title) VALUES ('/a/', 'A page')",
+    "INSERT INTO comments (thread_id, status, name, email, avatar, body, body_html, created_at, flags) VALUES"
+    " (1, 'pending', 'One', '', 'a1', 'b1', '<p>b1</p>', 1, 'contains ''dosage''; 5 links'),"
+    " (1, 'spam', 'Two', '', 'a2', 'b2', '<p>b2</p>', 2, 'contains the blocked word \"Ölkur\"'),"
+    " (1, 'pending', 'Three', '', 'a3', 'b3', '<p>b3</p>', 3, '')",
+]
+
+
+async def test_0020_keeps_every_old_flag_as_a_hold_of_the_kind_check_and_flags_is_gone(config: Config) -> None:
+    await database_before(config, "0020", ROWS_AT_0019)
+    store = await open_store(config, links=service_links(config), clock=time.time)
+    try:
+        assert "0020_structured_holds.sql" in await store.migrate()
+        comments = [await store.comments.get(comment_id) for comment_id in (1, 2, 3)]
+    finally:
+        await store.close()
+    assert [comment.holds if comment else None for comment in comments] == [
+        (Hold(HoldKind.CHECK, "contains 'dosage'; 5 links"),),
+        (Hold(HoldKind.CHECK, 'contains the blocked word "Ölkur"'),),
+        (),
+    ]
+    columns = await db.records(config, "SELECT * FROM comments WHERE id = 3")
+    assert "holds" in columns[0] and "flags" not in columns[0]

@@ -12,10 +12,11 @@ from aiohttp.test_utils import TestClient
 from moderation.app_keys import store_key
 from moderation.classifier.model import Assessment, Verdict
 from moderation.config import Config
-from moderation.models import Action, Channel, NewComment
+from moderation.holds import Hold, HoldKind
+from moderation.models import Action, Channel, CommentStatus, NewComment
 from tests import db
 from tests.conftest import MODERATORS, SITE, TEST_DATA_KEYS, TEST_INDEX_KEY
-from tests.factories import comment_data, email_link, submit
+from tests.factories import HOLDS, comment_data, email_link, held_comment, submit
 from tests.moderators import Clock, queue_rows, sign_in
 from tests.service import run_command, service_env
 from tests.smtp import SmtpSink
@@ -88,6 +89,33 @@ async def test_pending_comments_are_listed_oldest_first_with_what_a_moderator_ne
         "reason": None,
         "at": ana["created"],
     }
+
+
+async def test_every_hold_is_listed_as_its_kind_and_detail(service: TestClient) -> None:
+    token = await new_token(service)
+    store = service.app[store_key]
+    held = await store.comments.submit(held_comment(tuple(HOLDS)))
+    binned = await store.comments.submit(
+        held_comment((Hold(HoldKind.LINK_DOMAIN, "pills.example"),), CommentStatus.SPAM)
+    )
+
+    (pending,) = (await listing(service, token))["comments"]  # listing() checks it against openapi.json
+    assert pending["id"] == held
+    assert pending["holds"] == [
+        {"kind": "honeypot", "detail": ""},
+        {"kind": "form_stamp", "detail": ""},
+        {"kind": "too_fast", "detail": "1"},
+        {"kind": "form_age", "detail": "5"},
+        {"kind": "duplicate", "detail": ""},
+        {"kind": "links", "detail": "5"},
+        {"kind": "spam_words", "detail": "casino"},
+        {"kind": "hold_words", "detail": "dosage"},
+        {"kind": "link_domain", "detail": "pills.example"},
+        {"kind": "classifier", "detail": "0.9931"},
+        {"kind": "check", "detail": "contains 'dosage'"},
+    ]
+    (spam,) = (await listing(service, token, status="spam"))["comments"]
+    assert (spam["id"], spam["holds"]) == (binned, [{"kind": "link_domain", "detail": "pills.example"}])
 
 
 async def test_pages_go_on_after_the_last_comment_shown_whatever_is_decided_meanwhile(

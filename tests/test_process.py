@@ -251,6 +251,7 @@ BAD_SETTINGS = {
         "MODERATION_SMTP_HOST",
     ),
     "a data key that is not 32 bytes": ({"DATA_KEYS": "k1:c2hvcnQ="}, "MODERATION_DATA_KEYS"),
+    "a words file that is not there": ({"SPAM_WORDS": "@/nonexistent/spam-words.txt"}, "MODERATION_SPAM_WORDS"),
 }
 
 

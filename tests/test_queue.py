@@ -14,10 +14,11 @@ from aiohttp.test_utils import TestClient
 from moderation.app_keys import store_key
 from moderation.classifier.model import Assessment, Verdict
 from moderation.config import Config
-from moderation.models import Action, Channel, NewComment
+from moderation.holds import Hold, HoldKind
+from moderation.models import Action, Channel, CommentStatus, NewComment
 from tests import db
 from tests.conftest import MODERATORS, SITE
-from tests.factories import comment_data, email_link, submit
+from tests.factories import HOLDS, comment_data, email_link, held_comment, submit
 from tests.moderators import Clock, Moderator, outcome, queue_rows, sign_in
 from tests.smtp import SmtpSink
 
@@ -91,6 +92,29 @@ async def test_the_other_tabs_list_newest_first_with_the_last_decision(
         in queue_rows(await alice.page("/queue?status=spam"))[spam]
     )
     assert list(queue_rows(await alice.page("/queue?status=approved"))) == []
+
+
+async def test_every_hold_is_named_on_its_row_as_a_closer_look_or_as_the_spam_checks_findings(
+    service: TestClient, smtpd: SmtpSink, config: Config
+) -> None:
+    store = service.app[store_key]
+    held = await store.comments.submit(held_comment(tuple(HOLDS)))
+    binned = (Hold(HoldKind.LINK_DOMAIN, "pills.example"), Hold(HoldKind.CLASSIFIER, "0.9931"))
+    spam = await store.comments.submit(held_comment(binned, CommentStatus.SPAM))
+    plain = await submit(service)
+    alice = await sign_in(service, smtpd, ALICE)
+
+    rows = queue_rows(await alice.page())
+    assert f"Worth a closer look: {'; '.join(HOLDS.values())}" in rows[held]
+    assert "Worth a closer look" not in rows[plain] and "Spam checks" not in rows[plain]
+    # Beside the classifier's own line, which every scored comment has.
+    assert "Spam score 0.50 (unsure)" in rows[plain]
+    spam_row = queue_rows(await alice.page("/queue?status=spam"))[spam]
+    binned_text = "links to pills.example, a denied domain; the spam classifier scored it 0.9931, above the threshold"
+    assert f"Spam checks: {binned_text}" in spam_row
+    # The audit log keeps them in English, each with its kind.
+    (arrival,) = await audit(config, held)
+    assert arrival[-1] == "; ".join(f"{hold.kind}: {text}" for hold, text in HOLDS.items())
 
 
 async def test_a_bulk_approve_says_what_happened_to_each_and_who_decided_first(

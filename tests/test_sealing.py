@@ -243,8 +243,8 @@ async def test_the_data_step_seals_an_older_database_and_leaves_no_plaintext(tmp
         old.execute("INSERT INTO threads (key, title) VALUES ('/a/', 'A')")
         old.execute(
             "INSERT INTO comments (thread_id, name, email, website, avatar, body, body_html, remote_addr,"
-            " created_at, status, flags, body_digest)"
-            " VALUES (1, 'N', ?, '', '', 'b', '<p>b</p>', '', 1, 'pending', '', 'd')",
+            " created_at, status, body_digest)"
+            " VALUES (1, 'N', ?, '', '', 'b', '<p>b</p>', '', 1, 'pending', 'd')",
             (CANARY,),
         )
         old.execute(

@@ -50,7 +50,6 @@ def _commenter(comment: Comment) -> dict[str, str]:
         "name": _one_line(comment.name),
         "email": _one_line(comment.email),
         "website": _one_line(comment.website),
-        "flags": _one_line(comment.flags),
     }
 
 

@@ -7,13 +7,14 @@ import json
 from datetime import UTC, datetime
 
 from ..classifier.model import Assessment, Verdict
+from ..holds import holds_from_json
 from ..models import ByHand, Comment, CommentStatus, ThreadState
 from ..sealer import Sealer
 from .driver import Row
 
 COMMENT_COLUMNS = """
     c.id, t.key, t.title, c.parent_id, c.name, c.email, c.website, c.avatar,
-    c.body, c.body_html, c.status, c.created_at, c.flags, c.by_site, c.lang, c.submitted_title,
+    c.body, c.body_html, c.status, c.created_at, c.holds, c.by_site, c.lang, c.submitted_title,
     c.spam_score, c.spam_verdict, c.spam_reasons
 """
 COMMENT_FROM = "comments c JOIN threads t ON t.id = c.thread_id"
@@ -39,7 +40,7 @@ def comment(row: Row, sealer: Sealer) -> Comment:
         body_html=row[9],
         status=CommentStatus(row[10]),
         created=datetime.fromtimestamp(row[11], UTC),
-        flags=row[12],
+        holds=holds_from_json(row[12]),
         by_site=bool(row[13]),
         lang=row[14] or "",
         submitted_title=row[15],

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from ..errors import InvalidParent
 from ..events import CommentDecided, CommentSubmitted, SiteReplied
+from ..holds import audit_reason, holds_json
 from ..models import (
     CLI,
     REMOVED,
@@ -137,7 +138,7 @@ class Comments:
             # One statement: the thread's id, the parent check and the insert.
             rows = await tx.fetch(
                 "INSERT INTO comments (thread_id, parent_id, name, email, email_index, website, avatar, body,"
-                " body_html, remote_addr, created_at, status, flags, body_digest, lang, submitted_title,"
+                " body_html, remote_addr, created_at, status, holds, body_digest, lang, submitted_title,"
                 " spam_score, spam_verdict, spam_reasons)"
                 " SELECT t.id, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM threads t WHERE t.key = ?"
                 " AND (CAST(? AS BIGINT) IS NULL OR EXISTS (SELECT 1 FROM comments p"
@@ -153,7 +154,7 @@ class Comments:
                 comment.remote_addr,
                 now,
                 comment.status.value,
-                comment.flags,
+                holds_json(comment.holds),
                 body_digest(comment.body),
                 comment.lang or None,
                 comment.title,
@@ -178,7 +179,9 @@ class Comments:
         await audit.append(
             tx,
             [
-                audit.Change(result, None, comment.status, SYSTEM, Channel.SUBMISSION, comment.flags or None)
+                audit.Change(
+                    result, None, comment.status, SYSTEM, Channel.SUBMISSION, audit_reason(comment.holds) or None
+                )
                 for result, comment in zip(results, comments, strict=True)
                 if isinstance(result, int)
             ],
@@ -367,8 +370,8 @@ class Comments:
             now = self._db.now()
             (row,) = await tx.fetch(
                 "INSERT INTO comments (thread_id, parent_id, name, email, email_index, website, avatar, body,"
-                " body_html, created_at, status, flags, body_digest, by_site, decided_at, decided_by)"
-                " SELECT p.thread_id, p.id, ?, '', ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ? FROM comments p WHERE p.id = ?"
+                " body_html, created_at, status, body_digest, by_site, decided_at, decided_by)"
+                " SELECT p.thread_id, p.id, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM comments p WHERE p.id = ?"
                 " RETURNING id, thread_id",
                 reply.name,
                 self._db.sealer.index(reply.email),
@@ -456,7 +459,7 @@ def as_stored(comment: NewComment, comment_id: int, now: float, title: str) -> C
         body_html=comment.body_html,
         status=comment.status,
         created=datetime.fromtimestamp(now, UTC),
-        flags=comment.flags,
+        holds=comment.holds,
         lang=comment.lang,
         submitted_title=comment.title,
     )

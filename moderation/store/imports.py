@@ -76,10 +76,10 @@ async def _write(
         rows = await tx.fetch(
             # The address is sealed under the row's id once it has one (store/sealed.py).
             "INSERT INTO comments (thread_id, parent_id, name, email, email_index, website, avatar, body, body_html,"
-            " remote_addr, created_at, decided_at, decided_by, status, flags, body_digest, submitted_title)"
+            " remote_addr, created_at, decided_at, decided_by, status, body_digest, submitted_title)"
             # The parent only if it is a comment of the same page.
             " SELECT t.id, (SELECT p.id FROM comments p WHERE p.id = ? AND p.thread_id = t.id),"
-            " ?, '', ?, ?, ?, ?, ?, '', ?, ?, ?, ?, '', ?, ? FROM threads t WHERE t.key = ?"
+            " ?, '', ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ? FROM threads t WHERE t.key = ?"
             " RETURNING id, thread_id",
             c.parent,
             c.name,
