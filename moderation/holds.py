@@ -45,7 +45,16 @@ def holds_json(holds: Iterable[Hold]) -> str:
 
 
 def holds_from_json(text: str) -> tuple[Hold, ...]:
-    return tuple(Hold(HoldKind(item["kind"]), item["detail"]) for item in json.loads(text))
+    return tuple(_hold(item["kind"], item["detail"]) for item in json.loads(text))
+
+
+def _hold(kind: str, detail: str) -> Hold:
+    """A kind this version does not know (a newer instance of a shared database wrote it) is
+    shown as written rather than refused: the comment stays readable during a rolling upgrade."""
+    try:
+        return Hold(HoldKind(kind), detail)
+    except ValueError:
+        return Hold(HoldKind.CHECK, f"{kind}: {detail}")
 
 
 # Each kind as a moderator reads it, its detail in its place.

@@ -15,6 +15,8 @@ from moderation.app import create_app, service_links
 from moderation.config import ROOT, Config
 from moderation.errors import MissingFiles
 from moderation.holds import Hold, HoldKind
+from moderation.models import CommentStatus
+from moderation.search import Listing
 from moderation.store import open_store
 from moderation.store.migrate import migration_files
 from tests import db
@@ -194,3 +196,27 @@ async def test_0020_keeps_every_old_flag_as_a_hold_of_the_kind_check_and_flags_i
     ]
     columns = await db.records(config, "SELECT * FROM comments WHERE id = 3")
     assert "holds" in columns[0] and "flags" not in columns[0]
+
+
+# Approved comments as the version before 0021 left them: nothing yet says which ones ask.
+ROWS_AT_0020 = [
+    "INSERT INTO threads (key, title) VALUES ('/a/', 'A page')",
+    "INSERT INTO comments (thread_id, status, name, email, avatar, body, body_html, created_at, lang) VALUES"
+    " (1, 'approved', 'One', '', 'a1', 'How long does the effect last', '<p>q</p>', 1, 'en'),"
+    " (1, 'approved', 'Two', '', 'a2', 'It helped me a lot.', '<p>s</p>', 2, 'en'),"
+    " (1, 'approved', 'Drei', '', 'a3', 'Wie lange dauert eine Sitzung', '<p>q</p>', 3, 'de')",
+]
+
+
+async def test_0021_comments_written_before_are_judged_once_and_then_listed_as_unanswered(config: Config) -> None:
+    await database_before(config, "0021", ROWS_AT_0020)
+    store = await open_store(config, links=service_links(config), clock=time.time)
+    try:
+        applied = await store.migrate()
+        assert "judged whether 3 comments ask a question" in applied
+        assert not any(step.startswith("judged") for step in await store.migrate())  # once
+        page = await store.comments.queue(Listing(CommentStatus.APPROVED, unanswered=True), None, 10)
+    finally:
+        await store.close()
+    assert [comment.id for comment in page.comments] == [3, 1]
+    assert await db.query(config, "SELECT id FROM comments WHERE asks_question IS NULL") == []

@@ -15,7 +15,7 @@ from babel.support import NullTranslations
 from moderation import setting_parsers as read
 from moderation.app import create_app, service_links
 from moderation.config import Config
-from moderation.holds import LABELS, Hold, HoldKind, holds_line
+from moderation.holds import LABELS, Hold, HoldKind, holds_from_json, holds_line
 from moderation.i18n import Language, load_translations
 from moderation.rules import DeniedDomains, Words
 from moderation.spam import SEVERITY, Screening, Severity, SpamGuard
@@ -358,3 +358,8 @@ async def test_posts_from_the_site_the_service_or_no_browser_are_taken(
 ) -> None:
     response = await client.post("/api/comments", json=comment_data(), headers=headers)
     assert response.status == 202
+
+
+def test_a_hold_kind_this_version_does_not_know_reads_as_written() -> None:
+    stored = '[{"kind": "links", "detail": "5"}, {"kind": "from_a_newer_version", "detail": "x"}]'
+    assert holds_from_json(stored) == (Hold(HoldKind.LINKS, "5"), Hold(HoldKind.CHECK, "from_a_newer_version: x"))

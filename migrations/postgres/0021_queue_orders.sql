@@ -6,3 +6,7 @@ CREATE INDEX comments_by_score_desc ON comments (status, COALESCE(-spam_score, 1
 
 -- The replies under a comment: whether the site has answered it (filter=unanswered).
 CREATE INDEX comments_by_parent ON comments (parent_id);
+
+-- Whether a reader's comment asks something (moderation/questions.py), judged when it is written;
+-- NULL until judged: the start after this migration judges the comments written before it.
+ALTER TABLE comments ADD COLUMN asks_question BOOLEAN;

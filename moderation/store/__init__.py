@@ -41,7 +41,7 @@ class Store:
         self.webhooks: ClaimQueue[Webhook] = ClaimQueue(db, WEBHOOKS)
         self.digests = Digests(db)
         self.keys = Keys(db)
-        self.imports = Imports(db)
+        self.imports = Imports(db, config.language)
         self.exports = Exports(db)
         self.api_tokens = ApiTokens(db)
         self.spam_model = SpamModel(db)
@@ -52,8 +52,8 @@ class Store:
 
     async def migrate(self) -> list[str]:
         """SQL migrations, then the data steps: seal what an older version stored in clear, key the
-        readers' tables by the index, and rebuild the spam model if its features changed. Returns
-        what was applied."""
+        readers' tables by the index, judge which comments ask a question, and rebuild the spam
+        model if its features changed. Returns what was applied."""
         applied = await self._db.migrate_sql()
         await self.keys.check()
         sealed = await self.keys.seal_plaintext()
@@ -64,6 +64,9 @@ class Store:
             rekeyed = await rekey(tx, self._db.now())
         if rekeyed:
             applied.append(f"re-keyed {rekeyed} reader rows by the index key")
+        judged = await self.comments.judge_questions()
+        if judged:
+            applied.append(f"judged whether {judged} comments ask a question")
         relearned = await self.spam_model.upgrade()
         if relearned:
             applied.append(f"rebuilt the spam model from {relearned} decided comments: its features changed")

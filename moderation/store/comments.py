@@ -36,7 +36,7 @@ from .driver import Database, SqlValue, Transaction, marks
 from .enqueue import Consequences
 from .threads import count_published
 
-QUESTION_BATCH = 1000  # rows read at a time when looking for questions
+QUESTION_BATCH = 1000  # comments judged at a time, at the start after an upgrade
 
 # What each order sorts by, then by id: (key, id) is a page's cursor. Scores run from 0 to 1, so a
 # comment never scored (NULL) is keyed past every score, last in both. The migration 0021 indexes
@@ -139,8 +139,8 @@ class Comments:
             rows = await tx.fetch(
                 "INSERT INTO comments (thread_id, parent_id, name, email, email_index, website, avatar, body,"
                 " body_html, remote_addr, created_at, status, holds, body_digest, lang, submitted_title,"
-                " spam_score, spam_verdict, spam_reasons)"
-                " SELECT t.id, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM threads t WHERE t.key = ?"
+                " spam_score, spam_verdict, spam_reasons, asks_question)"
+                " SELECT t.id, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM threads t WHERE t.key = ?"
                 " AND (CAST(? AS BIGINT) IS NULL OR EXISTS (SELECT 1 FROM comments p"
                 "      WHERE p.id = ? AND p.thread_id = t.id AND p.status = 'approved'))"
                 " RETURNING id",
@@ -159,6 +159,7 @@ class Comments:
                 comment.lang or None,
                 comment.title,
                 *assessment_columns(comment.assessment),
+                asks_question(comment.body, comment.lang or self._language),
                 comment.thread,
                 comment.parent,
                 comment.parent,
@@ -267,8 +268,6 @@ class Comments:
         """One page of a tab of the queue (and of the moderation API's listing), maybe searched."""
         # Keyset pagination on (sort key, id): rows decided meanwhile leave the list without
         # shifting the rest, so a page neither skips nor repeats what is still there.
-        if listing.unanswered:
-            return await self._unanswered_page(listing, after, limit)
         key, ascending = _order(listing)
         where, args = self._listed(listing)
         where, args = _after(where, args, key, ascending, after)
@@ -284,48 +283,9 @@ class Comments:
 
     async def count(self, listing: Listing) -> int:
         """How many comments the listing holds, on all its pages."""
-        if listing.unanswered:
-            return len(await self._questions(listing))
         where, args = self._listed(listing)
         (row,) = await self._db.fetch(f"SELECT COUNT(*) FROM {COMMENT_FROM} WHERE {where}", *args)
         return int(row[0])
-
-    async def _unanswered_page(self, listing: Listing, after: Cursor | None, limit: int) -> QueuePage:
-        questions = await self._questions(listing, after, limit + 1)
-        shown = [id_ for _, id_ in questions[:limit]]
-        if not shown:
-            return QueuePage([], None)
-        rows = await self._db.fetch(
-            f"SELECT {COMMENT_COLUMNS} FROM {COMMENT_FROM} WHERE c.id IN ({marks(len(shown))})", *shown
-        )
-        found = {row[0]: _comment(row, self._db.sealer) for row in rows}
-        last = str(Cursor(listing.sort, *questions[limit - 1])) if len(questions) > limit else None
-        # A comment decided between the two reads is left out, as the next read would leave it.
-        return QueuePage([found[id_] for id_ in shown if id_ in found], last)
-
-    async def _questions(
-        self, listing: Listing, after: Cursor | None = None, most: int | None = None
-    ) -> list[tuple[float, int]]:
-        """Where the comments of an unanswered listing stand in its order, (sort key, id): past
-        `after`, the first `most` of them (or all).
-        Whether a comment asks is read from its text now, so every comment is judged by the
-        same rules, whatever wrote it and whenever (imports, edits, comments from before)."""
-        key, ascending = _order(listing)
-        where, args = self._listed(listing)
-        places: list[tuple[float, int]] = []
-        while True:  # in batches by the same keyset: a long tab is never held in memory at once
-            batch_where, batch_args = _after(where, args, key, ascending, after)
-            rows = await self._db.fetch(
-                f"SELECT c.id, {key}, c.body, c.lang FROM {COMMENT_FROM} WHERE {batch_where}"
-                f"{_ordered(key, ascending)} LIMIT ?",
-                *batch_args,
-                QUESTION_BATCH,
-            )
-            language = self._language
-            places += [(float(key_), id_) for id_, key_, body, lang in rows if asks_question(body, lang or language)]
-            if len(rows) < QUESTION_BATCH or (most is not None and len(places) >= most):
-                return places[:most]
-            after = Cursor(listing.sort, float(rows[-1][1]), rows[-1][0])
 
     def _listed(self, listing: Listing) -> tuple[str, list[SqlValue]]:
         where = "c.status = ?"
@@ -344,10 +304,28 @@ class Comments:
             args += [pattern, pattern]
         if listing.unanswered:  # a reader's comment with no reply by the site under it (still published)
             where += (
-                " AND NOT c.by_site AND NOT EXISTS (SELECT 1 FROM comments r"
+                " AND c.asks_question AND NOT c.by_site AND NOT EXISTS (SELECT 1 FROM comments r"
                 " WHERE r.parent_id = c.id AND r.by_site AND r.status = 'approved')"
             )
         return where, args
+
+    async def judge_questions(self) -> int:
+        """Judge the readers' comments written before the judgement was kept (filter=unanswered):
+        how many. In batches, each its own transaction: a long history never waits on one."""
+        judged = 0
+        while True:
+            rows = await self._db.fetch(
+                "SELECT id, body, lang FROM comments WHERE asks_question IS NULL AND NOT by_site ORDER BY id LIMIT ?",
+                QUESTION_BATCH,
+            )
+            if not rows:
+                return judged
+            async with self._db.transaction() as tx:
+                await tx.executemany(
+                    "UPDATE comments SET asks_question = ? WHERE id = ?",
+                    [(asks_question(body, lang or self._language), id_) for id_, body, lang in rows],
+                )
+            judged += len(rows)
 
     async def count_by_status(self, statuses: Sequence[CommentStatus]) -> dict[CommentStatus, int]:
         counts = dict.fromkeys(statuses, 0)

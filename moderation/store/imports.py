@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..models import CLI, Channel, CommentStatus
+from ..questions import asks_question
 from ..sealer import Sealer
 from . import addresses, audit, titles
 from .comment_rows import body_digest
@@ -32,8 +33,9 @@ class ImportedComment:
 
 
 class Imports:
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, language: str):
         self._db = db
+        self._language = language  # the site's: what an imported comment is written in
 
     async def imported_ids(self, source: str) -> dict[str, int]:
         """Each source id already imported from `source`, with the comment it became."""
@@ -45,7 +47,7 @@ class Imports:
         queued and no subscription made: consent does not travel."""
         now = self._db.now()
         async with self._db.transaction() as tx:
-            return await _write(tx, self._db.sealer, source, comments, now)
+            return await _write(tx, self._db.sealer, source, comments, now, self._language)
 
     async def link_parents(self, links: Sequence[tuple[int, int]]) -> None:
         """(comment, parent) pairs whose parent was written after the reply."""
@@ -60,7 +62,7 @@ class Imports:
 
 
 async def _write(
-    tx: Transaction, sealer: Sealer, source: str, comments: Sequence[ImportedComment], now: float
+    tx: Transaction, sealer: Sealer, source: str, comments: Sequence[ImportedComment], now: float, language: str
 ) -> list[int]:
     await tx.executemany(
         "INSERT INTO threads (key, first_comment_at) VALUES (?, ?) ON CONFLICT (key) DO UPDATE"
@@ -76,10 +78,10 @@ async def _write(
         rows = await tx.fetch(
             # The address is sealed under the row's id once it has one (store/sealed.py).
             "INSERT INTO comments (thread_id, parent_id, name, email, email_index, website, avatar, body, body_html,"
-            " remote_addr, created_at, decided_at, decided_by, status, body_digest, submitted_title)"
+            " remote_addr, created_at, decided_at, decided_by, status, body_digest, submitted_title, asks_question)"
             # The parent only if it is a comment of the same page.
             " SELECT t.id, (SELECT p.id FROM comments p WHERE p.id = ? AND p.thread_id = t.id),"
-            " ?, '', ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ? FROM threads t WHERE t.key = ?"
+            " ?, '', ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ? FROM threads t WHERE t.key = ?"
             " RETURNING id, thread_id",
             c.parent,
             c.name,
@@ -94,6 +96,7 @@ async def _write(
             c.status.value,
             body_digest(c.body),
             " ".join(c.title.split()),  # one line: it may become what feeds and mail subjects say
+            asks_question(c.body, language),
             c.thread,
         )
         ids.append(int(rows[0][0]))
