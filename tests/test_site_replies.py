@@ -29,6 +29,7 @@ from tests.receiver import SECRET, Receiver
 from tests.smtp import SmtpSink
 from tests.test_feed import ATOM, assert_valid_atom, fetch_feed
 from tests.test_openapi import assert_documented, document
+from tests.test_queue_browser import sign_in as sign_in_in_chromium
 
 ALICE, BOB = MODERATORS
 BOT = "reply-bot"
@@ -358,3 +359,36 @@ async def test_the_widget_shows_the_sites_reply_with_its_badge_and_no_badge_on_a
     await expect(page.locator(".mod-badge")).to_have_count(1)
     await expect(page.get_by_text("Robin From the site")).to_have_count(1)
     assert watch.problems == []
+
+
+async def test_in_chromium_the_queue_shows_the_warnings_keeps_the_text_and_posts_once_post_anyway_is_ticked(
+    browser: Browser, mailbox_stack: Stack
+) -> None:
+    stack = mailbox_stack
+    question = await submit(stack.client, thread=stack.thread(), name="Dana Asking", body="Is week two harder?")
+    page, watch = await watched_page(browser)
+    await sign_in_in_chromium(page, stack)
+    item = page.locator(f"#comment-{question}")
+    await item.get_by_text("Approve and reply").click()
+    await item.get_by_label(f"Reply as {stack.config.site_name}, published at once").fill(CONFIRMS_CARE)
+    await item.get_by_role("button", name="Approve and publish the reply").click()
+
+    item = page.locator(f"#comment-{question}")
+    await expect(item.get_by_role("alert")).to_contain_text("“your next appointment” may confirm")
+    reply_box = item.get_by_label(f"Reply as {stack.config.site_name}, published at once")
+    await expect(reply_box).to_have_value(CONFIRMS_CARE)
+    await expect(reply_box).to_have_accessible_description(re.compile("Not published"))
+    assert await thread_json(stack) == []
+    await item.get_by_label("Post anyway").check()
+    await item.get_by_role("button", name="Approve and publish the reply").click()
+    await expect(page.locator(".outcome[role=status] strong")).to_have_text("1 approved; your reply is published.")
+    assert [(c["name"], c["by_site"]) for c in await thread_json(stack)] == [
+        ("Dana Asking", False),
+        (stack.config.site_name, True),
+    ]
+    assert watch.problems == [f"422 {stack.service}/queue/reply"]  # the page that shows the warnings
+
+
+async def thread_json(stack: Stack) -> list[dict[str, Any]]:
+    response = await stack.client.get("/api/comments", params={"thread": stack.thread()})
+    return list((await response.json())["comments"])
