@@ -230,6 +230,61 @@ MODERATION_SCHEMAS: dict[str, JSON] = {
         },
         "additionalProperties": False,
     },
+    "Reply": {
+        "type": "object",
+        "required": ["parent", "body"],
+        "properties": {
+            "parent": {"type": "integer", "minimum": 1, "description": "The comment the site answers."},
+            "body": {"type": "string", "minLength": 1, "maxLength": 10_000, "description": "The Markdown subset."},
+            "confirm": {
+                "type": "boolean",
+                "default": False,
+                "description": "Post it even if it may confirm or disclose care (after a 422 with warnings).",
+            },
+        },
+    },
+    "Replied": {
+        "type": "object",
+        "required": ["id", "parent", "thread", "url", "parent_outcome"],
+        "properties": {
+            "id": {"type": "integer", "description": "The reply's id."},
+            "parent": {"type": "integer"},
+            "thread": {"type": "string"},
+            "url": {"type": "string", "description": "The reply on its page."},
+            "parent_outcome": {
+                "type": "string",
+                "enum": ["approved", "already_approved"],
+                "description": "The parent was approved with the reply, or was approved before.",
+            },
+        },
+        "additionalProperties": False,
+    },
+    "CareWarnings": {
+        "type": "object",
+        "required": ["warnings"],
+        "properties": {
+            "warnings": {
+                "type": "array",
+                "minItems": 1,
+                "items": {
+                    "type": "object",
+                    "required": ["kind", "phrase", "message"],
+                    "properties": {
+                        "kind": {
+                            "type": "string",
+                            "enum": ["relationship", "care_detail", "named_patient"],
+                            "description": "It may confirm the person is a patient, disclose their care,"
+                            " or name them next to a treatment.",
+                        },
+                        "phrase": {"type": "string", "description": "As written in the reply."},
+                        "message": {"type": "string", "description": "What to tell a person, in the site's language."},
+                    },
+                    "additionalProperties": False,
+                },
+            }
+        },
+        "additionalProperties": False,
+    },
 }
 NO_TOKEN: dict[str, JSON] = {
     **_json(_ref("Error"), "No token, or one never made or revoked."),
@@ -291,6 +346,32 @@ MODERATION_PATHS: dict[str, JSON] = {
                 "408": ERRORS["408"],
                 "413": ERRORS["413"],
                 "422": _json(_ref("Error"), "An unknown action, ids that are not comment ids, a longer reason."),
+                "503": ERRORS["503"],
+            },
+        }
+    },
+    "/api/moderation/reply": {
+        "post": {
+            "summary": "Publish the site's reply under a comment, approving it if it waits, as the queue does.",
+            "description": "The reply is published at once under MODERATION_SITE_NAME, with by_site. First it is"
+            " checked for words that would confirm a care relationship or disclose care: without confirm, such"
+            " a reply is answered 422 with the warnings, and nothing is posted.",
+            "security": [{"bearer": []}],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("Reply")}}},
+            "responses": {
+                "201": _json(_ref("Replied"), "Published."),
+                "400": _json(_ref("Error"), "The body is not a JSON object."),
+                "401": NO_TOKEN,
+                "404": _json(_ref("Error"), "No comment has that id."),
+                "408": ERRORS["408"],
+                "409": _json(_ref("Error"), "The comment was rejected or marked as spam: no reply under it."),
+                "413": ERRORS["413"],
+                "422": _json(
+                    {"anyOf": [_ref("CareWarnings"), _ref("Error")]},
+                    "Warnings: the reply may confirm or disclose care (send it again with confirm to post it)."
+                    " Error: no parent id, an empty or longer body, a confirm that is not a boolean, or a parent"
+                    " that is the site's own reply.",
+                ),
                 "503": ERRORS["503"],
             },
         }

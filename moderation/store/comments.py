@@ -335,14 +335,14 @@ class Comments:
         return counts
 
     async def reply_as_site(
-        self, parent_id: int, reply: NewComment, *, actor: str
+        self, parent_id: int, reply: NewComment, *, actor: str, channel: Channel
     ) -> tuple[Decided | None, int | None]:
         """Approve a comment (if it waits) and publish the site's reply under it, in one transaction.
 
         No reply if the comment is gone, or someone rejected it or marked it as spam first.
         """
         async with self._db.transaction() as tx:
-            decided = await self._decide(tx, [parent_id], Action.APPROVE, actor, Channel.QUEUE, None)
+            decided = await self._decide(tx, [parent_id], Action.APPROVE, actor, channel, None)
             if not decided or decided[0].comment.status is not CommentStatus.APPROVED:
                 return (decided[0] if decided else None), None
             now = self._db.now()
@@ -368,7 +368,8 @@ class Comments:
             reply_id, thread_id = row
             await seal_email(tx, self._db.sealer, int(reply_id), reply.email)
             await count_published(tx, thread_id, 1, now)
-            await audit.append(tx, [audit.Change(reply_id, None, CommentStatus.APPROVED, actor, Channel.QUEUE)], now)
+            # Who replied, through what; never the reply's text (it is the comment itself).
+            await audit.append(tx, [audit.Change(reply_id, None, CommentStatus.APPROVED, actor, channel)], now)
             (published,) = await self._comments(tx, [int(reply_id)])
             # Published like any approved reply: its parent's subscriber hears, and the webhooks.
             facts = await readers.facts(tx, self._db.sealer, [published.id], now)

@@ -14,7 +14,7 @@ QUEUE = frozenset(
     {"queue", "request_signin", "confirm_signin", "sign_in", "sign_out", "decide", "reply", "queue_elsewhere"}
 )
 # The moderation API: for scripts, not pages (no CORS), and it shows addresses (no cache keeps it).
-MODERATION_API = frozenset({"moderation_comments", "moderation_decide"})
+MODERATION_API = frozenset({"moderation_comments", "moderation_decide", "moderation_reply"})
 # An answer no route matched (404, 405) is treated as the routes whose paths it shares, as
 # before the routes had names: the prefix it starts with names one of them.
 UNMATCHED = {  # the first prefix that fits
@@ -56,6 +56,7 @@ def setup_routes(app: web.Application) -> None:
     router.add_get("/api/openapi.json", comments.openapi, name="openapi")
     router.add_get("/api/moderation/comments", moderation_api.comments, name="moderation_comments")
     router.add_post("/api/moderation/decide", moderation_api.decide, name="moderation_decide")
+    router.add_post("/api/moderation/reply", moderation_api.reply, name="moderation_reply")
     router.add_get("/moderate/{token}", moderate.confirm, name="confirm")
     router.add_post("/moderate/{token}", moderate.act, name="act")
     router.add_get("/queue", queue.home, name="queue")

@@ -8,13 +8,15 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
-from ..app_keys import store_key
+from ..app_keys import languages_key, links_key, store_key
 from ..errors import ClientError
 from ..i18n import N_
 from ..models import Action, AuditEntry, Channel, Comment, Decided, utc_text
+from ..safety.clinic_voice import warning_message
 from ..search import plain
 from ..triage import triage_fields
 from .queue import (
+    ID_LIMIT,
     MAX_REASON,
     PAGE_SIZE,
     checked_action,
@@ -22,13 +24,16 @@ from .queue import (
     checked_ids,
     checked_listing,
     checked_reason,
+    checked_reply_body,
     decide_and_count,
+    post_site_reply,
 )
 
 MAX_LIMIT = 100
 NO_TOKEN = N_("This needs a valid token of the moderation API: Authorization: Bearer TOKEN.")
 REASON = N_("A reason is text of at most %(most)s characters; nothing was changed.")
 NOT_JSON = N_("Send the decision as a JSON object (application/json).")
+NO_PARENT = N_("There is no comment with that id; nothing was posted.")
 # What a decision did to each comment asked for; "already_<state>" when it found it decided.
 DONE = {Action.APPROVE: "approved", Action.REJECT: "rejected", Action.SPAM: "spam", Action.RESTORE: "restored"}
 
@@ -117,3 +122,50 @@ async def decide(request: web.Request) -> web.Response:
     reason = _reason(data.get("reason"))
     decided = await decide_and_count(request, ids, action, actor=actor, channel=Channel.API, reason=reason)
     return web.json_response({"results": results(ids, action, decided)})
+
+
+def _parent(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < ID_LIMIT:
+        raise ClientError(N_("Name the comment to reply to by its id; nothing was posted."), 422)
+    return value
+
+
+def _confirm(value: object) -> bool:
+    if value is not None and not isinstance(value, bool):
+        raise ClientError(N_("Send confirm as true or false; nothing was posted."), 422)
+    return bool(value)
+
+
+async def reply(request: web.Request) -> web.Response:
+    """The site's reply, as the queue posts it: the parent approved if it waits, the reply published."""
+    actor = await token_name(request)
+    data = await _json_object(request)
+    parent_id = _parent(data.get("parent"))
+    body = checked_reply_body(request, data.get("body"))
+    confirm = _confirm(data.get("confirm"))
+    replied = await post_site_reply(request, parent_id, body, confirm=confirm, actor=actor, channel=Channel.API)
+    if replied is None:
+        raise ClientError(NO_PARENT, 404)
+    if replied.warnings:
+        language = request.app[languages_key].site
+        warnings = [
+            {"kind": warning.kind.value, "phrase": warning.phrase, "message": warning_message(warning, language)}
+            for warning in replied.warnings
+        ]
+        return web.json_response({"warnings": warnings}, status=422)
+    if replied.decided is None:  # removed meanwhile
+        raise ClientError(NO_PARENT, 404)
+    if replied.reply_id is None:
+        raise ClientError(N_("That comment was rejected or marked as spam; nothing was posted."), 409)
+    parent = replied.parent
+    return web.json_response(
+        {
+            "id": replied.reply_id,
+            "parent": parent.id,
+            "thread": parent.thread,
+            "url": request.app[links_key].comment_anchor(parent.thread, replied.reply_id),
+            # As a decision says it: approved now, or found approved already.
+            "parent_outcome": "approved" if replied.decided.changed else "already_approved",
+        },
+        status=201,
+    )

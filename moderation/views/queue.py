@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
@@ -11,14 +11,15 @@ from aiohttp import web
 from babel.dates import format_timedelta
 from multidict import MultiDictProxy
 
-from ..app_keys import clock_key, config_key, links_key, metrics_key, store_key
+from ..app_keys import clock_key, config_key, languages_key, links_key, metrics_key, store_key
 from ..auth import SignedIn, check_csrf, check_origin, require_signed_in, signed_in
 from ..errors import BadCursor, ClientError
 from ..forms import read_form
 from ..i18n import N_, Language
-from ..models import Action, Channel, CommentStatus, Cursor, Decided, Sort, parse_cursor
+from ..models import Action, Channel, Comment, CommentStatus, Cursor, Decided, Sort, parse_cursor
 from ..queue_notice import Outcome, outcome_of
-from ..search import EVERYTHING, MAX_QUERY, Listing, Search, parse_search
+from ..safety.clinic_voice import CareWarning, care_warnings, warning_message
+from ..search import EVERYTHING, MAX_QUERY, Listing, Search, parse_search, plain
 from ..submissions import site_reply
 from .requests import language_of, render_page
 from .signin import signin_page
@@ -29,6 +30,7 @@ MAX_REASON = 500
 MAX_BODY = 10_000
 ID_LIMIT = 2**63  # every database id is below it (a signed 64-bit integer)
 NO_SUCH_PAGE = N_("This page of the queue does not exist.")
+REPLY_BODY = N_("Write a reply of 1 to %(most)s characters to one comment; nothing was changed.")
 TABS = (CommentStatus.PENDING, CommentStatus.SPAM, CommentStatus.REJECTED, CommentStatus.APPROVED)
 # What each tab offers: only actions that apply to comments in that state.
 ACTIONS = {
@@ -104,19 +106,43 @@ def age(created: datetime, now: datetime, language: Language) -> str:
     return language.gettext(N_("just now"))
 
 
+@dataclass(frozen=True)
+class Draft:
+    """A reply sent back for a second look: the moderator's text, kept, and what it may confirm or disclose."""
+
+    comment: int
+    body: str
+    warnings: list[str]  # in the site's language
+
+
 async def home(request: web.Request) -> web.Response:
     signed = await signed_in(request)
     if signed is None:
         return signin_page(request)
     listing = checked_listing(request.query)
     after = checked_cursor(request.query.get("after"), listing.sort)
+    outcome = Outcome.from_json(signed.flash)
+    shown = outcome if outcome and request.query.get("done") == outcome.id else None
+    return await _page(request, signed, listing, after, outcome=shown)
+
+
+async def _page(
+    request: web.Request,
+    signed: SignedIn,
+    listing: Listing,
+    after: Cursor | None,
+    *,
+    outcome: Outcome | None = None,
+    draft: Draft | None = None,
+) -> web.Response:
+    """One tab of the queue; with the outcome of the last decision, or a reply that waits for a second look."""
     store = request.app[store_key]
     page = await store.comments.queue(listing, after, PAGE_SIZE)
-    outcome = Outcome.from_json(signed.flash)
     links = request.app[links_key]
     response = render_page(
         request,
         "queue.html",
+        status=422 if draft else 200,
         moderator=signed.moderator,
         csrf=signed.csrf,
         tab=listing.status,
@@ -137,7 +163,8 @@ async def home(request: web.Request) -> web.Response:
         after=str(after) if after else None,
         next_url=links.queue(listing, page.next_cursor) if page.next_cursor else None,
         first_url=links.queue(listing) if after else None,
-        outcome=outcome if outcome and request.query.get("done") == outcome.id else None,
+        outcome=outcome,
+        draft=draft,
         site_name=request.app[config_key].site_name,
         now=datetime.fromtimestamp(request.app[clock_key](), UTC),
         age=lambda created, now: age(created, now, language_of(request)),
@@ -155,14 +182,13 @@ async def _signed_post(request: web.Request) -> tuple[SignedIn, MultiDictProxy[s
     return signed, form
 
 
-def _back(form: MultiDictProxy[str]) -> tuple[Listing, str | None]:
+def _back(form: MultiDictProxy[str]) -> tuple[Listing, Cursor | None]:
     """The listing and page the form was on, to go back to."""
     try:
         listing = checked_listing(form)
-        after = checked_cursor(form.get("after"), listing.sort)
+        return listing, checked_cursor(form.get("after"), listing.sort)
     except ClientError:
         return Listing(), None
-    return listing, str(after) if after else None
 
 
 def _id(value: object) -> int:
@@ -218,7 +244,8 @@ async def decide_and_count(
 async def _answer(request: web.Request, signed: SignedIn, form: MultiDictProxy[str], outcome: Outcome) -> web.Response:
     await request.app[store_key].sessions.set_flash(signed.key, outcome.to_json())
     listing, after = _back(form)
-    return web.Response(status=303, headers={"Location": request.app[links_key].queue(listing, after, outcome.id)})
+    cursor = str(after) if after else None
+    return web.Response(status=303, headers={"Location": request.app[links_key].queue(listing, cursor, outcome.id)})
 
 
 async def decide(request: web.Request) -> web.Response:
@@ -232,23 +259,65 @@ async def decide(request: web.Request) -> web.Response:
     return await _answer(request, signed, form, outcome_of(action, ids, decided))
 
 
-async def reply(request: web.Request) -> web.Response:
-    """Approve and reply: the comment is approved (if it waits) and the site's answer published under it."""
-    signed, form = await _signed_post(request)
-    ids = checked_ids(form.getall("id", []))
-    body = str(form.get("body", "")).strip()
-    if len(ids) != 1 or not body or len(body) > MAX_BODY:
-        raise ClientError(
-            N_("Write a reply of 1 to %(most)s characters to one comment; nothing was changed."),
-            422,
-            values={"most": language_of(request).number(MAX_BODY)},
-        )
-    site = site_reply(request.app[config_key], body)
-    decided, reply_id = await request.app[store_key].comments.reply_as_site(ids[0], site, actor=signed.moderator)
+def checked_reply_body(request: web.Request, value: object) -> str:
+    """A reply's text, from the queue's form or the API, or a 422."""
+    body = value.strip() if isinstance(value, str) else ""
+    if not body or len(body) > MAX_BODY or not plain(body):
+        raise ClientError(REPLY_BODY, 422, values={"most": language_of(request).number(MAX_BODY)})
+    return body
+
+
+@dataclass(frozen=True)
+class SiteReply:
+    """What a reply by the site came to."""
+
+    parent: Comment
+    warnings: list[CareWarning]  # not posted: it may confirm or disclose care, and was not confirmed
+    decided: Decided | None = None  # the parent after its approval; None: it went meanwhile
+    reply_id: int | None = None  # None: not posted (the parent was rejected or is spam)
+
+
+async def post_site_reply(
+    request: web.Request, parent_id: int, body: str, *, confirm: bool, actor: str, channel: Channel
+) -> SiteReply | None:
+    """The site's reply from the queue or the moderation API: one code path, two doors. The reply is
+    checked for words that confirm or disclose care (unless confirmed); then the parent is approved
+    if it waits and the reply published under it. None: there is no such comment."""
+    store = request.app[store_key]
+    parent = await store.comments.get(parent_id)
+    if parent is None:
+        return None
+    if parent.by_site:
+        raise ClientError(N_("The site does not reply to its own replies; nothing was posted."), 422)
+    language = request.app[languages_key].site
+    warnings = [] if confirm else care_warnings(body, language.code, parent.name)
+    if warnings:
+        return SiteReply(parent, warnings)
+    reply = site_reply(request.app[config_key], body)
+    decided, reply_id = await store.comments.reply_as_site(parent.id, reply, actor=actor, channel=channel)
     if decided is not None and decided.changed:
         request.app[metrics_key].decisions.labels(Action.APPROVE.value).inc()
+    return SiteReply(parent, [], decided, reply_id)
+
+
+async def reply(request: web.Request) -> web.Response:
+    """Approve and reply: the comment is approved (if it waits) and the site's answer published under
+    it; a reply that may confirm or disclose care comes back with the warnings, unless confirmed."""
+    signed, form = await _signed_post(request)
+    ids = checked_ids(form.getall("id", []))
+    if len(ids) != 1:
+        raise ClientError(REPLY_BODY, 422, values={"most": language_of(request).number(MAX_BODY)})
+    body = checked_reply_body(request, form.get("body"))
+    replied = await post_site_reply(
+        request, ids[0], body, confirm="confirm" in form, actor=signed.moderator, channel=Channel.QUEUE
+    )
+    if replied and replied.warnings:
+        warnings = [warning_message(warning, language_of(request)) for warning in replied.warnings]
+        listing, after = _back(form)
+        return await _page(request, signed, listing, after, draft=Draft(ids[0], body, warnings))
+    decided = replied.decided if replied else None
     links = request.app[links_key]
-    reply_url = links.comment_anchor(decided.comment.thread, reply_id) if decided and reply_id else None
+    reply_url = links.comment_anchor(replied.parent.thread, replied.reply_id) if replied and replied.reply_id else None
     outcome = outcome_of(Action.APPROVE, ids, [decided] if decided else [], replied=True, reply_url=reply_url)
     return await _answer(request, signed, form, outcome)
 
