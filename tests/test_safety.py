@@ -128,7 +128,7 @@ async def test_a_crisis_is_told_at_once_in_the_readers_language_or_as_the_operat
     german = await posted(client, body=CRISIS_DE, lang="de")
     assert german["message"].startswith("Wenn Sie jetzt in Gefahr sind") and "0800 111 0 111" in german["message"]
     spanish = await posted(client, body=CRISIS_ES, lang="es")
-    assert spanish["message"].startswith("Si está en peligro ahora") and "024" in spanish["message"]
+    assert spanish["message"].startswith("Si estás en peligro ahora") and "024" in spanish["message"]
     both = await posted(client, body=f"{CRISIS_BODY} Please call me at {PHONE}.")
     assert both["notice"] == "crisis" and both["kinds"] == ["phone"]  # crisis wins; the kinds are still said
 
@@ -210,7 +210,7 @@ async def test_the_form_landing_and_the_thank_you_page_show_the_notice_above_the
     form = {**comment_data(thread="/", body=f"{CRISIS_ES} Llámenme al móvil 612 345 678."), "lang": "es"}
     back = await client.post(
         "/api/comments",
-        data={**form, "return_to": f"{PUBLIC_URL}/"},
+        data={**form, "return_to": f"{PUBLIC_URL}/?lang=es"},  # the page in Spanish
         headers={"Origin": PUBLIC_URL},
         allow_redirects=False,
     )
@@ -220,7 +220,7 @@ async def test_the_form_landing_and_the_thank_you_page_show_the_notice_above_the
     page = await (await client.get(f"{landing.path}?{landing.query}")).text()
     notice = re.search(r'<div class="mod-safety" id="comment-notice">(.*?)</div>\s*<article>', page, re.DOTALL)
     assert notice, page
-    assert 'role="alert" tabindex="-1">Si está en peligro ahora' in notice.group(1)
+    assert 'role="alert" tabindex="-1">Si estás en peligro ahora' in notice.group(1)
     assert "Los comentarios son públicos" in notice.group(1) and "número de teléfono" in notice.group(1)
 
     thanks = await client.post(
