@@ -21,7 +21,6 @@ from moderation.app import create_app, service_links
 from moderation.app_keys import store_key
 from moderation.classifier.features import features
 from moderation.config import Config
-from moderation.errors import ConfigError
 from moderation.store import open_store
 from tests.conftest import MODERATORS, PUBLIC_URL, SITE, make_config
 from tests.db import records
@@ -39,6 +38,7 @@ STREET = "42 Quarry Lane"
 DETAILS = (PHONE, "253-1000", EMAIL, "harbourmail", STREET, "Quarry")
 PD_BODY = f"Could the clinic call me back at {PHONE}? Or write to {EMAIL}, I live at {STREET} with my sister."
 PD_NAME = f"Robin ({EMAIL})"
+REDACTED_BODY = "Could the clinic call me back at [removed]? Or write to [removed], I live at [removed] with my sister."
 CRISIS_BODY = "After the last session I feel worse. I have saved up my pills and I want to die tonight."
 CRISIS_DE = "Ich kann nicht mehr. Ich will nicht mehr leben."
 CRISIS_ES = "Ya no aguanto más, quiero morir."
@@ -137,12 +137,6 @@ async def test_a_crisis_is_told_at_once_in_the_readers_language_or_as_the_operat
     other = await aiohttp_client(create_app(configured))
     for lang in ("en", "de", "es"):
         assert (await posted(other, body=CRISIS_DE, lang=lang))["message"] == own
-
-
-@pytest.mark.parametrize("value", ["x" * 1001, "line\x07bell"])
-def test_an_unreadable_crisis_message_stops_start_up_with_one_line(value: str) -> None:
-    with pytest.raises(ConfigError, match="^MODERATION_CRISIS_MESSAGE: "):
-        Config.from_env({"MODERATION_CRISIS_MESSAGE": value, "MODERATION_SECRET_KEY": "k" * 32})
 
 
 async def test_neither_a_spam_word_nor_the_classifier_nor_the_honeypot_bins_a_crisis(
@@ -268,9 +262,7 @@ async def test_redact_removes_every_detail_and_leaves_no_trace_in_tables_file_wa
     public = await (await client.get("/api/comments", params={"thread": comment_data()["thread"]})).json()
     (shown,) = public["comments"]
     assert shown["name"] == "Robin ([removed])"
-    assert shown["body_html"] == (
-        "<p>Could the clinic call me back at [removed]? Or write to [removed], I live at [removed] with my sister.</p>"
-    )
+    assert shown["body_html"] == f"<p>{REDACTED_BODY}</p>"
     (entry,) = await records(
         hooked,
         "SELECT a.to_status, a.actor, a.channel, r.reason FROM audit_log a JOIN audit_reasons r ON r.entry_id = a.id"
@@ -285,9 +277,8 @@ async def test_redact_removes_every_detail_and_leaves_no_trace_in_tables_file_wa
     }
     # The classifier learned the text published, not the one removed.
     removed_keys = {f.key for f in features(PD_NAME, "", PD_BODY)} - {
-        f.key for f in features(shown["name"], "", "Could the clinic call me back at [removed]? Or write to"
-                                " [removed], I live at [removed] with my sister.")
-    }  # fmt: skip
+        f.key for f in features(shown["name"], "", REDACTED_BODY)
+    }
     counted = {row["feature"] for row in await records(hooked, "SELECT feature FROM spam_features")}
     assert removed_keys and not removed_keys & counted
 
@@ -319,6 +310,6 @@ async def test_the_queue_redacts_a_row_and_says_so(tmp_path: Path, smtpd: SmtpSi
     (row,) = await records(config, "SELECT status, body, decided_by FROM comments WHERE id = ?", comment_id)
     assert row == {
         "status": "approved",
-        "body": "Could the clinic call me back at [removed]? Or write to [removed], I live at [removed] with my sister.",
+        "body": REDACTED_BODY,
         "decided_by": MODERATORS[0],
     }
