@@ -176,6 +176,13 @@ class Config:
         " once, without moderator mail (it never publishes anything).",
         read.spam_auto,
     )
+    crisis_message: str = setting(
+        "MODERATION_CRISIS_MESSAGE",
+        "",
+        "What a reader whose comment speaks of a crisis (suicide, self-harm, an overdose, a medical"
+        " emergency) is shown at once, as written (default: where to call, in the reader's language).",
+        read.message,
+    )
     close_after_days: int | None = setting(
         "MODERATION_CLOSE_AFTER_DAYS",
         None,

@@ -27,6 +27,8 @@ class HoldKind(StrEnum):
     HOLD_WORDS = "hold_words"  # detail: the word of MODERATION_HOLD_WORDS, as configured
     LINK_DOMAIN = "link_domain"  # detail: the domain of MODERATION_DENY_LINK_DOMAINS linked to
     CLASSIFIER = "classifier"  # MODERATION_SPAM_AUTO binned it; detail: the score
+    PERSONAL_DETAILS = "personal_details"  # detail: the kind found (phone, email...), never the value
+    CRISIS = "crisis"  # the reader may be in crisis; detail: suicide, self_harm, overdose or emergency
     CHECK = "check"  # written before kinds were named (migration 0020); detail: what was written then
 
 
@@ -69,6 +71,26 @@ LABELS = {
     HoldKind.HOLD_WORDS: N_("contains “%(detail)s”"),
     HoldKind.LINK_DOMAIN: N_("links to %(detail)s, a denied domain"),
     HoldKind.CLASSIFIER: N_("the spam classifier scored it %(detail)s, above the threshold"),
+    HoldKind.PERSONAL_DETAILS: N_("personal details: %(detail)s"),
+    HoldKind.CRISIS: N_("the reader may be in crisis (%(detail)s): please read it now"),
+}
+
+# The details of these kinds in words (moderation/safety: personal_details.Kind, crisis.Crisis),
+# for moderators and, the personal details, for the reader told of them.
+DETAIL_WORDS = {
+    HoldKind.PERSONAL_DETAILS: {
+        "phone": N_("phone number"),
+        "email": N_("email address"),
+        "street_address": N_("street address"),
+        "date_of_birth": N_("date of birth"),
+        "id_number": N_("ID number"),
+    },
+    HoldKind.CRISIS: {
+        "suicide": N_("suicide"),
+        "self_harm": N_("self-harm"),
+        "overdose": N_("overdose"),
+        "emergency": N_("medical emergency"),
+    },
 }
 
 
@@ -82,9 +104,18 @@ def label(language: Language | None, hold: Hold) -> str:
     """A hold as a moderator reads it in `language`; None: in English, as the audit log keeps it."""
     if hold.kind is HoldKind.CHECK:
         return hold.detail  # English, as it was written before kinds were named
+    detail = detail_words(language, hold.kind, hold.detail)
     if language is None:
-        return LABELS[hold.kind] % {"detail": hold.detail}
-    return language.gettext(LABELS[hold.kind], detail=hold.detail)
+        return LABELS[hold.kind] % {"detail": detail}
+    return language.gettext(LABELS[hold.kind], detail=detail)
+
+
+def detail_words(language: Language | None, kind: HoldKind, detail: str) -> str:
+    """A detail in words where its kind has them ("phone": "phone number"), else as it is."""
+    words = DETAIL_WORDS.get(kind, {}).get(detail)
+    if words is None:
+        return detail
+    return words if language is None else language.gettext(words)
 
 
 def holds_line(language: Language, holds: Iterable[Hold]) -> str:

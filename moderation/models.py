@@ -36,6 +36,7 @@ class Action(StrEnum):
     REJECT = "reject"
     SPAM = "spam"
     RESTORE = "restore"  # back to pending: a false positive of the spam checks, or a rejection undone
+    REDACT = "redact"  # approve, each personal detail of the name and body replaced by "[removed]"
 
     @property
     def status(self) -> CommentStatus:
@@ -50,6 +51,7 @@ class Action(StrEnum):
 
 _LEADS_TO = {
     Action.APPROVE: CommentStatus.APPROVED,
+    Action.REDACT: CommentStatus.APPROVED,
     Action.REJECT: CommentStatus.REJECTED,
     Action.SPAM: CommentStatus.SPAM,
     Action.RESTORE: CommentStatus.PENDING,
@@ -64,6 +66,7 @@ class MailKind(StrEnum):
 
     SIGN_IN = "sign_in"  # a moderator asked for a sign-in link: to that moderator
     NEW_COMMENT = "new_comment"  # a comment waits: to each moderator
+    URGENT = "urgent"  # a comment of a reader who may be in crisis waits: to each moderator, at once
     DIGEST = "digest"  # what waits, listed: to one moderator, at most once per period
     PUBLISHED = "published"  # a reader's comment is published (and, maybe, "confirm"): to that reader
     REPLY = "reply"  # an approved reply to a reader's comment: to a confirmed subscriber

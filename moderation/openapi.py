@@ -9,6 +9,7 @@ from __future__ import annotations
 from . import __version__
 from .holds import HoldKind
 from .models import JSON
+from .safety.personal_details import Kind
 from .validation import MAX_ID
 
 
@@ -61,6 +62,23 @@ SCHEMAS: dict[str, JSON] = {
             "id": {"type": "integer", "minimum": 1},
             "status": {"const": "pending"},
             "date": {**DATE, "description": "Today, written for the submission's language (lang)."},
+            "notice": {
+                "type": "string",
+                "enum": ["crisis", "personal_details"],
+                "description": "Present when the writer must be told at once: the comment speaks of a crisis"
+                " (suicide, self-harm, an overdose, a medical emergency; this wins over personal_details), or"
+                " holds personal details that a moderator may remove before publishing.",
+            },
+            "message": {
+                "type": "string",
+                "description": "With notice crisis: MODERATION_CRISIS_MESSAGE (by default, where to call, in the"
+                " language of lang). Show it to the writer at once.",
+            },
+            "kinds": {
+                "type": "array",
+                "items": {"type": "string", "enum": [kind.value for kind in Kind]},
+                "description": "The kinds of personal details found (never their values), with either notice.",
+            },
         },
         "additionalProperties": False,
     },
@@ -199,7 +217,12 @@ MODERATION_SCHEMAS: dict[str, JSON] = {
         "type": "object",
         "required": ["action", "ids"],
         "properties": {
-            "action": {"type": "string", "enum": ["approve", "reject", "spam", "restore"]},
+            "action": {
+                "type": "string",
+                "enum": ["approve", "reject", "spam", "restore", "redact"],
+                "description": "redact: approve, each personal detail of the name and body replaced by"
+                " [removed] (the text removed is kept nowhere).",
+            },
             "ids": {"type": "array", "items": {"type": "integer", "minimum": 1}, "maxItems": 100},
             "reason": {"type": ["string", "null"], "maxLength": 500, "description": "For the audit log."},
         },
@@ -218,7 +241,7 @@ MODERATION_SCHEMAS: dict[str, JSON] = {
                         "outcome": {
                             "type": "string",
                             "enum": [
-                                *("approved", "rejected", "spam", "restored", "not_found"),
+                                *("approved", "rejected", "spam", "restored", "redacted", "not_found"),
                                 *("already_pending", "already_approved", "already_rejected", "already_spam"),
                             ],
                             "description": "What this decision did; already_STATE: decided before, unchanged.",

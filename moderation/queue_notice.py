@@ -21,6 +21,12 @@ DONE = {
     Action.REJECT: (N_("rejected"), ngettext_noop("%(num)s rejected", "%(num)s rejected")),
     Action.SPAM: (N_("marked as spam"), ngettext_noop("%(num)s marked as spam", "%(num)s marked as spam")),
     Action.RESTORE: (N_("restored"), ngettext_noop("%(num)s restored", "%(num)s restored")),
+    Action.REDACT: (
+        N_("approved with the personal details removed"),
+        ngettext_noop(
+            "%(num)s approved with the personal details removed", "%(num)s approved with the personal details removed"
+        ),
+    ),
 }
 ALREADY = {
     "pending": (N_("already pending"), ngettext_noop("%(num)s already pending", "%(num)s already pending")),

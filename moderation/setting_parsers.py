@@ -70,6 +70,19 @@ def words(value: str) -> tuple[str, ...]:
     return kept
 
 
+MAX_MESSAGE = 1000  # characters of a message shown to readers: a few sentences
+
+
+def message(value: str) -> str:
+    """A few sentences shown to readers as written, on one line."""
+    if any(ord(character) < 32 and character not in "\t\n\r" for character in value):
+        raise ValueError("must be plain text, without control characters")
+    text = " ".join(value.split())
+    if len(text) > MAX_MESSAGE:
+        raise ValueError(f"must be at most {MAX_MESSAGE} characters")
+    return text
+
+
 def domains(value: str) -> tuple[str, ...]:
     """Like words(), each a domain name, written as links' hosts are compared with it (IDNA, lower case)."""
     found = []

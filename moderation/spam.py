@@ -4,7 +4,8 @@ nothing. Knows nothing of HTTP.
 What a hold does is its kind's severity: spam (kept as spam, never emailed, answered like any
 other submission) or a closer look (the comment waits for approval as every comment does, and
 the moderator mail says why). The strongest severity found decides, so a kind that must never
-be binned is one whose severity ranks above SPAM.
+be binned is one whose severity ranks above SPAM: a reader's safety (safety/screening.py), whose
+holds are found beside the checks and keep the comment for a moderator whatever they say.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from .classifier.model import Assessment
 from .errors import InvalidToken
 from .holds import Hold, HoldKind
 from .rules import DeniedDomains, Words
+from .safety.screening import safety_holds
 from .tokens import FormStamp
 from .validation import Submission
 
@@ -27,6 +29,7 @@ LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
 class Severity(IntEnum):
     HOLD = 1  # waits for a closer look
     SPAM = 2  # kept as spam
+    KEEP = 3  # waits for a moderator, whatever else found it spam: a crisis, personal details
 
 
 SEVERITY = {
@@ -40,6 +43,8 @@ SEVERITY = {
     HoldKind.HOLD_WORDS: Severity.HOLD,
     HoldKind.LINK_DOMAIN: Severity.SPAM,
     HoldKind.CLASSIFIER: Severity.SPAM,
+    HoldKind.PERSONAL_DETAILS: Severity.KEEP,
+    HoldKind.CRISIS: Severity.KEEP,
 }
 
 
@@ -57,6 +62,7 @@ class Screening:
     submission: Submission
     honeypot: str = ""
     stamp: str | None = None  # absent for API clients that never saw a form
+    language: str = ""  # the page's ("en", "de"...): the personal details looked for are its own
 
 
 Check = Callable[[Screening], Awaitable[Hold | None]]
@@ -104,6 +110,8 @@ class SpamGuard:
         holds = [hold for check in self.checks if (hold := await check(screening))]
         if assessment is not None and self._binned(assessment):
             holds.append(Hold(HoldKind.CLASSIFIER, f"{assessment.score:.4f}"))
+        submission = screening.submission
+        holds += safety_holds(submission.name, submission.body, screening.language)
         strongest = max((SEVERITY[hold.kind] for hold in holds), default=None)
         return Verdict(spam=strongest is Severity.SPAM, holds=tuple(holds), assessment=assessment)
 

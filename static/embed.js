@@ -364,11 +364,45 @@
         _("Awaiting moderation")
       );
       item.className += " mod-pending";
+      var notice = safetyNotice(answer);
+      if (notice) item.insertBefore(notice, item.firstChild);
       placePending(root, item, data.parent);
       body.value = "";
       moveHome();
       say(_("Thank you: your comment is awaiting moderation. Only you can see it until a moderator approves it."));
+      var crisis = notice && notice.querySelector(".mod-crisis");
+      if (crisis) crisis.focus(); // read out first, before anything else on the page
     }
+  }
+
+  /* The personal details a moderator may remove, in words (the 202's "kinds"). */
+  var DETAIL_WORDS = {
+    phone: function () { return _("phone number"); },
+    email: function () { return _("email address"); },
+    street_address: function () { return _("street address"); },
+    date_of_birth: function () { return _("date of birth"); },
+    id_number: function () { return _("ID number"); }
+  };
+
+  /* What the writer of a held comment is told at once, above it, as the service's pages do:
+     where to get help (the service's message, already in the reader's language), and that a
+     moderator may remove the personal details found. */
+  function safetyNotice(answer) {
+    var kinds = (answer.kinds || []).filter(function (kind) { return DETAIL_WORDS[kind]; });
+    if (answer.notice !== "crisis" && !kinds.length) return null;
+    var earlier = document.getElementById("comment-notice"); // of a comment posted before: one id
+    if (earlier) earlier.removeAttribute("id");
+    var box = attrs(el("div", "mod-safety"), { id: "comment-notice" });
+    if (answer.notice === "crisis" && answer.message) {
+      add(box, attrs(el("p", "mod-crisis", answer.message), { role: "alert", tabindex: "-1" }));
+    }
+    if (kinds.length) {
+      var words = kinds.map(function (kind) { return DETAIL_WORDS[kind](); }).join(", ");
+      add(box, attrs(el("p", "mod-details",
+        _("Comments are public. A moderator may remove the personal details (%(kinds)s) before publishing.", { kinds: words })),
+        { role: "status" }));
+    }
+    return box.firstChild ? box : null;
   }
 
   /* A pending comment goes last under its parent (or the thread), where it will appear. */

@@ -13,6 +13,7 @@ from ..config import Config
 from ..i18n import N_, Language, Languages, ngettext_noop
 from ..links import Links
 from ..models import LINK_ACTIONS, READER_KINDS, Action, Channel, Comment, CommentStatus, MailKind, Notification
+from ..safety.screening import marker, masked
 from ..tokens import LinkSigner, SigninSigner
 from .payloads import DigestMail, DigestMode, PublishedMail, ReplyMail, SignInMail
 
@@ -64,6 +65,11 @@ BURST_SUBJECT = ngettext_noop(
     "%(num)s more comment awaiting approval, from a busy hour",
     "%(num)s more comments awaiting approval, from a busy hour",
 )
+# "Urgent" stays English and first in every language, as Approve and Reject do: mail filters read it.
+URGENT = "Urgent"
+URGENT_SUBJECT = N_("a reader may be in crisis: %(title)s")
+# A kind whose mail is another's, with a flag in its context: an urgent mail is a new_comment one.
+TEMPLATES = {MailKind.URGENT: MailKind.NEW_COMMENT}
 DIGEST_SUBJECT = ngettext_noop("%(num)s comment awaiting approval", "%(num)s comments awaiting approval")
 EXCERPT = 600  # characters of each comment in a digest: enough to judge most, the page has the rest
 
@@ -92,6 +98,7 @@ class Composer:
         self._kinds: dict[MailKind, Callable[[Notification, Language], tuple[str, Context]]] = {
             MailKind.SIGN_IN: self._sign_in,
             MailKind.NEW_COMMENT: self._new_comment,
+            MailKind.URGENT: self._new_comment,
             MailKind.DIGEST: self._digest,
             MailKind.PUBLISHED: self._published,
             MailKind.REPLY: self._reply,
@@ -126,7 +133,7 @@ class Composer:
             message["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"
             message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         message["Content-Language"] = language.code
-        template = f"email/{notification.kind.value}"
+        template = f"email/{TEMPLATES.get(notification.kind, notification.kind).value}"
         templates = language.templates
         message.set_content(templates.get_template(f"{template}.txt").render(context))
         message.add_alternative(templates.get_template(f"{template}.html").render(context), subtype="html")
@@ -142,10 +149,16 @@ class Composer:
         }
         return language.gettext(N_("Your sign-in link for the moderation queue")), context
 
+    def _for_moderators(self, comment: Comment, language: Language) -> tuple[Comment, bool]:
+        """The comment as moderator mail shows it, and whether personal details were masked: mail
+        passes through mail providers, so its details are markers and the values stay in the queue."""
+        hidden = masked(comment, self._config.language, marker(language))
+        return (comment, False) if hidden is None else (hidden, True)
+
     def _new_comment(self, notification: Notification, language: Language) -> tuple[str, Context]:
-        """One moderator is asked to approve or reject one comment."""
-        comment = notification.comment
-        assert comment is not None
+        """One moderator is asked to approve or reject one comment (urgent: at once, a reader in crisis)."""
+        assert notification.comment is not None
+        comment, hidden = self._for_moderators(notification.comment, language)
         links = {
             action: self._links.decision(self._signer.mint(comment.id, action, notification.recipient))
             for action in LINK_ACTIONS
@@ -160,7 +173,11 @@ class Composer:
             "approve_url": links[Action.APPROVE],
             "reject_url": links[Action.REJECT],
             "ttl_days": round(self._config.link_ttl / 86400, 1),
+            "masked": hidden,
+            "urgent": notification.kind is MailKind.URGENT,
         }
+        if context["urgent"]:
+            return f"{URGENT} — {language.gettext(URGENT_SUBJECT, title=page_title)}", context
         return language.gettext(N_("New comment awaiting approval: %(title)s"), title=page_title), context
 
     def _digest(self, notification: Notification, language: Language) -> tuple[str, Context]:
@@ -172,7 +189,7 @@ class Composer:
         """
         listing = notification.listing
         assert listing is not None, "the sender reads a digest's comments before composing it"
-        items = [self._digest_item(comment, notification.recipient) for comment in listing.comments]
+        items = [self._digest_item(comment, notification.recipient, language) for comment in listing.comments]
         still = sum(1 for comment in listing.comments if comment.status is CommentStatus.PENDING)
         context = {
             "burst": DigestMail.from_json(notification.payload).mode is DigestMode.BURST,
@@ -189,12 +206,14 @@ class Composer:
             subject = language.ngettext(*DIGEST_SUBJECT, listing.waiting)
         return subject, context
 
-    def _digest_item(self, comment: Comment, moderator: str) -> Context:
+    def _digest_item(self, stored: Comment, moderator: str, language: Language) -> Context:
         def link(action: Action) -> str:
             return self._links.decision(self._signer.mint(comment.id, action, moderator, Channel.DIGEST_LINK))
 
+        comment, hidden = self._for_moderators(stored, language)
         pending = comment.status is CommentStatus.PENDING
         return {
+            "masked": hidden,
             "comment": comment,
             **_commenter(comment),
             "pending": pending,

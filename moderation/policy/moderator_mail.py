@@ -2,7 +2,8 @@
 
 In digest modes (MODERATION_NOTIFY=hourly or daily) nothing is written now: the digest lists the
 comment (mail/digests.py). Spam is kept for a look, never mailed. The burst cap folds mail at
-sending time, not here.
+sending time, not here. A reader in crisis cannot wait for any of that: its comment is mailed to
+every moderator at once as urgent, in every mode, and the burst cap lets urgent mail through.
 """
 
 from __future__ import annotations
@@ -10,12 +11,17 @@ from __future__ import annotations
 from ..config import Config, NotifyMode
 from ..events import CommentSubmitted, Event
 from ..models import CommentStatus, MailKind
+from ..safety.screening import is_crisis
 from .writes import Mail
 
 
 def follow(event: Event, config: Config) -> list[Mail]:
-    if not isinstance(event, CommentSubmitted):
+    if not isinstance(event, CommentSubmitted) or event.comment.status is not CommentStatus.PENDING:
         return []
-    if event.comment.status is not CommentStatus.PENDING or config.notify is not NotifyMode.IMMEDIATE:
+    if is_crisis(event.comment.holds):
+        kind = MailKind.URGENT  # instead of the usual mail; still listed in digests as usual
+    elif config.notify is NotifyMode.IMMEDIATE:
+        kind = MailKind.NEW_COMMENT
+    else:
         return []
-    return [Mail(MailKind.NEW_COMMENT, moderator, comment_id=event.comment.id) for moderator in config.moderators]
+    return [Mail(kind, moderator, comment_id=event.comment.id) for moderator in config.moderators]

@@ -8,12 +8,14 @@ once published, and the one confirmation mail per address per day, claimed race-
 from __future__ import annotations
 
 from ..events import CommentDecided, Event, SiteReplied
-from ..models import Action, MailKind
+from ..models import CommentStatus, MailKind
 from .writes import Facts, Published, ReaderMail, Subscribed, Subscriber
 
 
 def follow(event: Event, facts: Facts) -> list[ReaderMail]:
-    published = isinstance(event, SiteReplied) or (isinstance(event, CommentDecided) and event.action is Action.APPROVE)
+    # Approved as it was, or redacted: the mail carries only the text that was published.
+    approved = isinstance(event, CommentDecided) and event.action.status is CommentStatus.APPROVED
+    published = isinstance(event, SiteReplied) or approved
     if not published:
         return []
     return [

@@ -1,7 +1,8 @@
 """Webhooks: every comment's new state, to every configured URL (MODERATION_WEBHOOKS).
 
 A submission (spam included), a decision that changed a comment, and the site's reply each send
-the comment as it now is; the wire format is webhooks/events.py's.
+the comment as it now is; the wire format is webhooks/events.py's. Until it is published, a
+comment's personal details are markers in it (safety/screening.py): a receiver is no queue.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 from ..config import Config
 from ..events import CommentDecided, CommentSubmitted, Event, SiteReplied
 from ..links import Links
-from ..models import Comment
+from ..models import Comment, CommentStatus
+from ..safety.screening import marker, masked
 from ..webhooks.events import body, event_of
 from .writes import Hook
 
@@ -19,6 +21,8 @@ def follow(event: Event, config: Config, links: Links) -> list[Hook]:
     if comment is None:
         return []
     queue_url = links.absolute(links.queue())
+    if comment.status is not CommentStatus.APPROVED:  # approved: as a moderator published it
+        comment = masked(comment, config.language, marker(None)) or comment
     return [Hook(url, event_of(comment.status), comment.id, body(comment, queue_url)) for url in config.webhooks]
 
 

@@ -27,6 +27,9 @@ from ..models import (
     Sort,
 )
 from ..questions import asks_question
+from ..render import render_body
+from ..safety.personal_details import Kind
+from ..safety.screening import found_kinds, redacted
 from ..search import Listing
 from . import addresses, audit, readers, spam_model, titles
 from .addresses import seal_email
@@ -208,7 +211,10 @@ class Comments:
         self, comment_ids: Sequence[int], action: Action, *, actor: str, channel: Channel, reason: str | None = None
     ) -> list[Decided]:
         async with self._db.transaction() as tx:
-            return await self._decide(tx, comment_ids, action, actor, channel, reason)
+            decided = await self._decide(tx, comment_ids, action, actor, channel, reason)
+        if action is Action.REDACT and any(outcome.changed for outcome in decided):
+            await self._db.drop_old_copies()  # of the text removed
+        return decided
 
     async def _decide(
         self,
@@ -229,6 +235,9 @@ class Comments:
         applies = [(id_, thread, CommentStatus(status)) for id_, thread, status in found if status in action.applies_to]
         if applies:
             changing = [id_ for id_, _, _ in applies]
+            if action is Action.REDACT:
+                removed = await self._redact(tx, changing)
+                reason = "; ".join(part for part in (f"redact: {', '.join(removed) or '-'}", reason) if part)
             await tx.execute(
                 f"UPDATE comments SET status = ?, decided_at = ?, decided_by = ? WHERE id IN ({marks(len(changing))})",
                 action.status.value,
@@ -236,7 +245,7 @@ class Comments:
                 actor,
                 *changing,
             )
-            if action is Action.APPROVE:
+            if action.status is CommentStatus.APPROVED:
                 for thread_id, approved in Counter(thread for _, thread, _ in applies).items():
                     await count_published(tx, thread_id, approved, now)
                 await titles.from_approved(tx, changing)
@@ -249,7 +258,8 @@ class Comments:
         last = await audit.last_entries(tx.fetch, comment_ids)
         was = {id_: status for id_, _, status in applies}
         # Readers who asked hear of an approval with it, or not at all.
-        facts = await readers.facts(tx, self._db.sealer, list(was), now) if action is Action.APPROVE else {}
+        approved = action.status is CommentStatus.APPROVED
+        facts = await readers.facts(tx, self._db.sealer, list(was), now) if approved else {}
         events = [
             CommentDecided(comment, was[comment.id], action, actor, channel)
             for comment in comments
@@ -257,6 +267,33 @@ class Comments:
         ]
         await self._consequences.write(tx, events, facts)
         return [Decided(comment, comment.id in was, last.get(comment.id)) for comment in comments]
+
+    async def _redact(self, tx: Transaction, comment_ids: Sequence[int]) -> list[str]:
+        """Replace each personal detail of these comments' names and bodies with "[removed]",
+        detected again on the stored text, and everything made from the text with it: the HTML,
+        the digest, the classifier's reasons and what the old text taught it. The kinds removed."""
+        rows = await tx.fetch(
+            f"SELECT id, name, website, body, lang, spam_reasons FROM comments WHERE id IN ({marks(len(comment_ids))})",
+            *comment_ids,
+        )
+        await spam_model.forget(tx, comment_ids)  # a restore from spam taught the original text
+        removed: set[str] = set()
+        for id_, name, website, body, lang, reasons in rows:
+            language = lang or self._language
+            removed.update(kind.value for kind in found_kinds(name, body, language))
+            name, body = redacted(name, body, language)
+            await tx.execute(
+                "UPDATE comments SET name = ?, body = ?, body_html = ?, body_digest = ?, asks_question = ?,"
+                " spam_reasons = ?, taught = NULL WHERE id = ?",
+                name,
+                body,
+                render_body(body),
+                body_digest(body),
+                asks_question(body, language),
+                spam_model.reasons_still_shown(reasons, name, website, body),
+                id_,
+            )
+        return [kind.value for kind in Kind if kind.value in removed]
 
     async def last_decisions(self, comment_ids: Sequence[int]) -> dict[int, AuditEntry]:
         return await audit.last_entries(self._db.fetch, comment_ids)

@@ -90,4 +90,9 @@ class Database(Protocol):
         """After addresses were rewritten: leave no old copy where the database keeps free space."""
         ...
 
+    async def drop_old_copies(self) -> None:
+        """After a row's text was rewritten (a redaction): no old copy of it in the log of recent
+        writes, at little cost; free space is overwritten as it is freed (see sqlite.py, postgres.py)."""
+        ...
+
     async def close(self) -> None: ...

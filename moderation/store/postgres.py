@@ -110,6 +110,12 @@ class PostgresDatabase:
         async with self.transaction(durable=durable) as tx:
             return await tx.fetch(sql, *args)
 
+    async def drop_old_copies(self) -> None:
+        # The old row stays a dead tuple until a VACUUM: this one makes it unreachable and its
+        # space free for reuse; the bytes stay in the file (and pg_wal) until overwritten.
+        async with _translated_errors(), self._pool.acquire() as connection:
+            await connection.execute("VACUUM comments")
+
     async def scrub(self) -> None:
         # Rewritten rows leave dead copies in the table's files until they are rewritten: once,
         # after addresses were sealed or re-sealed, the tables are rewritten whole.

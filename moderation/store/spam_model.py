@@ -3,6 +3,7 @@ learned in the transaction of each decision, read at each submission, rebuilt fr
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
@@ -46,6 +47,13 @@ async def forget(tx: Transaction, comment_ids: Sequence[int]) -> None:
         "DELETE FROM spam_features WHERE feature = ? AND spam = 0 AND ham = 0",
         sorted({(key,) for move in moves for key in move if key != TOTALS}),
     )
+
+
+def reasons_still_shown(reasons: str, name: str, website: str, body: str) -> str:
+    """Of a comment's stored reasons (JSON), those its text, as it now is, still shows: a reason
+    names a word, and a redacted one is no longer there."""
+    shown = {feature.label for feature in features(name, website, body)}
+    return json.dumps([reason for reason in json.loads(reasons) if reason in shown], ensure_ascii=False)
 
 
 async def _add(tx: Transaction, moves: Sequence[dict[int, Tally]]) -> None:

@@ -312,6 +312,12 @@ class SqliteDatabase:
                 await self._writer.execute("ROLLBACK")
             raise
 
+    async def drop_old_copies(self) -> None:
+        # secure_delete has zeroed the old row where it stood in the file; its copies in the WAL
+        # go with a checkpoint that empties the WAL, which waits for readers on older snapshots.
+        async with self._write_lock, _translated_errors():
+            await self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     async def scrub(self) -> None:
         # Copies of rewritten pages live on in the WAL until a checkpoint and in free pages until
         # a VACUUM: both, so that the file and its -wal hold no address in clear.

@@ -27,6 +27,7 @@ from ..i18n import N_, Language
 from ..links import Links
 from ..openapi import openapi_document
 from ..rate_limits import client_address
+from ..safety.screening import Notice, notice_of
 from ..spam import Screening, Verdict
 from ..submissions import reader_comment
 from ..validation import WHITESPACE, Submission, is_thread_key, parse_submission, reserved_names
@@ -36,6 +37,8 @@ FIELDS = ("thread", "name", "email", "website", "body", "parent", "title", "noti
 SPAM_FIELDS = ("homepage", "issued")  # the honeypot and the form stamp (see spam.py)
 MAX_THREADS_PER_COUNT = 100
 CLOSED = N_("Comments are closed on this page.")
+PENDING_ANCHOR = "comment-pending"
+NOTICE_ANCHOR = "comment-notice"  # a crisis message or the personal-details notice, above the comment
 
 
 async def read_fields(request: web.Request) -> tuple[dict[str, object], bool]:
@@ -85,11 +88,12 @@ def article_of(values: dict[str, object], config: Config, links: Links) -> Artic
     return Article(title.strip()[:300] if isinstance(title, str) else "", url)
 
 
-def with_pending_note(url: str, note: str) -> str:
-    """`url`, with the note that shows the reader their own comment, at its #comment-pending notice."""
+def with_pending_note(url: str, note: str, anchor: str = PENDING_ANCHOR) -> str:
+    """`url`, with the note that shows the reader their own comment, at its #comment-pending notice
+    (or, for a comment with a notice of its own, that notice: _thread.html)."""
     parts = urlsplit(url)
     kept = [part for part in parts.query.split("&") if part and not part.startswith("pending=")]
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "&".join([*kept, f"pending={note}"]), "comment-pending"))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "&".join([*kept, f"pending={note}"]), anchor))
 
 
 def check_rate_limit(request: web.Request, address: str) -> None:
@@ -163,7 +167,7 @@ async def submit(request: web.Request) -> web.Response:
     submission = parse_submission(values, language, reserved_names(config.site_name, config.moderators))
     if isinstance(submission, dict):
         return invalid(request, is_form, values, submission)
-    verdict = await screen(request, submission, values)
+    verdict = await screen(request, submission, values, language)
     comment = reader_comment(config, submission, verdict, remote_addr=address, lang=language.code)
     try:
         comment_id = await request.app[store_key].comments.submit(comment)
@@ -172,30 +176,47 @@ async def submit(request: web.Request) -> web.Response:
         return invalid(request, is_form, values, {"parent": refusal})
     metrics = request.app[metrics_key]
     (metrics.comments_spam if verdict.spam else metrics.comments_submitted).inc()
-    return accepted(request, comment_id, values, is_form, language)
+    return accepted(request, comment_id, values, is_form, language, notice_of(verdict.holds))
 
 
-async def screen(request: web.Request, submission: Submission, values: dict[str, object]) -> Verdict:
+async def screen(
+    request: web.Request, submission: Submission, values: dict[str, object], language: Language
+) -> Verdict:
     stamp = values.get("issued")
     return await request.app[spam_guard_key].screen(
-        Screening(submission, honeypot=str(values.get("homepage") or ""), stamp=None if stamp is None else str(stamp))
+        Screening(
+            submission,
+            honeypot=str(values.get("homepage") or ""),
+            stamp=None if stamp is None else str(stamp),
+            language=language.code,
+        )
     )
 
 
 def accepted(
-    request: web.Request, comment_id: int, values: dict[str, object], is_form: bool, language: Language
+    request: web.Request,
+    comment_id: int,
+    values: dict[str, object],
+    is_form: bool,
+    language: Language,
+    notice: Notice | None,
 ) -> web.Response:
     """The answer to a comment taken: JSON, or a plain form's way back to its page."""
-    # Spam gets the same answer as anything else: a bot learns nothing from it.
+    # Spam gets the same answer as anything else: a bot learns nothing from it. What only the
+    # writer needs to hear at once (a crisis, personal details) is said; such a comment is never spam.
     if not is_form:
         today = datetime.fromtimestamp(request.app[clock_key](), UTC)
-        return web.json_response({"id": comment_id, "status": "pending", "date": language.date(today)}, status=202)
+        answer = {"id": comment_id, "status": "pending", "date": language.date(today)}
+        if notice:
+            answer |= notice.answer(language, request.app[config_key].crisis_message)
+        return web.json_response(answer, status=202)
     # Back to the page, which shows the reader (and only whoever holds this address, briefly)
     # their comment as awaiting moderation; with no page to go back to, the thank-you page does.
     note = request.app[pending_note_key].mint(comment_id)
     target = safe_return_to(values.get("return_to"), request.app[config_key])
     thanks = request.app[links_key].thanks(note, language.code)
-    raise web.HTTPSeeOther(with_pending_note(target, note) if target else thanks)
+    anchor = NOTICE_ANCHOR if notice else PENDING_ANCHOR
+    raise web.HTTPSeeOther(with_pending_note(target, note, anchor) if target else thanks)
 
 
 def thread_key(request: web.Request) -> str:

@@ -12,7 +12,7 @@ from ..i18n import N_
 from ..models import utc_text
 from ..resources import folder
 from .comments import safe_return_to, thread_key
-from .requests import is_closed, not_kept, own_pending, reader_language, render_page
+from .requests import is_closed, not_kept, own_pending, pending_notice, reader_language, render_page
 
 STATIC_FILES = {
     "embed.js": "text/javascript",
@@ -50,6 +50,7 @@ async def fragment(request: web.Request) -> web.Response:
         thread=thread,
         closed=is_closed(request, thread.state),
         pending=pending,
+        notice=pending_notice(request, pending),
         values={
             "thread": key,
             "title": request.query.get("title", "")[:300],

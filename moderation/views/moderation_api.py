@@ -35,7 +35,13 @@ REASON = N_("A reason is text of at most %(most)s characters; nothing was change
 NOT_JSON = N_("Send the decision as a JSON object (application/json).")
 NO_PARENT = N_("There is no comment with that id; nothing was posted.")
 # What a decision did to each comment asked for; "already_<state>" when it found it decided.
-DONE = {Action.APPROVE: "approved", Action.REJECT: "rejected", Action.SPAM: "spam", Action.RESTORE: "restored"}
+DONE = {
+    Action.APPROVE: "approved",
+    Action.REJECT: "rejected",
+    Action.SPAM: "spam",
+    Action.RESTORE: "restored",
+    Action.REDACT: "redacted",
+}
 
 
 async def token_name(request: web.Request) -> str:

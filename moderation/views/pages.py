@@ -9,7 +9,7 @@ from aiohttp import web
 from ..app_keys import dev_mailbox_key, form_stamp_key, links_key, store_key
 from ..i18n import N_
 from ..mail.devmail import read_dev_mailbox
-from .requests import is_closed, not_kept, own_pending, reader_language, render_page
+from .requests import is_closed, not_kept, own_pending, pending_notice, reader_language, render_page
 
 DEMO_THREAD = "/"
 DEMO_TITLE = N_("How many ketamine treatments does depression take?")
@@ -28,6 +28,7 @@ async def article(request: web.Request) -> web.Response:
         thread=thread,
         closed=is_closed(request, thread.state),
         pending=pending,
+        notice=pending_notice(request, pending),
         values={
             "thread": DEMO_THREAD,
             "title": title,
@@ -44,7 +45,8 @@ async def thanks(request: web.Request) -> web.Response:
     reader_language(request, request.query.get("lang"))
     pending = await own_pending(request, None)
     back = request.app[links_key].thread_page(pending.thread if pending else "/")
-    response = render_page(request, "thanks.html", pending=pending, back=back, base="")
+    notice = pending_notice(request, pending)
+    response = render_page(request, "thanks.html", pending=pending, notice=notice, back=back, base="")
     return not_kept(response, pending)
 
 

@@ -34,6 +34,7 @@ REPLY_BODY = N_("Write a reply of 1 to %(most)s characters to one comment; nothi
 TABS = (CommentStatus.PENDING, CommentStatus.SPAM, CommentStatus.REJECTED, CommentStatus.APPROVED)
 # What each tab offers: only actions that apply to comments in that state.
 ACTIONS = {
+    # Redact too, on the rows it fits: those with personal details (_queue_item.html).
     CommentStatus.PENDING: (Action.APPROVE, Action.REJECT, Action.SPAM),
     CommentStatus.SPAM: (Action.RESTORE,),
     CommentStatus.REJECTED: (Action.RESTORE,),
@@ -216,7 +217,7 @@ def checked_action(value: object) -> Action:
     try:
         return Action(str(value))
     except ValueError:
-        raise ClientError(N_("Choose approve, reject, spam or restore; nothing was changed."), 422) from None
+        raise ClientError(N_("Choose approve, reject, spam, restore or redact; nothing was changed."), 422) from None
 
 
 def checked_reason(value: str) -> str | None:

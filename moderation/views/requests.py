@@ -10,6 +10,7 @@ from aiohttp import web
 from ..app_keys import clock_key, config_key, languages_key, pending_note_key, store_key
 from ..i18n import Language
 from ..models import Comment, CommentStatus, ThreadState
+from ..safety.screening import crisis_message_in, notice_of
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -83,6 +84,26 @@ async def own_pending(request: web.Request, thread: str | None) -> Comment | Non
         return None
     # Spam looks the same to its sender as anything held; a decided comment needs no note.
     return comment if comment.status in (CommentStatus.PENDING, CommentStatus.SPAM) else None
+
+
+@dataclass(frozen=True)
+class PendingNotice:
+    """What the page tells the writer of their own pending comment at once, in the page's language."""
+
+    crisis: str | None  # MODERATION_CRISIS_MESSAGE, or its default
+    personal_details: str | None
+
+
+def pending_notice(request: web.Request, pending: Comment | None) -> PendingNotice | None:
+    """The notice of the reader's own pending comment, from its stored holds (safety/screening.py)."""
+    notice = notice_of(pending.holds) if pending is not None else None
+    if notice is None:
+        return None
+    language = language_of(request)
+    return PendingNotice(
+        crisis=crisis_message_in(language, request.app[config_key].crisis_message) if notice.crisis else None,
+        personal_details=notice.personal_details(language) if notice.kinds else None,
+    )
 
 
 def not_kept(response: web.Response, pending: Comment | None) -> web.Response:
