@@ -313,3 +313,12 @@ async def test_the_queue_redacts_a_row_and_says_so(tmp_path: Path, smtpd: SmtpSi
         "body": REDACTED_BODY,
         "decided_by": MODERATORS[0],
     }
+
+
+async def test_a_long_comment_is_read_to_its_end_for_details_and_a_crisis(hooked: Config, aiohttp_client: Any) -> None:
+    # Past spam.LONG_TEXT the detectors run on a worker thread: what they find is the same.
+    client = await aiohttp_client(create_app(hooked))
+    story = "I had six ketamine sessions over three weeks and I feel steadier now. " * 60
+    answer = await posted(client, body=f"{story}Please call me back at {PHONE}. I want to end my life.")
+    assert len(story) > 4000
+    assert answer["notice"] == "crisis" and answer["kinds"] == ["phone"]
