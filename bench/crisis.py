@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.corpus.clinic import corpus  # noqa: E402
-from bench.corpus.safety import PARTS, Example, examples, figures  # noqa: E402
+from bench.corpus.safety import PARTS, Example, examples, lines  # noqa: E402
 from moderation.safety.clinic_voice import care_warnings  # noqa: E402
 from moderation.safety.crisis import crisis_signs  # noqa: E402
 
@@ -45,9 +45,7 @@ def report(detector: str, kinds: Callable[[Example], Collection[str]]) -> list[E
     for part in PARTS:
         found = [(example, kinds(example)) for example in examples(detector, part)]
         everything += [example for example, _ in found]
-        print(figures(found).line(f"{detector} {part}"))
-        for language in sorted({example.language for example, _ in found}):
-            print("  " + figures([item for item in found if item[0].language == language]).line(language))
+        print("\n".join(lines(f"{detector} {part}", found)))
         for example, missed in found:
             if bool(example.labels) != bool(missed):
                 what = "missed" if example.labels else "false alarm"

@@ -18,6 +18,7 @@ from aiohttp.test_utils import TestClient
 from moderation.app import create_app, service_links
 from moderation.config import Config
 from moderation.store import Store, open_store
+from tests.receiver import Receiver
 from tests.smtp import SmtpSink
 
 # The browser fixtures (browser, stack, mailbox_stack) and the moderator ones (clock, service)
@@ -44,6 +45,15 @@ async def smtpd() -> AsyncIterator[SmtpSink]:
     await sink.start()
     yield sink
     await sink.stop()
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    """A webhook receiver on 127.0.0.1 that records what it is sent."""
+    started = Receiver()
+    await started.start()
+    yield started
+    await started.stop()
 
 
 def make_config(tmp_path: Path, smtp_port: int, **overrides: object) -> Config:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.corpus.safety import examples, figures
+from bench.corpus.safety import examples, figures, lines
 from moderation.i18n import Language, load_translations
 from moderation.safety.clinic_voice import CareKind, CareWarning, care_warnings, warning_message
 
@@ -22,9 +22,7 @@ def test_held_out_replies_are_warned_about_with_few_false_alarms() -> None:
         for example in held_out
     ]
     overall = figures(kinds)
-    print(overall.line("clinic_voice held_out"))
-    for language in ("en", "de", "es"):
-        print(figures([item for item in kinds if item[0].language == language]).line(language))
+    print("\n".join(lines("clinic_voice held_out", kinds)))
     assert overall.positives >= 60 and overall.ordinary >= 150
     assert overall.recall >= 0.9
     assert overall.false_alarms <= 0.02

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.corpus.safety import examples, figures
+from bench.corpus.safety import examples, figures, lines
 from moderation.safety.crisis import Crisis, crisis_signs
 
 
@@ -15,9 +15,7 @@ def test_held_out_examples_are_found_with_few_false_alarms() -> None:
     held_out = examples("crisis", "held_out")
     found = [(example, crisis_signs(example.text)) for example in held_out]
     overall = figures(found)
-    print(overall.line("crisis held_out"))
-    for language in ("en", "de", "es"):
-        print(figures([item for item in found if item[0].language == language]).line(language))
+    print("\n".join(lines("crisis held_out", found)))
     assert overall.positives >= 70 and overall.ordinary >= 150
     assert overall.recall >= 0.95
     assert overall.false_alarms <= 0.02

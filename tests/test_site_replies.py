@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -38,14 +37,6 @@ REPLY = "/api/moderation/reply"
 CONFIRMS_CARE = "Thanks Dana, we will go over this at your next appointment."
 GENERAL = "Patients often find the second week easier; talk with your clinician about what to expect."
 BADGE = '<span class="mod-badge">From the site</span>'
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    started = Receiver()
-    await started.start()
-    yield started
-    await started.stop()
 
 
 @pytest.fixture

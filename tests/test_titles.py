@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import time
-from collections.abc import AsyncIterator
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -34,14 +33,6 @@ THREAD = comment_data()["thread"]
 URGENT = "URGENT: your account is suspended, verify at https://evil.example/verify"
 GOOD = "How many ketamine treatments does depression take?"
 GIVEN = "Title given by the commenter: "
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    started = Receiver()
-    await started.start()
-    yield started
-    await started.stop()
 
 
 @pytest.fixture

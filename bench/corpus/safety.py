@@ -70,3 +70,12 @@ def figures(found: Sequence[tuple[Example, Collection[str]]]) -> Figures:
         ordinary=len(ordinary),
         flagged=sum(bool(kinds) for kinds in ordinary),
     )
+
+
+def lines(title: str, found: Sequence[tuple[Example, Collection[str]]]) -> list[str]:
+    """The figures of all the pairs, then of each language's, as printed lines."""
+    languages = sorted({example.language for example, _ in found})
+    return [
+        figures(found).line(title),
+        *("  " + figures([item for item in found if item[0].language == code]).line(code) for code in languages),
+    ]
