@@ -61,7 +61,7 @@ class Notice:
 def notice_of(holds: Iterable[Hold]) -> Notice | None:
     """The notice a comment's holds call for, or None."""
     holds = tuple(holds)
-    crisis = any(hold.kind is HoldKind.CRISIS for hold in holds)
+    crisis = is_crisis(holds)
     words = DETAIL_WORDS[HoldKind.PERSONAL_DETAILS]
     found = tuple(hold.detail for hold in holds if hold.kind is HoldKind.PERSONAL_DETAILS and hold.detail in words)
     return Notice(crisis, found) if crisis or found else None
@@ -107,9 +107,11 @@ def found_kinds(name: str, body: str, language: str) -> list[Kind]:
     return kinds([*find_personal_details(name, language), *find_personal_details(body, language)])
 
 
-def redacted(name: str, body: str, language: str) -> tuple[str, str]:
-    """The name and body with each personal detail found in them (now) replaced by "[removed]"."""
-    return redact(name, find_personal_details(name, language)), redact(body, find_personal_details(body, language))
+def redacted(name: str, body: str, language: str) -> tuple[str, str, list[Kind]]:
+    """The name and body with each personal detail found in them (now) replaced by "[removed]",
+    and the kinds removed, each once."""
+    in_name, in_body = find_personal_details(name, language), find_personal_details(body, language)
+    return redact(name, in_name), redact(body, in_body), kinds([*in_name, *in_body])
 
 
 def _replaced(text: str, details: Iterable[Detail], mark: Callable[[Kind], str]) -> str:

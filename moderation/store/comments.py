@@ -29,7 +29,7 @@ from ..models import (
 from ..questions import asks_question
 from ..render import render_body
 from ..safety.personal_details import Kind
-from ..safety.screening import found_kinds, redacted
+from ..safety.screening import redacted
 from ..search import Listing
 from . import addresses, audit, readers, spam_model, titles
 from .addresses import seal_email
@@ -280,8 +280,8 @@ class Comments:
         removed: set[str] = set()
         for id_, name, website, body, lang, reasons in rows:
             language = lang or self._language
-            removed.update(kind.value for kind in found_kinds(name, body, language))
-            name, body = redacted(name, body, language)
+            name, body, kinds = redacted(name, body, language)
+            removed.update(kind.value for kind in kinds)
             await tx.execute(
                 "UPDATE comments SET name = ?, body = ?, body_html = ?, body_digest = ?, asks_question = ?,"
                 " spam_reasons = ?, taught = NULL WHERE id = ?",
