@@ -6,9 +6,12 @@ tuned on."""
 from __future__ import annotations
 
 import pytest
+import regex
 
-from bench.corpus.safety import examples, figures, lines
-from moderation.safety.crisis import Crisis, crisis_signs
+from bench.corpus.clinic import corpus
+from bench.corpus.safety import PARTS, examples, figures, lines
+from moderation.safety.crisis import LEXICONS, SIGNS, Crisis, crisis_signs
+from moderation.safety.phrases import alternatives, normalise, on_words
 
 
 def test_held_out_examples_are_found_with_few_false_alarms() -> None:
@@ -88,3 +91,29 @@ def test_the_categories_come_in_one_order_each_once() -> None:
     signs = crisis_signs("I cut myself, then I took all my pills, I want to die, I want to die.")
     assert signs == (Crisis.SUICIDE, Crisis.SELF_HARM, Crisis.OVERDOSE)
     assert [str(sign) for sign in signs] == ["suicide", "self_harm", "overdose"]  # what a hold records
+
+
+def test_searching_word_by_word_finds_what_one_expression_of_every_phrase_finds() -> None:
+    """The search tries at each word only the phrases that can begin with its first character; on
+    every example and every comment of the corpora it finds what the one expression of all
+    phrases, tried whole at every word, finds."""
+    lists = {
+        crisis.value: "|".join(alternatives(lexicon.phrases[crisis]) for lexicon in LEXICONS.values())
+        for crisis in Crisis
+    }
+    whole = regex.compile(
+        on_words(
+            "|".join(f"(?P<{name}>{phrases})" for name, phrases in lists.items()),
+            denials="|".join(lexicon.denials for lexicon in LEXICONS.values()),
+        )
+    )
+    texts = [example.text for part in PARTS for example in examples("crisis", part)]
+    texts += [comment.body for comment in corpus()]
+    found = 0
+    for text in texts:
+        normalised = normalise(text).text
+        expected = [(match.start(), match.lastgroup) for match in whole.finditer(normalised, overlapped=True)]
+        assert [(match.start(), match.lastgroup) for match in SIGNS.matches(normalised)] == expected, text
+        found += bool(expected)
+    print(f"\n{len(texts)} texts, {found} with a crisis phrase, the same matches both ways")
+    assert found > 100

@@ -14,9 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-import regex
-
-from .phrases import alternatives, normalise, on_words
+from .phrases import PhraseSearch, normalise
 
 
 class Crisis(StrEnum):
@@ -214,20 +212,18 @@ SPANISH = Lexicon(
 LEXICONS = {"en": ENGLISH, "de": GERMAN, "es": SPANISH}
 
 
-def _compile() -> regex.Pattern[str]:
-    """Every language's phrases in one expression, a named group per category. One list of
-    denials for all: each language's words are rare in the others, and one guard is cheaper."""
-    categories = "|".join(
-        f"(?P<{crisis.value}>{'|'.join(alternatives(lexicon.phrases[crisis]) for lexicon in LEXICONS.values())})"
+# Every language's phrases, a list per category. One list of denials for all: each language's
+# words are rare in the others, and one guard is cheaper.
+SIGNS = PhraseSearch(
+    {
+        crisis.value: [phrase for lexicon in LEXICONS.values() for phrase in lexicon.phrases[crisis]]
         for crisis in Crisis
-    )
-    return regex.compile(on_words(categories, denials="|".join(lexicon.denials for lexicon in LEXICONS.values())))
-
-
-SIGNS = _compile()
+    },
+    denials="|".join(lexicon.denials for lexicon in LEXICONS.values()),
+)
 
 
 def crisis_signs(text: str) -> tuple[Crisis, ...]:
     """The categories of crisis `text` speaks of, in Crisis's order; empty for an ordinary comment."""
-    found = {match.lastgroup for match in SIGNS.finditer(normalise(text).text, overlapped=True)}
+    found = {match.lastgroup for match in SIGNS.matches(normalise(text).text)}
     return tuple(crisis for crisis in Crisis if crisis.value in found)
