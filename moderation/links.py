@@ -95,6 +95,11 @@ class Links:
 
     # The site's pages.
 
+    @staticmethod
+    def on_page(page_url: str, comment_id: int) -> str:
+        """A comment where a page, given by its full URL, shows it (the demo article is on this service)."""
+        return f"{page_url}#comment-{comment_id}"
+
     def thread_page(self, thread: str) -> str:
         return self.site + thread
 

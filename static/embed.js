@@ -477,8 +477,11 @@
     }
     var kept = typedSoFar(target);
     keepPending(target, root);
+    /* The fragment's JSON-LD stays for search engines, which read the page as drawn. */
+    var data = target.querySelectorAll('script[type="application/ld+json"]');
     target.textContent = "";
     add(target, root);
+    for (var i = 0; i < data.length; i++) target.appendChild(data[i]);
     putBack(root.querySelector("form.mod-form"), kept);
   }
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
+from .. import structured_data
 from ..app_keys import clock_key, config_key, form_stamp_key, links_key, store_key
 from ..avatars import AVATAR_KEY, identicon
 from ..i18n import N_
@@ -40,8 +41,10 @@ async def fragment(request: web.Request) -> web.Response:
     config = request.app[config_key]
     reader_language(request, request.query.get("lang"))  # the page's, given as ?lang=; unknown: the site's
     key = thread_key(request)
+    links = request.app[links_key]
     thread = await request.app[store_key].threads.approved(key)
-    return_to = safe_return_to(request.query.get("url"), config) or request.app[links_key].thread_page(key)
+    return_to = safe_return_to(request.query.get("url"), config) or links.thread_page(key)
+    title = request.query.get("title", "")[:300]
     pending = await own_pending(request, key)  # a site that includes the fragment per request passes ?pending= on
     response = render_page(
         request,
@@ -51,9 +54,10 @@ async def fragment(request: web.Request) -> web.Response:
         closed=is_closed(request, thread.state),
         pending=pending,
         notice=pending_notice(request, pending),
+        json_ld=structured_data.article(thread, headline=title or thread.title, page_url=links.thread_page(key)),
         values={
             "thread": key,
-            "title": request.query.get("title", "")[:300],
+            "title": title,
             "return_to": return_to,
             "issued": request.app[form_stamp_key].issue(),
         },

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from .. import structured_data
 from ..app_keys import dev_mailbox_key, form_stamp_key, links_key, store_key
 from ..i18n import N_
 from ..mail.devmail import read_dev_mailbox
@@ -20,6 +21,7 @@ async def article(request: web.Request) -> web.Response:
     links = request.app[links_key]
     thread = await request.app[store_key].threads.approved(DEMO_THREAD)
     pending = await own_pending(request, DEMO_THREAD)
+    page_url = links.absolute(links.article())
     response = render_page(
         request,
         "article.html",
@@ -29,10 +31,11 @@ async def article(request: web.Request) -> web.Response:
         closed=is_closed(request, thread.state),
         pending=pending,
         notice=pending_notice(request, pending),
+        json_ld=structured_data.article(thread, headline=title, page_url=page_url),
         values={
             "thread": DEMO_THREAD,
             "title": title,
-            "return_to": links.absolute(links.article()),
+            "return_to": page_url,
             "issued": request.app[form_stamp_key].issue(),
         },
         errors={},
