@@ -20,7 +20,7 @@ from tests import db
 from tests.browser import Stack, open_widget, watched_page
 from tests.conftest import PUBLIC_URL
 from tests.moderators import Clock
-from tests.readers import OTHER, READER, approved, confirmed, settle, unsubscribe_path, wait_for_mails_to
+from tests.readers import OTHER, READER, approved, confirmed, settle, subscribed, unsubscribe_path, wait_for_mails_to
 from tests.smtp import SmtpSink, text_of
 from tests.waiting import eventually
 
@@ -267,3 +267,21 @@ async def test_the_widget_links_to_the_page_and_it_opens(browser: Browser, stack
     await page.get_by_role("button", name="Email me a link").click()
     await expect(page.get_by_role("status")).to_have_text(re.compile(re.escape(ON_ITS_WAY)))
     assert watch.problems == []
+
+
+async def test_an_address_with_only_a_do_not_mail_entry_left_can_still_ask_and_erase_again(
+    service: TestClient, smtpd: SmtpSink, clock: Clock, config: Config
+) -> None:
+    published = await subscribed(service, smtpd, READER)
+    assert (await service.post(unsubscribe_path(published), data={"never": "1"})).status == 200
+    assert (await service.post((await link_for(service, smtpd)).replace("?", "/erase?"))).status == 200
+
+    clock.advance(86401)  # the day's mark has gone; what is left is the request never to be mailed
+    path = await link_for(service, smtpd)
+    page = await (await service.get(path)).text()
+    assert "<li>0 comments</li>" in page and "<li>a request never to be emailed again</li>" in page
+    erased = await (await service.post(path.replace("?", "/erase?"))).text()
+    assert "<li>0 comments</li>" in erased and "<li>1 email to this address</li>" in erased  # the link's own
+    index = config.sealer().index(READER)
+    assert len(await db.records(config, "SELECT 1 FROM do_not_mail WHERE address_key = ?", index)) == 1
+    assert not await db.records(config, "SELECT 1 FROM outbox WHERE recipient_index = ?", index)
