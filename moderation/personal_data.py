@@ -17,6 +17,15 @@ def _moment(seconds: float | None) -> str | None:
 
 
 @dataclass(frozen=True)
+class DataLink:
+    """A /mydata link that still works: the address it was mailed to."""
+
+    address: str
+    address_key: str  # its index, by which every row below is found
+    created: float
+
+
+@dataclass(frozen=True)
 class KeptComment:
     id: int
     thread: str

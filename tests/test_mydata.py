@@ -153,6 +153,12 @@ async def test_the_link_page_shows_what_is_kept_and_opening_it_changes_nothing(
 ) -> None:
     await confirmed(service, smtpd, READER)
     path = await link_for(service, smtpd, lang="de")
+    mail = data_mails(smtpd, READER)[-1]  # in the language of the page it was asked from
+    assert str(mail["Subject"]) == "Was wir unter Ihrer E-Mail-Adresse speichern"
+    assert f"Ansehen, herunterladen oder löschen: {PUBLIC_URL}{path}" in text_of(mail)
+    html = mail.get_body(preferencelist=("html",))
+    assert html is not None and '<html lang="de">' in str(html.get_content())
+    assert f'href="{PUBLIC_URL}{path}"' in str(html.get_content())
     before = await rows_of(config)
     for _ in range(2):  # mail scanners open links, sometimes more than once
         response = await service.get(path)

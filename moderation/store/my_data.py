@@ -9,26 +9,15 @@ any other leaves nothing behind.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ..events import DataRequested
 from ..models import MailKind
-from ..personal_data import LINK_TTL, Kept, KeptComment, KeptMail, KeptSubscription
+from ..personal_data import LINK_TTL, DataLink, Kept, KeptComment, KeptMail, KeptSubscription
 from ..sealer import Sealer
 from .driver import Database, Fetch, Transaction
 from .enqueue import Consequences
 from .readers import new_token, token_hash
 
-ASK_EVERY = 86400.0  # and an address is mailed one at most once in that time
-
-
-@dataclass(frozen=True)
-class DataLink:
-    """A /mydata link that still works: the address it was mailed to."""
-
-    address: str
-    address_key: str
-    created: float
+ASK_EVERY = 86400.0  # an address is mailed at most one link in this time
 
 
 def _do_not_mail_keys(sealer: Sealer, address: str) -> tuple[str, str]:

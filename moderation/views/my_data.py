@@ -25,9 +25,8 @@ from ..app_keys import (
 from ..errors import ClientError, StoreUnavailable, TooLong
 from ..forms import read_form
 from ..i18n import N_
-from ..personal_data import LINK_TTL
+from ..personal_data import LINK_TTL, DataLink
 from ..rate_limits import client_address
-from ..store.my_data import DataLink
 from ..validation import TEXT_FIELDS
 from .requests import language_of, reader_language, render_page
 
