@@ -22,6 +22,7 @@ from tests.conftest import PUBLIC_URL
 from tests.moderators import Clock
 from tests.readers import OTHER, READER, approved, confirmed, settle, subscribed, unsubscribe_path, wait_for_mails_to
 from tests.smtp import SmtpSink, text_of
+from tests.test_widget import SHAPE_JS, widget
 from tests.waiting import eventually
 
 STRANGER = "nobody.here@example.org"
@@ -266,6 +267,12 @@ async def test_the_widget_links_to_the_page_and_it_opens(browser: Browser, stack
     await open_widget(page, stack.article())
     link = page.get_by_role("link", name="Your data")
     await expect(link).to_have_attribute("href", f"{stack.service}/mydata?lang=en")
+    # The same markup as the fragment's form, the link included.
+    fragment_page, _ = await watched_page(browser, java_script_enabled=False)
+    await fragment_page.goto(f"{stack.service}/embed?thread={stack.thread()}")
+    server_form = await fragment_page.locator("form.mod-form").evaluate(SHAPE_JS)
+    assert await widget(page).locator("form.mod-form").evaluate(SHAPE_JS) == server_form
+    assert "mod-your-data" in server_form
     await link.click()
     await expect(page.get_by_role("heading", name="Your data")).to_be_visible()
     assert page.url == f"{stack.service}/mydata?lang=en"
