@@ -49,7 +49,7 @@ async def forget(store: Store, config: Config, args: argparse.Namespace) -> str:
     return (
         f"removed {gone.comments} comments ({gone.published} of them published)"
         f" and {gone.notifications} moderator emails written for that address,"
-        f" with its subscriptions and {gone.reader_mail} unsent reader emails"
+        f" with its {gone.subscriptions} subscriptions and {gone.reader_mail} reader emails"
     )
 
 

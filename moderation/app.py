@@ -16,6 +16,8 @@ from aiohttp import web
 from .app_keys import (
     clock_key,
     config_key,
+    data_request_tasks_key,
+    data_requests_key,
     dev_mailbox_key,
     dev_smtp_key,
     form_stamp_key,
@@ -46,7 +48,7 @@ from .mail.sender import MailSender
 from .mail.smtp import SmtpSettings
 from .metrics import Metrics
 from .middlewares import body_deadline, error_middleware, security_headers
-from .rate_limits import RateLimit, SigninLimits
+from .rate_limits import DATA_REQUESTS, RateLimit, SigninLimits
 from .rendered_threads import RenderedThreads
 from .requests_in_flight import InFlight
 from .resources import folder
@@ -56,6 +58,7 @@ from .spam_score import spam_line
 from .store import open_store
 from .tokens import FormStamp, LinkSigner, PendingNote
 from .views import setup_routes
+from .views.my_data import finish_data_requests
 from .views.signin import finish_link_mail
 from .webhooks.sender import WebhookSender
 
@@ -99,8 +102,11 @@ def create_app(config: Config, *, clock: Callable[[], float] = time.time) -> web
     )
     app[signin_limits_key] = SigninLimits(clock)
     app[signin_tasks_key] = set()
+    app[data_requests_key] = RateLimit(DATA_REQUESTS, clock)
+    app[data_request_tasks_key] = set()
     app.on_response_prepare.append(security_headers)
     app.on_shutdown.append(finish_link_mail)
+    app.on_shutdown.append(finish_data_requests)
     # One resource each, in the order they depend on one another; cleanup runs in reverse.
     app.cleanup_ctx.append(store_context)
     if config.dev_mailbox:

@@ -40,3 +40,6 @@ in_flight_key = web.AppKey("in_flight", InFlight)
 signin_limits_key = web.AppKey("signin_limits", SigninLimits)
 # Sign-in requests whose link is being written: the answer does not wait for them (see views/signin.py).
 signin_tasks_key: web.AppKey[set[asyncio.Task[None]]] = web.AppKey("signin_tasks")
+# /mydata requests per client address, and those whose link is being written (views/my_data.py).
+data_requests_key = web.AppKey("data_requests", RateLimit)
+data_request_tasks_key: web.AppKey[set[asyncio.Task[None]]] = web.AppKey("data_request_tasks")

@@ -45,4 +45,14 @@ class SigninRequested:
     link_id: str
 
 
-Event = CommentSubmitted | CommentDecided | SiteReplied | SigninRequested
+@dataclass(frozen=True)
+class DataRequested:
+    """Someone asked at /mydata what is kept under an address that has something kept, and the
+    day's link for it was stored (store/my_data.py)."""
+
+    address: str
+    token: str  # the link's, in clear only until its mail is sent
+    lang: str  # the page's, which the mail and the link's page speak
+
+
+Event = CommentSubmitted | CommentDecided | SiteReplied | SigninRequested | DataRequested

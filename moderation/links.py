@@ -72,6 +72,19 @@ class Links:
     def sign_out(self) -> str:
         return self._path("sign_out")
 
+    def my_data(self, lang: str) -> str:
+        """The page where readers ask for a link to what is kept under their address."""
+        return self._path("my_data") + f"?{urlencode({'lang': lang})}"
+
+    def ask_my_data(self) -> str:
+        return self._path("ask_my_data")
+
+    def my_data_download(self, token: str, lang: str) -> str:
+        return self._path("my_data_download", token=token) + f"?{urlencode({'lang': lang})}"
+
+    def my_data_erase(self, token: str, lang: str) -> str:
+        return self._path("my_data_erase", token=token) + f"?{urlencode({'lang': lang})}"
+
     def decide(self) -> str:
         return self._path("decide")
 
@@ -92,6 +105,10 @@ class Links:
 
     def unsubscribe(self, token: str, lang: str) -> str:
         return self.absolute(self._path("unsubscribe", token=token) + f"?{urlencode({'lang': lang})}")
+
+    def my_data_link(self, token: str, lang: str) -> str:
+        """What is kept under the address a /mydata mail went to."""
+        return self.absolute(self._path("my_data_link", token=token) + f"?{urlencode({'lang': lang})}")
 
     # The site's pages.
 

@@ -143,9 +143,10 @@ async def security_headers(request: web.Request, response: web.StreamResponse) -
         headers.setdefault(name, value)
     headers["Server"] = SERVER  # aiohttp has set its own, with its version, by now
     if route in views.TOKEN_IN_PATH:
-        # Links in email carry the token in the path: nothing may keep or pass it on.
+        # Links in email carry the token in the path: nothing may keep, pass on or index it.
         headers["Cache-Control"] = "no-store"
         headers["Referrer-Policy"] = "no-referrer"
+        headers["X-Robots-Tag"] = "noindex"
     elif route in views.QUEUE or route in views.MODERATION_API:
         # The same for sign-in links and for the queue and its API, which show addresses; same-origin
         # rather than no-referrer, under which browsers send "Origin: null" with the queue's own posts.

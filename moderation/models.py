@@ -70,11 +70,14 @@ class MailKind(StrEnum):
     DIGEST = "digest"  # what waits, listed: to one moderator, at most once per period
     PUBLISHED = "published"  # a reader's comment is published (and, maybe, "confirm"): to that reader
     REPLY = "reply"  # an approved reply to a reader's comment: to a confirmed subscriber
+    MY_DATA = "my_data"  # someone asked at /mydata what is kept under an address: its link, to that address
 
 
 # Mail to readers: its own sender address, List-Unsubscribe, and an end to the address's
 # subscriptions if its server says the address does not exist.
 READER_KINDS = (MailKind.PUBLISHED, MailKind.REPLY)
+# Mail whose payload holds a link's token in clear until it is sent (store/outbox.py: SETTLED_PAYLOAD).
+TOKEN_KINDS = (*READER_KINDS, MailKind.MY_DATA)
 
 
 class Channel(StrEnum):
@@ -307,6 +310,7 @@ class Forgotten:
     published: int
     notifications: int
     reader_mail: int = 0  # unsent mail to the address as a reader
+    subscriptions: int = 0  # its "email me" subscriptions
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,11 @@ class RateLimit:
         return None
 
 
+# Requests at /mydata per client address: each may mail a link, so the form cannot be used to
+# learn much by trying addresses, nor to flood anyone (each address gets one a day at most).
+DATA_REQUESTS = "5/hour"
+
+
 class SigninLimits:
     """Sign-in requests per address and per client, so that the form cannot flood a mailbox."""
 

@@ -16,6 +16,7 @@ DAY = 86400.0
 
 async def purge(store: Store, retention_days: int, clock: Callable[[], float]) -> int:
     erased = await store.comments.purge_addresses(before=clock() - retention_days * DAY)
+    await store.my_data.purge()  # /mydata links a day old: kept no longer than they work
     if erased:
         log.info("retention: erased the addresses of %d rejected or spam comments", erased)
     return erased

@@ -190,6 +190,9 @@
     var status = attrs(el("p", "mod-status"), { role: "status", "aria-live": "polite" });
     var alertBox = attrs(el("p", "mod-error"), { role: "alert" });
     var notes = add(el("p", "mod-notes", _("Your email address will not be published. Required fields are marked") + " "), required());
+    // Where readers see, download or erase what is kept under their address (the /mydata page).
+    var yourData = add(el("p", "mod-notes mod-your-data"),
+      attrs(el("a", null, _("Your data")), { href: base + "/mydata?lang=" + encodeURIComponent(language) }));
     // The field people never see (bots fill it in), as in the server's form.
     var honeypot = attrs(input("text", 100, "off", false), { id: "mod-homepage", name: "homepage", tabindex: "-1" });
     var trap = add(attrs(el("p", "mod-hp"), { "aria-hidden": "true" }),
@@ -198,7 +201,7 @@
     var notify = attrs(el("input"), { type: "checkbox", id: "mod-notify", name: "notify", value: "1" });
     var notifyLine = add(el("p", "mod-check"), notify, document.createTextNode(" "),
       attrs(el("label", null, _("Email me when my comment is published and when someone replies")), { "for": "mod-notify" }));
-    add(node, notes, trap,
+    add(node, notes, yourData, trap,
       field("body", _("Comment"), body, true), field("name", _("Name"), fields.name, true),
       field("email", _("Email"), fields.email, true), field("website", _("Website"), fields.website, false),
       notifyLine, add(el("p", "mod-submit"), button), status);

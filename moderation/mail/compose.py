@@ -13,9 +13,10 @@ from ..config import Config
 from ..i18n import N_, Language, Languages, ngettext_noop
 from ..links import Links
 from ..models import LINK_ACTIONS, READER_KINDS, Action, Channel, Comment, CommentStatus, MailKind, Notification
+from ..personal_data import LINK_TTL
 from ..safety.screening import marker, masked
 from ..tokens import LinkSigner, SigninSigner
-from .payloads import DigestMail, DigestMode, PublishedMail, ReplyMail, SignInMail
+from .payloads import DigestMail, DigestMode, MyDataMail, PublishedMail, ReplyMail, SignInMail
 
 Context = dict[str, object]  # what a mail's templates are rendered with
 
@@ -71,6 +72,7 @@ URGENT_SUBJECT = N_("a reader may be in crisis: %(title)s")
 # A kind whose mail is another's, with a flag in its context: an urgent mail is a new_comment one.
 TEMPLATES = {MailKind.URGENT: MailKind.NEW_COMMENT}
 DIGEST_SUBJECT = ngettext_noop("%(num)s comment awaiting approval", "%(num)s comments awaiting approval")
+MY_DATA_HOURS = LINK_TTL / 3600
 EXCERPT = 600  # characters of each comment in a digest: enough to judge most, the page has the rest
 
 
@@ -102,12 +104,16 @@ class Composer:
             MailKind.DIGEST: self._digest,
             MailKind.PUBLISHED: self._published,
             MailKind.REPLY: self._reply,
+            MailKind.MY_DATA: self._my_data,
         }
         # Groups the site's reader mail for filters and one-click unsubscribe (RFC 2919).
         self._list_id = f"Comment replies <comments.{urlsplit(links.site).hostname}>"
 
     def language(self, notification: Notification) -> Language:
-        """The reader's page's language for mail to readers (a reply: the subscriber's comment's); the site's else."""
+        """The reader's page's language for mail to readers (a reply: the subscriber's comment's; a
+        /mydata link: the page it was asked from); the site's else."""
+        if notification.kind is MailKind.MY_DATA:
+            return self._languages.get(MyDataMail.from_json(notification.payload).lang)
         if notification.kind not in READER_KINDS:
             return self._languages.site
         reply = ReplyMail.from_json(notification.payload).lang if notification.kind is MailKind.REPLY else ""
@@ -122,7 +128,8 @@ class Composer:
         message = EmailMessage(policy=POLICY)
         message["Subject"] = subject
         reader = notification.kind in READER_KINDS
-        message["From"] = self._config.reader_mail_from if reader else self._config.mail_from
+        to_reader = reader or notification.kind is MailKind.MY_DATA  # a list's mail, or a reader's own
+        message["From"] = self._config.reader_mail_from if to_reader else self._config.mail_from
         message["To"] = notification.recipient
         message["Date"] = format_datetime(notification.created)
         about = f"comment-{notification.comment.id}." if notification.comment else ""
@@ -260,3 +267,13 @@ class Composer:
             N_("%(name)s replied to your comment: %(title)s"), name=_one_line(reply.name), title=context["page_title"]
         )
         return subject, context
+
+    def _my_data(self, notification: Notification, language: Language) -> tuple[str, Context]:
+        """Someone asked at /mydata what is kept under this address: the link that shows it."""
+        payload = MyDataMail.from_json(notification.payload)
+        context = {
+            "data_url": self._links.my_data_link(payload.token, language.code),
+            "site_url": self._links.site,
+            "hours": round(MY_DATA_HOURS),
+        }
+        return language.gettext(N_("What we keep under your email address")), context

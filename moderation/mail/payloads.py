@@ -76,7 +76,17 @@ class ReplyMail:
         return cls(unsubscribe=_text(stored, "unsubscribe"), lang=_optional_text(stored, "lang") or "")
 
 
-Payload = SignInMail | DigestMail | PublishedMail | ReplyMail
+@dataclass(frozen=True)
+class MyDataMail:
+    token: str  # the /mydata link's token; only its hash is kept once the mail is sent
+    lang: str  # the language of the page it was asked from
+
+    @classmethod
+    def from_json(cls, stored: Stored) -> Self:
+        return cls(token=_text(stored, "token"), lang=_optional_text(stored, "lang") or "")
+
+
+Payload = SignInMail | DigestMail | PublishedMail | ReplyMail | MyDataMail
 
 
 def dump(payload: Payload) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..config import Config
 from ..events import Event
 from ..links import Links
-from . import lessons, moderator_mail, reader_mail, signin_mail, webhooks
+from . import lessons, moderator_mail, my_data_mail, reader_mail, signin_mail, webhooks
 from .writes import NO_FACTS, Facts, Write
 
 
@@ -17,6 +17,7 @@ def follow(event: Event, config: Config, links: Links, facts: Facts = NO_FACTS) 
         *moderator_mail.follow(event, config),
         *reader_mail.follow(event, facts),
         *signin_mail.follow(event),
+        *my_data_mail.follow(event),
         *webhooks.follow(event, config, links),
         *lessons.follow(event),
     ]

@@ -17,6 +17,7 @@ from .driver import Database
 from .enqueue import Consequences
 from .exports import Exports
 from .imports import Imports
+from .my_data import MyData
 from .outbox import MailQueue
 from .readers import Readers
 from .rekeying import rekey
@@ -37,6 +38,7 @@ class Store:
         self.threads = Threads(db)
         self.sessions = Sessions(db, consequences)
         self.readers = Readers(db)
+        self.my_data = MyData(db, consequences)
         self.mail = MailQueue(db)
         self.webhooks: ClaimQueue[Webhook] = ClaimQueue(db, WEBHOOKS)
         self.digests = Digests(db)

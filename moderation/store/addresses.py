@@ -16,7 +16,11 @@ from .driver import Database, Fetch, Transaction
 from .rekeying import READER_TABLES
 
 # (table, sealed column, index column): every reader address the service stores in full.
-SEALED = (("comments", "email", "email_index"), ("outbox", "recipient", "recipient_index"))
+SEALED = (
+    ("comments", "email", "email_index"),
+    ("outbox", "recipient", "recipient_index"),
+    ("data_links", "address", "address_key"),  # a /mydata link's address, for its page (my_data.py)
+)
 BATCH = 500
 
 

@@ -31,7 +31,7 @@ from ..render import render_body
 from ..safety.personal_details import Kind
 from ..safety.screening import redacted
 from ..search import Listing
-from . import addresses, audit, readers, spam_model, titles
+from . import addresses, audit, my_data, readers, spam_model, titles
 from .addresses import seal_email
 from .comment_rows import COMMENT_COLUMNS, COMMENT_FROM, assessment_columns, body_digest
 from .comment_rows import comment as _comment
@@ -428,9 +428,10 @@ class Comments:
         async with self._db.transaction() as tx:
             index = self._db.sealer.index(email)
             rows = await tx.fetch("SELECT c.id, c.thread_id, c.status FROM comments c WHERE c.email_index = ?", index)
-            reader_mail = await readers.forget(tx, [row[0] for row in rows], index)
+            reader_mail, subscriptions = await readers.forget(tx, [row[0] for row in rows], index)
+            reader_mail += await my_data.forget(tx, index)
             if not rows:
-                return Forgotten(comments=0, published=0, notifications=0, reader_mail=reader_mail)
+                return Forgotten(0, 0, 0, reader_mail=reader_mail, subscriptions=subscriptions)
             ids = [row[0] for row in rows]
             id_marks = marks(len(ids))
             # Replies by other people stay, moved up to the top of their thread.
@@ -456,7 +457,11 @@ class Comments:
             for thread_id, removed in Counter(row[1] for row in published).items():
                 await count_published(tx, thread_id, -removed, now)
         return Forgotten(
-            comments=len(ids), published=len(published), notifications=len(notifications), reader_mail=reader_mail
+            comments=len(ids),
+            published=len(published),
+            notifications=len(notifications),
+            reader_mail=reader_mail,
+            subscriptions=subscriptions,
         )
 
 

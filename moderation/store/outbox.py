@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from ..models import READER_KINDS, MailKind, Notification
+from ..models import TOKEN_KINDS, MailKind, Notification
 from .claims import ClaimQueue, Queue
 from .comment_rows import COMMENT_COLUMNS
 from .comment_rows import comment as _comment
@@ -14,10 +14,10 @@ from .driver import Database, marks
 from .enqueue import mail_row
 
 # A reader mail's payload holds its links' tokens, stored nowhere else in clear: once the mail is
-# settled they go, and only their hashes remain (store/readers.py).
+# settled they go, and only their hashes remain (store/readers.py, store/my_data.py).
 SETTLED_PAYLOAD = (
     ", payload = CASE WHEN kind IN ("
-    + ", ".join(f"'{kind.value}'" for kind in READER_KINDS)
+    + ", ".join(f"'{kind.value}'" for kind in TOKEN_KINDS)
     + ") THEN '{}' ELSE payload END"
 )
 

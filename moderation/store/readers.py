@@ -137,16 +137,24 @@ async def links(tx: Transaction, mail: ReaderMail, now: float) -> PublishedMail 
     return PublishedMail(confirm=confirm, unsubscribe=unsubscribe)
 
 
-async def forget(tx: Transaction, comment_ids: Sequence[int], address_index: str) -> int:
-    """`moderation forget`: the address's subscriptions, links and unsent reader mail go; do-not-mail stays."""
-    if comment_ids:
-        id_marks = marks(len(comment_ids))
-        await tx.execute(
-            "DELETE FROM unsubscribe_links WHERE subscription_id IN"
-            f" (SELECT id FROM subscriptions WHERE comment_id IN ({id_marks}))",
+async def forget(tx: Transaction, comment_ids: Sequence[int], address_index: str) -> tuple[int, int]:
+    """`moderation forget`: the address's subscriptions (of its comments, and any other keyed by it),
+    their links and its reader mail go; do-not-mail stays. How many mails and subscriptions went."""
+    id_marks = marks(len(comment_ids)) if comment_ids else "NULL"
+    subscriptions = [
+        int(row[0])
+        for row in await tx.fetch(
+            f"SELECT id FROM subscriptions WHERE address_key = ? OR comment_id IN ({id_marks})",
+            address_index,
             *comment_ids,
         )
-        await tx.execute(f"DELETE FROM subscriptions WHERE comment_id IN ({id_marks})", *comment_ids)
+    ]
+    if subscriptions:
+        subscription_marks = marks(len(subscriptions))
+        await tx.execute(
+            f"DELETE FROM unsubscribe_links WHERE subscription_id IN ({subscription_marks})", *subscriptions
+        )
+        await tx.execute(f"DELETE FROM subscriptions WHERE id IN ({subscription_marks})", *subscriptions)
     await tx.execute("DELETE FROM subscription_confirmations WHERE address_key = ?", address_index)
     await tx.execute("DELETE FROM confirmation_marks WHERE address_key = ?", address_index)
     gone = await tx.fetch(
@@ -155,7 +163,7 @@ async def forget(tx: Transaction, comment_ids: Sequence[int], address_index: str
         MailKind.PUBLISHED.value,
         MailKind.REPLY.value,
     )
-    return len(gone)
+    return len(gone), len(subscriptions)
 
 
 CONFIRMATION = (

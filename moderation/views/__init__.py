@@ -2,13 +2,14 @@
 
 from aiohttp import web
 
-from . import comments, embed, health, moderate, moderation_api, pages, queue, readers, signin
+from . import comments, embed, health, moderate, moderation_api, my_data, pages, queue, readers, signin
 
 # The routes whose answers the security headers (middlewares.py) treat apart, by name.
 FRAGMENT = "fragment"  # the one answer that may sit in an iframe, on the site's pages
 API = frozenset({"submit", "comments", "preflight", "counts", "feed", "form_stamp", "widget_messages", "openapi"})
 TOKEN_IN_PATH = frozenset(  # links in mail, the token in their path
     {"confirm", "act", "confirm_subscription", "subscribe", "unsubscribe_form", "unsubscribe"}
+    | {"my_data_link", "my_data_download", "my_data_erase"}
 )
 QUEUE = frozenset(
     {"queue", "request_signin", "confirm_signin", "sign_in", "sign_out", "decide", "reply", "queue_elsewhere"}
@@ -23,6 +24,7 @@ UNMATCHED = {  # the first prefix that fits
     "/moderate/": "confirm",
     "/subscriptions/": "subscribe",
     "/unsubscribe/": "unsubscribe",
+    "/mydata/": "my_data_link",
     "/queue": "queue",
 }
 
@@ -71,5 +73,10 @@ def setup_routes(app: web.Application) -> None:
     router.add_post("/subscriptions/confirm/{token}", readers.confirm, name="subscribe")
     router.add_get("/unsubscribe/{token}", readers.unsubscribe_form, name="unsubscribe_form")
     router.add_post("/unsubscribe/{token}", readers.unsubscribe, name="unsubscribe")
+    router.add_get("/mydata", my_data.ask_form, name="my_data")
+    router.add_post("/mydata", my_data.ask, name="ask_my_data")
+    router.add_get("/mydata/{token}", my_data.shown, name="my_data_link")
+    router.add_post("/mydata/{token}/download", my_data.download, name="my_data_download")
+    router.add_post("/mydata/{token}/erase", my_data.erase, name="my_data_erase")
     router.add_get("/healthz", health.healthz, name="healthz")
     router.add_get("/metrics", health.metrics, name="metrics")
