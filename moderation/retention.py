@@ -1,4 +1,5 @@
-"""Keeping no more than needed: addresses of rejected and spam comments are erased after a while."""
+"""Keeping no more than needed: addresses of rejected and spam comments are erased after a while,
+and spent proofs of work once they have expired."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ async def purge(store: Store, retention_days: int, clock: Callable[[], float]) -
     erased = await store.comments.purge_addresses(before=clock() - retention_days * DAY)
     if erased:
         log.info("retention: erased the addresses of %d rejected or spam comments", erased)
+    forgotten = await store.challenges.purge()
+    log.debug("retention: forgot %d expired proofs of work", forgotten)
     return erased
 
 
