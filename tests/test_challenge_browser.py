@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
 from playwright.async_api import Browser, Page, Response, expect
 
 from moderation.challenge import MAX_NUMBER
@@ -44,7 +45,10 @@ RECORD_STALLS = """() => {
 WORST_IN_WORKER = """async ([source, challenge]) => {
   const worker = new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })));
   const started = performance.now();
-  const number = await new Promise((resolve) => { worker.onmessage = (e) => resolve(e.data); worker.postMessage(challenge); });
+  const number = await new Promise((resolve) => {
+    worker.onmessage = (e) => resolve(e.data);
+    worker.postMessage(challenge);
+  });
   worker.terminate();
   return [number, performance.now() - started];
 }"""
@@ -67,7 +71,9 @@ def report(where: str, number: int, ms: float) -> None:
     print(f"worst case {where}: {MAX_NUMBER:,} hashes in {ms:.0f} ms, {MAX_NUMBER / ms * 1000:,.0f} a second")
 
 
-async def challenged_stack(aiohttp_server, aiohttp_client, tmp_path: Path, smtpd: SmtpSink) -> Stack:  # type: ignore[no-untyped-def]
+@pytest.fixture
+async def challenged(aiohttp_server, aiohttp_client, tmp_path: Path, smtpd: SmtpSink) -> Stack:  # type: ignore[no-untyped-def]
+    """Service and site, every JSON post asked for a proof of work."""
     return await start_stack(aiohttp_server, aiohttp_client, tmp_path, smtpd, challenge="always")
 
 
@@ -116,9 +122,9 @@ async def stored(stack: Stack) -> list[tuple[str, str]]:
 
 
 async def test_widget_under_always_gets_428_solves_in_a_worker_and_the_reader_is_thanked(
-    browser: Browser, aiohttp_server, aiohttp_client, tmp_path: Path, smtpd: SmtpSink  # type: ignore[no-untyped-def]
+    browser: Browser, challenged: Stack
 ) -> None:
-    stack = await challenged_stack(aiohttp_server, aiohttp_client, tmp_path, smtpd)
+    stack = challenged
     page, watch = await watched_page(browser)
     workers: list[str] = []
     page.on("worker", lambda worker: workers.append(worker.url))
@@ -137,9 +143,9 @@ async def test_widget_under_always_gets_428_solves_in_a_worker_and_the_reader_is
 
 
 async def test_where_the_site_allows_no_worker_the_widget_solves_on_the_page_without_stalling_it(
-    browser: Browser, aiohttp_server, aiohttp_client, tmp_path: Path, smtpd: SmtpSink  # type: ignore[no-untyped-def]
+    browser: Browser, challenged: Stack
 ) -> None:
-    stack = await challenged_stack(aiohttp_server, aiohttp_client, tmp_path, smtpd)
+    stack = challenged
     page, watch = await watched_page(browser)
     workers: list[str] = []
     page.on("worker", lambda worker: workers.append(worker.url))
@@ -168,10 +174,8 @@ def origin(url: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-async def test_no_page_of_the_service_makes_a_request_to_any_other_origin(
-    browser: Browser, aiohttp_server, aiohttp_client, tmp_path: Path, smtpd: SmtpSink  # type: ignore[no-untyped-def]
-) -> None:
-    stack = await challenged_stack(aiohttp_server, aiohttp_client, tmp_path, smtpd)
+async def test_no_page_of_the_service_makes_a_request_to_any_other_origin(browser: Browser, challenged: Stack) -> None:
+    stack = challenged
     seen: dict[str, list[str]] = {}
 
     async def visit(name: str, url: str, post: str | None = None) -> None:
