@@ -25,6 +25,7 @@ from tests.conftest import SITE
 from tests.db import records
 from tests.factories import comment_data
 from tests.moderators import Clock
+from tests.test_openapi import assert_documented, document
 from tests.smtp import SmtpSink, mails_for, text_of
 from tests.test_classifier import PLAIN_SPAM, TAUGHT, as_json, teach
 from tests.waiting import eventually
@@ -263,3 +264,16 @@ async def test_spent_solutions_are_forgotten_once_expired(
     clock.advance(TTL + 1)
     await purge(store, config.retention_days, clock)
     assert await records(config, "SELECT challenge FROM spent_challenges") == []
+
+
+async def test_the_challenge_and_the_428_are_as_openapi_json_says(
+    config: Config, clock: Clock, aiohttp_client  # type: ignore[no-untyped-def]
+) -> None:
+    client = await service(aiohttp_client, config, clock, "always")
+    doc = await document(client)
+    await assert_documented(doc, "/api/challenge", "get", await client.get("/api/challenge"))
+    refused = await post(client)
+    await assert_documented(doc, "/api/comments", "post", refused)
+    solved = await post(client, solve(await asked(refused)))
+    await assert_documented(doc, "/api/comments", "post", solved)
+    assert solved.status == 202
