@@ -26,6 +26,7 @@ from .app_keys import (
     links_key,
     metrics_key,
     pending_note_key,
+    proof_of_work_key,
     rate_limit_key,
     rendered_threads_key,
     sender_key,
@@ -36,6 +37,7 @@ from .app_keys import (
     store_key,
     webhook_sender_key,
 )
+from .challenge import ProofOfWork
 from .config import Config, check_dev_mailbox
 from .errors import ConfigError
 from .holds import holds_line
@@ -83,6 +85,7 @@ def create_app(config: Config, *, clock: Callable[[], float] = time.time) -> web
     app[signer_key] = LinkSigner(config.secret_key, config.link_ttl, clock)
     app[form_stamp_key] = FormStamp(config.secret_key, clock)
     app[pending_note_key] = PendingNote(config.secret_key, clock)
+    app[proof_of_work_key] = ProofOfWork(config.secret_key, clock)
     app[metrics_key] = Metrics()
     app[rendered_threads_key] = RenderedThreads()
     if config.rate:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from .challenge import ProofOfWork
 from .config import Config
 from .i18n import Languages
 from .links import Links
@@ -27,6 +28,7 @@ links_key = web.AppKey("links", Links)
 signer_key = web.AppKey("signer", LinkSigner)
 form_stamp_key = web.AppKey("form_stamp", FormStamp)
 pending_note_key = web.AppKey("pending_note", PendingNote)
+proof_of_work_key = web.AppKey("proof_of_work", ProofOfWork)
 spam_guard_key = web.AppKey("spam_guard", SpamGuard)
 metrics_key = web.AppKey("metrics", Metrics)
 rate_limit_key = web.AppKey("rate_limit", RateLimit)

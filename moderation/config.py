@@ -16,6 +16,7 @@ from . import setting_parsers as read
 from .errors import ConfigError, SealingError
 from .resources import ROOT as ROOT  # the checkout: tests and bench import it from here
 from .sealer import Sealer, load_sealer
+from .setting_parsers import ChallengeMode as ChallengeMode
 from .setting_parsers import Env as Env
 from .setting_parsers import NotifyMode as NotifyMode
 from .setting_parsers import Rate as Rate
@@ -176,6 +177,14 @@ class Config:
         " once, without moderator mail (it never publishes anything).",
         read.spam_auto,
     )
+    challenge: ChallengeMode = setting(
+        "MODERATION_CHALLENGE",
+        ChallengeMode.SUSPICIOUS,
+        "When a JSON post must carry a solved proof of work: off, suspicious (when the client nears the"
+        " rate limit, or a classifier that has learned enough finds the comment likely spam) or always."
+        " A plain form post is never refused for it: it waits for a moderator with the hold no_challenge.",
+        read.challenge,
+    )
     crisis_message: str = setting(
         "MODERATION_CRISIS_MESSAGE",
         "",
@@ -236,6 +245,7 @@ class Config:
         object.__setattr__(self, "env", Env(self.env))
         object.__setattr__(self, "notify", NotifyMode(self.notify))
         object.__setattr__(self, "smtp_tls", SmtpTls(self.smtp_tls))
+        object.__setattr__(self, "challenge", ChallengeMode(self.challenge))
         object.__setattr__(self, "rate", read.parse_rate(self.rate_limit) if self.rate_limit else None)
         # Derived defaults, so that every other part sees finished values.
         if not self.public_url:

@@ -29,6 +29,7 @@ class HoldKind(StrEnum):
     CLASSIFIER = "classifier"  # MODERATION_SPAM_AUTO binned it; detail: the score
     PERSONAL_DETAILS = "personal_details"  # detail: the kind found (phone, email...), never the value
     CRISIS = "crisis"  # the reader may be in crisis; detail: suicide, self_harm, overdose or emergency
+    NO_CHALLENGE = "no_challenge"  # a plain form post where a JSON one would have had to solve a challenge
     CHECK = "check"  # written before kinds were named (migration 0020); detail: what was written then
 
 
@@ -73,6 +74,7 @@ LABELS = {
     HoldKind.CLASSIFIER: N_("the spam classifier scored it %(detail)s, above the threshold"),
     HoldKind.PERSONAL_DETAILS: N_("personal details: %(detail)s"),
     HoldKind.CRISIS: N_("the reader may be in crisis (%(detail)s): please read it now"),
+    HoldKind.NO_CHALLENGE: N_("sent as a plain form, without the challenge a script would have had to solve"),
 }
 
 # The details of these kinds in words (moderation/safety: personal_details.Kind, crisis.Crisis),

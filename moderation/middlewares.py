@@ -104,7 +104,9 @@ def content_security_policy(config: Config, frame_ancestors: str) -> str:
     # Forms may post here and, after a 303, land back on the site's own pages.
     form_targets = " ".join(["'self'", *config.allowed_origins, config.public_origin])
     return (
+        # worker-src blob: the widget's proof of work runs in a worker made from its fetched source.
         "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "worker-src blob:; "
         f"form-action {form_targets}; frame-ancestors {frame_ancestors}; base-uri 'none'"
     )
 
@@ -152,7 +154,7 @@ async def security_headers(request: web.Request, response: web.StreamResponse) -
         # rather than no-referrer, under which browsers send "Origin: null" with the queue's own posts.
         headers["Cache-Control"] = "no-store"
         headers["Referrer-Policy"] = "same-origin"
-    if route in views.API:
+    if route in views.CROSS_ORIGIN:
         headers.add("Vary", "Origin")  # the answer differs by origin: caches must keep them apart
         origin = request.headers.get("Origin")
         if origin in config.allowed_origins:

@@ -7,6 +7,7 @@ the rest is written here, and tests check every answer against it.
 from __future__ import annotations
 
 from . import __version__
+from .challenge import MAX_NUMBER
 from .holds import HoldKind
 from .models import JSON
 from .safety.personal_details import Kind
@@ -128,6 +129,26 @@ SCHEMAS: dict[str, JSON] = {
         "additionalProperties": False,
     },
     "Counts": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}},
+    "Challenge": {
+        "type": "object",
+        "description": "An ALTCHA proof of work (SHA-256): find the number n, 0 to maxnumber, for which the"
+        " hex SHA-256 of salt followed by n (in decimal) is challenge. It expires 10 minutes after it was made.",
+        "required": ["algorithm", "challenge", "maxnumber", "salt", "signature"],
+        "properties": {
+            "algorithm": {"const": "SHA-256"},
+            "challenge": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+            "maxnumber": {"const": MAX_NUMBER},
+            "salt": {"type": "string", "description": "Carries its expiry (expires=UNIX_TIME), signed with the rest."},
+            "signature": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        },
+        "additionalProperties": False,
+    },
+    "ChallengeNeeded": {
+        "type": "object",
+        "required": ["error", "challenge"],
+        "properties": {"error": {"type": "string"}, "challenge": _ref("Challenge")},
+        "additionalProperties": False,
+    },
     "FormStamp": {
         "type": "object",
         "required": ["issued"],
@@ -441,6 +462,13 @@ SUBMISSION_PROPERTIES: dict[str, JSON] = {
         "title": "Notify",
         "type": "boolean",
     },
+    "altcha": {
+        "description": "The solution of a challenge (of a 428, or GET /api/challenge), as ALTCHA sends it: the"
+        " base64 of the JSON {algorithm, challenge, number, salt, signature}. Taken once, before it expires.",
+        "maxLength": 1000,
+        "title": "Altcha",
+        "type": "string",
+    },
     "lang": {
         "default": "",
         "description": "The page's language (the widget's data-lang): the language of the answer's errors"
@@ -488,6 +516,13 @@ def openapi_document(public_url: str) -> dict[str, JSON]:
                         "202": _json(_ref("Accepted"), "Stored, waiting for a moderator."),
                         "303": {"description": "A form post: back to return_to?pending=NOTE#comment-pending."},
                         "422": _json(_ref("ValidationErrors"), "One sentence per invalid field."),
+                        "428": _json(
+                            _ref("ChallengeNeeded"),
+                            "JSON only: this post needs a solved challenge (MODERATION_CHALLENGE) and had none, or"
+                            " one that is invalid, expired or used before. Nothing was stored: send it again with"
+                            " the solution of the challenge given here as altcha. A plain form post is never"
+                            " answered so: it is held for a moderator (hold no_challenge).",
+                        ),
                         **ERRORS,
                     },
                 },
@@ -526,6 +561,12 @@ def openapi_document(public_url: str) -> dict[str, JSON]:
                 }
             },
             **MODERATION_PATHS,
+            "/api/challenge": {
+                "get": {
+                    "summary": "A fresh proof-of-work challenge (ALTCHA), to solve before a post.",
+                    "responses": {"200": _json(_ref("Challenge"), "Valid for 10 minutes; its solution is taken once.")},
+                }
+            },
             "/api/comments/form": {
                 "get": {
                     "summary": "A form stamp for the widget to send back as `issued`.",

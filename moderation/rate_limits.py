@@ -66,6 +66,16 @@ class RateLimit:
             self._recent = {key: times for key, times in self._recent.items() if times[-1] > now - self.period}
         return None
 
+    def near(self, address: str) -> bool:
+        """Whether this client has used at least half its allowance in the window, the post just
+        counted included (MODERATION_CHALLENGE=suspicious asks it for a proof of work). Counts nothing."""
+        recent = self._recent.get(address)
+        if not recent:
+            return False
+        since = self._clock() - self.period
+        used = sum(1 for moment in recent if moment > since)
+        return 2 * used >= self.count
+
 
 # Requests at /mydata per client address: each may mail a link, so the form cannot be used to
 # learn much by trying addresses, nor to flood anyone (each address gets one a day at most).

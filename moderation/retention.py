@@ -1,4 +1,5 @@
-"""Keeping no more than needed: addresses of rejected and spam comments are erased after a while."""
+"""Keeping no more than needed: addresses of rejected and spam comments are erased after a while,
+and spent proofs of work once they have expired."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ async def purge(store: Store, retention_days: int, clock: Callable[[], float]) -
     await store.my_data.purge()  # /mydata links a day old: kept no longer than they work
     if erased:
         log.info("retention: erased the addresses of %d rejected or spam comments", erased)
+    forgotten = await store.challenges.purge()
+    log.debug("retention: forgot %d expired proofs of work", forgotten)
     return erased
 
 

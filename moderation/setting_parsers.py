@@ -241,6 +241,17 @@ def spam_auto(value: str) -> float | None:
     return threshold
 
 
+class ChallengeMode(StrEnum):
+    """MODERATION_CHALLENGE: when a JSON post must carry a solved proof of work (challenge.py)."""
+
+    OFF = "off"
+    SUSPICIOUS = "suspicious"  # near the rate limit, or likely spam to a classifier that learned enough
+    ALWAYS = "always"
+
+
+challenge = one_of(ChallengeMode)
+
+
 class Env(StrEnum):
     """MODERATION_ENV: production refuses development's conveniences (see config.py)."""
 

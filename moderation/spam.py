@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from enum import IntEnum
 
 from .classifier.model import Assessment
@@ -49,6 +49,8 @@ SEVERITY = {
     HoldKind.CLASSIFIER: Severity.SPAM,
     HoldKind.PERSONAL_DETAILS: Severity.KEEP,
     HoldKind.CRISIS: Severity.KEEP,
+    # A reader without JavaScript cannot solve the challenge: a moderator looks, nothing is binned for it.
+    HoldKind.NO_CHALLENGE: Severity.HOLD,
 }
 
 
@@ -57,6 +59,16 @@ class Verdict:
     spam: bool = False
     holds: tuple[Hold, ...] = field(default=())  # every check's finding, in the order they ran
     assessment: Assessment | None = None  # the spam classifier's, when it was asked
+
+    def with_hold(self, hold: Hold) -> Verdict:
+        """This verdict with one more finding, weighed with the others."""
+        holds = (*self.holds, hold)
+        return replace(self, spam=strongest(holds) is Severity.SPAM, holds=holds)
+
+
+def strongest(holds: Iterable[Hold]) -> Severity | None:
+    """What the findings do together: the most severe one's severity (None: nothing found)."""
+    return max((SEVERITY[hold.kind] for hold in holds), default=None)
 
 
 @dataclass(frozen=True)
@@ -122,8 +134,7 @@ class SpamGuard:
             holds += await asyncio.to_thread(safety_holds, *safety)
         else:
             holds += safety_holds(*safety)
-        strongest = max((SEVERITY[hold.kind] for hold in holds), default=None)
-        return Verdict(spam=strongest is Severity.SPAM, holds=tuple(holds), assessment=assessment)
+        return Verdict(spam=strongest(holds) is Severity.SPAM, holds=tuple(holds), assessment=assessment)
 
     def _binned(self, assessment: Assessment) -> bool:
         """Whether the classifier sends it to spam by itself: a model that learned enough, above the threshold."""

@@ -338,18 +338,13 @@
       say(_("Posting your comment…"));
       stampAged().then(function () {
         data.issued = stamp;
-        return fetch(base + "/api/comments", {
-          method: "POST", mode: "cors", credentials: "omit",
-          headers: { "Content-Type": "application/json", "Accept": "application/json" },
-          body: JSON.stringify(data)
-        });
-      }).then(function (response) {
-        return response.json().catch(function () { return {}; }).then(function (answer) {
-          if (response.status === 202) return posted(data, answer);
-          if (response.status === 422 && answer.errors) return showErrors(answer.errors);
-          var failure = FAILED[response.status];
-          say(failure ? failure() : (response.status >= 500 ? serverDown() : answer.error || serverDown()));
-        });
+        return send(data, 2);
+      }).then(function (sent) {
+        var response = sent.response, answer = sent.answer;
+        if (response.status === 202) return posted(data, answer);
+        if (response.status === 422 && answer.errors) return showErrors(answer.errors);
+        var failure = FAILED[response.status];
+        say(failure ? failure() : (response.status >= 500 ? serverDown() : answer.error || serverDown()));
       }, function () {
         say(offline());
       }).then(function () {
@@ -359,6 +354,26 @@
         if (!document.activeElement || document.activeElement === document.body) button.focus();
       });
     });
+
+    /* The post and its answer; when the service asks for a proof of work (a 428), the reader
+       waits a moment while it is found, and the post goes again with it, `tries` times at most. */
+    function send(data, tries) {
+      return fetch(base + "/api/comments", {
+        method: "POST", mode: "cors", credentials: "omit",
+        headers: { "Content-Type": "application/json", "Accept": "application/json" },
+        body: JSON.stringify(data)
+      }).then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (answer) {
+          var sent = { response: response, answer: answer };
+          if (response.status !== 428 || !answer.challenge || !tries) return sent;
+          say(_("Checking…"));
+          return proofOfWork(answer.challenge).then(function (solution) {
+            data.altcha = solution;
+            return send(data, tries - 1);
+          }, function () { return sent; }); // it cannot be solved here: the service's sentence says why
+        });
+      });
+    }
 
     function posted(data, answer) {
       var item = commentItem(
@@ -376,6 +391,48 @@
       var crisis = notice && notice.querySelector(".mod-crisis");
       if (crisis) crisis.focus(); // read out first, before anything else on the page
     }
+  }
+
+  /* The proof of work a 428 asks for, found by the service's pow-worker.js in a Web Worker, so
+     that typing never stalls. A page may start a worker only from its own origin or a blob, so
+     the script is fetched and started from a blob (the site's policy needs worker-src blob:);
+     where no worker can be made, the same script runs on the page, in short slices. Resolves to
+     ALTCHA's payload: the base64 of the JSON the service checks. */
+  var workerScript = null, pageSolver = null;
+  function proofOfWork(challenge) {
+    return inWorker(challenge).catch(function () { return onPage(challenge); }).then(function (number) {
+      if (number == null) throw new Error("no solution");
+      return btoa(JSON.stringify({ algorithm: challenge.algorithm, challenge: challenge.challenge,
+        number: number, salt: challenge.salt, signature: challenge.signature }));
+    });
+  }
+
+  function inWorker(challenge) {
+    workerScript = workerScript || fetch(base + "/static/pow-worker.js", { mode: "cors", credentials: "omit" })
+      .then(function (response) {
+        if (!response.ok) throw new Error(response.status);
+        return response.blob();
+      }).catch(function (error) { workerScript = null; throw error; });
+    return workerScript.then(function (script) {
+      return new Promise(function (resolve, reject) {
+        var url = URL.createObjectURL(script), worker;
+        function done(settle, value) { worker.terminate(); URL.revokeObjectURL(url); settle(value); }
+        try { worker = new Worker(url); } catch (e) { URL.revokeObjectURL(url); return reject(e); }
+        worker.onmessage = function (event) { done(resolve, event.data); };
+        worker.onerror = function (event) { event.preventDefault(); done(reject, event); };
+        worker.postMessage(challenge);
+      });
+    });
+  }
+
+  function onPage(challenge) {
+    pageSolver = pageSolver || new Promise(function (resolve, reject) {
+      var tag = attrs(el("script"), { src: base + "/static/pow-worker.js" });
+      tag.onload = function () { resolve(window.moderationProofOfWork); };
+      tag.onerror = function (error) { pageSolver = null; reject(error); };
+      add(document.head, tag);
+    });
+    return pageSolver.then(function (solve) { return solve(challenge, true); });
   }
 
   /* The personal details a moderator may remove, in words (the 202's "kinds"). */

@@ -63,11 +63,13 @@ async def browser() -> AsyncIterator[Browser]:
 # --- the site: another origin that embeds the comments ----------------------------------------
 
 
-def site_csp(service: str) -> str:
-    """A strict policy a careful site would send: the widget needs only the service's origin."""
+def site_csp(service: str, *, worker: bool = True) -> str:
+    """A strict policy a careful site would send: the widget needs only the service's origin, and
+    blob: workers for its proof of work (without them it solves on the page, in slices)."""
     return (
         f"default-src 'none'; script-src 'self' {service}; style-src 'self' {service}; "
         f"img-src 'self' {service}; connect-src {service}; form-action 'self' {service}; base-uri 'none'"
+        + ("; worker-src blob:" if worker else "")
     )
 
 
@@ -103,11 +105,13 @@ def site_app(service: str) -> web.Application:
             f'<script src="{service}/embed.js" data-thread="{thread}" '
             f'data-title="{html.escape(ARTICLE_TITLE)}"{lang} async></script>'
         )
-        strict = request.query.get("csp") != "off"
+        # ?csp=no-worker: a policy without worker-src blob:, under which the widget solves on the page.
+        policies = {"off": None, "no-worker": site_csp(service, worker=False)}
+        policy = policies.get(request.query.get("csp", ""), site_csp(service))
         return web.Response(
             text=page_html(ARTICLE_TITLE, widget),
             content_type="text/html",
-            headers={"Content-Security-Policy": site_csp(service)} if strict else {},
+            headers={"Content-Security-Policy": policy} if policy else {},
         )
 
     async def generated(request: web.Request) -> web.Response:

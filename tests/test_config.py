@@ -72,6 +72,7 @@ SAMPLES: dict[str, tuple[str, object]] = {
         ("https://blog.clinic.example", "https://www.clinic.example"),
     ),
     "MODERATION_RATE_LIMIT": ("10/hour", "10/hour"),
+    "MODERATION_CHALLENGE": ("always", "always"),
     "MODERATION_TRUSTED_PROXIES": (
         "10.0.0.0/8, ::1/128",
         (ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("::1/128")),
@@ -170,6 +171,7 @@ def test_allowed_origins_follow_the_public_url_by_default() -> None:
         ("MODERATION_ALLOWED_ORIGINS", "https://blog.clinic.example/articles/"),
         ("MODERATION_ALLOWED_ORIGINS", "blog.clinic.example"),
         ("MODERATION_RATE_LIMIT", "lots"),
+        ("MODERATION_CHALLENGE", "sometimes"),
         ("MODERATION_TRUSTED_PROXIES", "10.0.0.0/33"),
         ("MODERATION_LINK_TTL", "0"),
         ("MODERATION_LINK_TTL", "a week"),

@@ -10,6 +10,7 @@ from ..links import Links
 from ..models import Webhook
 from .addresses import Keys
 from .api_tokens import ApiTokens
+from .challenges import SpentChallenges
 from .claims import ClaimQueue
 from .comments import Comments
 from .digests import Digests
@@ -47,6 +48,7 @@ class Store:
         self.exports = Exports(db)
         self.api_tokens = ApiTokens(db)
         self.spam_model = SpamModel(db)
+        self.challenges = SpentChallenges(db)
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Call `callback` after each commit that wrote mail or webhooks (create_app: wake the senders)."""

@@ -2,11 +2,16 @@
 
 from aiohttp import web
 
-from . import comments, embed, health, moderate, moderation_api, my_data, pages, queue, readers, signin
+from . import challenge, comments, embed, health, moderate, moderation_api, my_data, pages, queue, readers, signin
 
 # The routes whose answers the security headers (middlewares.py) treat apart, by name.
 FRAGMENT = "fragment"  # the one answer that may sit in an iframe, on the site's pages
-API = frozenset({"submit", "comments", "preflight", "counts", "feed", "form_stamp", "widget_messages", "openapi"})
+API = frozenset(
+    {"submit", "comments", "preflight", "counts", "feed", "form_stamp", "widget_messages", "openapi", "challenge"}
+)
+# What the widget fetch()es from a site's page: the API, and the proof of work's worker script
+# among the static files (a page may start a worker only from its own origin, or from a blob).
+CROSS_ORIGIN = API | {"static"}
 TOKEN_IN_PATH = frozenset(  # links in mail, the token in their path
     {"confirm", "act", "confirm_subscription", "subscribe", "unsubscribe_form", "unsubscribe"}
     | {"my_data_link", "my_data_download", "my_data_erase"}
@@ -55,6 +60,7 @@ def setup_routes(app: web.Application) -> None:
     router.add_get("/api/comments/feed", embed.feed, name="feed")
     router.add_get("/api/comments/form", comments.form_stamp, name="form_stamp")
     router.add_get("/api/comments/messages", comments.widget_messages, name="widget_messages")
+    router.add_get("/api/challenge", challenge.challenge, name="challenge")
     router.add_get("/api/openapi.json", comments.openapi, name="openapi")
     router.add_get("/api/moderation/comments", moderation_api.comments, name="moderation_comments")
     router.add_post("/api/moderation/decide", moderation_api.decide, name="moderation_decide")

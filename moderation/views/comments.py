@@ -23,6 +23,7 @@ from ..app_keys import (
 )
 from ..config import Config
 from ..errors import ClientError, InvalidParent
+from ..holds import Hold, HoldKind
 from ..i18n import N_, Language
 from ..links import Links
 from ..openapi import openapi_document
@@ -31,10 +32,12 @@ from ..safety.screening import Notice, notice_of
 from ..spam import Screening, Verdict
 from ..submissions import reader_comment
 from ..validation import WHITESPACE, Submission, is_thread_key, parse_submission, reserved_names
+from .challenge import ask_for_solution, challenge_needed, spend_solution
 from .requests import ARTICLE, FORM, Article, is_closed, reader_language, render_page
 
 FIELDS = ("thread", "name", "email", "website", "body", "parent", "title", "notify", "lang")
-SPAM_FIELDS = ("homepage", "issued")  # the honeypot and the form stamp (see spam.py)
+# The honeypot and the form stamp (see spam.py), and the solution of a proof of work (challenge.py).
+SPAM_FIELDS = ("homepage", "issued", "altcha")
 MAX_THREADS_PER_COUNT = 100
 CLOSED = N_("Comments are closed on this page.")
 PENDING_ANCHOR = "comment-pending"
@@ -163,11 +166,18 @@ async def submit(request: web.Request) -> web.Response:
         request[ARTICLE] = article
     await check_open(request, values.get("thread"))
     address = client_address(request, config.trusted_proxies)
-    check_rate_limit(request, address)
+    solved = await spend_solution(request, values.get("altcha"))
+    if not (solved and solved.counted):  # else the 428 it answers counted this very post already
+        check_rate_limit(request, address)
     submission = parse_submission(values, language, reserved_names(config.site_name, config.moderators))
     if isinstance(submission, dict):
         return invalid(request, is_form, values, submission)
     verdict = await screen(request, submission, values, language)
+    if solved is None and challenge_needed(request, address, verdict):
+        if not is_form:
+            return ask_for_solution(request, language)
+        # A reader without JavaScript cannot solve it: never refused for that, the comment waits.
+        verdict = verdict.with_hold(Hold(HoldKind.NO_CHALLENGE))
     comment = reader_comment(config, submission, verdict, remote_addr=address, lang=language.code)
     try:
         comment_id = await request.app[store_key].comments.submit(comment)

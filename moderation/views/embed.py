@@ -20,6 +20,7 @@ STATIC_FILES = {
     "embed.css": "text/css",
     "style.css": "text/css",
     "queue.js": "text/javascript",
+    "pow-worker.js": "text/javascript",  # the widget's proof of work, fetched and run as a worker
     "avatar.svg": "image/svg+xml",  # a comment still awaiting moderation: its own avatar is not public yet
 }
 FEED_SIZE = 50
