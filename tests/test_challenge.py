@@ -25,9 +25,9 @@ from tests.conftest import SITE
 from tests.db import records
 from tests.factories import comment_data
 from tests.moderators import Clock
-from tests.test_openapi import assert_documented, document
 from tests.smtp import SmtpSink, mails_for, text_of
 from tests.test_classifier import PLAIN_SPAM, TAUGHT, as_json, teach
+from tests.test_openapi import assert_documented, document
 from tests.waiting import eventually
 
 
@@ -267,7 +267,9 @@ async def test_spent_solutions_are_forgotten_once_expired(
 
 
 async def test_the_challenge_and_the_428_are_as_openapi_json_says(
-    config: Config, clock: Clock, aiohttp_client  # type: ignore[no-untyped-def]
+    config: Config,
+    clock: Clock,
+    aiohttp_client,  # type: ignore[no-untyped-def]
 ) -> None:
     client = await service(aiohttp_client, config, clock, "always")
     doc = await document(client)
