@@ -13,7 +13,7 @@ import aiosqlite
 
 from ..errors import StoreUnavailable
 from ..sealer import Sealer
-from .driver import GroupWork, Row, SqlValue, Transaction
+from .driver import GroupWork, Listener, Row, SqlValue, Transaction
 from .migrate import migration_files
 
 T = TypeVar("T")
@@ -47,6 +47,9 @@ class _Transaction:
     async def executemany(self, sql: str, rows: Sequence[tuple[SqlValue, ...]]) -> None:
         await self._connection.executemany(sql, rows)
 
+    async def announce(self, topic: str, payload: str) -> None:
+        pass  # nobody listens: see SqliteDatabase.listen
+
 
 class _OnTheThread:
     """The Transaction interface on the sqlite3 connection itself, for code already running on
@@ -65,6 +68,9 @@ class _OnTheThread:
 
     async def executemany(self, sql: str, rows: Sequence[tuple[SqlValue, ...]]) -> None:
         self._connection.executemany(sql, rows)
+
+    async def announce(self, topic: str, payload: str) -> None:
+        pass  # nobody listens: see SqliteDatabase.listen
 
 
 def _drive(coroutine: Coroutine[object, None, T]) -> T:
@@ -261,6 +267,14 @@ class SqliteDatabase:
     async def fetch(self, sql: str, *args: SqlValue) -> list[Row]:
         async with _translated_errors():
             return list(await self._reader.execute_fetchall(sql, args))
+
+    @asynccontextmanager
+    async def listen(self, topic: str, listener: Listener) -> AsyncIterator[None]:
+        # Never `listening`: every read asks the file, a lookup of a few microseconds on the event
+        # loop (quick_fetch). Announcements could reach a listener after each commit only while
+        # this process is the file's sole writer; once several processes serve one file, another
+        # one's changes would go unheard.
+        yield
 
     async def migrate_sql(self) -> list[str]:
         applied: list[str] = []
