@@ -142,7 +142,7 @@ class PostgresDatabase:
                 yield tx
                 await tx.send_announcements(self._schema)
         # This instance's own listeners hear at once: its next read sees its own change, without
-        # waiting for the server's notification (which comes too, and changes nothing more).
+        # waiting for the server's notification (which comes too: one more read, no harm).
         for topic, payload in tx.announced:
             if listener := self._listeners.get(topic):
                 listener.heard(payload)
