@@ -7,6 +7,7 @@ import asyncio
 import re
 from collections.abc import Awaitable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from moderation.models import ByHand
 from moderation.store.postgres import LISTENER_NAME
 from tests.conftest import make_config
 from tests.factories import comment_data, decide, submit
-from tests.moderators import Clock
+from tests.moderators import Clock, sign_in
 from tests.smtp import SmtpSink, link_path, mails_for
 from tests.transfer_run import command_env, run
 from tests.waiting import eventually
@@ -146,6 +147,21 @@ async def test_an_approval_on_one_instance_shows_on_the_other_within_a_second(
     await eventually(lambda: shows(b, 1), timeout=SEEN_WITHIN)
     status, body, new_etag = await listing(b, etag=etag)
     assert (status, new_etag != etag, body["comments"][0]["id"]) == (200, True, comment_id)
+
+
+async def test_one_decision_over_several_threads_shows_on_the_other_instance_for_each(
+    instances: Instances, smtpd: SmtpSink
+) -> None:
+    a, b = instances.a, instances.b
+    threads = [f"/ketamine-question-{n}/" for n in range(5)]
+    ids = [await submit(a, thread=thread) for thread in threads]
+    for thread in threads:
+        assert await shows(b, 0, thread)  # each kept in B's memory
+
+    moderator = await sign_in(a, smtpd)
+    await moderator.decide("approve", ids)  # one transaction: one announcement for each thread
+    for thread in threads:
+        await eventually(partial(shows, b, 1, thread), timeout=SEEN_WITHIN)
 
 
 async def test_a_killed_listening_connection_falls_back_to_asking_then_listens_again(
