@@ -54,6 +54,8 @@ class Listener(Protocol):
 
 # Work for one transaction, done for a group of items at once: one result per item, in order.
 GroupWork = Callable[[Transaction, Sequence[T]], Coroutine[object, None, list[R]]]
+# The SQL of one whole transaction.
+TransactionWork = Callable[[Transaction], Coroutine[object, None, T]]
 
 
 class Fetch(Protocol):

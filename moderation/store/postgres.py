@@ -15,7 +15,8 @@ import asyncpg
 
 from ..errors import StoreUnavailable
 from ..sealer import Sealer
-from .driver import GroupWork, Listener, Row, SqlValue
+from .driver import GroupWork, Listener, Row, SqlValue, TransactionWork
+from .group_commit import GroupCommit
 from .migrate import migration_files
 
 T = TypeVar("T")
@@ -150,13 +151,13 @@ class PostgresDatabase:
             self.on_commit()
 
     def grouped(self, work: GroupWork[T, R]) -> Callable[[T], Awaitable[R]]:
-        # Every commit waits for the server, which groups concurrent commits itself.
-        async def alone(item: T) -> R:
-            async with self.transaction() as tx:
-                (result,) = await work(tx, [item])
-            return result
+        # One transaction per item paid its BEGIN, its COMMIT (a wait for the server's WAL flush)
+        # and each statement's round trip alone; together, they share them.
+        return GroupCommit(work, self._in_a_transaction)
 
-        return alone
+    async def _in_a_transaction(self, work: TransactionWork[T]) -> T:
+        async with self.transaction() as tx:
+            return await work(tx)
 
     async def fetch(self, sql: str, *args: SqlValue) -> list[Row]:
         async with _translated_errors():
