@@ -19,7 +19,7 @@ from moderation.app import create_app
 from moderation.app_keys import store_key
 from moderation.config import Config
 from moderation.models import ByHand
-from moderation.store.postgres import LISTENER_NAME
+from moderation.store.postgres import listener_name
 from tests.conftest import make_config
 from tests.factories import comment_data, decide, submit
 from tests.moderators import Clock, sign_in
@@ -46,12 +46,13 @@ def config(tmp_path: Path, smtpd: SmtpSink, postgres_url: str) -> Config:
 
 
 async def listener_pids(config: Config) -> set[int]:
-    """The server processes of the listening connections on the test's database."""
+    """The server processes of the listening connections for the test's schema."""
     connection = await asyncpg.connect(config.database_url)
     try:
+        schema = await connection.fetchval("SELECT current_schema()")
         rows = await connection.fetch(
             "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()",
-            LISTENER_NAME,
+            listener_name(schema),
         )
     finally:
         await connection.close()

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 # Any number that fits in 64 bits, the same for every instance: migrations run one at a time.
 MIGRATION_LOCK = 0x6D6F6465726174
-# The listening connection, as pg_stat_activity names it.
+# The listening connection, as pg_stat_activity names it (followed by its schema).
 LISTENER_NAME = "moderation listener"
 # A connection that died without a word (a cable, a firewall) is found out by asking.
 HEALTH_EVERY = 5.0
@@ -53,6 +53,11 @@ async def _translated_errors() -> AsyncIterator[None]:
         if error.sqlstate and error.sqlstate[:2] in ("08", "53", "57"):  # connection, resources, shutdown
             raise StoreUnavailable(str(error)) from error
         raise
+
+
+def listener_name(schema: str) -> str:
+    """The listening connection's application_name: which service (by its schema) it listens for."""
+    return f"{LISTENER_NAME} {schema}"[:63]  # the server keeps 63 bytes of it
 
 
 def _channel(topic: str, schema: str) -> str:
@@ -191,7 +196,9 @@ class PostgresDatabase:
             started = asyncio.get_running_loop().time()
             try:
                 connection = await asyncpg.connect(
-                    self._url, server_settings={"application_name": LISTENER_NAME}, timeout=CONNECT_TIMEOUT
+                    self._url,
+                    server_settings={"application_name": listener_name(self._schema)},
+                    timeout=CONNECT_TIMEOUT,
                 )
             except _LOST as error:
                 problem = f"cannot connect: {error}"
