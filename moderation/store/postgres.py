@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import logging
 import re
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import TypeVar
@@ -27,9 +28,11 @@ log = logging.getLogger(__name__)
 MIGRATION_LOCK = 0x6D6F6465726174
 # The listening connection, as pg_stat_activity names it (followed by its schema).
 LISTENER_NAME = "moderation listener"
-# A connection that died without a word (a cable, a firewall) is found out by asking.
+# A connection that died without a word (a cable, a firewall), or one that no longer hears (a
+# pooler between that moved the session), is found out by a notification sent to itself.
 HEALTH_EVERY = 5.0
 HEALTH_TIMEOUT = 2.0
+PING = "ping "  # a payload no listener is given: the health check's own
 CONNECT_TIMEOUT = 10.0
 RETRY_CAP = 30.0
 # What tells that the listening connection is gone, or cannot be made.
@@ -220,15 +223,32 @@ class PostgresDatabase:
     async def _hear(self, connection: asyncpg.Connection, channel: str, listener: Listener) -> None:
         """Pass on what `channel` hears until the connection ends, or fails a health check."""
         lost = asyncio.Event()
+        ping, pong = f"{PING}{uuid.uuid4().hex}", asyncio.Event()
 
         def on_termination(_: object) -> None:
             listener.deaf()  # at once, not when this task next runs
             lost.set()
 
+        def on_notification(_c: object, _pid: int, _channel: str, payload: str) -> None:
+            if payload == ping:
+                pong.set()
+            elif not payload.startswith(PING):  # another instance's are not for anyone
+                listener.heard(payload)
+
+        async def check() -> None:
+            """The connection answers, and hears: a notification it sends itself comes back."""
+            pong.clear()
+            await connection.execute("SELECT pg_notify($1, $2)", channel, ping, timeout=HEALTH_TIMEOUT)
+            try:
+                await asyncio.wait_for(pong.wait(), HEALTH_TIMEOUT)
+            except TimeoutError:
+                raise TimeoutError(f"its own notification went unheard for {HEALTH_TIMEOUT:g} s") from None
+
         connection.add_termination_listener(on_termination)
-        await connection.add_listener(channel, lambda _c, _pid, _channel, payload: listener.heard(payload))
-        # Listening now: whatever commits from here on is heard; what committed before is read
-        # afresh, since the listener forgets every state it kept.
+        await connection.add_listener(channel, on_notification)
+        await check()
+        # Listening, and hearing: whatever commits from here on is heard; what committed before
+        # is read afresh, since the listener forgets every state it kept.
         listener.listening()
         log.info("%s: listening", channel)
         while True:
@@ -236,7 +256,7 @@ class PostgresDatabase:
                 await asyncio.wait_for(lost.wait(), HEALTH_EVERY)
                 return
             except TimeoutError:
-                await connection.fetchval("SELECT 1", timeout=HEALTH_TIMEOUT)
+                await check()
 
     async def drop_old_copies(self) -> None:
         # The old row stays a dead tuple until a VACUUM: this one makes it unreachable and its
