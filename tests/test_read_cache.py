@@ -234,3 +234,8 @@ async def test_closing_by_hand_shows_on_both_instances(instances: Instances, con
     await eventually(lambda: not_(closed(a)), timeout=SEEN_WITHIN)
     await eventually(lambda: not_(closed(b)), timeout=SEEN_WITHIN)
     assert (await b.post("/api/comments", json=comment_data())).status == 202
+
+    # The same from within instance A's own store (what its commands share with the CLI).
+    await a.app[store_key].threads.set_by_hand(THREAD, ByHand.CLOSED)
+    assert await closed(a)  # its own change, at once
+    await eventually(lambda: closed(b), timeout=SEEN_WITHIN)
