@@ -7,14 +7,15 @@
 
 Needs wrk (Debian: apt-get install wrk). Prints a Markdown table: requests per second, p50 and
 p99 latency and errors for each path at concurrency 1, 16 and 64, each as a ratio to the bare
-server measured at the same concurrency; the service's peak memory; and reading one thread as
-the database grows.
+server measured at the same concurrency; the service's peak memory; with --postgres, the reads
+on PostgreSQL beside those on SQLite; and reading one thread as the database grows.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import os
 import re
 import shutil
@@ -48,6 +49,11 @@ PATHS = ("get", "304", "post", "sizes")
 # Two moderators, as on the blog the issue is about: every comment makes two emails.
 MODERATORS = "moderator@localhost,second@localhost"
 SECRET = "bench secret, long enough to sign with"
+# The same keys for the store that fills the database and for the service that reads it: on
+# PostgreSQL both would otherwise generate their own in ./data of their working directories,
+# and the service would refuse a database sealed under other keys.
+DATA_KEYS = "b1:" + base64.b64encode(b"data key of the benchmark, 32 b!").decode()
+INDEX_KEY = "b1:" + base64.b64encode(b"index key of the benchmark, 32 !").decode()
 
 
 def free_port() -> int:
@@ -129,7 +135,7 @@ def new_comment(number: int, thread: str) -> NewComment:
 
 async def prepare(database_url: str, thread_comments: int) -> None:
     """A migrated database whose bench thread has `thread_comments` approved comments."""
-    config = Config(database_url=database_url)
+    config = Config(database_url=database_url, data_keys=DATA_KEYS, index_key=INDEX_KEY)
     store = await open_store(config, time.time, service_links(config))
     try:
         await store.migrate()
@@ -183,6 +189,8 @@ def service_env(database_url: str, port: int, smtp_port: int) -> dict[str, str]:
         MODERATION_PORT=str(port),
         MODERATION_DATABASE_URL=database_url,
         MODERATION_SECRET_KEY=SECRET,
+        MODERATION_DATA_KEYS=DATA_KEYS,
+        MODERATION_INDEX_KEY=INDEX_KEY,
         MODERATION_SMTP_HOST="127.0.0.1",
         MODERATION_SMTP_PORT=str(smtp_port),
         MODERATION_SMTP_TLS="none",
@@ -249,8 +257,12 @@ async def main() -> None:
             await admin.execute(f"CREATE SCHEMA {schema}")
             stores.append(("PostgreSQL", f"{args.postgres}{'&' if '?' in args.postgres else '?'}search_path={schema}"))
         try:
-            for name, database_url in stores:
-                await bench_store(name, database_url, work, bare_url, smtp_port, seconds, only, concurrency)
+            reads = {
+                name: await bench_store(name, database_url, work, bare_url, smtp_port, seconds, only, concurrency)
+                for name, database_url in stores
+            }
+            if args.postgres:
+                compare_reads(reads)
             if "sizes" in only:
                 await bench_sizes(work, bare_url, smtp_port, seconds, sizes)
         finally:
@@ -269,8 +281,10 @@ async def bench_store(
     seconds: float,
     only: set[str],
     concurrency_levels: tuple[int, ...],
-) -> None:
+) -> dict[tuple[str, int], float]:
+    """The table of one store; returns requests/s of its reads, by (path, concurrency)."""
     await prepare(database_url, 100)
+    reads: dict[tuple[str, int], float] = {}
     port = free_port()
     with process(
         sys.executable, "-m", "moderation", "serve", env=service_env(database_url, port, smtp_port), cwd=work
@@ -301,6 +315,7 @@ async def bench_store(
                 mailed[concurrency] = (after[0] - before[0]) / accepted
                 cpu[concurrency] = (cpu_after - cpu_before) * 1000 / accepted
             for path, result in runs.items():
+                reads[path, concurrency] = result.rps
                 print(
                     f"| {path} | {concurrency} | {result.rps:,.0f} | {ratio(result.rps, bare.rps)} |"
                     f" {result.p50_ms:.2f} | {result.p99_ms:.2f} | {result.errors} |"
@@ -316,6 +331,19 @@ async def bench_store(
                 " included): " + ", ".join(f"concurrency {c}: {ms:.2f} ms" for c, ms in cpu.items())
             )
         print(f"\nPeak resident memory of the service: {peak_rss_mb(service.pid):.1f} MB")
+    return reads
+
+
+def compare_reads(reads: dict[str, dict[tuple[str, int], float]]) -> None:
+    """Reads on PostgreSQL beside SQLite in the same run (target: at least half at concurrency 16)."""
+    sqlite, postgres = reads["SQLite"], reads["PostgreSQL"]
+    print("\n### Reads, PostgreSQL beside SQLite (same run)\n")
+    print("| path | concurrency | SQLite requests/s | PostgreSQL requests/s | PostgreSQL / SQLite |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for path, concurrency in sqlite:
+        if path.startswith("GET") and (path, concurrency) in postgres:
+            both = sqlite[path, concurrency], postgres[path, concurrency]
+            print(f"| {path} | {concurrency} | {both[0]:,.0f} | {both[1]:,.0f} | {ratio(both[1], both[0])} |")
 
 
 async def bench_sizes(work: Path, bare_url: str, smtp_port: int, seconds: float, sizes: tuple[int, ...]) -> None:

@@ -112,6 +112,7 @@ def create_app(config: Config, *, clock: Callable[[], float] = time.time) -> web
     app.on_shutdown.append(finish_data_requests)
     # One resource each, in the order they depend on one another; cleanup runs in reverse.
     app.cleanup_ctx.append(store_context)
+    app.cleanup_ctx.append(thread_states_context)
     if config.dev_mailbox:
         app.cleanup_ctx.append(dev_mailbox_context)
     if config.webhooks:
@@ -163,6 +164,14 @@ async def store_context(app: web.Application) -> AsyncIterator[None]:
         yield
     finally:
         await store.close()
+
+
+async def thread_states_context(app: web.Application) -> AsyncIterator[None]:
+    """On PostgreSQL, thread states in memory, forgotten as any instance announces a change."""
+    threads = app[store_key].threads
+    app[metrics_key].watch_thread_states(threads.states)
+    async with threads.kept_in_memory():
+        yield
 
 
 def wake_senders(app: web.Application) -> None:

@@ -231,6 +231,7 @@ class Config:
     retry_cap: float = 60.0  # the longest gap between tries
     mail_max_age: float = 3 * 86400  # a mail (or a webhook) still unsent after this is given up
     outbox_poll: float = 5.0  # how often to look for due mail nobody woke us for
+    listen_retry: float = 1.0  # PostgreSQL: first wait before listening for thread changes again
     heartbeat: float = 2.0  # how often a sender says it is alive (see mail/sender.py)
     webhook_timeout: float = 10.0  # the longest one webhook delivery may take, all told
     digest_poll: float = 30.0  # the longest the digest task sleeps before it looks at the clock again

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 from .models import Backlog
+from .store.thread_states import ThreadStates
 
 
 class Metrics:
@@ -66,6 +71,9 @@ class Metrics:
             registry=self.registry,
         )
 
+    def watch_thread_states(self, states: ThreadStates) -> None:
+        self.registry.register(_ThreadStatesCollector(states))
+
     def render(self, backlog: Backlog, webhooks: Backlog) -> bytes:
         self.outbox_pending.set(backlog.pending)
         self.outbox_failed.set(backlog.failed)
@@ -74,3 +82,26 @@ class Metrics:
         self.webhook_outbox_failed.set(webhooks.failed)
         self.webhook_outbox_oldest.set(webhooks.oldest_pending_seconds or 0)
         return generate_latest(self.registry)
+
+
+class _ThreadStatesCollector(Collector):
+    """Where the thread states read for each request came from, counted by ThreadStates itself."""
+
+    def __init__(self, states: ThreadStates):
+        self._states = states
+
+    def collect(self) -> Iterator[Metric]:
+        reads = CounterMetricFamily(
+            "moderation_thread_state_reads",
+            "Reads of a thread's state (its ETag, whether it is closed), by where the answer came from.",
+            labels=["source"],
+        )
+        reads.add_metric(["memory"], self._states.from_memory)
+        reads.add_metric(["database"], self._states.from_database)
+        yield reads
+        yield GaugeMetricFamily(
+            "moderation_thread_states_live",
+            "1 while this instance hears of every thread change and keeps thread states in memory"
+            " (PostgreSQL, listening); 0 while every read asks the database.",
+            value=float(self._states.live),
+        )

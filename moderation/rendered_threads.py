@@ -9,7 +9,8 @@ class RenderedThreads:
     """The JSON of recently read threads, each valid for exactly one ETag (the thread's version,
     and whether it is closed).
 
-    The ETag is worked out from the database on every request, so an entry can never outlive
+    The ETag is worked out from the thread's state on every request (store.threads.state: from
+    the database, or from memory while every change is heard of), so an entry can never outlive
     the list it shows, whichever instance changed it.
     """
 

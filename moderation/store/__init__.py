@@ -93,7 +93,9 @@ async def open_store(config: Config, clock: Callable[[], float], links: Links) -
         # Imported here: asyncpg is a few MB that a SQLite instance never needs.
         from .postgres import PostgresDatabase
 
-        db = await PostgresDatabase.open(config.database_url, clock=clock, sealer=sealer)
+        db = await PostgresDatabase.open(
+            config.database_url, clock=clock, sealer=sealer, listen_retry=config.listen_retry
+        )
     else:
         db = await SqliteDatabase.open(path, clock=clock, sealer=sealer)
     return Store(db, config, links)

@@ -37,7 +37,7 @@ from .comment_rows import COMMENT_COLUMNS, COMMENT_FROM, assessment_columns, bod
 from .comment_rows import comment as _comment
 from .driver import Database, SqlValue, Transaction, marks
 from .enqueue import Consequences
-from .threads import count_published
+from .threads import count_published, start_threads
 
 QUESTION_BATCH = 1000  # comments judged at a time, at the start after an upgrade
 
@@ -130,12 +130,7 @@ class Comments:
         """Write comments in the open transaction: each one's id, or InvalidParent for a reply to
         something that is not an approved comment of its page (that one is not written)."""
         # The title the submitter sent stays with the comment: the thread's is not a reader's to set.
-        await tx.executemany(
-            "INSERT INTO threads (key, first_comment_at) VALUES (?, ?) ON CONFLICT (key) DO UPDATE"
-            # The first comment starts the thread's age (MODERATION_CLOSE_AFTER_DAYS), whatever its fate.
-            " SET first_comment_at = COALESCE(threads.first_comment_at, excluded.first_comment_at)",
-            [(comment.thread, now) for comment in comments],
-        )
+        await start_threads(tx, [(thread, now) for thread in dict.fromkeys(comment.thread for comment in comments)])
         results: list[int | InvalidParent] = []
         for comment in comments:
             # One statement: the thread's id, the parent check and the insert.

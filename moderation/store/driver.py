@@ -34,9 +34,28 @@ class Transaction(Protocol):
 
     async def executemany(self, sql: str, rows: Sequence[tuple[SqlValue, ...]]) -> None: ...
 
+    async def announce(self, topic: str, payload: str) -> None:
+        """Tell whoever listens on `topic` (Database.listen), in every instance, once this
+        transaction commits; never if it does not."""
+        ...
+
+
+class Listener(Protocol):
+    """What hears a topic's announcements (thread_states.py ThreadStates)."""
+
+    def listening(self) -> None:
+        """From now on every announcement reaches `heard`."""
+
+    def deaf(self) -> None:
+        """From now on an announcement may be missed."""
+
+    def heard(self, payload: str) -> None: ...
+
 
 # Work for one transaction, done for a group of items at once: one result per item, in order.
 GroupWork = Callable[[Transaction, Sequence[T]], Coroutine[object, None, list[R]]]
+# The SQL of one whole transaction.
+TransactionWork = Callable[[Transaction], Coroutine[object, None, T]]
 
 
 class Fetch(Protocol):
@@ -80,6 +99,11 @@ class Database(Protocol):
 
     async def write(self, sql: str, *args: SqlValue, durable: bool = True) -> list[Row]:
         """One statement on its own, as its own transaction; its rows (RETURNING) come back."""
+        ...
+
+    def listen(self, topic: str, listener: Listener) -> AbstractAsyncContextManager[None]:
+        """While the block lasts, pass `listener` what is announced on `topic`, and say whether
+        it hears everything. A driver that cannot promise that never says `listening`."""
         ...
 
     async def migrate_sql(self) -> list[str]:

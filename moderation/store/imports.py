@@ -12,7 +12,7 @@ from ..sealer import Sealer
 from . import addresses, audit, titles
 from .comment_rows import body_digest
 from .driver import Database, Transaction
-from .threads import count_published
+from .threads import count_published, start_threads
 
 
 @dataclass(frozen=True)
@@ -64,14 +64,11 @@ class Imports:
 async def _write(
     tx: Transaction, sealer: Sealer, source: str, comments: Sequence[ImportedComment], now: float, language: str
 ) -> list[int]:
-    await tx.executemany(
-        "INSERT INTO threads (key, first_comment_at) VALUES (?, ?) ON CONFLICT (key) DO UPDATE"
-        # A thread's age (MODERATION_CLOSE_AFTER_DAYS) counts from its oldest comment, imported ones too.
-        " SET first_comment_at = CASE WHEN threads.first_comment_at IS NULL"
-        " OR excluded.first_comment_at < threads.first_comment_at"
-        " THEN excluded.first_comment_at ELSE threads.first_comment_at END",
-        [(c.thread, c.created) for c in comments],
-    )
+    # A thread's age (MODERATION_CLOSE_AFTER_DAYS) counts from its oldest comment, imported ones too.
+    oldest: dict[str, float] = {}
+    for c in comments:
+        oldest[c.thread] = min(c.created, oldest.get(c.thread, c.created))
+    await start_threads(tx, oldest.items())
     ids: list[int] = []
     published: Counter[int] = Counter()
     for c in comments:

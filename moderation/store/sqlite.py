@@ -7,19 +7,18 @@ import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 import aiosqlite
 
 from ..errors import StoreUnavailable
 from ..sealer import Sealer
-from .driver import GroupWork, Row, SqlValue, Transaction
+from .driver import GroupWork, Listener, Row, SqlValue, TransactionWork
+from .group_commit import GroupCommit
 from .migrate import migration_files
 
 T = TypeVar("T")
 R = TypeVar("R")
-# SQL for one transaction, whose coroutine `_drive` runs to its end on the writer's thread.
-TransactionWork = Callable[[Transaction], Coroutine[object, None, T]]
 
 
 @asynccontextmanager
@@ -47,6 +46,9 @@ class _Transaction:
     async def executemany(self, sql: str, rows: Sequence[tuple[SqlValue, ...]]) -> None:
         await self._connection.executemany(sql, rows)
 
+    async def announce(self, topic: str, payload: str) -> None:
+        pass  # nobody listens: see SqliteDatabase.listen
+
 
 class _OnTheThread:
     """The Transaction interface on the sqlite3 connection itself, for code already running on
@@ -66,6 +68,9 @@ class _OnTheThread:
     async def executemany(self, sql: str, rows: Sequence[tuple[SqlValue, ...]]) -> None:
         self._connection.executemany(sql, rows)
 
+    async def announce(self, topic: str, payload: str) -> None:
+        pass  # nobody listens: see SqliteDatabase.listen
+
 
 def _drive(coroutine: Coroutine[object, None, T]) -> T:
     try:
@@ -74,50 +79,6 @@ def _drive(coroutine: Coroutine[object, None, T]) -> T:
         return done.value  # type: ignore[no-any-return]
     coroutine.close()
     raise RuntimeError("SQL run on the connection's thread must not wait for anything")
-
-
-class _GroupCommit(Generic[T, R]):
-    """Group commit: items arriving together share one transaction and one fsync.
-
-    With synchronous=FULL every commit waits for the disk; one commit per submission would cap
-    them at the disk's sync rate. Each caller still waits for its own item's commit.
-    """
-
-    def __init__(
-        self,
-        work: GroupWork[T, R],
-        on_the_writers_thread: Callable[[TransactionWork[list[R]]], Awaitable[list[R]]],
-    ):
-        self._work = work
-        self._on_the_writers_thread = on_the_writers_thread
-        self._waiting: list[tuple[T, asyncio.Future[R]]] = []
-        self._committer: asyncio.Task[None] | None = None
-
-    async def __call__(self, item: T) -> R:
-        answer: asyncio.Future[R] = asyncio.get_running_loop().create_future()
-        self._waiting.append((item, answer))
-        if self._committer is None or self._committer.done():
-            self._committer = asyncio.create_task(self._commit_waiting())
-        return await answer
-
-    def _work_on(self, items: list[T]) -> TransactionWork[list[R]]:
-        return lambda tx: self._work(tx, items)
-
-    async def _commit_waiting(self) -> None:
-        while self._waiting:
-            batch, self._waiting = self._waiting, []
-            try:
-                results = await self._on_the_writers_thread(self._work_on([item for item, _ in batch]))
-            except BaseException as error:  # nothing of the batch is stored: every waiter hears so
-                for _, answer in batch:
-                    if not answer.done():
-                        answer.set_exception(error)
-                if not isinstance(error, Exception):
-                    raise
-                continue
-            for (_, answer), result in zip(batch, results, strict=True):
-                if not answer.done():
-                    answer.set_result(result)
 
 
 class SqliteDatabase:
@@ -195,10 +156,13 @@ class SqliteDatabase:
         await self._writer.close()
 
     def grouped(self, work: GroupWork[T, R]) -> Callable[[T], Awaitable[R]]:
-        return _GroupCommit(work, self._on_the_writers_thread)
+        # With synchronous=FULL every commit waits for the disk; one commit per submission would
+        # cap them at the disk's sync rate.
+        return GroupCommit(work, self._on_the_writers_thread)
 
     async def _on_the_writers_thread(self, work: TransactionWork[T]) -> T:
-        """A durable transaction in one trip to the writer's thread.
+        """A durable transaction in one trip to the writer's thread; its coroutine `_drive` runs
+        to its end there.
 
         Statement by statement, a batch of comments took 4 + one per comment trips, each waiting
         its turn on a busy event loop while the write lock was held.
@@ -261,6 +225,14 @@ class SqliteDatabase:
     async def fetch(self, sql: str, *args: SqlValue) -> list[Row]:
         async with _translated_errors():
             return list(await self._reader.execute_fetchall(sql, args))
+
+    @asynccontextmanager
+    async def listen(self, topic: str, listener: Listener) -> AsyncIterator[None]:
+        # Never `listening`: every read asks the file, a lookup of a few microseconds on the event
+        # loop (quick_fetch). Announcements could reach a listener after each commit only while
+        # this process is the file's sole writer; once several processes serve one file, another
+        # one's changes would go unheard.
+        yield
 
     async def migrate_sql(self) -> list[str]:
         applied: list[str] = []

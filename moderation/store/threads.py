@@ -1,37 +1,80 @@
-"""Threads: their state (version, closing), their approved comments, counts and titles."""
+"""Threads: their state (version, closing), their approved comments, counts and titles.
+
+Every change to a thread's state (its version, the start of its age, its closing by hand) is
+made here, and announces the thread in its own transaction (`announce`), so that the instances
+that keep thread states in memory (thread_states.py) forget it once it commits.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 
 from ..models import ByHand, Comment, Thread, ThreadState
 from .comment_rows import COMMENT_COLUMNS, COMMENT_FROM, THREAD_STATE
 from .comment_rows import comment as _comment
 from .comment_rows import thread_state as _thread_state
 from .driver import Database, Transaction, marks
+from .thread_states import THREADS, ThreadStates, announcement
+
+
+async def announce(tx: Transaction, key: str, version: int) -> None:
+    """Tell every instance, once the transaction commits, that this thread changed."""
+    await tx.announce(THREADS, announcement(key, version))
 
 
 async def count_published(tx: Transaction, thread_id: int, delta: int, now: float) -> None:
     """Change a thread's count of approved comments, and with it its version (the ETag)."""
     # Microseconds, not +1: a version never repeats even if the database is rebuilt.
     stamp = int(now * 1_000_000)
-    await tx.execute(
+    for key, version in await tx.fetch(
         "UPDATE threads SET approved = approved + ?,"
-        " version = CASE WHEN version >= ? THEN version + 1 ELSE ? END WHERE id = ?",
+        " version = CASE WHEN version >= ? THEN version + 1 ELSE ? END WHERE id = ? RETURNING key, version",
         delta,
         stamp,
         stamp,
         thread_id,
-    )
+    ):
+        await announce(tx, key, int(version))
+
+
+async def start_threads(tx: Transaction, firsts: Iterable[tuple[str, float]]) -> None:
+    """Give each thread (key, when its oldest comment here was written) its row, and its age
+    (MODERATION_CLOSE_AFTER_DAYS) its start: the oldest comment's time, whatever its fate."""
+    for key, first in firsts:
+        (version, first_comment_at) = (
+            await tx.fetch(
+                "INSERT INTO threads (key, first_comment_at) VALUES (?, ?) ON CONFLICT (key) DO UPDATE"
+                " SET first_comment_at = CASE WHEN threads.first_comment_at IS NULL"
+                " OR excluded.first_comment_at < threads.first_comment_at"
+                " THEN excluded.first_comment_at ELSE threads.first_comment_at END"
+                " RETURNING version, first_comment_at",
+                key,
+                first,
+            )
+        )[0]
+        if first_comment_at == first:  # its age starts now (or earlier, by an import): it can close
+            await announce(tx, key, int(version))
 
 
 class Threads:
     def __init__(self, db: Database):
         self._db = db
+        self.states = ThreadStates()
+
+    def kept_in_memory(self) -> AbstractAsyncContextManager[None]:
+        """While the block lasts, `state` answers from memory whenever the database can promise
+        that every change is heard of (PostgreSQL, while listening); else it asks the database."""
+        return self._db.listen(THREADS, self.states)
 
     async def state(self, key: str) -> ThreadState:
+        if (kept := self.states.get(key)) is not None:
+            return kept
+        mark = self.states.mark()
         rows = await self._db.quick_fetch(f"SELECT {THREAD_STATE} FROM threads WHERE key = ?", key)
-        return _thread_state(rows[0]) if rows else ThreadState()
+        state = _thread_state(rows[0]) if rows else ThreadState()
+        self.states.keep(key, state, mark)
+        return state
 
     async def approved(self, key: str) -> Thread:
         # The version is read first: if an approval lands in between, the newer list goes out
@@ -57,18 +100,23 @@ class Threads:
         async with self._db.transaction() as tx:
             before = await tx.fetch(f"SELECT {THREAD_STATE} FROM threads WHERE key = ? {self._db.row_lock}", key)
             # A thread with no comment yet gets its row now: closed ahead, it stays closed when one comes.
-            await tx.execute(
-                "INSERT INTO threads (key, title, by_hand) VALUES (?, '', ?)"
-                " ON CONFLICT (key) DO UPDATE SET by_hand = excluded.by_hand",
-                key,
-                by_hand.value,
-            )
+            (version,) = (
+                await tx.fetch(
+                    "INSERT INTO threads (key, title, by_hand) VALUES (?, '', ?)"
+                    " ON CONFLICT (key) DO UPDATE SET by_hand = excluded.by_hand RETURNING version",
+                    key,
+                    by_hand.value,
+                )
+            )[0]
+            await announce(tx, key, int(version))
         return _thread_state(before[0]) if before else ThreadState()
 
     async def set_title(self, key: str, title: str) -> str:
         async with self._db.transaction() as tx:
             before = await tx.fetch(f"SELECT title FROM threads WHERE key = ? {self._db.row_lock}", key)
             # As closing: a thread with no comment yet gets its row now, and keeps the title.
+            # Not announced: a title is no part of a thread's state, nor of its ETag; an answer
+            # that ever shows it must change the version (count_published does) to be re-sent.
             await tx.execute(
                 "INSERT INTO threads (key, title) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET title = excluded.title",
                 key,
