@@ -52,6 +52,11 @@ SEVERITY = {
 }
 
 
+def is_spam(holds: Sequence[Hold]) -> bool:
+    """Whether what was found keeps a comment as spam: the strongest severity decides."""
+    return max((SEVERITY[hold.kind] for hold in holds), default=None) is Severity.SPAM
+
+
 @dataclass(frozen=True)
 class Verdict:
     spam: bool = False
@@ -76,7 +81,6 @@ Assess = Callable[[Submission], Awaitable[Assessment]]
 class SpamGuard:
     def __init__(
         self,
-        posted_before: Callable[[str, str], Awaitable[bool]],
         stamps: FormStamp,
         *,
         spam_words: Sequence[str] = (),
@@ -88,7 +92,6 @@ class SpamGuard:
         assess: Assess | None = None,
         spam_above: float | None = None,
     ):
-        self._posted_before = posted_before  # (thread, body): was this text already posted there?
         self._stamps = stamps
         self._spam_words = Words(spam_words)
         self._hold_words = Words(hold_words)
@@ -101,7 +104,6 @@ class SpamGuard:
         self.checks: tuple[Check, ...] = (
             self.honeypot,
             self.form_timing,
-            self.duplicate,
             self.links,
             self.spam_words,
             self.hold_words,
@@ -122,8 +124,7 @@ class SpamGuard:
             holds += await asyncio.to_thread(safety_holds, *safety)
         else:
             holds += safety_holds(*safety)
-        strongest = max((SEVERITY[hold.kind] for hold in holds), default=None)
-        return Verdict(spam=strongest is Severity.SPAM, holds=tuple(holds), assessment=assessment)
+        return Verdict(spam=is_spam(holds), holds=tuple(holds), assessment=assessment)
 
     def _binned(self, assessment: Assessment) -> bool:
         """Whether the classifier sends it to spam by itself: a model that learned enough, above the threshold."""
@@ -143,12 +144,6 @@ class SpamGuard:
             return Hold(HoldKind.TOO_FAST, f"{max(age, 0):.0f}")
         if age > self._max_form_age:
             return Hold(HoldKind.FORM_AGE, f"{age / 86400:.0f}")
-        return None
-
-    async def duplicate(self, screening: Screening) -> Hold | None:
-        submission = screening.submission
-        if await self._posted_before(submission.thread, submission.body):
-            return Hold(HoldKind.DUPLICATE)
         return None
 
     async def links(self, screening: Screening) -> Hold | None:
