@@ -89,7 +89,7 @@ async def through_sqlite(items: Sequence[Item]) -> None:
             decide, assess = [], []
             for item in items[:cut]:
                 comment = NewComment("/bench/", "", item.name, "r@example.com", item.website, item.body, "", "")
-                comment_id = await store.comments.submit(comment)
+                comment_id = (await store.comments.submit(comment)).id
                 started = time.perf_counter()
                 action = Action.SPAM if item.spam else Action.APPROVE
                 await store.comments.decide([comment_id], action, actor="bench", channel=Channel.QUEUE)

@@ -140,7 +140,7 @@ async def prepare(database_url: str, thread_comments: int) -> None:
     try:
         await store.migrate()
         for number in range(thread_comments):
-            comment_id = await store.comments.submit(new_comment(number, THREAD))
+            comment_id = (await store.comments.submit(new_comment(number, THREAD))).id
             await store.comments.decide([comment_id], Action.APPROVE, actor="bench@example.com", channel=Channel.QUEUE)
     finally:
         await store.close()

@@ -91,7 +91,6 @@ def create_app(config: Config, *, clock: Callable[[], float] = time.time) -> web
     if config.rate:
         app[rate_limit_key] = RateLimit(config.rate)
     app[spam_guard_key] = SpamGuard(
-        lambda thread, body: app[store_key].comments.has_body(thread, body),
         app[form_stamp_key],
         spam_words=config.spam_words + config.blocklist,  # MODERATION_BLOCKLIST: the older name
         hold_words=config.hold_words,

@@ -10,6 +10,10 @@ class InvalidParent(ModerationError, LookupError):
     """A reply names a comment that is not an approved comment of the same thread."""
 
 
+class ThreadClosed(ModerationError, PermissionError):
+    """A comment came for a thread that takes none now: closed by hand, or past its age."""
+
+
 class StoreUnavailable(ModerationError, ConnectionError):
     """The database cannot take the request now (locked, full, unreachable): try again later."""
 

@@ -3,6 +3,7 @@ way each language writes them."""
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -64,6 +65,11 @@ def load_translations(code: str) -> NullTranslations:
     return Translations(compiled, domain=DOMAIN)
 
 
+@functools.lru_cache(maxsize=1024)  # a thread's comments, and today's answers, share their days
+def _long_date(day: date, locale: str) -> str:
+    return format_date(day, format="long", locale=locale)
+
+
 @dataclass
 class Language:
     """One shipped language: its messages, its templates, and how it writes dates and numbers."""
@@ -86,7 +92,7 @@ class Language:
 
     def date(self, moment: date | datetime) -> str:
         """The day of `moment` (UTC), as the fragment and the widget both show it."""
-        return format_date(moment, format="long", locale=self.locale_name)
+        return _long_date(moment.date() if isinstance(moment, datetime) else moment, self.locale_name)
 
     def comment_count(self, count: int) -> str:
         """The heading of a thread: "3 comments"."""

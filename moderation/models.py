@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 from .classifier.model import Assessment
 from .errors import BadCursor
@@ -121,6 +122,13 @@ class NewComment:
     notify: bool = False  # the author ticked "email me"
     lang: str = ""  # the language of the page it was written on; "": the site's
     assessment: Assessment | None = None  # the spam classifier's; None: not scored (the site's, imports)
+
+
+class Stored(NamedTuple):
+    """A submission as the store kept it."""
+
+    id: int
+    status: CommentStatus  # pending, or spam: by the checks, or as a text its page has already
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,36 @@ _cleaner = nh3.Cleaner(
 
 
 def render_body(text: str) -> str:
+    plain = plain_html(text)
+    return plain if plain is not None else markdown_html(text)
+
+
+def markdown_html(text: str) -> str:
     return sanitise_html(_markdown.render(text))
+
+
+# What most comments are: lines of words and everyday punctuation, none of Markdown's marks, no
+# line that could open a list, a quote, a heading or code, no space but the ASCII one. Their HTML
+# is known without the parser and the sanitiser, which cost more than all the rest of rendering
+# (tests/test_render.py holds the two ways to the same output).
+_MARKS = re.compile(
+    r"[\\`*_\[\]<>&#|~{}^\t\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff"
+    r"\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]"
+)
+_BLOCK_START = re.compile(r"^(?: {4}| {0,3}(?:[-+=]|\d{1,9}[.)]))", re.MULTILINE)
+_BLANK_LINES = re.compile(r"\n(?: *\n)+")
+
+
+def plain_html(text: str) -> str | None:
+    """The HTML of a text with no Markdown in it (paragraphs, and a <br> at each line's end), or
+    None for a text that needs the parser."""
+    if _MARKS.search(text) or _BLOCK_START.search(text):
+        return None
+    paragraphs = [
+        "<br>\n".join(line.strip(" ") for line in paragraph.split("\n"))
+        for paragraph in _BLANK_LINES.split(text.strip(" \n"))
+    ]
+    return "\n".join(f"<p>{paragraph}</p>" for paragraph in paragraphs) if paragraphs != [""] else None
 
 
 def sanitise_html(html: str) -> str:

@@ -63,12 +63,17 @@ class Verdict:
     def with_hold(self, hold: Hold) -> Verdict:
         """This verdict with one more finding, weighed with the others."""
         holds = (*self.holds, hold)
-        return replace(self, spam=strongest(holds) is Severity.SPAM, holds=holds)
+        return replace(self, spam=is_spam(holds), holds=holds)
 
 
 def strongest(holds: Iterable[Hold]) -> Severity | None:
     """What the findings do together: the most severe one's severity (None: nothing found)."""
     return max((SEVERITY[hold.kind] for hold in holds), default=None)
+
+
+def is_spam(holds: Iterable[Hold]) -> bool:
+    """Whether what was found keeps a comment as spam."""
+    return strongest(holds) is Severity.SPAM
 
 
 @dataclass(frozen=True)
@@ -88,7 +93,6 @@ Assess = Callable[[Submission], Awaitable[Assessment]]
 class SpamGuard:
     def __init__(
         self,
-        posted_before: Callable[[str, str], Awaitable[bool]],
         stamps: FormStamp,
         *,
         spam_words: Sequence[str] = (),
@@ -100,7 +104,6 @@ class SpamGuard:
         assess: Assess | None = None,
         spam_above: float | None = None,
     ):
-        self._posted_before = posted_before  # (thread, body): was this text already posted there?
         self._stamps = stamps
         self._spam_words = Words(spam_words)
         self._hold_words = Words(hold_words)
@@ -113,7 +116,6 @@ class SpamGuard:
         self.checks: tuple[Check, ...] = (
             self.honeypot,
             self.form_timing,
-            self.duplicate,
             self.links,
             self.spam_words,
             self.hold_words,
@@ -134,7 +136,7 @@ class SpamGuard:
             holds += await asyncio.to_thread(safety_holds, *safety)
         else:
             holds += safety_holds(*safety)
-        return Verdict(spam=strongest(holds) is Severity.SPAM, holds=tuple(holds), assessment=assessment)
+        return Verdict(spam=is_spam(holds), holds=tuple(holds), assessment=assessment)
 
     def _binned(self, assessment: Assessment) -> bool:
         """Whether the classifier sends it to spam by itself: a model that learned enough, above the threshold."""
@@ -154,12 +156,6 @@ class SpamGuard:
             return Hold(HoldKind.TOO_FAST, f"{max(age, 0):.0f}")
         if age > self._max_form_age:
             return Hold(HoldKind.FORM_AGE, f"{age / 86400:.0f}")
-        return None
-
-    async def duplicate(self, screening: Screening) -> Hold | None:
-        submission = screening.submission
-        if await self._posted_before(submission.thread, submission.body):
-            return Hold(HoldKind.DUPLICATE)
         return None
 
     async def links(self, screening: Screening) -> Hold | None:

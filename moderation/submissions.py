@@ -3,10 +3,13 @@ No I/O here: the store writes what these return."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from .config import Config
+from .holds import Hold, HoldKind
 from .models import CommentStatus, NewComment
 from .render import render_body
-from .spam import Verdict
+from .spam import Verdict, is_spam
 from .tokens import avatar_key
 from .validation import Submission
 
@@ -33,6 +36,13 @@ def reader_comment(
         lang=lang,  # the page's: the reader's mail about this comment is written in it
         assessment=verdict.assessment,
     )
+
+
+def repeated(comment: NewComment) -> NewComment:
+    """A reader's comment whose text its page has already (the store finds out as it writes it):
+    held as a duplicate, which keeps it as spam unless something stronger keeps it for a moderator."""
+    holds = (*comment.holds, Hold(HoldKind.DUPLICATE))
+    return dataclasses.replace(comment, holds=holds, status=CommentStatus.SPAM if is_spam(holds) else comment.status)
 
 
 def site_reply(config: Config, body: str) -> NewComment:

@@ -80,15 +80,16 @@ HELD_BODY = "Which dosage did you start on? Mine was low."
 
 def held_comment(holds: tuple[Hold, ...], status: CommentStatus = CommentStatus.PENDING) -> NewComment:
     """A reader's comment as the spam checks left it, to be stored with store.comments.submit."""
-    data = comment_data(body=HELD_BODY)
+    body = f"{HELD_BODY} ({next(_serial)})"  # the same text twice on a page is held as a duplicate
+    data = comment_data(body=body)
     return NewComment(
         thread=data["thread"],
         title=data["title"],
         name=data["name"],
         email=data["email"],
         website="",
-        body=HELD_BODY,
-        body_html=f"<p>{HELD_BODY}</p>",
+        body=body,
+        body_html=f"<p>{body}</p>",
         avatar="a",
         status=status,
         holds=holds,

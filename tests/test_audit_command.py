@@ -18,7 +18,15 @@ KEYS = {"comment", "from", "to", "actor", "channel", "reason", "at"}
 
 def new_comment(name: str, status: CommentStatus = CommentStatus.PENDING) -> NewComment:
     return NewComment(
-        "/page/", "A page", name, f"{name.lower()}@example.com", "", "Hi", "<p>Hi</p>", "a", status=status
+        "/page/",
+        "A page",
+        name,
+        f"{name.lower()}@example.com",
+        "",
+        f"Hi from {name}",
+        f"<p>Hi from {name}</p>",
+        "a",
+        status=status,
     )
 
 
@@ -27,13 +35,13 @@ async def write_history(database: Path, at: float) -> list[int]:
     config = Config(database_url=f"sqlite:///{database}")
     then = await open_store(config, links=service_links(config), clock=lambda: at)
     try:
-        old = await then.comments.submit(new_comment("Old"))
+        old = (await then.comments.submit(new_comment("Old"))).id
         await then.comments.decide([old], Action.REJECT, actor=MODERATORS[0], channel=Channel.QUEUE, reason="Off topic")
     finally:
         await then.close()
     now = await open_store(config, links=service_links(config), clock=time.time)
     try:
-        recent = await now.comments.submit(new_comment("Recent"))
+        recent = (await now.comments.submit(new_comment("Recent"))).id
         await now.comments.decide([recent], Action.APPROVE, actor=MODERATORS[1], channel=Channel.EMAIL_LINK)
     finally:
         await now.close()

@@ -69,7 +69,7 @@ def new_comment(item: Item) -> NewComment:
 async def teach(store: Store, items: Sequence[Item]) -> None:
     """Decisions on stored comments as the queue and the mail links make them: the same store call."""
     for item in items:
-        comment_id = await store.comments.submit(new_comment(item))
+        comment_id = (await store.comments.submit(new_comment(item))).id
         action = Action.SPAM if item.spam else Action.APPROVE
         await store.comments.decide([comment_id], action, actor=MODERATORS[0], channel=Channel.QUEUE)
 

@@ -16,9 +16,11 @@ from aiohttp.test_utils import TestClient
 from moderation.app import create_app, service_links
 from moderation.app_keys import store_key
 from moderation.config import Config
+from moderation.errors import ThreadClosed
 from moderation.models import ByHand, CommentStatus, NewComment, ThreadState
 from moderation.store import open_store
 from tests.conftest import SITE, make_config
+from tests.db import records
 from tests.factories import comment_data, decide, publish, submit
 from tests.moderators import Clock, sign_in
 from tests.readers import OTHER, READER, confirmed, form_data, wait_for_mails_to
@@ -245,3 +247,24 @@ def test_a_word_by_hand_wins_over_the_age_and_the_age_counts_to_the_second() -> 
     reopened = ThreadState(version=1, first_comment_at=first, by_hand=ByHand.OPEN)
     assert not reopened.closed(closes + 3650 * DAY, DAYS)  # stays open for good
     assert ThreadState(by_hand=ByHand.CLOSED).closed(0.0, None)  # closed ahead, with no setting
+
+
+async def test_a_thread_closed_by_hand_after_a_comment_was_checked_still_refuses_it(
+    client: TestClient, config: Config
+) -> None:
+    """Whether the thread is open is asked in the writer's transaction, so a comment checked while
+    it was open and written after it closed is refused, and nothing of it is kept."""
+    store = client.app[store_key]
+    thread = "/closing-now/"
+    await submit(client, thread=thread)  # the thread has its row, open
+    checked = NewComment(
+        thread, "A page", "Late Reader", "late@example.com", "", "Just in time?", "<p>Just in time?</p>", "a"
+    )
+    await store.threads.set_by_hand(thread, ByHand.CLOSED)
+    with pytest.raises(ThreadClosed):
+        await store.comments.submit(checked)
+    refused = await client.post("/api/comments", json=comment_data(thread=thread))
+    assert refused.status == 403 and "closed" in (await refused.json())["error"]
+    assert [
+        row["name"] for row in await records(config, "SELECT name FROM comments WHERE name = ?", "Late Reader")
+    ] == []

@@ -189,18 +189,20 @@ async def test_an_upgrade_keeps_every_row_and_id_and_never_hands_out_an_id_used_
             assert await db.query(config, "SELECT seq FROM sqlite_sequence WHERE name = 'comments'") == [(4,)]
             assert await db.query(config, "PRAGMA foreign_key_check") == []
             assert await db.query(config, "PRAGMA integrity_check") == [("ok",)]
-        new = await store.comments.submit(
-            NewComment(
-                thread="/a/",
-                title="",
-                name="Five",
-                email="five@example.com",
-                website="",
-                body="b5",
-                body_html="<p>b5</p>",
-                avatar="a5",
+        new = (
+            await store.comments.submit(
+                NewComment(
+                    thread="/a/",
+                    title="",
+                    name="Five",
+                    email="five@example.com",
+                    website="",
+                    body="b5",
+                    body_html="<p>b5</p>",
+                    avatar="a5",
+                )
             )
-        )
+        ).id
     finally:
         await store.close()
     assert new == 5

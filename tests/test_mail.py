@@ -166,7 +166,7 @@ async def test_both_parts_show_the_page_the_commenter_and_the_comment(client: Te
 
 
 async def test_both_parts_name_every_hold_above_the_comment(client: TestClient, smtpd: SmtpSink) -> None:
-    comment_id = await client.app[store_key].comments.submit(held_comment(tuple(HOLDS)))
+    comment_id = (await client.app[store_key].comments.submit(held_comment(tuple(HOLDS)))).id
     line = f"Worth a closer look: {'; '.join(HOLDS.values())}."
     for mail in await mails_about(smtpd, comment_id):
         for part in (text_of(mail), html.unescape(html_of(mail))):

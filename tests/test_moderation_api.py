@@ -94,10 +94,10 @@ async def test_pending_comments_are_listed_oldest_first_with_what_a_moderator_ne
 async def test_every_hold_is_listed_as_its_kind_and_detail(service: TestClient) -> None:
     token = await new_token(service)
     store = service.app[store_key]
-    held = await store.comments.submit(held_comment(tuple(HOLDS)))
-    binned = await store.comments.submit(
-        held_comment((Hold(HoldKind.LINK_DOMAIN, "pills.example"),), CommentStatus.SPAM)
-    )
+    held = (await store.comments.submit(held_comment(tuple(HOLDS)))).id
+    binned = (
+        await store.comments.submit(held_comment((Hold(HoldKind.LINK_DOMAIN, "pills.example"),), CommentStatus.SPAM))
+    ).id
 
     (pending,) = (await listing(service, token))["comments"]  # listing() checks it against openapi.json
     assert pending["id"] == held
@@ -235,7 +235,7 @@ async def test_the_listing_sorts_by_score_and_lists_unanswered_questions_as_the_
         new = NewComment(
             "/p/", "", f"R{n}", f"r{n}@example.com", "", f"Is {n} enough?", "<p>?</p>", "a", assessment=found
         )
-        ids.append(await store.comments.submit(new))
+        ids.append((await store.comments.submit(new)).id)
 
     async def every(**params: str) -> list[int]:
         found: list[int] = []

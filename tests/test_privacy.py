@@ -115,12 +115,12 @@ async def test_purge_erases_addresses_of_old_rejected_and_spam_comments_only(con
     store = await open_store(config, links=service_links(config), clock=lambda: now[0])
     try:
         await store.migrate()
-        old_rejected = await store.comments.submit(new_comment("old.rejected@example.com", "a"))
-        old_approved = await store.comments.submit(new_comment("old.approved@example.com", "b"))
+        old_rejected = (await store.comments.submit(new_comment("old.rejected@example.com", "a"))).id
+        old_approved = (await store.comments.submit(new_comment("old.approved@example.com", "b"))).id
         await store.comments.decide([old_rejected], Action.REJECT, actor="mod@example.com", channel=Channel.QUEUE)
         await store.comments.decide([old_approved], Action.APPROVE, actor="mod@example.com", channel=Channel.QUEUE)
         now[0] += 40 * 86400
-        recent_rejected = await store.comments.submit(new_comment("recent@example.com", "c"))
+        recent_rejected = (await store.comments.submit(new_comment("recent@example.com", "c"))).id
         await store.comments.decide([recent_rejected], Action.REJECT, actor="mod@example.com", channel=Channel.QUEUE)
 
         erased = await store.comments.purge_addresses(before=now[0] - 30 * 86400)

@@ -98,9 +98,9 @@ async def test_every_hold_is_named_on_its_row_as_a_closer_look_or_as_the_spam_ch
     service: TestClient, smtpd: SmtpSink, config: Config
 ) -> None:
     store = service.app[store_key]
-    held = await store.comments.submit(held_comment(tuple(HOLDS)))
+    held = (await store.comments.submit(held_comment(tuple(HOLDS)))).id
     binned = (Hold(HoldKind.LINK_DOMAIN, "pills.example"), Hold(HoldKind.CLASSIFIER, "0.9931"))
-    spam = await store.comments.submit(held_comment(binned, CommentStatus.SPAM))
+    spam = (await store.comments.submit(held_comment(binned, CommentStatus.SPAM))).id
     plain = await submit(service)
     alice = await sign_in(service, smtpd, ALICE)
 
@@ -250,7 +250,7 @@ async def test_pages_neither_skip_nor_repeat_comments_while_moderators_decide(
         if n % 7 == 0:
             clock.advance(1)  # some share a second, some do not: the order holds either way
         new = NewComment(THREAD, TITLE, f"Reader {n}", f"r{n}@example.com", "", f"Body {n}", f"<p>Body {n}</p>", "a")
-        ids.append(await store.comments.submit(new))
+        ids.append((await store.comments.submit(new)).id)
     alice = await sign_in(service, smtpd, ALICE)
 
     first = await alice.page()
@@ -395,7 +395,7 @@ async def test_sorting_by_score_pages_through_every_comment_once_with_the_never_
     store = service.server.app[store_key]
     # 110 comments, scores with many ties and some never scored, stored in no order of score.
     scores: list[float | None] = [None if n % 9 == 0 else round((n * 37 % 100) / 100, 2) for n in range(110)]
-    ids = [await store.comments.submit(scored(n, score)) for n, score in enumerate(scores)]
+    ids = [(await store.comments.submit(scored(n, score))).id for n, score in enumerate(scores)]
     alice = await sign_in(service, smtpd, ALICE)
     by_id = dict(zip(ids, scores, strict=True))
     never = [id_ for id_ in ids if by_id[id_] is None]
@@ -469,7 +469,7 @@ async def test_the_search_box_finds_by_word_address_and_page_and_keeps_the_searc
 
     # Paging keeps the search.
     store = service.server.app[store_key]
-    many = [await store.comments.submit(scored(n, None, body=f"Infusion day {n}")) for n in range(52)]
+    many = [(await store.comments.submit(scored(n, None, body=f"Infusion day {n}"))).id for n in range(52)]
     first = await alice.page("/queue?q=infusion")
     assert list(queue_rows(first)) == many[:50] and showing(first).startswith("52 comments of this tab match")
     second_url = next_page(first)
@@ -529,7 +529,7 @@ async def test_unanswered_pages_neither_skip_nor_repeat_questions(service: TestC
     ids = []
     for n in range(130):
         body = f"Question {n}: does it help?" if n % 2 else f"Statement {n}, it helped."
-        ids.append(await store.comments.submit(scored(n, n % 10 / 10, body=body)))
+        ids.append((await store.comments.submit(scored(n, n % 10 / 10, body=body))).id)
     await store.comments.decide(ids, Action.APPROVE, actor=BOB, channel=Channel.EMAIL_LINK)
     questions = [id_ for n, id_ in enumerate(ids) if n % 2]
     alice = await sign_in(service, smtpd, ALICE)

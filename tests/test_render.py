@@ -5,8 +5,11 @@ from __future__ import annotations
 from html.parser import HTMLParser
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from moderation.render import render_body
+from bench.corpus.clinic import corpus
+from moderation.render import markdown_html, plain_html, render_body
 
 
 def elements(html: str) -> list[tuple[str, dict[str, str | None]]]:
@@ -107,3 +110,32 @@ def test_images_and_headings_are_not_rendered() -> None:
 def test_rendering_is_the_same_every_time() -> None:
     text = "Some *text* with [a link](https://clinic.example)."
     assert render_body(text) == render_body(text)
+
+
+# Words, everyday punctuation, spaces and line ends, and now and then a mark that needs the parser.
+PLAIN_ENOUGH = st.text(
+    st.sampled_from(
+        list("ab Zé1 9.,;:?!'\"()/%@$-+=\n\n  ")
+        + ["ñ", "日", "’", "—", "*", "_", "[", "]", "<", "&", "#", "`", ">", "\t", "\u00a0"]
+    ),
+    min_size=1,
+    max_size=60,
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(PLAIN_ENOUGH)
+def test_a_text_without_markdown_renders_as_the_parser_renders_it(text: str) -> None:
+    """Plain text skips the Markdown parser and the sanitiser; its HTML is theirs all the same."""
+    plain = plain_html(text)
+    if plain is not None:
+        assert plain == markdown_html(text)
+
+
+def test_most_comments_need_no_parser_and_come_out_the_same() -> None:
+    texts = [comment.body for comment in corpus()]
+    plain = [text for text in texts if plain_html(text) is not None]
+    assert all(plain_html(text) == markdown_html(text) for text in plain)
+    print(f"\n{len(plain)} of {len(texts)} comments of the corpus rendered without the parser")
+    assert len(plain) > len(texts) * 0.9
+    assert plain_html("**bold**") is None and plain_html("1. first") is None and plain_html("    code") is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 import string
 import time
@@ -37,7 +38,7 @@ def submission(**overrides: Any) -> Submission:
 
 
 def guard(store: Store, now: float = 1_000_000.0, **options: Any) -> SpamGuard:
-    return SpamGuard(store.comments.has_body, FormStamp(SECRET, clock=lambda: now), **options)
+    return SpamGuard(FormStamp(SECRET, clock=lambda: now), **options)
 
 
 async def outbox_for(config: Config, comment_id: int) -> list[dict[str, Any]]:
@@ -71,13 +72,36 @@ async def test_form_stamp_too_fast_forged_or_very_old(store: Store) -> None:
     ]
 
 
-async def test_same_text_on_the_same_page_is_spam_elsewhere_it_is_not(client: TestClient, store: Store) -> None:
+async def test_same_text_on_the_same_page_is_spam_elsewhere_it_is_not(client: TestClient, config: Config) -> None:
     body = "Great article, thanks for sharing!"
-    await submit(client, body=body)
-    check = guard(store).duplicate
-    assert await check(Screening(submission(body=body))) == Hold(HoldKind.DUPLICATE)
-    assert await check(Screening(submission(body=body, thread="/another-page/"))) is None
-    assert await check(Screening(submission(body="Something new."))) is None
+    first = await submit(client, body=body)
+    again = await submit(client, body=body)  # answered alike: a bot learns nothing
+    elsewhere = await submit(client, body=body, thread="/another-page/")
+    new = await submit(client, body="Something new.")
+    rows = {
+        row["id"]: row
+        for row in await records(
+            config, "SELECT id, status, holds FROM comments WHERE id IN (?, ?, ?, ?)", first, again, elsewhere, new
+        )
+    }
+    assert {comment_id: rows[comment_id]["status"] for comment_id in rows} == {
+        first: "pending",
+        again: "spam",
+        elsewhere: "pending",
+        new: "pending",
+    }
+    assert holds_from_json(rows[again]["holds"]) == (Hold(HoldKind.DUPLICATE),)
+
+
+async def test_the_same_text_sent_twice_at_once_is_kept_once_and_the_other_as_spam(
+    client: TestClient, config: Config
+) -> None:
+    """Both arrive together and are written in one transaction: the second repeats the first."""
+    body = "Same words, sent twice in the same instant."
+    answers = await asyncio.gather(*(client.post("/api/comments", json=comment_data(body=body)) for _ in range(2)))
+    assert [answer.status for answer in answers] == [202, 202]
+    rows = await records(config, "SELECT status FROM comments WHERE body = ? ORDER BY id", body)
+    assert [row["status"] for row in rows] == ["pending", "spam"]
 
 
 async def test_many_links_hold_for_a_closer_look(store: Store) -> None:
@@ -183,7 +207,6 @@ async def test_checks_run_in_order_spam_wins_over_holds_and_every_finding_is_nam
     assert [check.__name__ for check in spam_guard.checks] == [
         "honeypot",
         "form_timing",
-        "duplicate",
         "links",
         "spam_words",
         "hold_words",

@@ -35,7 +35,7 @@ class Store:
     def __init__(self, db: Database, config: Config, links: Links):
         self._db = db
         consequences = Consequences(db, config, links)
-        self.comments = Comments(db, consequences, config.language)
+        self.comments = Comments(db, consequences, config.language, config.close_after_days)
         self.threads = Threads(db)
         self.sessions = Sessions(db, consequences)
         self.readers = Readers(db)

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from ..errors import InvalidParent
+from ..errors import InvalidParent, ThreadClosed
 from ..events import CommentDecided, CommentSubmitted, SiteReplied
 from ..holds import audit_reason, holds_json
 from ..models import (
@@ -25,12 +25,14 @@ from ..models import (
     NewComment,
     QueuePage,
     Sort,
+    Stored,
 )
 from ..questions import asks_question
 from ..render import render_body
 from ..safety.personal_details import Kind
 from ..safety.screening import redacted
 from ..search import Listing
+from ..submissions import repeated
 from . import addresses, audit, my_data, readers, spam_model, titles
 from .addresses import seal_email
 from .comment_rows import COMMENT_COLUMNS, COMMENT_FROM, assessment_columns, body_digest
@@ -79,40 +81,78 @@ def _after(
 
 
 class Comments:
-    def __init__(self, db: Database, consequences: Consequences, language: str):
+    def __init__(self, db: Database, consequences: Consequences, language: str, close_after_days: int | None):
         self._db = db
+        self._close_after_days = close_after_days  # MODERATION_CLOSE_AFTER_DAYS
         self._consequences = consequences
         self._language = language  # the site's: what a comment's text is in when its page named none
         # SQLite: submissions arriving together share one transaction (a group commit).
         self._submit = db.grouped(self._insert_submissions)
 
-    async def submit(self, comment: NewComment) -> int:
-        """Store a comment, and what the policy says follows from it, atomically.
+    async def submit(self, comment: NewComment) -> Stored:
+        """Store a comment, and what the policy says follows from it, atomically: its id, and its
+        status (spam, if its text is on its page already).
 
-        Raises InvalidParent if `comment.parent` is not an approved comment of the same thread.
+        Raises ThreadClosed if its thread takes no comments now, and InvalidParent if
+        `comment.parent` is not an approved comment of the same thread.
         """
         stored = await self._submit(comment)
-        if isinstance(stored, InvalidParent):
+        if isinstance(stored, ThreadClosed | InvalidParent):
             raise stored
         return stored
 
-    async def _insert_submissions(self, tx: Transaction, items: Sequence[NewComment]) -> list[int | InvalidParent]:
-        """Comments and what follows from each: each one's id, or InvalidParent for a reply to
-        something that is not an approved comment of its page (that one alone is not written)."""
-        now = self._db.now()
-        results = await self._insert_comments(tx, items, now)
-        written = [(item, result) for item, result in zip(items, results, strict=True) if isinstance(result, int)]
-        titles = await self._titles(tx, {item.thread for item, _ in written})
-        stored = [as_stored(item, comment_id, now, titles.get(item.thread, "")) for item, comment_id in written]
-        await self._consequences.write(tx, [CommentSubmitted(comment) for comment in stored])
-        return results
+    async def _insert_submissions(
+        self, tx: Transaction, items: Sequence[NewComment]
+    ) -> list[Stored | ThreadClosed | InvalidParent]:
+        """Comments and what follows from each, each one's outcome; a comment refused (its thread
+        closed, its parent no approved comment of its page) is not written, the others are.
 
-    async def _titles(self, tx: Transaction, keys: set[str]) -> dict[str, str]:
-        """The titles of these threads: what a comment just stored on one shows as its page's."""
-        if not keys:
-            return {}
-        rows = await tx.fetch(f"SELECT key, title FROM threads WHERE key IN ({marks(len(keys))})", *keys)
-        return {key: title for key, title in rows}
+        Whether a thread is open and whether a text is new to its page are asked here, in the
+        writer's transaction, rather than before: nothing can close the thread or post the same
+        text in between, and it costs no lookup of its own on the event loop."""
+        now = self._db.now()
+        titles = await self._open_threads(tx, {item.thread for item in items}, now)
+        posted = await self._posted(tx, [item for item in items if item.thread in titles])
+        outcomes: list[Stored | ThreadClosed | InvalidParent] = []
+        written: list[tuple[NewComment, int]] = []
+        for item in items:
+            if item.thread not in titles:
+                outcomes.append(ThreadClosed(item.thread))
+                continue
+            if (item.thread, item.body) in posted:
+                item = repeated(item)
+            posted.add((item.thread, item.body))  # a second one in the same batch repeats the first
+            result = await self._insert_comment(tx, item, now)
+            if isinstance(result, InvalidParent):
+                outcomes.append(result)
+                continue
+            written.append((item, result))
+            outcomes.append(Stored(result, item.status))
+        await self._after_insert(tx, written, now)
+        stored = [as_stored(item, comment_id, now, titles[item.thread]) for item, comment_id in written]
+        await self._consequences.write(tx, [CommentSubmitted(comment) for comment in stored])
+        return outcomes
+
+    async def _open_threads(self, tx: Transaction, keys: set[str], now: float) -> dict[str, str]:
+        """The title of each of these threads that takes comments now, its row made if it had none
+        (locked to the commit on PostgreSQL: a thread closed by hand meanwhile is closed before or
+        after this transaction, never during it)."""
+        started = await start_threads(tx, [(key, now) for key in keys])
+        return {key: title for key, (title, state) in started.items() if not state.closed(now, self._close_after_days)}
+
+    async def _posted(self, tx: Transaction, items: Sequence[NewComment]) -> set[tuple[str, str]]:
+        """Which of these (thread, text) pairs are on their page already, in any state."""
+        if not items:
+            return set()
+        digests = {body_digest(item.body) for item in items}
+        keys = {item.thread for item in items}
+        rows = await tx.fetch(
+            f"SELECT t.key, c.body FROM {COMMENT_FROM} WHERE c.body_digest IN ({marks(len(digests))})"
+            f" AND t.key IN ({marks(len(keys))})",
+            *digests,
+            *keys,
+        )
+        return {(key, body) for key, body in rows} & {(item.thread, item.body) for item in items}
 
     async def _comments(self, tx: Transaction, comment_ids: Sequence[int]) -> list[Comment]:
         """These comments as they are in the open transaction, by id."""
@@ -124,78 +164,63 @@ class Comments:
         )
         return [_comment(row, self._db.sealer) for row in rows]
 
-    async def _insert_comments(
-        self, tx: Transaction, comments: Sequence[NewComment], now: float
-    ) -> list[int | InvalidParent]:
-        """Write comments in the open transaction: each one's id, or InvalidParent for a reply to
-        something that is not an approved comment of its page (that one is not written)."""
-        # The title the submitter sent stays with the comment: the thread's is not a reader's to set.
-        await start_threads(tx, [(thread, now) for thread in dict.fromkeys(comment.thread for comment in comments)])
-        results: list[int | InvalidParent] = []
-        for comment in comments:
-            # One statement: the thread's id, the parent check and the insert.
-            rows = await tx.fetch(
-                "INSERT INTO comments (thread_id, parent_id, name, email, email_index, website, avatar, body,"
-                " body_html, remote_addr, created_at, status, holds, body_digest, lang, submitted_title,"
-                " spam_score, spam_verdict, spam_reasons, asks_question)"
-                " SELECT t.id, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM threads t WHERE t.key = ?"
-                " AND (CAST(? AS BIGINT) IS NULL OR EXISTS (SELECT 1 FROM comments p"
-                "      WHERE p.id = ? AND p.thread_id = t.id AND p.status = 'approved'))"
-                " RETURNING id",
-                comment.parent,
-                comment.name,
-                self._db.sealer.index(comment.email),
-                comment.website,
-                comment.avatar,
-                comment.body,
-                comment.body_html,
-                comment.remote_addr,
-                now,
-                comment.status.value,
-                holds_json(comment.holds),
-                body_digest(comment.body),
-                comment.lang or None,
-                comment.title,
-                *assessment_columns(comment.assessment),
-                asks_question(comment.body, comment.lang or self._language),
-                comment.thread,
-                comment.parent,
-                comment.parent,
-            )
-            if rows:
-                await addresses.seal_email(tx, self._db.sealer, int(rows[0][0]), comment.email)
-            results.append(int(rows[0][0]) if rows else InvalidParent(comment.parent))
+    async def _insert_comment(self, tx: Transaction, comment: NewComment, now: float) -> int | InvalidParent:
+        """Write a comment of a thread whose row exists, in the open transaction: its id, or
+        InvalidParent for a reply to something that is not an approved comment of its page (then
+        nothing is written)."""
+        # One statement: the thread's id, the parent check and the insert. The title the submitter
+        # sent stays with the comment: the thread's is not a reader's to set.
+        rows = await tx.fetch(
+            "INSERT INTO comments (thread_id, parent_id, name, email, email_index, website, avatar, body,"
+            " body_html, remote_addr, created_at, status, holds, body_digest, lang, submitted_title,"
+            " spam_score, spam_verdict, spam_reasons, asks_question)"
+            " SELECT t.id, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM threads t WHERE t.key = ?"
+            " AND (CAST(? AS BIGINT) IS NULL OR EXISTS (SELECT 1 FROM comments p"
+            "      WHERE p.id = ? AND p.thread_id = t.id AND p.status = 'approved'))"
+            " RETURNING id",
+            comment.parent,
+            comment.name,
+            self._db.sealer.index(comment.email),
+            comment.website,
+            comment.avatar,
+            comment.body,
+            comment.body_html,
+            comment.remote_addr,
+            now,
+            comment.status.value,
+            holds_json(comment.holds),
+            body_digest(comment.body),
+            comment.lang or None,
+            comment.title,
+            *assessment_columns(comment.assessment),
+            asks_question(comment.body, comment.lang or self._language),
+            comment.thread,
+            comment.parent,
+            comment.parent,
+        )
+        if not rows:
+            return InvalidParent(comment.parent)
+        comment_id = int(rows[0][0])
+        await addresses.seal_email(tx, self._db.sealer, comment_id, comment.email)
+        return comment_id
+
+    async def _after_insert(self, tx: Transaction, written: Sequence[tuple[NewComment, int]], now: float) -> None:
+        """The subscriptions and audit entries of comments just written, in one statement each."""
         await readers.add_subscriptions(
             tx,
             self._db.sealer,
-            [
-                (result, comment.email)
-                for result, comment in zip(results, comments, strict=True)
-                if isinstance(result, int) and comment.notify
-            ],
+            [(comment_id, comment.email) for comment, comment_id in written if comment.notify],
             now,
         )
         await audit.append(
             tx,
             [
                 audit.Change(
-                    result, None, comment.status, SYSTEM, Channel.SUBMISSION, audit_reason(comment.holds) or None
+                    comment_id, None, comment.status, SYSTEM, Channel.SUBMISSION, audit_reason(comment.holds) or None
                 )
-                for result, comment in zip(results, comments, strict=True)
-                if isinstance(result, int)
+                for comment, comment_id in written
             ],
             now,
-        )
-        return results
-
-    async def has_body(self, thread: str, body: str) -> bool:
-        return bool(
-            await self._db.quick_fetch(
-                f"SELECT 1 FROM {COMMENT_FROM} WHERE t.key = ? AND c.body_digest = ? AND c.body = ? LIMIT 1",
-                thread,
-                body_digest(body),
-                body,
-            )
         )
 
     async def get(self, comment_id: int) -> Comment | None:

@@ -38,23 +38,29 @@ async def count_published(tx: Transaction, thread_id: int, delta: int, now: floa
         await announce(tx, key, int(version))
 
 
-async def start_threads(tx: Transaction, firsts: Iterable[tuple[str, float]]) -> None:
+async def start_threads(tx: Transaction, firsts: Iterable[tuple[str, float]]) -> dict[str, tuple[str, ThreadState]]:
     """Give each thread (key, when its oldest comment here was written) its row, and its age
-    (MODERATION_CLOSE_AFTER_DAYS) its start: the oldest comment's time, whatever its fate."""
-    for key, first in firsts:
-        (version, first_comment_at) = (
+    (MODERATION_CLOSE_AFTER_DAYS) its start: the oldest comment's time, whatever its fate. Each
+    thread's title and state as they are now: on PostgreSQL its row stays locked to the commit, so
+    nothing closes it meanwhile."""
+    started: dict[str, tuple[str, ThreadState]] = {}
+    for key, first in sorted(firsts):  # one order for every writer: no two wait on each other
+        (title, *row) = (
             await tx.fetch(
                 "INSERT INTO threads (key, first_comment_at) VALUES (?, ?) ON CONFLICT (key) DO UPDATE"
                 " SET first_comment_at = CASE WHEN threads.first_comment_at IS NULL"
                 " OR excluded.first_comment_at < threads.first_comment_at"
                 " THEN excluded.first_comment_at ELSE threads.first_comment_at END"
-                " RETURNING version, first_comment_at",
+                f" RETURNING title, {THREAD_STATE}",
                 key,
                 first,
             )
         )[0]
-        if first_comment_at == first:  # its age starts now (or earlier, by an import): it can close
-            await announce(tx, key, int(version))
+        state = _thread_state(row)
+        if state.first_comment_at == first:  # its age starts now (or earlier, by an import): it can close
+            await announce(tx, key, state.version)
+        started[key] = (title, state)
+    return started
 
 
 class Threads:

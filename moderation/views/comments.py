@@ -22,16 +22,17 @@ from ..app_keys import (
     store_key,
 )
 from ..config import Config
-from ..errors import ClientError, InvalidParent
+from ..errors import ClientError, InvalidParent, ThreadClosed
 from ..holds import Hold, HoldKind
 from ..i18n import N_, Language
 from ..links import Links
+from ..models import CommentStatus
 from ..openapi import openapi_document
 from ..rate_limits import client_address
 from ..safety.screening import Notice, notice_of
 from ..spam import Screening, Verdict
 from ..submissions import reader_comment
-from ..validation import WHITESPACE, Submission, is_thread_key, parse_submission, reserved_names
+from ..validation import Submission, is_thread_key, parse_submission, reserved_names
 from .challenge import ask_for_solution, challenge_needed, spend_solution
 from .requests import ARTICLE, FORM, Article, is_closed, reader_language, render_page
 
@@ -145,17 +146,6 @@ def check_origin(request: web.Request) -> None:
         raise ClientError(N_("Comments can only be posted from the site's own pages."), 403)
 
 
-async def check_open(request: web.Request, thread: object) -> None:
-    """Refuse a comment to a closed thread before anything is done with it: one lookup by the
-    thread's unique key, the same one every read of the thread makes."""
-    key = thread.strip(WHITESPACE) if isinstance(thread, str) else ""  # trimmed as validation trims it
-    if not is_thread_key(key):
-        return  # not a thread: validation says what is wrong with it
-    if is_closed(request, await request.app[store_key].threads.state(key)):
-        request.app[metrics_key].submissions_refused.labels("closed").inc()
-        raise ClientError(CLOSED, 403)
-
-
 async def submit(request: web.Request) -> web.Response:
     config = request.app[config_key]
     check_origin(request)
@@ -164,7 +154,6 @@ async def submit(request: web.Request) -> web.Response:
     article = article_of(values, config, request.app[links_key]) if is_form else None
     if article:  # a refusal from here on is a page that names the article and links back to it
         request[ARTICLE] = article
-    await check_open(request, values.get("thread"))
     address = client_address(request, config.trusted_proxies)
     solved = await spend_solution(request, values.get("altcha"))
     if not (solved and solved.counted):  # else the 428 it answers counted this very post already
@@ -179,14 +168,17 @@ async def submit(request: web.Request) -> web.Response:
         # A reader without JavaScript cannot solve it: never refused for that, the comment waits.
         verdict = verdict.with_hold(Hold(HoldKind.NO_CHALLENGE))
     comment = reader_comment(config, submission, verdict, remote_addr=address, lang=language.code)
+    metrics = request.app[metrics_key]
     try:
-        comment_id = await request.app[store_key].comments.submit(comment)
+        stored = await request.app[store_key].comments.submit(comment)
+    except ThreadClosed:
+        metrics.submissions_refused.labels("closed").inc()
+        raise ClientError(CLOSED, 403) from None
     except InvalidParent:
         refusal = language.gettext(N_("You can only reply to a published comment on this page."))
         return invalid(request, is_form, values, {"parent": refusal})
-    metrics = request.app[metrics_key]
-    (metrics.comments_spam if verdict.spam else metrics.comments_submitted).inc()
-    return accepted(request, comment_id, values, is_form, language, notice_of(verdict.holds))
+    (metrics.comments_spam if stored.status is CommentStatus.SPAM else metrics.comments_submitted).inc()
+    return accepted(request, stored.id, values, is_form, language, notice_of(verdict.holds))
 
 
 async def screen(
