@@ -93,6 +93,10 @@ class Links:
     def unsubscribe(self, token: str, lang: str) -> str:
         return self.absolute(self._path("unsubscribe", token=token) + f"?{urlencode({'lang': lang})}")
 
+    def mine(self, token: str) -> str:
+        """A commenter's private link to their own comment."""
+        return self.absolute(self._path("mine", token=token))
+
     # The site's pages.
 
     def thread_page(self, thread: str) -> str:

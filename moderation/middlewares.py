@@ -146,6 +146,7 @@ async def security_headers(request: web.Request, response: web.StreamResponse) -
         # Links in email carry the token in the path: nothing may keep or pass it on.
         headers["Cache-Control"] = "no-store"
         headers["Referrer-Policy"] = "no-referrer"
+        headers["X-Robots-Tag"] = "noindex, nofollow"  # a link that leaked is still no search result
     elif route in views.QUEUE or route in views.MODERATION_API:
         # The same for sign-in links and for the queue and its API, which show addresses; same-origin
         # rather than no-referrer, under which browsers send "Origin: null" with the queue's own posts.

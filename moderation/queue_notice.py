@@ -36,6 +36,15 @@ ALREADY = {
         N_("already marked as spam"),
         ngettext_noop("%(num)s already marked as spam", "%(num)s already marked as spam"),
     ),
+    # Only an author's own link leaves a comment in these: they name who did it themselves.
+    "withdrawn": (
+        N_("withdrawn by its author"),
+        ngettext_noop("%(num)s withdrawn by its author", "%(num)s withdrawn by their authors"),
+    ),
+    "deleted": (
+        N_("deleted by its author"),
+        ngettext_noop("%(num)s deleted by its author", "%(num)s deleted by their authors"),
+    ),
 }
 ALREADY_BY = {
     "pending": (
@@ -69,7 +78,7 @@ class Line:
     def _messages(self, action: Action) -> tuple[str, tuple[str, str]]:
         if self.changed:
             return DONE[action]
-        return (ALREADY_BY if self.by else ALREADY)[self.status]
+        return (ALREADY_BY if self.by and self.status in ALREADY_BY else ALREADY)[self.status]
 
     def says(self, action: Action, me: str, language: Language) -> str:
         return language.gettext(self._messages(action)[0], who=self._who(me, language))

@@ -17,6 +17,7 @@ from .driver import Database
 from .enqueue import Consequences
 from .exports import Exports
 from .imports import Imports
+from .mine import Mine
 from .outbox import MailQueue
 from .readers import Readers
 from .rekeying import rekey
@@ -34,6 +35,7 @@ class Store:
         self._db = db
         consequences = Consequences(db, config, links)
         self.comments = Comments(db, consequences, config.language)
+        self.mine = Mine(db, consequences, config.language)
         self.threads = Threads(db)
         self.sessions = Sessions(db, consequences)
         self.readers = Readers(db)

@@ -31,7 +31,7 @@ from ..render import render_body
 from ..safety.personal_details import Kind
 from ..safety.screening import redacted
 from ..search import Listing
-from . import addresses, audit, readers, spam_model, titles
+from . import addresses, audit, mine, readers, spam_model, titles
 from .addresses import seal_email
 from .comment_rows import COMMENT_COLUMNS, COMMENT_FROM, assessment_columns, body_digest
 from .comment_rows import comment as _comment
@@ -169,6 +169,8 @@ class Comments:
             )
             if rows:
                 await addresses.seal_email(tx, self._db.sealer, int(rows[0][0]), comment.email)
+                if comment.manage_hash is not None:
+                    await mine.add_link(tx, int(rows[0][0]), comment.manage_hash, now)
             results.append(int(rows[0][0]) if rows else InvalidParent(comment.parent))
         await readers.add_subscriptions(
             tx,
@@ -440,6 +442,7 @@ class Comments:
             # they taught the spam classifier with them.
             await tx.execute(f"DELETE FROM webhook_outbox WHERE comment_id IN ({id_marks})", *ids)
             await spam_model.forget(tx, ids)
+            await mine.forget_links(tx, ids, id_marks)
             await tx.execute(f"DELETE FROM comments WHERE id IN ({id_marks})", *ids)
             # The log keeps that each comment existed and was removed, and loses what it said of them.
             await tx.execute(

@@ -2,13 +2,13 @@
 
 from aiohttp import web
 
-from . import comments, embed, health, moderate, moderation_api, pages, queue, readers, signin
+from . import comments, embed, health, mine, moderate, moderation_api, pages, queue, readers, signin
 
 # The routes whose answers the security headers (middlewares.py) treat apart, by name.
 FRAGMENT = "fragment"  # the one answer that may sit in an iframe, on the site's pages
 API = frozenset({"submit", "comments", "preflight", "counts", "feed", "form_stamp", "widget_messages", "openapi"})
-TOKEN_IN_PATH = frozenset(  # links in mail, the token in their path
-    {"confirm", "act", "confirm_subscription", "subscribe", "unsubscribe_form", "unsubscribe"}
+TOKEN_IN_PATH = frozenset(  # links in mail (and a commenter's own link), the token in their path
+    {"confirm", "act", "confirm_subscription", "subscribe", "unsubscribe_form", "unsubscribe", "mine", "mine_act"}
 )
 QUEUE = frozenset(
     {"queue", "request_signin", "confirm_signin", "sign_in", "sign_out", "decide", "reply", "queue_elsewhere"}
@@ -23,6 +23,7 @@ UNMATCHED = {  # the first prefix that fits
     "/moderate/": "confirm",
     "/subscriptions/": "subscribe",
     "/unsubscribe/": "unsubscribe",
+    "/mine/": "mine",
     "/queue": "queue",
 }
 
@@ -71,5 +72,7 @@ def setup_routes(app: web.Application) -> None:
     router.add_post("/subscriptions/confirm/{token}", readers.confirm, name="subscribe")
     router.add_get("/unsubscribe/{token}", readers.unsubscribe_form, name="unsubscribe_form")
     router.add_post("/unsubscribe/{token}", readers.unsubscribe, name="unsubscribe")
+    router.add_get("/mine/{token}", mine.show, name="mine")
+    router.add_post("/mine/{token}", mine.act, name="mine_act")
     router.add_get("/healthz", health.healthz, name="healthz")
     router.add_get("/metrics", health.metrics, name="metrics")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
@@ -30,6 +31,7 @@ from ..rate_limits import client_address
 from ..safety.screening import Notice, notice_of
 from ..spam import Screening, Verdict
 from ..submissions import reader_comment
+from ..tokens import author_link
 from ..validation import WHITESPACE, Submission, is_thread_key, parse_submission, reserved_names
 from .requests import ARTICLE, FORM, Article, is_closed, reader_language, render_page
 
@@ -168,7 +170,9 @@ async def submit(request: web.Request) -> web.Response:
     if isinstance(submission, dict):
         return invalid(request, is_form, values, submission)
     verdict = await screen(request, submission, values, language)
+    manage, manage_hash = author_link()
     comment = reader_comment(config, submission, verdict, remote_addr=address, lang=language.code)
+    comment = replace(comment, manage_hash=manage_hash)
     try:
         comment_id = await request.app[store_key].comments.submit(comment)
     except InvalidParent:
@@ -176,7 +180,7 @@ async def submit(request: web.Request) -> web.Response:
         return invalid(request, is_form, values, {"parent": refusal})
     metrics = request.app[metrics_key]
     (metrics.comments_spam if verdict.spam else metrics.comments_submitted).inc()
-    return accepted(request, comment_id, values, is_form, language, notice_of(verdict.holds))
+    return accepted(request, comment_id, manage, values, is_form, language, notice_of(verdict.holds))
 
 
 async def screen(
@@ -196,6 +200,7 @@ async def screen(
 def accepted(
     request: web.Request,
     comment_id: int,
+    manage: str,
     values: dict[str, object],
     is_form: bool,
     language: Language,
@@ -206,13 +211,18 @@ def accepted(
     # writer needs to hear at once (a crisis, personal details) is said; such a comment is never spam.
     if not is_form:
         today = datetime.fromtimestamp(request.app[clock_key](), UTC)
-        answer = {"id": comment_id, "status": "pending", "date": language.date(today)}
+        answer = {
+            "id": comment_id,
+            "status": "pending",
+            "date": language.date(today),
+            "manage": request.app[links_key].mine(manage),  # the writer's private link: for them alone
+        }
         if notice:
             answer |= notice.answer(language, request.app[config_key].crisis_message)
         return web.json_response(answer, status=202)
     # Back to the page, which shows the reader (and only whoever holds this address, briefly)
     # their comment as awaiting moderation; with no page to go back to, the thank-you page does.
-    note = request.app[pending_note_key].mint(comment_id)
+    note = request.app[pending_note_key].mint(comment_id, manage)
     target = safe_return_to(values.get("return_to"), request.app[config_key])
     thanks = request.app[links_key].thanks(note, language.code)
     anchor = NOTICE_ANCHOR if notice else PENDING_ANCHOR
@@ -246,13 +256,13 @@ async def list_comments(request: web.Request) -> web.Response:
     cached = f"{language.code} {key}"  # keys start with "/": no two (language, key) pairs meet
     body = rendered.get(cached, etag)
     if body is None:
-        thread = await store.threads.approved(key)
+        thread = await store.threads.shown(key)
         closed = is_closed(request, thread.state)
         etag = thread_etag(thread.version, closed, language)
         comments = [{**comment.public(), "date": language.date(comment.created)} for comment in thread.comments]
-        answer = {"thread": key, "count": len(comments), "closed": closed, "comments": comments}
+        answer = {"thread": key, "count": thread.published, "closed": closed, "comments": comments}
         body = json.dumps(
-            answer | {"lang": language.code, "count_text": language.comment_count(len(comments))}
+            answer | {"lang": language.code, "count_text": language.comment_count(thread.published)}
         ).encode()
         rendered.put(cached, etag, body)
     return web.Response(

@@ -12,7 +12,7 @@ from ..i18n import N_
 from ..models import utc_text
 from ..resources import folder
 from .comments import safe_return_to, thread_key
-from .requests import is_closed, not_kept, own_pending, pending_notice, reader_language, render_page
+from .requests import is_closed, manage_link, not_kept, own_pending, pending_notice, reader_language, render_page
 
 STATIC_FILES = {
     "embed.js": "text/javascript",
@@ -40,7 +40,7 @@ async def fragment(request: web.Request) -> web.Response:
     config = request.app[config_key]
     reader_language(request, request.query.get("lang"))  # the page's, given as ?lang=; unknown: the site's
     key = thread_key(request)
-    thread = await request.app[store_key].threads.approved(key)
+    thread = await request.app[store_key].threads.shown(key)
     return_to = safe_return_to(request.query.get("url"), config) or request.app[links_key].thread_page(key)
     pending = await own_pending(request, key)  # a site that includes the fragment per request passes ?pending= on
     response = render_page(
@@ -51,6 +51,7 @@ async def fragment(request: web.Request) -> web.Response:
         closed=is_closed(request, thread.state),
         pending=pending,
         notice=pending_notice(request, pending),
+        manage=manage_link(request, pending),
         values={
             "thread": key,
             "title": request.query.get("title", "")[:300],

@@ -50,6 +50,8 @@ def checked_status(value: str | None) -> CommentStatus:
         status = CommentStatus(value or CommentStatus.PENDING)
     except ValueError:
         raise ClientError(N_("There is no such tab in the queue.")) from None
+    if status not in TABS:  # withdrawn and deleted comments are their authors', emptied: nothing to moderate
+        raise ClientError(N_("There is no such tab in the queue."))
     return status
 
 
