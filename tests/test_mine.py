@@ -10,12 +10,14 @@ from urllib.parse import urlsplit
 
 import pytest
 from aiohttp.test_utils import TestClient
+from playwright.async_api import Browser, expect
 
 from moderation.config import Config
 from moderation.models import Channel, CommentStatus
 from moderation.store import Store
+from tests.browser import Stack, open_widget, watched_page
 from tests.conftest import MODERATORS, PUBLIC_URL, SITE, make_config
-from tests.factories import comment_data, decide, email_link
+from tests.factories import comment_data, decide, email_link, publish
 from tests.readers import READER, line_url, mails_to, wait_for_mails_to
 from tests.receiver import SECRET, Receiver
 from tests.smtp import SmtpSink, mails_for, text_of
@@ -140,6 +142,23 @@ async def test_withdrawing_empties_the_comment_and_a_moderators_link_then_says_s
     # Nothing more to do: the page offers nothing, and a second post changes nothing.
     assert 'name="action"' not in await page_text(client, path)
     assert (await client.post(path, data={"action": "withdraw"})).status == 200
+    await submitted(client)  # and the service takes comments as before
+
+
+async def test_an_edit_that_speaks_of_a_crisis_mails_every_moderator_at_once_as_urgent(
+    client: TestClient, smtpd: SmtpSink
+) -> None:
+    comment_id, path = await submitted(client, body="Does the nausea pass after the second session?")
+    await eventually(lambda: len(mails_for(smtpd.messages, comment_id)) == len(MODERATORS), timeout=15.0)
+    crisis = "After the last session I feel worse. I have saved up my pills and I want to die tonight."
+    await client.post(path, data={"action": "edit", "body": crisis})
+
+    def urgent() -> list[str]:
+        return [str(m["To"]) for m in mails_for(smtpd.messages, comment_id) if str(m["Subject"]).startswith("Urgent")]
+
+    assert sorted(await eventually(lambda: len(urgent()) == len(MODERATORS) and urgent(), timeout=15.0)) == sorted(
+        MODERATORS
+    )
 
 
 async def test_an_edit_is_screened_again_and_the_moderators_links_show_the_new_text_as_edited(
@@ -278,3 +297,37 @@ async def test_the_queue_and_the_moderation_api_say_a_withdrawn_comment_was_with
     )
     assert listing.status == 400
     assert urlsplit(path).path.startswith("/mine/")
+
+
+async def test_in_chromium_the_widget_gives_the_writer_their_link_and_shows_a_deleted_comments_reply(
+    browser: Browser, stack: Stack
+) -> None:
+    assert stack.smtpd is not None
+    thread = stack.thread()
+    answer = await stack.client.post("/api/comments", json=comment_data(thread=thread, body="Since removed."))
+    parent, manage = (await answer.json())["id"], (await answer.json())["manage"]
+    await decide(stack.client, stack.smtpd, parent)
+    reply = await publish(stack.client, stack.smtpd, thread=thread, parent=parent, body="A reply that stays.")
+    assert (await stack.client.post(urlsplit(manage).path, data={"action": "delete"})).status == 200
+
+    page, watch = await watched_page(browser)
+    await open_widget(page, stack.article())
+    root = page.locator("#comments .mod-comments")
+    await expect(root.locator(".mod-count")).to_have_text("1 comment")
+    placeholder = root.locator(f"#comment-{parent}")
+    await expect(placeholder.locator(":scope > .mod-deleted")).to_have_text("This comment was deleted by its author.")
+    await expect(placeholder.locator(f"#comment-{reply} .mod-body")).to_have_text("A reply that stays.")
+    await expect(root).not_to_contain_text("Since removed.")
+
+    await page.get_by_label(re.compile(r"^Comment\W*$")).fill("Mine, and my link to it.")
+    await page.get_by_label(re.compile(r"^Name\W*$")).fill("Robin Reader")
+    await page.get_by_label(re.compile(r"^Email\W*$")).fill("robin@example.com")
+    await page.get_by_role("button", name="Post Comment").click()
+    link = root.locator("li.mod-pending .mod-manage a")
+    await expect(link).to_have_count(1)
+    href = await link.get_attribute("href")
+    assert href and href.startswith(f"{stack.service}/mine/")
+    own = await page.context.new_page()
+    await own.goto(href)
+    await expect(own.get_by_role("button", name="Withdraw my comment")).to_be_visible()
+    assert watch.problems == []

@@ -1,8 +1,9 @@
 """Webhooks: every comment's new state, to every configured URL (MODERATION_WEBHOOKS).
 
 A submission (spam included), a decision that changed a comment, the site's reply and what an
-author did to their own comment (withdrawn, edited, deleted) each send the comment as it now is; the wire format is webhooks/events.py's. Until it is published, a
-comment's personal details are markers in it (safety/screening.py): a receiver is no queue.
+author did to their own comment (withdrawn, edited, deleted) each send the comment as it now is;
+the wire format is webhooks/events.py's. Until it is published, a comment's personal details are
+markers in it (safety/screening.py): a receiver is no queue.
 """
 
 from __future__ import annotations

@@ -144,7 +144,8 @@ class Mine:
         await tx.execute("DELETE FROM outbox WHERE comment_id = ?", comment_id)
         await tx.execute("DELETE FROM webhook_outbox WHERE comment_id = ?", comment_id)
         await tx.execute(
-            "DELETE FROM unsubscribe_links WHERE subscription_id IN (SELECT id FROM subscriptions WHERE comment_id = ?)",
+            "DELETE FROM unsubscribe_links WHERE subscription_id IN"
+            " (SELECT id FROM subscriptions WHERE comment_id = ?)",
             comment_id,
         )
         await tx.execute("DELETE FROM subscriptions WHERE comment_id = ?", comment_id)
