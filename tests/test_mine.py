@@ -331,3 +331,14 @@ async def test_in_chromium_the_widget_gives_the_writer_their_link_and_shows_a_de
     await own.goto(href)
     await expect(own.get_by_role("button", name="Withdraw my comment")).to_be_visible()
     assert watch.problems == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "button"), [("de", "Ihr Kommentar", "Zurückziehen"), ("es", "Su comentario", "Retirar")]
+)
+async def test_the_page_speaks_the_language_of_the_page_the_comment_was_written_on(
+    client: TestClient, lang: str, title: str, button: str
+) -> None:
+    _, path = await submitted(client, lang=lang)
+    text = await page_text(client, path)
+    assert f'lang="{lang}"' in text and title in text and button in text
