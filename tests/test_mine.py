@@ -342,3 +342,23 @@ async def test_the_page_speaks_the_language_of_the_page_the_comment_was_written_
     _, path = await submitted(client, lang=lang)
     text = await page_text(client, path)
     assert f'lang="{lang}"' in text and title in text and button in text
+
+
+async def test_a_moderator_who_read_the_text_before_an_edit_approves_nothing_until_they_read_the_new_one(
+    client: TestClient, smtpd: SmtpSink, store: Store
+) -> None:
+    comment_id, path = await submitted(client, body="An honest question about the second week.")
+    approve = await email_link(smtpd, comment_id, "approve", MODERATORS[0])
+    seen = re.search(r'name="seen" value="(\w+)"', await page_text(client, approve))
+    assert seen
+    await client.post(path, data={"action": "edit", "body": "Something else entirely, written afterwards."})
+
+    stale = await client.post(approve, data={"seen": seen.group(1)})
+    assert stale.status == 409
+    text = await stale.text()
+    assert "changed the text after you opened this page" in text and "written afterwards" in text
+    assert (await row(store, comment_id))[0] == "pending"
+    fresh = re.search(r'name="seen" value="(\w+)"', text)
+    assert fresh and fresh.group(1) != seen.group(1)
+    assert (await client.post(approve, data={"seen": fresh.group(1)})).status == 200
+    assert (await row(store, comment_id))[0] == "approved"
