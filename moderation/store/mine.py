@@ -135,7 +135,7 @@ class Mine:
         await tx.execute(
             "UPDATE comments SET status = ?, name = '', email = '', email_index = '', website = '', avatar = '',"
             " body = '', body_html = '', body_digest = NULL, remote_addr = '', submitted_title = '', holds = '[]',"
-            " spam_score = NULL, spam_verdict = NULL, spam_reasons = '[]', taught = NULL, asks_question = NULL"
+            " spam_score = NULL, spam_verdict = NULL, spam_reasons = '[]', taught = NULL, asks_question = FALSE"
             " WHERE id = ?",
             to.value,
             comment_id,
