@@ -18,6 +18,7 @@ from moderation.store import Store
 from tests.browser import Stack, open_widget, watched_page
 from tests.conftest import MODERATORS, PUBLIC_URL, SITE, make_config
 from tests.factories import comment_data, decide, email_link, publish
+from tests.moderators import Clock, sign_in
 from tests.readers import READER, line_url, mails_to, wait_for_mails_to
 from tests.receiver import SECRET, Receiver
 from tests.smtp import SmtpSink, mails_for, text_of
@@ -361,4 +362,25 @@ async def test_a_moderator_who_read_the_text_before_an_edit_approves_nothing_unt
     fresh = re.search(r'name="seen" value="(\w+)"', text)
     assert fresh and fresh.group(1) != seen.group(1)
     assert (await client.post(approve, data={"seen": fresh.group(1)})).status == 200
+    assert (await row(store, comment_id))[0] == "approved"
+
+
+async def test_the_queue_decides_nothing_on_a_comment_edited_after_its_page_showed_it(
+    service: TestClient, smtpd: SmtpSink, store: Store, clock: Clock
+) -> None:
+    comment_id, path = await submitted(service, body="What the queue first showed.")
+    alice = await sign_in(service, smtpd)
+    page = await alice.page()
+    seen = re.search(r'name="seen" value="([\d.]+)"', page)
+    assert seen and "What the queue first showed." in page
+    clock.advance(5)
+    await service.post(path, data={"action": "edit", "body": "What the author wrote after it."})
+
+    after = await alice.decide("approve", [comment_id], seen=seen.group(1))
+    assert "changed by its author since the page showed it" in after
+    assert (await row(store, comment_id))[0] == "pending"
+    assert "Edited by its author" in after and "What the author wrote after it." in after
+    fresh = re.search(r'name="seen" value="([\d.]+)"', after)
+    assert fresh
+    await alice.decide("approve", [comment_id], seen=fresh.group(1))
     assert (await row(store, comment_id))[0] == "approved"

@@ -297,6 +297,15 @@ class Comments:
             )
         return [kind.value for kind in Kind if kind.value in removed]
 
+    async def edited_since(self, comment_ids: Sequence[int], since: float) -> set[int]:
+        """Those of these comments whose authors changed their text after `since` (Unix seconds)."""
+        if not comment_ids:
+            return set()
+        rows = await self._db.fetch(
+            f"SELECT id FROM comments WHERE id IN ({marks(len(comment_ids))}) AND edited_at > ?", *comment_ids, since
+        )
+        return {int(row[0]) for row in rows}
+
     async def last_decisions(self, comment_ids: Sequence[int]) -> dict[int, AuditEntry]:
         return await audit.last_entries(self._db.fetch, comment_ids)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -258,8 +259,20 @@ async def decide(request: web.Request) -> web.Response:
     reason = checked_reason(str(form.get("reason", "")))
     if not ids:
         return await _answer(request, signed, form, Outcome(action, []))
+    edited = await edited_since_seen(request, form, ids)
+    ids = [id_ for id_ in ids if id_ not in edited]
     decided = await decide_and_count(request, ids, action, actor=signed.moderator, channel=Channel.QUEUE, reason=reason)
-    return await _answer(request, signed, form, outcome_of(action, ids, decided))
+    return await _answer(request, signed, form, outcome_of(action, ids, decided, edited=len(edited)))
+
+
+async def edited_since_seen(request: web.Request, form: MultiDictProxy[str], ids: Sequence[int]) -> set[int]:
+    """The comments whose authors changed the text after the queue's page showed it (its `seen`):
+    a moderator decides on what they read, or not at all."""
+    try:
+        seen = float(form.get("seen", ""))
+    except ValueError:
+        return set()  # a form from before the field, or a hand-made post: as it always was
+    return await request.app[store_key].comments.edited_since(ids, seen) if math.isfinite(seen) else set()
 
 
 def checked_reply_body(request: web.Request, value: object) -> str:
@@ -311,6 +324,9 @@ async def reply(request: web.Request) -> web.Response:
     if len(ids) != 1:
         raise ClientError(REPLY_BODY, 422, values={"most": language_of(request).number(MAX_BODY)})
     body = checked_reply_body(request, form.get("body"))
+    if await edited_since_seen(request, form, ids):
+        outcome = outcome_of(Action.APPROVE, [], [], replied=True, edited=1)
+        return await _answer(request, signed, form, outcome)
     replied = await post_site_reply(
         request, ids[0], body, confirm="confirm" in form, actor=signed.moderator, channel=Channel.QUEUE
     )
