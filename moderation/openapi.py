@@ -96,7 +96,11 @@ SCHEMAS: dict[str, JSON] = {
             "parent": {"type": ["integer", "null"]},
             "name": {"type": "string"},
             "website": {"type": ["string", "null"]},
-            "avatar": {"type": "string", "pattern": "^[0-9a-f]{32}$", "description": "Keyed hash; /avatar/KEY.svg"},
+            "avatar": {
+                "type": "string",
+                "pattern": "^([0-9a-f]{32})?$",
+                "description": "Keyed hash; /avatar/KEY.svg. Empty for a deleted comment's placeholder.",
+            },
             "body_html": {"type": "string", "description": "Sanitised HTML, safe to insert."},
             "created": {"type": "string", "pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"},
             "date": DATE,

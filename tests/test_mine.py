@@ -22,6 +22,7 @@ from tests.moderators import Clock, sign_in
 from tests.readers import READER, line_url, mails_to, wait_for_mails_to
 from tests.receiver import SECRET, Receiver
 from tests.smtp import SmtpSink, mails_for, text_of
+from tests.test_openapi import assert_documented, document
 from tests.waiting import eventually
 
 THREAD = "/how-many-ketamine-treatments/"
@@ -207,7 +208,7 @@ async def test_an_invalid_edit_is_refused_beside_the_field_and_changes_nothing(
 
 
 async def test_deleting_a_published_comment_removes_it_from_every_answer_and_its_reply_stays_under_a_placeholder(
-    client: TestClient, smtpd: SmtpSink, store: Store, receiver: Receiver
+    client: TestClient, smtpd: SmtpSink, store: Store, receiver: Receiver, config: Config
 ) -> None:
     parent, path = await published(client, smtpd, name="Parent Writer", body="I took the esketamine spray.")
     reply, _ = await published(client, smtpd, parent=parent, email="sam@example.net", body="Same here, it helped.")
@@ -226,6 +227,7 @@ async def test_deleting_a_published_comment_removes_it_from_every_answer_and_its
     assert placeholder["id"] == parent and placeholder["deleted"] is True
     assert placeholder["name"] == "" and placeholder["body_html"] == ""
     assert kept["id"] == reply and kept["parent"] == parent and "deleted" not in kept
+    await assert_documented(await document(client), "/api/comments", "get", after)  # as openapi.json says
     fragment = await page_text(client, f"/embed?thread={THREAD}")
     assert "deleted by its author" in fragment and "Same here" in fragment
     assert "esketamine" not in fragment and "Parent Writer" not in fragment
@@ -241,6 +243,10 @@ async def test_deleting_a_published_comment_removes_it_from_every_answer_and_its
     )
     hook = await eventually(lambda: [t.json for t in receiver.delivered if t.json["event"] == "comment.deleted"])
     assert hook[0]["id"] == parent and hook[0]["name"] == ""
+    database = config.sqlite_path
+    if database is not None:  # not in the file, nor in its log of recent writes
+        for path_ in (database, database.with_name(database.name + "-wal")):
+            assert not path_.exists() or b"esketamine" not in path_.read_bytes(), path_
     assert not [t for t in receiver.tries if b"esketamine" in t.body and t.json["event"] == "comment.deleted"]
 
 
