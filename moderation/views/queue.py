@@ -141,6 +141,8 @@ async def _page(
 ) -> web.Response:
     """One tab of the queue; with the outcome of the last decision, or a reply that waits for a second look."""
     store = request.app[store_key]
+    # Taken before the comments are read: its forms post it back as `seen` (edited_since_seen).
+    seen = repr(request.app[clock_key]())
     page = await store.comments.queue(listing, after, PAGE_SIZE)
     links = request.app[links_key]
     response = render_page(
@@ -171,6 +173,7 @@ async def _page(
         draft=draft,
         site_name=request.app[config_key].site_name,
         now=datetime.fromtimestamp(request.app[clock_key](), UTC),
+        seen=seen,
         age=lambda created, now: age(created, now, language_of(request)),
     )
     response.headers["Cache-Control"] = "no-store"
