@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .models import Action, Channel, Comment, CommentStatus
+from .models import BY_AUTHOR, Action, Channel, Comment, CommentStatus
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,21 @@ class SiteReplied:
 
 
 @dataclass(frozen=True)
+class AuthorChanged:
+    """A commenter withdrew, edited or deleted their own comment through its private link."""
+
+    comment: Comment  # as it now is: emptied if withdrawn or deleted, re-screened if edited
+    before: CommentStatus
+    was_crisis: bool = False  # an edit: whether the text before it spoke of a crisis
+
+    @property
+    def event(self) -> str:
+        """The webhook's event: the state it is left in, or `edited` when it still waits (or is spam)."""
+        status = self.comment.status
+        return f"comment.{status.value}" if status in BY_AUTHOR else "comment.edited"
+
+
+@dataclass(frozen=True)
 class SigninRequested:
     """A moderator asked for a sign-in link, and it was stored."""
 
@@ -55,4 +70,4 @@ class DataRequested:
     lang: str  # the page's, which the mail and the link's page speak
 
 
-Event = CommentSubmitted | CommentDecided | SiteReplied | SigninRequested | DataRequested
+Event = CommentSubmitted | CommentDecided | SiteReplied | AuthorChanged | SigninRequested | DataRequested

@@ -110,6 +110,10 @@ class Links:
         """What is kept under the address a /mydata mail went to."""
         return self.absolute(self._path("my_data_link", token=token) + f"?{urlencode({'lang': lang})}")
 
+    def mine(self, token: str) -> str:
+        """A commenter's private link to their own comment."""
+        return self.absolute(self._path("mine", token=token))
+
     # The site's pages.
 
     @staticmethod

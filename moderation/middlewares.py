@@ -50,11 +50,18 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except InvalidToken as error:
         return error_response(request, 403, str(error))
     except StoreUnavailable as error:
-        log.warning("database unavailable for %s %s: %s", request.method, request.path, error)
+        log.warning("database unavailable for %s %s: %s", request.method, logged_path(request), error)
         return error_response(request, 503, SENTENCES[503], {"Retry-After": "5"})
     except Exception:
-        log.exception("unexpected error in %s %s", request.method, request.path)
+        log.exception("unexpected error in %s %s", request.method, logged_path(request))
         return error_response(request, 500, SENTENCES[500])
+
+
+def logged_path(request: web.Request) -> str:
+    """The path as a log line may show it: a link's token is its holder's key, kept out of every log."""
+    if views.route_name(request) in views.TOKEN_IN_PATH:
+        return request.path.rsplit("/", 1)[0] + "/…"
+    return request.path
 
 
 def body_deadline(timeout: float) -> Middleware:
@@ -148,7 +155,7 @@ async def security_headers(request: web.Request, response: web.StreamResponse) -
         # Links in email carry the token in the path: nothing may keep, pass on or index it.
         headers["Cache-Control"] = "no-store"
         headers["Referrer-Policy"] = "no-referrer"
-        headers["X-Robots-Tag"] = "noindex"
+        headers["X-Robots-Tag"] = "noindex, nofollow"  # a link that leaked is still no search result
     elif route in views.QUEUE or route in views.MODERATION_API:
         # The same for sign-in links and for the queue and its API, which show addresses; same-origin
         # rather than no-referrer, under which browsers send "Origin: null" with the queue's own posts.

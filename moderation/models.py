@@ -28,6 +28,12 @@ class CommentStatus(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     SPAM = "spam"
+    WITHDRAWN = "withdrawn"  # its author took it back while it waited: emptied, shown to no one
+    DELETED = "deleted"  # its author took it down once published: emptied, a placeholder for its replies
+
+
+# The states an author's own link leaves a comment in: its words are gone, nothing more is done to it.
+BY_AUTHOR = (CommentStatus.WITHDRAWN, CommentStatus.DELETED)
 
 
 class Action(StrEnum):
@@ -92,6 +98,7 @@ class Channel(StrEnum):
     IMPORT = "import"
     RETENTION = "retention"
     API = "api"  # a script with a bearer token (`moderation tokens`), the token's name as actor
+    AUTHOR = "author"  # the commenter, through the private link of their own comment (/mine/)
 
 
 # The mail a decision link may come from.
@@ -100,6 +107,7 @@ LINK_CHANNELS = (Channel.EMAIL_LINK, Channel.DIGEST_LINK)
 
 SYSTEM = "system"  # the actor of what the service does by itself
 CLI = "cli"  # the actor of the command line
+AUTHOR = "author"  # the actor of what a commenter does through their own comment's private link
 REMOVED = "removed"  # the state after `moderation forget`, in the audit log only
 
 
@@ -122,6 +130,7 @@ class NewComment:
     notify: bool = False  # the author ticked "email me"
     lang: str = ""  # the language of the page it was written on; "": the site's
     assessment: Assessment | None = None  # the spam classifier's; None: not scored (the site's, imports)
+    manage_hash: str | None = None  # the hash of the author's private link's token (/mine/), if one was minted
 
 
 class Stored(NamedTuple):
@@ -150,9 +159,23 @@ class Comment:
     lang: str = ""  # the language of the page it was written on; "": the site's (older rows, imports)
     submitted_title: str = ""  # the page's title as its writer sent it: for moderators' eyes only
     assessment: Assessment | None = None  # what the spam classifier made of it at submission
+    edited: bool = False  # its author changed the text while it waited
 
     def public(self) -> dict[str, object]:
-        """What readers may see: never the address."""
+        """What readers may see: never the address. A deleted comment is only the place its
+        replies hang from: nothing of what it said, or of who said it."""
+        if self.status is CommentStatus.DELETED:
+            return {
+                "id": self.id,
+                "parent": self.parent,
+                "name": "",
+                "website": None,
+                "avatar": "",
+                "body_html": "",
+                "created": utc_text(self.created),
+                "by_site": False,
+                "deleted": True,
+            }
         return {
             "id": self.id,
             "parent": self.parent,
@@ -258,6 +281,11 @@ class Thread:
     @property
     def version(self) -> int:
         return self.state.version
+
+    @property
+    def published(self) -> int:
+        """How many comments it shows: the placeholders of deleted ones do not count."""
+        return sum(comment.status is not CommentStatus.DELETED for comment in self.comments)
 
 
 @dataclass(frozen=True)

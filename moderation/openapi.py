@@ -58,10 +58,16 @@ SCHEMAS: dict[str, JSON] = {
     },
     "Accepted": {
         "type": "object",
-        "required": ["id", "status", "date"],
+        "required": ["id", "status", "date", "manage"],
         "properties": {
             "id": {"type": "integer", "minimum": 1},
             "status": {"const": "pending"},
+            "manage": {
+                "type": "string",
+                "format": "uri",
+                "description": "The writer's private link (under the public URL + /mine/): withdraw or edit the"
+                " comment while it waits, delete it once published. Show it to the writer alone; never log it.",
+            },
             "date": {**DATE, "description": "Today, written for the submission's language (lang)."},
             "notice": {
                 "type": "string",
@@ -91,11 +97,20 @@ SCHEMAS: dict[str, JSON] = {
             "parent": {"type": ["integer", "null"]},
             "name": {"type": "string"},
             "website": {"type": ["string", "null"]},
-            "avatar": {"type": "string", "pattern": "^[0-9a-f]{32}$", "description": "Keyed hash; /avatar/KEY.svg"},
+            "avatar": {
+                "type": "string",
+                "pattern": "^([0-9a-f]{32})?$",
+                "description": "Keyed hash; /avatar/KEY.svg. Empty for a deleted comment's placeholder.",
+            },
             "body_html": {"type": "string", "description": "Sanitised HTML, safe to insert."},
             "created": {"type": "string", "pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"},
             "date": DATE,
             "by_site": {"type": "boolean", "description": "A reply the site itself published."},
+            "deleted": {
+                "const": True,
+                "description": "Deleted by its author: only a placeholder for its replies, with name, avatar and"
+                " body_html empty. Absent on every other comment, and never counted.",
+            },
         },
         "additionalProperties": False,
     },
@@ -180,7 +195,7 @@ MODERATION_SCHEMAS: dict[str, JSON] = {
         "properties": {
             "from": {"type": ["string", "null"], "description": "null: the comment's arrival."},
             "to": {"type": "string"},
-            "actor": {"type": "string", "description": "A moderator's address, a token's name, system or cli."},
+            "actor": {"type": "string", "description": "A moderator's address, a token's name, system, cli or author."},
             "channel": {"type": "string"},
             "reason": {"type": ["string", "null"]},
             "at": TIME,
@@ -204,7 +219,7 @@ MODERATION_SCHEMAS: dict[str, JSON] = {
         "type": "object",
         "required": [
             *("id", "thread", "title", "name", "email", "website", "body", "body_html", "created", "status"),
-            *("score", "verdict", "reasons", "holds", "last_decision"),
+            *("score", "verdict", "reasons", "holds", "last_decision", "edited"),
         ],
         "properties": {
             "id": {"type": "integer"},
@@ -222,6 +237,7 @@ MODERATION_SCHEMAS: dict[str, JSON] = {
             "reasons": {"type": "array", "items": {"type": "string"}},
             "holds": {"type": "array", "items": _ref("Hold")},
             "last_decision": {"anyOf": [_ref("AuditEntry"), {"type": "null"}]},
+            "edited": {"type": "boolean", "description": "Its author changed the text since it was sent."},
         },
         "additionalProperties": False,
     },
@@ -264,8 +280,10 @@ MODERATION_SCHEMAS: dict[str, JSON] = {
                             "enum": [
                                 *("approved", "rejected", "spam", "restored", "redacted", "not_found"),
                                 *("already_pending", "already_approved", "already_rejected", "already_spam"),
+                                *("already_withdrawn", "already_deleted"),
                             ],
-                            "description": "What this decision did; already_STATE: decided before, unchanged.",
+                            "description": "What this decision did; already_STATE: decided before (or withdrawn or"
+                            " deleted by its author), unchanged.",
                         },
                     },
                     "additionalProperties": False,

@@ -36,6 +36,15 @@ ALREADY = {
         N_("already marked as spam"),
         ngettext_noop("%(num)s already marked as spam", "%(num)s already marked as spam"),
     ),
+    # Only an author's own link leaves a comment in these: they name who did it themselves.
+    "withdrawn": (
+        N_("withdrawn by its author"),
+        ngettext_noop("%(num)s withdrawn by its author", "%(num)s withdrawn by their authors"),
+    ),
+    "deleted": (
+        N_("deleted by its author"),
+        ngettext_noop("%(num)s deleted by its author", "%(num)s deleted by their authors"),
+    ),
 }
 ALREADY_BY = {
     "pending": (
@@ -69,7 +78,7 @@ class Line:
     def _messages(self, action: Action) -> tuple[str, tuple[str, str]]:
         if self.changed:
             return DONE[action]
-        return (ALREADY_BY if self.by else ALREADY)[self.status]
+        return (ALREADY_BY if self.by and self.status in ALREADY_BY else ALREADY)[self.status]
 
     def says(self, action: Action, me: str, language: Language) -> str:
         return language.gettext(self._messages(action)[0], who=self._who(me, language))
@@ -90,6 +99,7 @@ class Outcome:
     action: Action
     lines: list[Line]
     missing: int = 0  # comments that no longer exist
+    edited: int = 0  # comments their authors changed after the page showed them: not decided
     replied: bool = False  # whether a reply was asked for
     reply_url: str | None = None  # where the site's reply is, when it was published
     id: str = field(default_factory=lambda: secrets.token_hex(4))  # the redirect names the outcome it shows
@@ -104,6 +114,14 @@ class Outcome:
         parts = [line.part(self.action, counts[said], me, language) for said, line in alike.items()]
         if self.missing:
             parts.append(language.ngettext("%(num)s no longer there", "%(num)s no longer there", self.missing))
+        if self.edited:
+            parts.append(
+                language.ngettext(
+                    "%(num)s changed by its author since the page showed it, so not decided: read it again",
+                    "%(num)s changed by their authors since the page showed them, so not decided: read them again",
+                    self.edited,
+                )
+            )
         text = ", ".join(parts) or language.gettext(N_("No comment was selected; nothing was changed"))
         if self.replied:
             reply = N_("; your reply is published") if self.reply_url else N_("; your reply was not published")
@@ -132,6 +150,7 @@ def outcome_of(
     *,
     replied: bool = False,
     reply_url: str | None = None,
+    edited: int = 0,
 ) -> Outcome:
     lines = []
     for outcome in decided:
@@ -139,4 +158,5 @@ def outcome_of(
         # Who decided it, when it was a decision (not its arrival) and not this one.
         by = last.actor if last and last.from_status is not None and not outcome.changed else None
         lines.append(Line(outcome.comment.id, outcome.comment.name, outcome.changed, outcome.comment.status.value, by))
-    return Outcome(action, lines, missing=len(set(asked)) - len(lines), replied=replied, reply_url=reply_url)
+    missing = len(set(asked)) - len(lines)
+    return Outcome(action, lines, missing=missing, replied=replied, reply_url=reply_url, edited=edited)

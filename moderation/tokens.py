@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
+import secrets
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from cryptography.fernet import Fernet
+from cryptography.fernet import InvalidToken as InvalidFernetToken
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeSerializer, URLSafeTimedSerializer
 
 from .errors import ExpiredToken, InvalidToken
@@ -101,28 +106,48 @@ class FormStamp:
 
 
 class PendingNote:
-    """A signed, short-lived note of the comment a plain form just sent, put in the address the
-    reader is sent back to, so that the page can show them their comment as awaiting moderation.
+    """A short-lived note of the comment a plain form just sent, put in the address the reader is
+    sent back to, so that the page can show them their comment as awaiting moderation, and their
+    private link to it (/mine/).
 
-    It names the comment only (never an address) and expires soon: whoever holds the address
-    sees that comment, and a shared address soon shows nothing.
+    The form's answer is a 303, so the note is all the landing page gets. It names the comment and
+    carries the link's token, encrypted (Fernet, under a key of its own derived from the secret),
+    never an address: the site's logs, a Referer or browser history that keep the address keep
+    only this note, which opens nothing once it expires. A cookie would not reach a fragment
+    that the site includes or frames from another origin. Whoever holds the address meanwhile
+    sees what the reader sees, so it expires soon, and the pages that show it send no Referer.
     """
 
     TTL = 900  # seconds: time to land, read and reload
 
     def __init__(self, secret: str, clock: Callable[[], float] = time.time):
-        self._serializer = URLSafeTimedSerializer(secret, salt="pending", signer=_clocked(clock))
+        key = hashlib.sha256(f"pending-note:{secret}".encode()).digest()
+        self._fernet = Fernet(base64.urlsafe_b64encode(key))
+        self._clock = clock
 
-    def mint(self, comment_id: int) -> str:
-        return self._serializer.dumps(comment_id)
+    def mint(self, comment_id: int, manage: str) -> str:
+        plain = json.dumps([comment_id, manage]).encode()
+        # Fernet's own padding ("=") would be escaped in a query: the note does without it.
+        return self._fernet.encrypt_at_time(plain, int(self._clock())).decode().rstrip("=")
 
-    def comment_id(self, note: str) -> int | None:
-        """The comment the note names, or None if it was not made here or has expired."""
+    def read(self, note: str) -> tuple[int, str] | None:
+        """The comment the note names and its private link's token, or None if the note was not
+        made here or has expired."""
+        padded = note + "=" * (-len(note) % 4)
         try:
-            comment_id = self._serializer.loads(note, max_age=self.TTL)
-        except BadSignature:  # SignatureExpired included
+            comment_id, manage = json.loads(self._fernet.decrypt_at_time(padded, self.TTL, int(self._clock())))
+        except (InvalidFernetToken, ValueError, TypeError):
             return None
-        return comment_id if isinstance(comment_id, int) else None
+        if not isinstance(comment_id, int) or not isinstance(manage, str):
+            return None
+        return comment_id, manage
+
+
+def author_link() -> tuple[str, str]:
+    """A new token for a commenter's private link (/mine/), and the hash that is stored instead of
+    it: random, as reader mail's tokens, and naming nothing (not the comment, not an address)."""
+    token = secrets.token_urlsafe(24)
+    return token, hashlib.sha256(token.encode()).hexdigest()
 
 
 class SigninSigner:

@@ -137,6 +137,13 @@
     if (!list) return null;
     var ol = el("ol", parent == null ? "mod-list" : "mod-list mod-replies");
     list.forEach(function (comment) {
+      if (comment.deleted) { // only the place its replies hang from, as _comments.html draws it
+        var gone = add(el("article", "mod-deleted"), el("p", null, _("This comment was deleted by its author.")));
+        var placeholder = add(el("li", "mod-comment"), gone);
+        placeholder.id = "comment-" + comment.id;
+        add(ol, add(placeholder, commentList(children, comment.id, closed)));
+        return;
+      }
       var body = el("template"); // parsed inert; the service has rendered and sanitised it
       body.innerHTML = comment.body_html;
       var item = commentItem(comment, body.content, comment.by_site ? _("From the site") : null);
@@ -384,6 +391,7 @@
       item.className += " mod-pending";
       var notice = safetyNotice(answer);
       if (notice) item.insertBefore(notice, item.firstChild);
+      if (answer.manage) add(item, manageNote(answer.manage));
       placePending(root, item, data.parent);
       body.value = "";
       moveHome();
@@ -465,6 +473,14 @@
     return box.firstChild ? box : null;
   }
 
+  /* The writer's private link to their own comment (the 202's "manage"), beside it: for them alone. */
+  function manageNote(url) {
+    var link = attrs(el("a", null, url), { href: url, rel: "noreferrer" });
+    var note = el("p", "mod-manage", _("Your private link to withdraw or edit this comment, and to delete it once published:") + " ");
+    add(note, link, document.createTextNode(" " + _("Keep it to yourself.")));
+    return note;
+  }
+
   /* A pending comment goes last under its parent (or the thread), where it will appear. */
   function placePending(root, item, parent) {
     var holder = parent == null ? root : root.querySelector("#comment-" + parent) || root;
@@ -526,7 +542,7 @@
       (children[comment.parent] = children[comment.parent] || []).push(comment);
     });
     var root = attrs(el("div", "mod-comments"), { lang: language });
-    var count = el("h2", "mod-count", answer.count_text || plural(comments.length));
+    var count = el("h2", "mod-count", answer.count_text || plural(answer.count != null ? answer.count : comments.length));
     var notice = attrs(el("p", "mod-notice", _("Thank you: your comment is awaiting moderation.")), { id: "comment-pending", role: "status" });
     add(root, count, commentList(children, null, answer.closed), notice);
     if (answer.closed) {

@@ -75,7 +75,7 @@ async def test_personal_details_are_held_by_kind_and_their_values_stay_in_the_qu
     assert "message" not in answer
     comment_id = answer["id"]
     ordinary = await posted(client, body="Two sessions a week since 2019, 50 mg, room 101 on the second floor.")
-    assert set(ordinary) == {"id", "status", "date"}  # nothing to say: the answer as always
+    assert set(ordinary) == {"id", "status", "date", "manage"}  # nothing to say: the answer as always
 
     # The API: each kind a hold, never a value.
     listed = await client.get("/api/moderation/comments", headers=await api_token(client))

@@ -85,8 +85,9 @@ async def test_json_submission_is_accepted_as_pending_and_stored_but_not_publish
     response = await client.post("/api/comments", json=comment_data(name="Dana Reader"))
     assert response.status == 202
     body = await response.json()
-    assert set(body) == {"id", "status", "date"}
+    assert set(body) == {"id", "status", "date", "manage"}
     assert isinstance(body["id"], int) and body["status"] == "pending"
+    assert re.fullmatch(re.escape(config.public_url) + r"/mine/[\w-]{32}", body["manage"])  # the writer's own link
     assert re.fullmatch(r"\d{1,2} [A-Z][a-z]+ \d{4}", body["date"])  # today, as the widget shows it
 
     assert await public_comments(client) == []

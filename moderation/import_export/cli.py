@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..config import Config
-from ..models import CommentStatus
+from ..models import BY_AUTHOR, CommentStatus
 from .mapping import Slash
 from .records import Record, Unreadable
 
@@ -57,6 +57,6 @@ def transfer_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
     imports.add_argument("--any-host", action="store_true", help="take pages on every host")
     imports.add_argument("--trailing-slash", choices=[s.value for s in Slash], default=Slash.KEEP.value)
     exports = commands.add_parser("export", help="write every comment as JSON lines")
-    exports.add_argument("--status", action="append", choices=[s.value for s in CommentStatus])
+    exports.add_argument("--status", action="append", choices=[s.value for s in CommentStatus if s not in BY_AUTHOR])
     exports.add_argument("--include-email", action="store_true", help="with addresses (the file is then 0600)")
     exports.add_argument("-o", "--output", help="a file instead of standard output")

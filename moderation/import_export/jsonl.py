@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..errors import InvalidRecord, NotAnExport
-from ..models import JSON, CommentStatus
+from ..models import BY_AUTHOR, JSON, CommentStatus
 from .records import MAX_FIELD, Record, Unreadable, identifier, required_text, text
 
 FORMAT = "moderation-export"
@@ -77,8 +77,10 @@ def record(item: dict[str, JSON], position: str) -> Record:
     status = item.get("status")
     if status is None:
         raise InvalidRecord("status: missing")
-    if status not in tuple(CommentStatus):
-        raise InvalidRecord(f"status: {str(status)[:40]!r} is none of {', '.join(CommentStatus)}")
+    # Withdrawn and deleted are what an author's own link leaves here, never what a file brings.
+    kept = [value for value in CommentStatus if value not in BY_AUTHOR]
+    if status not in kept:
+        raise InvalidRecord(f"status: {str(status)[:40]!r} is none of {', '.join(kept)}")
     avatar = item.get("avatar")
     return Record(
         source_id=identifier(item.get("id"), "id"),

@@ -253,6 +253,7 @@ class Composer:
         context = self._reader_context(notification, language, published.unsubscribe)
         confirm = published.confirm
         context["confirm_url"] = self._links.confirm_subscription(confirm, language.code) if confirm else None
+        context["manage_url"] = self._links.mine(published.manage) if published.manage else None
         return language.gettext(N_("Your comment is published: %(title)s"), title=context["page_title"]), context
 
     def _reply(self, notification: Notification, language: Language) -> tuple[str, Context]:

@@ -60,10 +60,15 @@ class DigestMail:
 class PublishedMail:
     confirm: str | None  # the confirmation link's token; None once the address has confirmed
     unsubscribe: str  # the unsubscribe link's token
+    manage: str | None = None  # the author's private link's token (/mine/); rows older than it have none
 
     @classmethod
     def from_json(cls, stored: Stored) -> Self:
-        return cls(confirm=_optional_text(stored, "confirm"), unsubscribe=_text(stored, "unsubscribe"))
+        return cls(
+            confirm=_optional_text(stored, "confirm"),
+            unsubscribe=_text(stored, "unsubscribe"),
+            manage=_optional_text(stored, "manage"),
+        )
 
 
 @dataclass(frozen=True)

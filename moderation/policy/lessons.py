@@ -1,6 +1,7 @@
 """What each decision teaches the spam classifier: an approval, a good comment; marking as spam,
 a spam one; restoring from spam corrects to good. A rejection teaches nothing (off topic is not
-spam), nor do the spam checks at submission, nor the site's own replies."""
+spam), nor do the spam checks at submission, nor the site's own replies, nor an author's withdrawal,
+edit or deletion."""
 
 from __future__ import annotations
 
@@ -20,7 +21,10 @@ def follow(event: Event) -> list[Lesson]:
 
 def label_of(before: CommentStatus | None, after: str, channel: Channel) -> Label | None:
     """What a change of state (as the audit log has it) teaches; an imported comment teaches
-    what its old system's moderators decided."""
+    what its old system's moderators decided. What an author does to their own comment teaches
+    nothing: taking it back says nothing of spam."""
+    if channel is Channel.AUTHOR:
+        return None
     if after == CommentStatus.APPROVED:
         return Label.HAM
     if after == CommentStatus.SPAM and channel is not Channel.SUBMISSION:

@@ -18,6 +18,7 @@ from .driver import Database
 from .enqueue import Consequences
 from .exports import Exports
 from .imports import Imports
+from .mine import Mine
 from .my_data import MyData
 from .outbox import MailQueue
 from .readers import Readers
@@ -36,6 +37,7 @@ class Store:
         self._db = db
         consequences = Consequences(db, config, links)
         self.comments = Comments(db, consequences, config.language, config.close_after_days)
+        self.mine = Mine(db, consequences, config.language)
         self.threads = Threads(db)
         self.sessions = Sessions(db, consequences)
         self.readers = Readers(db)

@@ -15,7 +15,7 @@ from .driver import Row
 COMMENT_COLUMNS = """
     c.id, t.key, t.title, c.parent_id, c.name, c.email, c.website, c.avatar,
     c.body, c.body_html, c.status, c.created_at, c.holds, c.by_site, c.lang, c.submitted_title,
-    c.spam_score, c.spam_verdict, c.spam_reasons
+    c.spam_score, c.spam_verdict, c.spam_reasons, c.edited_at
 """
 COMMENT_FROM = "comments c JOIN threads t ON t.id = c.thread_id"
 THREAD_STATE = "version, first_comment_at, by_hand"
@@ -45,6 +45,7 @@ def comment(row: Row, sealer: Sealer) -> Comment:
         lang=row[14] or "",
         submitted_title=row[15],
         assessment=assessment(row[16], row[17], row[18]),
+        edited=row[19] is not None,
     )
 
 

@@ -33,7 +33,7 @@ from ..safety.personal_details import Kind
 from ..safety.screening import redacted
 from ..search import Listing
 from ..submissions import repeated
-from . import addresses, audit, my_data, readers, spam_model, titles
+from . import addresses, audit, mine, my_data, readers, spam_model, titles
 from .addresses import seal_email
 from .comment_rows import COMMENT_COLUMNS, COMMENT_FROM, assessment_columns, body_digest
 from .comment_rows import comment as _comment
@@ -202,6 +202,8 @@ class Comments:
             return InvalidParent(comment.parent)
         comment_id = int(rows[0][0])
         await addresses.seal_email(tx, self._db.sealer, comment_id, comment.email)
+        if comment.manage_hash is not None:
+            await mine.add_link(tx, comment_id, comment.manage_hash, now)
         return comment_id
 
     async def _after_insert(self, tx: Transaction, written: Sequence[tuple[NewComment, int]], now: float) -> None:
@@ -314,6 +316,15 @@ class Comments:
                 id_,
             )
         return [kind.value for kind in Kind if kind.value in removed]
+
+    async def edited_since(self, comment_ids: Sequence[int], since: float) -> set[int]:
+        """Those of these comments whose authors changed their text after `since` (Unix seconds)."""
+        if not comment_ids:
+            return set()
+        rows = await self._db.fetch(
+            f"SELECT id FROM comments WHERE id IN ({marks(len(comment_ids))}) AND edited_at > ?", *comment_ids, since
+        )
+        return {int(row[0]) for row in rows}
 
     async def last_decisions(self, comment_ids: Sequence[int]) -> dict[int, AuditEntry]:
         return await audit.last_entries(self._db.fetch, comment_ids)
@@ -461,6 +472,7 @@ class Comments:
             # they taught the spam classifier with them.
             await tx.execute(f"DELETE FROM webhook_outbox WHERE comment_id IN ({id_marks})", *ids)
             await spam_model.forget(tx, ids)
+            await mine.forget_links(tx, ids, id_marks)
             await tx.execute(f"DELETE FROM comments WHERE id IN ({id_marks})", *ids)
             # The log keeps that each comment existed and was removed, and loses what it said of them.
             await tx.execute(

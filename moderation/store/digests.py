@@ -98,11 +98,13 @@ class Digests:
         )
 
     async def listing(self, comment_ids: Sequence[int]) -> Listing:
-        """These comments as they are now (a removed one left out), and how many wait in all."""
+        """These comments as they are now (a removed one left out, and one its author withdrew or
+        deleted: nothing of it is left to show), and how many wait in all."""
         found: dict[int, Comment] = {}
         if comment_ids:
             rows = await self._db.fetch(
-                f"SELECT {COMMENT_COLUMNS} FROM {COMMENT_FROM} WHERE c.id IN ({marks(len(comment_ids))})",
+                f"SELECT {COMMENT_COLUMNS} FROM {COMMENT_FROM} WHERE c.id IN ({marks(len(comment_ids))})"
+                " AND c.status NOT IN ('withdrawn', 'deleted')",
                 *comment_ids,
             )
             found = {comment.id: comment for comment in (_comment(row, self._db.sealer) for row in rows)}

@@ -5,16 +5,17 @@ once it commits."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from .. import policy
 from ..config import Config
 from ..events import CommentDecided, CommentSubmitted, Event, SiteReplied
 from ..links import Links
-from ..mail.payloads import dump
+from ..mail.payloads import PublishedMail, dump
 from ..models import MailKind
 from ..policy.writes import NO_FACTS, Facts, Hook, Lesson, ReaderMail, Write
 from ..sealer import Sealer
-from . import readers, spam_model
+from . import mine, readers, spam_model
 from .addresses import seal_recipient
 from .driver import Database, Transaction
 
@@ -30,7 +31,10 @@ async def enqueue(tx: Transaction, sealer: Sealer, writes: Sequence[Write], now:
         if isinstance(write, Hook):
             hooks.append((write.url, write.event, write.comment_id, write.body, now, now))
         elif isinstance(write, ReaderMail):
-            payload = dump(await readers.links(tx, write, now))
+            links = await readers.links(tx, write, now)
+            if isinstance(links, PublishedMail):  # and the author's own link to take it down again
+                links = replace(links, manage=await mine.mint_link(tx, write.comment_id, now))
+            payload = dump(links)
             written += await mail_row(
                 tx, sealer, write.kind, write.recipient, payload, now, comment_id=write.comment_id
             )

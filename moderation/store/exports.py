@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..models import CommentStatus, ExportedComment
+from ..models import BY_AUTHOR, CommentStatus, ExportedComment
 from ..sealer import Sealer
 from .driver import Database, Row, marks
 
@@ -20,7 +20,8 @@ class Exports:
 
     async def page(self, after: int, limit: int, statuses: Sequence[str]) -> list[ExportedComment]:
         """Comments with ids above `after`, oldest first, as EXPORT_COLUMNS, addresses opened."""
-        wanted = list(statuses) or [s.value for s in CommentStatus]
+        # Withdrawn and deleted comments hold nothing of their authors' any more: nothing to export.
+        wanted = list(statuses) or [s.value for s in CommentStatus if s not in BY_AUTHOR]
         rows = await self._db.fetch(
             f"SELECT {EXPORT_COLUMNS} FROM comments c JOIN threads t ON t.id = c.thread_id"
             f" WHERE c.id > ? AND c.status IN ({marks(len(wanted))}) ORDER BY c.id LIMIT ?",

@@ -83,7 +83,9 @@ class Example:
 async def _examples(fetch: Callable[..., Awaitable[list[Row]]]) -> list[Example]:
     rows = await fetch(
         "SELECT a.comment_id, a.from_status, a.to_status, a.channel, a.at, c.name, c.website, c.body"
-        " FROM audit_log a JOIN comments c ON c.id = a.comment_id WHERE NOT c.by_site ORDER BY a.id"
+        " FROM audit_log a JOIN comments c ON c.id = a.comment_id WHERE NOT c.by_site"
+        # An emptied comment (withdrawn or deleted by its author) has nothing left to teach.
+        " AND c.status NOT IN ('withdrawn', 'deleted') ORDER BY a.id"
     )
     taught: dict[int, Example] = {}
     for comment_id, before, after, channel, at, name, website, body in rows:

@@ -288,11 +288,17 @@ class SqliteDatabase:
         # secure_delete has zeroed the old row where it stood in the file; its copies in the WAL
         # go with a checkpoint that empties the WAL, which waits for readers on older snapshots.
         async with self._write_lock, _translated_errors():
-            await self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            await self._checkpoint()
+
+    async def _checkpoint(self) -> None:
+        # The pragma answers with a row: its statement stays open, and the next COMMIT on this
+        # connection fails ("SQL statements in progress"), until the cursor is closed.
+        async with self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
+            await cursor.fetchall()
 
     async def scrub(self) -> None:
         # Copies of rewritten pages live on in the WAL until a checkpoint and in free pages until
         # a VACUUM: both, so that the file and its -wal hold no address in clear.
         async with self._write_lock, _translated_errors():
             await self._writer.execute("VACUUM")
-            await self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            await self._checkpoint()

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
+from dataclasses import replace
 
-from ..models import ByHand, Comment, Thread, ThreadState
+from ..models import ByHand, Comment, CommentStatus, Thread, ThreadState
 from .comment_rows import COMMENT_COLUMNS, COMMENT_FROM, THREAD_STATE
 from .comment_rows import comment as _comment
 from .comment_rows import thread_state as _thread_state
@@ -63,6 +64,17 @@ async def start_threads(tx: Transaction, firsts: Iterable[tuple[str, float]]) ->
     return started
 
 
+def with_replies_only(comments: list[Comment]) -> list[Comment]:
+    """The comments without the deleted ones that no shown comment answers, however deep."""
+    shown = list(comments)
+    while True:
+        parents = {comment.parent for comment in shown}
+        kept = [c for c in shown if c.status is not CommentStatus.DELETED or c.id in parents]
+        if len(kept) == len(shown):
+            return kept
+        shown = kept
+
+
 class Threads:
     def __init__(self, db: Database):
         self._db = db
@@ -82,15 +94,16 @@ class Threads:
         self.states.keep(key, state, mark)
         return state
 
-    async def approved(self, key: str) -> Thread:
+    async def approved(self, key: str, *, with_deleted: bool = False) -> Thread:
         # The version is read first: if an approval lands in between, the newer list goes out
         # under the older version, and the next request simply gets it again.
         rows = await self._db.fetch(f"SELECT id, title, {THREAD_STATE} FROM threads WHERE key = ?", key)
         if not rows:
             return Thread(key=key, title="", state=ThreadState(), comments=[])
         thread_id, title, *state = rows[0]
+        statuses = "'approved', 'deleted'" if with_deleted else "'approved'"
         comments = await self._db.fetch(
-            f"SELECT {COMMENT_COLUMNS} FROM {COMMENT_FROM} WHERE c.thread_id = ? AND c.status = 'approved'"
+            f"SELECT {COMMENT_COLUMNS} FROM {COMMENT_FROM} WHERE c.thread_id = ? AND c.status IN ({statuses})"
             # By when they were written, not by id: imported comments get their ids in file order.
             " ORDER BY c.created_at, c.id",
             thread_id,
@@ -101,6 +114,12 @@ class Threads:
             state=_thread_state(state),
             comments=[_comment(row, self._db.sealer) for row in comments],
         )
+
+    async def shown(self, key: str) -> Thread:
+        """What readers see of a thread: its approved comments, and where a deleted one has
+        replies still shown, its placeholder (models.py Comment.public), for them to hang from."""
+        thread = await self.approved(key, with_deleted=True)
+        return replace(thread, comments=with_replies_only(thread.comments))
 
     async def set_by_hand(self, key: str, by_hand: ByHand) -> ThreadState:
         async with self._db.transaction() as tx:

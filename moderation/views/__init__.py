@@ -2,7 +2,7 @@
 
 from aiohttp import web
 
-from . import challenge, comments, embed, health, moderate, moderation_api, my_data, pages, queue, readers, signin
+from . import challenge, comments, embed, health, mine, moderate, moderation_api, my_data, pages, queue, readers, signin
 
 # The routes whose answers the security headers (middlewares.py) treat apart, by name.
 FRAGMENT = "fragment"  # the one answer that may sit in an iframe, on the site's pages
@@ -12,8 +12,8 @@ API = frozenset(
 # What the widget fetch()es from a site's page: the API, and the proof of work's worker script
 # among the static files (a page may start a worker only from its own origin, or from a blob).
 CROSS_ORIGIN = API | {"static"}
-TOKEN_IN_PATH = frozenset(  # links in mail, the token in their path
-    {"confirm", "act", "confirm_subscription", "subscribe", "unsubscribe_form", "unsubscribe"}
+TOKEN_IN_PATH = frozenset(  # links in mail (and a commenter's own link), the token in their path
+    {"confirm", "act", "confirm_subscription", "subscribe", "unsubscribe_form", "unsubscribe", "mine", "mine_act"}
     | {"my_data_link", "my_data_download", "my_data_erase"}
 )
 QUEUE = frozenset(
@@ -30,6 +30,7 @@ UNMATCHED = {  # the first prefix that fits
     "/subscriptions/": "subscribe",
     "/unsubscribe/": "unsubscribe",
     "/mydata/": "my_data_link",
+    "/mine/": "mine",
     "/queue": "queue",
 }
 
@@ -84,5 +85,7 @@ def setup_routes(app: web.Application) -> None:
     router.add_get("/mydata/{token}", my_data.shown, name="my_data_link")
     router.add_post("/mydata/{token}/download", my_data.download, name="my_data_download")
     router.add_post("/mydata/{token}/erase", my_data.erase, name="my_data_erase")
+    router.add_get("/mine/{token}", mine.show, name="mine")
+    router.add_post("/mine/{token}", mine.act, name="mine_act")
     router.add_get("/healthz", health.healthz, name="healthz")
     router.add_get("/metrics", health.metrics, name="metrics")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
@@ -32,6 +33,7 @@ from ..rate_limits import client_address
 from ..safety.screening import Notice, notice_of
 from ..spam import Screening, Verdict
 from ..submissions import reader_comment
+from ..tokens import author_link
 from ..validation import Submission, is_thread_key, parse_submission, reserved_names
 from .challenge import ask_for_solution, challenge_needed, spend_solution
 from .requests import ARTICLE, FORM, Article, is_closed, reader_language, render_page
@@ -167,7 +169,9 @@ async def submit(request: web.Request) -> web.Response:
             return ask_for_solution(request, language)
         # A reader without JavaScript cannot solve it: never refused for that, the comment waits.
         verdict = verdict.with_hold(Hold(HoldKind.NO_CHALLENGE))
+    manage, manage_hash = author_link()
     comment = reader_comment(config, submission, verdict, remote_addr=address, lang=language.code)
+    comment = replace(comment, manage_hash=manage_hash)
     metrics = request.app[metrics_key]
     try:
         stored = await request.app[store_key].comments.submit(comment)
@@ -178,7 +182,7 @@ async def submit(request: web.Request) -> web.Response:
         refusal = language.gettext(N_("You can only reply to a published comment on this page."))
         return invalid(request, is_form, values, {"parent": refusal})
     (metrics.comments_spam if stored.status is CommentStatus.SPAM else metrics.comments_submitted).inc()
-    return accepted(request, stored.id, values, is_form, language, notice_of(verdict.holds))
+    return accepted(request, stored.id, manage, values, is_form, language, notice_of(verdict.holds))
 
 
 async def screen(
@@ -198,6 +202,7 @@ async def screen(
 def accepted(
     request: web.Request,
     comment_id: int,
+    manage: str,
     values: dict[str, object],
     is_form: bool,
     language: Language,
@@ -208,13 +213,18 @@ def accepted(
     # writer needs to hear at once (a crisis, personal details) is said; such a comment is never spam.
     if not is_form:
         today = datetime.fromtimestamp(request.app[clock_key](), UTC)
-        answer = {"id": comment_id, "status": "pending", "date": language.date(today)}
+        answer = {
+            "id": comment_id,
+            "status": "pending",
+            "date": language.date(today),
+            "manage": request.app[links_key].mine(manage),  # the writer's private link: for them alone
+        }
         if notice:
             answer |= notice.answer(language, request.app[config_key].crisis_message)
         return web.json_response(answer, status=202)
     # Back to the page, which shows the reader (and only whoever holds this address, briefly)
     # their comment as awaiting moderation; with no page to go back to, the thank-you page does.
-    note = request.app[pending_note_key].mint(comment_id)
+    note = request.app[pending_note_key].mint(comment_id, manage)
     target = safe_return_to(values.get("return_to"), request.app[config_key])
     thanks = request.app[links_key].thanks(note, language.code)
     anchor = NOTICE_ANCHOR if notice else PENDING_ANCHOR
@@ -248,13 +258,13 @@ async def list_comments(request: web.Request) -> web.Response:
     cached = f"{language.code} {key}"  # keys start with "/": no two (language, key) pairs meet
     body = rendered.get(cached, etag)
     if body is None:
-        thread = await store.threads.approved(key)
+        thread = await store.threads.shown(key)
         closed = is_closed(request, thread.state)
         etag = thread_etag(thread.version, closed, language)
         comments = [{**comment.public(), "date": language.date(comment.created)} for comment in thread.comments]
-        answer = {"thread": key, "count": len(comments), "closed": closed, "comments": comments}
+        answer = {"thread": key, "count": thread.published, "closed": closed, "comments": comments}
         body = json.dumps(
-            answer | {"lang": language.code, "count_text": language.comment_count(len(comments))}
+            answer | {"lang": language.code, "count_text": language.comment_count(thread.published)}
         ).encode()
         rendered.put(cached, etag, body)
     return web.Response(

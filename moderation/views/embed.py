@@ -13,7 +13,7 @@ from ..i18n import N_
 from ..models import utc_text
 from ..resources import folder
 from .comments import safe_return_to, thread_key
-from .requests import is_closed, not_kept, own_pending, pending_notice, reader_language, render_page
+from .requests import is_closed, manage_link, not_kept, own_pending, pending_notice, reader_language, render_page
 
 STATIC_FILES = {
     "embed.js": "text/javascript",
@@ -43,7 +43,7 @@ async def fragment(request: web.Request) -> web.Response:
     reader_language(request, request.query.get("lang"))  # the page's, given as ?lang=; unknown: the site's
     key = thread_key(request)
     links = request.app[links_key]
-    thread = await request.app[store_key].threads.approved(key)
+    thread = await request.app[store_key].threads.shown(key)
     return_to = safe_return_to(request.query.get("url"), config) or links.thread_page(key)
     title = request.query.get("title", "")[:300]
     pending = await own_pending(request, key)  # a site that includes the fragment per request passes ?pending= on
@@ -56,6 +56,7 @@ async def fragment(request: web.Request) -> web.Response:
         pending=pending,
         notice=pending_notice(request, pending),
         json_ld=structured_data.article(thread, headline=title or thread.title, page_url=links.thread_page(key)),
+        manage=manage_link(request, pending),
         values={
             "thread": key,
             "title": title,

@@ -79,6 +79,7 @@ def listed(comment: Comment, last: AuditEntry | None) -> dict[str, object]:
         "body_html": comment.body_html,
         "created": utc_text(comment.created),
         "status": comment.status.value,
+        "edited": comment.edited,  # by its author, since it was sent
         **triage_fields(comment),
         "last_decision": {key: value for key, value in last.as_json().items() if key != "comment"} if last else None,
     }

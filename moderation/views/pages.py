@@ -10,7 +10,7 @@ from .. import structured_data
 from ..app_keys import dev_mailbox_key, form_stamp_key, links_key, store_key
 from ..i18n import N_
 from ..mail.devmail import read_dev_mailbox
-from .requests import is_closed, not_kept, own_pending, pending_notice, reader_language, render_page
+from .requests import is_closed, manage_link, not_kept, own_pending, pending_notice, reader_language, render_page
 
 DEMO_THREAD = "/"
 DEMO_TITLE = N_("How many ketamine treatments does depression take?")
@@ -19,7 +19,7 @@ DEMO_TITLE = N_("How many ketamine treatments does depression take?")
 async def article(request: web.Request) -> web.Response:
     title = reader_language(request, request.query.get("lang")).gettext(DEMO_TITLE)
     links = request.app[links_key]
-    thread = await request.app[store_key].threads.approved(DEMO_THREAD)
+    thread = await request.app[store_key].threads.shown(DEMO_THREAD)
     pending = await own_pending(request, DEMO_THREAD)
     page_url = links.absolute(links.article())
     response = render_page(
@@ -32,6 +32,7 @@ async def article(request: web.Request) -> web.Response:
         pending=pending,
         notice=pending_notice(request, pending),
         json_ld=structured_data.article(thread, headline=title, page_url=page_url),
+        manage=manage_link(request, pending),
         values={
             "thread": DEMO_THREAD,
             "title": title,
@@ -49,7 +50,8 @@ async def thanks(request: web.Request) -> web.Response:
     pending = await own_pending(request, None)
     back = request.app[links_key].thread_page(pending.thread if pending else "/")
     notice = pending_notice(request, pending)
-    response = render_page(request, "thanks.html", pending=pending, notice=notice, back=back, base="")
+    manage = manage_link(request, pending)
+    response = render_page(request, "thanks.html", pending=pending, notice=notice, manage=manage, back=back, base="")
     return not_kept(response, pending)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -50,6 +51,8 @@ def checked_status(value: str | None) -> CommentStatus:
         status = CommentStatus(value or CommentStatus.PENDING)
     except ValueError:
         raise ClientError(N_("There is no such tab in the queue.")) from None
+    if status not in TABS:  # withdrawn and deleted comments are their authors', emptied: nothing to moderate
+        raise ClientError(N_("There is no such tab in the queue."))
     return status
 
 
@@ -138,6 +141,8 @@ async def _page(
 ) -> web.Response:
     """One tab of the queue; with the outcome of the last decision, or a reply that waits for a second look."""
     store = request.app[store_key]
+    # Taken before the comments are read: its forms post it back as `seen` (edited_since_seen).
+    seen = repr(request.app[clock_key]())
     page = await store.comments.queue(listing, after, PAGE_SIZE)
     links = request.app[links_key]
     response = render_page(
@@ -168,6 +173,7 @@ async def _page(
         draft=draft,
         site_name=request.app[config_key].site_name,
         now=datetime.fromtimestamp(request.app[clock_key](), UTC),
+        seen=seen,
         age=lambda created, now: age(created, now, language_of(request)),
     )
     response.headers["Cache-Control"] = "no-store"
@@ -256,8 +262,20 @@ async def decide(request: web.Request) -> web.Response:
     reason = checked_reason(str(form.get("reason", "")))
     if not ids:
         return await _answer(request, signed, form, Outcome(action, []))
+    edited = await edited_since_seen(request, form, ids)
+    ids = [id_ for id_ in ids if id_ not in edited]
     decided = await decide_and_count(request, ids, action, actor=signed.moderator, channel=Channel.QUEUE, reason=reason)
-    return await _answer(request, signed, form, outcome_of(action, ids, decided))
+    return await _answer(request, signed, form, outcome_of(action, ids, decided, edited=len(edited)))
+
+
+async def edited_since_seen(request: web.Request, form: MultiDictProxy[str], ids: Sequence[int]) -> set[int]:
+    """The comments whose authors changed the text after the queue's page showed it (its `seen`):
+    a moderator decides on what they read, or not at all."""
+    try:
+        seen = float(form.get("seen", ""))
+    except ValueError:
+        return set()  # a form from before the field, or a hand-made post: as it always was
+    return await request.app[store_key].comments.edited_since(ids, seen) if math.isfinite(seen) else set()
 
 
 def checked_reply_body(request: web.Request, value: object) -> str:
@@ -309,6 +327,9 @@ async def reply(request: web.Request) -> web.Response:
     if len(ids) != 1:
         raise ClientError(REPLY_BODY, 422, values={"most": language_of(request).number(MAX_BODY)})
     body = checked_reply_body(request, form.get("body"))
+    if await edited_since_seen(request, form, ids):
+        outcome = outcome_of(Action.APPROVE, [], [], replied=True, edited=1)
+        return await _answer(request, signed, form, outcome)
     replied = await post_site_reply(
         request, ids[0], body, confirm="confirm" in form, actor=signed.moderator, channel=Channel.QUEUE
     )

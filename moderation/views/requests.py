@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from ..app_keys import clock_key, config_key, languages_key, pending_note_key, store_key
+from ..app_keys import clock_key, config_key, languages_key, links_key, pending_note_key, store_key
 from ..i18n import Language
 from ..models import Comment, CommentStatus, ThreadState
 from ..safety.screening import crisis_message_in, notice_of
@@ -77,13 +77,23 @@ def is_closed(request: web.Request, state: ThreadState) -> bool:
 async def own_pending(request: web.Request, thread: str | None) -> Comment | None:
     """The comment a plain form just sent, when its signed note (?pending=) is in the address:
     shown to the reader who was sent here, as awaiting moderation, until a moderator decides."""
-    note = request.query.get("pending")
-    comment_id = request.app[pending_note_key].comment_id(note) if note else None
-    comment = await request.app[store_key].comments.get(comment_id) if comment_id is not None else None
+    noted = _noted(request)
+    comment = await request.app[store_key].comments.get(noted[0]) if noted is not None else None
     if comment is None or thread not in (None, comment.thread):
         return None
     # Spam looks the same to its sender as anything held; a decided comment needs no note.
     return comment if comment.status in (CommentStatus.PENDING, CommentStatus.SPAM) else None
+
+
+def _noted(request: web.Request) -> tuple[int, str] | None:
+    note = request.query.get("pending")
+    return request.app[pending_note_key].read(note) if note else None
+
+
+def manage_link(request: web.Request, pending: Comment | None) -> str | None:
+    """The reader's private link to their own pending comment, from the same note (tokens.py PendingNote)."""
+    noted = _noted(request) if pending is not None else None
+    return request.app[links_key].mine(noted[1]) if noted is not None else None
 
 
 @dataclass(frozen=True)
@@ -109,4 +119,6 @@ def pending_notice(request: web.Request, pending: Comment | None) -> PendingNoti
 def not_kept(response: web.Response, pending: Comment | None) -> web.Response:
     if pending is not None:  # one reader's page: no cache may keep it for another
         response.headers["Cache-Control"] = "private, no-store"
+        # It shows the reader's private link, and its address holds the note: nothing passes them on.
+        response.headers["Referrer-Policy"] = "no-referrer"
     return response

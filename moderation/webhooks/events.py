@@ -20,11 +20,12 @@ def event_of(status: CommentStatus) -> str:
     return f"comment.{status.value}"
 
 
-def body(comment: Comment, queue_url: str) -> str:
-    """The JSON sent, written once when the event is: every try sends these same bytes."""
+def body(comment: Comment, queue_url: str, event: str | None = None) -> str:
+    """The JSON sent, written once when the event is: every try sends these same bytes. `event`:
+    one that the comment's state does not name (`comment.edited`)."""
     return json.dumps(
         {
-            "event": event_of(comment.status),
+            "event": event or event_of(comment.status),
             "id": comment.id,
             "thread": comment.thread,
             "title": comment.title,
