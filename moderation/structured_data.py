@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 from markupsafe import Markup
 
 from .links import Links
-from .models import Comment, Thread, utc_text
+from .models import Comment, CommentStatus, Thread, utc_text
 
 # Inside a <script> element only "</script" or "<!--" could end it or bend it: with no "<" left,
 # nothing can. ">" and "&" go too, so the text is inert in any HTML context. JSON reads the
@@ -86,17 +86,21 @@ def _comment(comment: Comment, page_url: str) -> dict[str, object]:
 def article(thread: Thread, *, headline: str, page_url: str) -> Markup:
     """The page as an Article with the thread's approved comments, each reply in its parent's
     `comment`, as the thread's markup shows them; ready to stand inside <script>."""
-    nodes = {comment.id: _comment(comment, page_url) for comment in thread.comments}
+    # A comment its writer deleted says nothing: its replies answer the page instead.
+    deleted = {comment.id for comment in thread.comments if comment.status is CommentStatus.DELETED}
+    shown = [comment for comment in thread.comments if comment.id not in deleted]
+    nodes = {comment.id: _comment(comment, page_url) for comment in shown}
     replies: dict[int | None, list[dict[str, object]]] = {None: []}
-    for comment in thread.comments:
+    for comment in shown:
+        parent = None if comment.parent in deleted else comment.parent
         # A reply to a comment that is not shown is not shown either, as in _comments.html.
-        if comment.parent is None or comment.parent in nodes:
-            replies.setdefault(comment.parent, []).append(nodes[comment.id])
+        if parent is None or parent in nodes:
+            replies.setdefault(parent, []).append(nodes[comment.id])
     for parent, answers in replies.items():
         if parent is not None:
             nodes[parent]["comment"] = answers
     page: dict[str, object] = {"@context": "https://schema.org", "@type": "Article", "url": page_url}
     if headline:
         page["headline"] = headline
-    page |= {"commentCount": len(thread.comments), "comment": replies[None]}
+    page |= {"commentCount": len(shown), "comment": replies[None]}
     return Markup(json.dumps(page, ensure_ascii=False).translate(_INERT_IN_HTML))

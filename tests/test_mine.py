@@ -23,6 +23,7 @@ from tests.readers import READER, line_url, mails_to, wait_for_mails_to
 from tests.receiver import SECRET, Receiver
 from tests.smtp import SmtpSink, mails_for, text_of
 from tests.test_openapi import assert_documented, document
+from tests.test_structured_data import by_id, json_ld
 from tests.waiting import eventually
 
 THREAD = "/how-many-ketamine-treatments/"
@@ -231,6 +232,11 @@ async def test_deleting_a_published_comment_removes_it_from_every_answer_and_its
     fragment = await page_text(client, f"/embed?thread={THREAD}")
     assert "deleted by its author" in fragment and "Same here" in fragment
     assert "esketamine" not in fragment and "Parent Writer" not in fragment
+    search = json_ld(fragment)  # what search engines read: no placeholder, the reply answers the page
+    assert parent not in by_id(search) and list(by_id(search)) == [reply] == [
+        int(comment["url"].rpartition("-")[2]) for comment in search["comment"]
+    ]
+    assert search["commentCount"] == 1
     feed = await page_text(client, f"/api/comments/feed?thread={THREAD}")
     assert "esketamine" not in feed and "Same here" in feed
     assert await (await client.get("/api/comments/counts", params={"thread": THREAD})).json() == {THREAD: 1}
