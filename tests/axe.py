@@ -72,7 +72,11 @@ def table() -> str:
     pages = list(dict.fromkeys(name for name, _, _ in RESULTS))
     width = max(len(name) for name in pages)
     heading = " ".join(f"{language}/{theme}".rjust(9) for language, theme in columns)
-    lines = [f"axe-core {axe_version()}, WCAG 2.1 A+AA: violations per page", f"{'page'.ljust(width)} {heading}"]
+    lines = [
+        f"axe-core {axe_version()}, WCAG 2.1 A and AA: violations per page, by language and by the",
+        "reader's colour scheme (prefers-color-scheme); - where that pair is not checked",
+        f"{'page'.ljust(width)} {heading}",
+    ]
     for name in pages:
         cells = (RESULTS.get((name, language, theme)) for language, theme in columns)
         lines.append(f"{name.ljust(width)} " + " ".join(("-" if c is None else str(c)).rjust(9) for c in cells))

@@ -21,7 +21,7 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 from aiohttp.test_utils import BaseTestServer, TestClient, TestServer
-from playwright.async_api import Browser, Page, Route
+from playwright.async_api import Browser, Page, Route, expect
 
 from moderation.app_keys import languages_key, store_key
 from moderation.models import ByHand
@@ -258,3 +258,161 @@ async def test_axe_finds_no_wcag_21_aa_violation(check: Check, site: Site, brows
         await axe_in_each_theme(page, check.name, site.lang)
     finally:
         await page.context.close()
+
+
+# --- what axe cannot judge: structure, errors, focus, themes ------------------------------------
+
+# The thread as a screen reader walks it: each item's author and whom it answers, and the list of
+# its replies, nested inside the item.
+OUTLINE_JS = """(list) => {
+  const walk = (ol) => [...ol.children].filter((li) => li.matches('li.mod-comment')).map((li) => {
+    const header = li.querySelector(':scope > article > header');
+    const answers = header.querySelector('.mod-in-reply-to');
+    const replies = li.querySelector(':scope > ol.mod-list');
+    return [header.querySelector('.mod-author').textContent.trim(), answers ? answers.textContent.trim() : '',
+            replies ? walk(replies) : []];
+  });
+  return walk(list);
+}"""
+
+
+def thread_outline(site: Site) -> list[Any]:
+    ana, ben = site.say("In reply to %(name)s", name="Ana First"), site.say("In reply to %(name)s", name="Ben Second")
+    return [["Ana First", "", [["Ben Second", ana, [["Cy Third", ben, []]]]]], ["Dee Fourth", "", []]]
+
+
+async def test_replies_are_lists_inside_their_parents_items_that_say_whom_they_answer(
+    site: Site, browser_once: Browser
+) -> None:
+    for url, js in ((site.article("threaded"), True), (site.generated("threaded"), False)):
+        page = await opened(browser_once, site, url, js=js)
+        try:
+            await page.wait_for_selector(NESTED, state="attached", timeout=10_000)
+            top = page.locator("#comments .mod-comments > ol.mod-list")
+            assert await top.evaluate(OUTLINE_JS) == thread_outline(site), url
+            # Lists and items as such, to assistive technology: three levels, one inside the other.
+            assert await page.locator("#comments ol > li > article ~ ol > li > article ~ ol > li").count() == 1
+            assert await page.locator("#comments .mod-comments").get_attribute("lang") == site.lang
+        finally:
+            await page.context.close()
+
+    # The reader's own reply, drawn at once under the comment it answers, says so too.
+    page = await opened(browser_once, site, site.article("threaded"))
+    try:
+        await page.wait_for_selector(WIDGET_READY, state="attached", timeout=10_000)
+        cy = page.locator("#comments .mod-author", has_text="Cy Third").locator("xpath=ancestor::li[1]")
+        await cy.locator(":scope > button.mod-reply").click()
+        await page.locator("#comments #mod-body").fill("Which week was that?")
+        await page.locator("#comments #mod-name").fill("Lee Later")
+        await page.locator("#comments #mod-email").fill("lee@example.com")
+        await page.locator("#comments form.mod-form button[type=submit]").click()
+        mine = cy.locator(":scope > ol.mod-list > li.mod-pending")
+        await expect(mine.locator(".mod-in-reply-to")).to_have_text(
+            site.say("In reply to %(name)s", name="Cy Third"), timeout=10_000
+        )
+    finally:
+        await page.context.close()
+
+
+async def assert_tied_to_their_fields(page: Page, errors: dict[str, str]) -> None:
+    """Each field in error says so (aria-invalid) and is described by its own error, beside it."""
+    for name, message in errors.items():
+        control = page.locator(f"#comments #mod-{name}, main #mod-{name}").first
+        await expect(control).to_have_attribute("aria-invalid", "true")
+        described_by = await control.get_attribute("aria-describedby")
+        assert described_by, name
+        await expect(page.locator(f"#{described_by}")).to_have_text(message)
+        beside = page.locator("p.mod-field").filter(has=page.locator(f"#mod-{name}")).locator(f"#{described_by}")
+        await expect(beside).to_have_count(1)
+    await expect(page.locator("#mod-name")).not_to_have_attribute("aria-invalid", "true")
+
+
+async def test_errors_are_tied_to_their_fields_announced_and_the_first_takes_the_focus(
+    site: Site, browser_once: Browser
+) -> None:
+    errors = {"body": site.say("Please write a comment."), "email": site.say("Please enter your email address.")}
+
+    # Without JavaScript: the 422 page says at once that nothing was posted, and opens on the
+    # first field in error, whose description is its error.
+    page = await opened(browser_once, site, site.service(f"/?lang={site.lang}"), js=False)
+    try:
+        await page.locator("#comments #mod-name").fill("Mo Forgetful")
+        await post_empty_form(page)
+        await expect(page.locator("main [role=alert]").first).to_have_text(
+            site.say("Some fields need another look; nothing has been posted yet.")
+        )
+        await assert_tied_to_their_fields(page, errors)
+        await expect(page.locator("#mod-body")).to_be_focused()
+        await expect(page.locator("#mod-name")).to_have_value("Mo Forgetful")
+    finally:
+        await page.context.close()
+
+    # The widget: the same ties, the focus moved to the first field in error, the outcome spoken
+    # by its live region.
+    page = await opened(browser_once, site, site.article("threaded"))
+    try:
+        await page.wait_for_selector(WIDGET_READY, state="attached", timeout=10_000)
+        await page.locator("#comments #mod-name").fill("Mo Forgetful")
+        await post_empty_form(page)
+        await assert_tied_to_their_fields(page, errors)
+        await expect(page.locator("#comments #mod-body")).to_be_focused()
+        status = page.locator("#comments .mod-status")
+        await expect(status).to_have_attribute("aria-live", "polite")
+        await expect(status).to_have_text(site.say("Your comment was not posted: please check the highlighted fields."))
+    finally:
+        await page.context.close()
+
+
+# The colours a reader sees of the thread: its background, text, links and the main button.
+COLOURS_JS = """(root) => {
+  const of = (selector, property) => getComputedStyle(root.querySelector(selector))[property];
+  return [getComputedStyle(root).backgroundColor, getComputedStyle(root).color, of('.mod-author', 'color'),
+          of('.mod-date', 'color'), of('button[type=submit], .mod-closed', 'backgroundColor')];
+}"""
+
+
+@dataclass(frozen=True)
+class Themed:
+    name: str
+    url: Callable[[Site], str]
+    scheme: Literal["light", "dark"]  # what the reader's system prefers
+    expected: Literal["light", "dark"]  # the theme the thread must show
+    js: bool = True
+
+
+THEMED = [
+    Themed("widget, no data-theme", lambda s: s.article("threaded"), "light", "light"),
+    Themed("widget, no data-theme", lambda s: s.article("threaded"), "dark", "dark"),
+    Themed("widget, data-theme=auto", lambda s: s.article("threaded", theme="auto"), "dark", "dark"),
+    Themed("widget, data-theme=dark", lambda s: s.article("threaded", theme="dark"), "light", "dark"),
+    Themed("widget, data-theme=light", lambda s: s.article("threaded", theme="light"), "dark", "light"),
+    Themed(
+        "widget, container data-theme=dark", lambda s: s.article("threaded", container_theme="dark"), "light", "dark"
+    ),
+    Themed(
+        "fragment, container data-theme=dark", lambda s: s.generated("threaded", theme="dark"), "light", "dark", False
+    ),
+    Themed(
+        "fragment, container data-theme=light", lambda s: s.generated("threaded", theme="light"), "dark", "light", False
+    ),
+]
+
+
+async def test_the_thread_follows_the_readers_colour_scheme_or_the_pages_data_theme_and_passes_axe_in_each(
+    site: Site, browser_once: Browser
+) -> None:
+    seen: dict[str, list[list[str]]] = {"light": [], "dark": []}
+    for case in THEMED:
+        page = await opened(browser_once, site, case.url(site), js=case.js)
+        try:
+            await page.emulate_media(color_scheme=case.scheme)
+            await page.wait_for_selector(WIDGET_READY if case.js else NESTED, state="attached", timeout=10_000)
+            seen[case.expected].append(await page.locator("#comments .mod-comments").evaluate(COLOURS_JS))
+            await axe.check(page, case.name, site.lang, case.scheme)
+        finally:
+            await page.context.close()
+    # Every way to ask for a theme gives that theme's colours, and the two themes differ in each.
+    light, dark = seen["light"], seen["dark"]
+    assert all(colours == light[0] for colours in light), light
+    assert all(colours == dark[0] for colours in dark), dark
+    assert all(a != b for a, b in zip(light[0], dark[0], strict=True)), (light[0], dark[0])
