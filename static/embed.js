@@ -465,14 +465,19 @@
     if (kept.focus.start != null) focus.setSelectionRange(kept.focus.start, kept.focus.end);
   }
 
+  /* The page's choice of theme, on the thread's root; "auto" (or none) leaves it to embed.css. */
+  function themed(root) {
+    if (theme === "light" || theme === "dark") root.setAttribute("data-theme", theme);
+    return root;
+  }
+
   function render(answer) {
     var comments = answer.comments || [];
     var children = {};
     comments.forEach(function (comment) {
       (children[comment.parent] = children[comment.parent] || []).push(comment);
     });
-    var root = attrs(el("div", "mod-comments"), { lang: language });
-    if (theme === "light" || theme === "dark") root.setAttribute("data-theme", theme);
+    var root = themed(attrs(el("div", "mod-comments"), { lang: language }));
     var count = el("h2", "mod-count", answer.count_text || plural(comments.length));
     var notice = attrs(el("p", "mod-notice", _("Thank you: your comment is awaiting moderation.")), { id: "comment-pending", role: "status" });
     add(root, count, commentList(children, null, answer.closed), notice);
@@ -493,7 +498,7 @@
     var message = attrs(el("p", "mod-error", text || _("The comments could not be loaded. Please try again later.")), { role: "alert" });
     var existing = target.querySelector(".mod-comments");
     if (existing) existing.insertBefore(message, existing.firstChild); // keep the server-rendered copy
-    else add(target, add(el("div", "mod-comments"), message));
+    else add(target, add(themed(el("div", "mod-comments")), message));
   }
 
   stylesheet();

@@ -54,7 +54,8 @@ def described(found: list[dict[str, Any]]) -> str:
     for violation in found:
         lines.append(f"  {violation['id']} ({violation['impact']}): {violation['help']}")
         for node in violation["nodes"]:
-            lines.append(f"    {' > '.join(map(str, node['target']))}: {node.get('failureSummary', '')!s:.300}")
+            summary = " ".join(str(node.get("failureSummary", "")).split())  # axe's lines, as one
+            lines.append(f"    {' > '.join(map(str, node['target']))}: {summary:.300}")
     return "\n".join(lines)
 
 
