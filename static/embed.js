@@ -4,7 +4,8 @@
    the same markup as the /embed fragment, and posts the form without leaving the page. No
    framework, no build step, no innerHTML except the server's sanitised comment bodies. Every
    text is English in _("..."), translated by the service's catalog for the page's language
-   (data-lang; without it, the site's). */
+   (data-lang; without it, the site's). data-theme="light|dark" sets the colours; "auto" (or
+   none) follows the reader's prefers-color-scheme (see embed.css). */
 (function () {
   "use strict";
 
@@ -14,6 +15,7 @@
   var thread = script.getAttribute("data-thread") || location.pathname;
   var title = script.getAttribute("data-title") || document.title;
   var lang = script.getAttribute("data-lang") || "";
+  var theme = script.getAttribute("data-theme") || "";
   var language = "en"; // the language the service answers in: lang if it ships, else the site's
   var messages = {}; // English text -> the page language's, from the service
   var target = null;
@@ -103,8 +105,9 @@
     return date.toLocaleDateString(language, { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
   }
 
-  /* One comment, as _comments.html draws it; `body` fills .mod-body. */
-  function commentItem(comment, body, badge) {
+  /* One comment, as _comments.html draws it; `body` fills .mod-body; `answers` is the name of
+     the comment it replies to. */
+  function commentItem(comment, body, badge, answers) {
     var header = el("header", "mod-meta");
     // The reader's own pending comment has no avatar key (the service never reveals one for an
     // address it was only given); it gets the neutral picture, in line with the others.
@@ -118,6 +121,7 @@
     if (comment.created) {
       add(header, attrs(el("time", "mod-date", comment.date || formatDate(comment.created)), { datetime: comment.created }));
     }
+    if (answers) add(header, el("span", "mod-in-reply-to", _("In reply to %(name)s", { name: answers })));
     if (badge) add(header, el("span", "mod-badge", badge));
     var item = el("li", "mod-comment");
     item.id = "comment-" + comment.id;
@@ -130,9 +134,9 @@
     return button;
   }
 
-  /* The approved comments, replies under their parents (parent === null at the top); with a
-     Reply button each unless the thread is closed. */
-  function commentList(children, parent, closed) {
+  /* The approved comments, replies under their parents (parent === null at the top), each reply
+     saying whom it answers (parentName); with a Reply button each unless the thread is closed. */
+  function commentList(children, parent, closed, parentName) {
     var list = children[parent];
     if (!list) return null;
     var ol = el("ol", parent == null ? "mod-list" : "mod-list mod-replies");
@@ -146,8 +150,8 @@
       }
       var body = el("template"); // parsed inert; the service has rendered and sanitised it
       body.innerHTML = comment.body_html;
-      var item = commentItem(comment, body.content, comment.by_site ? _("From the site") : null);
-      add(ol, add(item, closed ? null : replyButton(comment), commentList(children, comment.id, closed)));
+      var item = commentItem(comment, body.content, comment.by_site ? _("From the site") : null, parentName);
+      add(ol, add(item, closed ? null : replyButton(comment), commentList(children, comment.id, closed, comment.name)));
     });
     return ol;
   }
@@ -219,7 +223,7 @@
     cancel.hidden = true;
     add(respond, cancel, node);
     var home = respond.nextSibling;
-    var parent = null;
+    var parent = null, parentName = null;
     var replyButtonUsed = null;
     var stamp = null, stampedAt = 0, stamping = null;
 
@@ -304,7 +308,7 @@
     }
 
     function moveHome() {
-      parent = null;
+      parent = parentName = null;
       cancel.hidden = true;
       heading.textContent = _("Leave a Reply");
       root.insertBefore(respond, home);
@@ -313,6 +317,7 @@
     form = {
       replyTo: function (comment, from) {
         parent = comment.id;
+        parentName = comment.name;
         replyButtonUsed = from;
         heading.textContent = _("Leave a Reply to %(name)s", { name: comment.name });
         cancel.hidden = false;
@@ -386,7 +391,8 @@
       var item = commentItem(
         { id: answer.id, name: data.name, website: data.website, created: new Date().toISOString(), date: answer.date },
         textBody(data.body),
-        _("Awaiting moderation")
+        _("Awaiting moderation"),
+        parentName
       );
       item.className += " mod-pending";
       var notice = safetyNotice(answer);
@@ -535,13 +541,19 @@
     if (kept.focus.start != null) focus.setSelectionRange(kept.focus.start, kept.focus.end);
   }
 
+  /* The page's choice of theme, on the thread's root; "auto" (or none) leaves it to embed.css. */
+  function themed(root) {
+    if (theme === "light" || theme === "dark") root.setAttribute("data-theme", theme);
+    return root;
+  }
+
   function render(answer) {
     var comments = answer.comments || [];
     var children = {};
     comments.forEach(function (comment) {
       (children[comment.parent] = children[comment.parent] || []).push(comment);
     });
-    var root = attrs(el("div", "mod-comments"), { lang: language });
+    var root = themed(attrs(el("div", "mod-comments"), { lang: language }));
     var count = el("h2", "mod-count", answer.count_text || plural(answer.count != null ? answer.count : comments.length));
     var notice = attrs(el("p", "mod-notice", _("Thank you: your comment is awaiting moderation.")), { id: "comment-pending", role: "status" });
     add(root, count, commentList(children, null, answer.closed), notice);
@@ -565,7 +577,7 @@
     var message = attrs(el("p", "mod-error", text || _("The comments could not be loaded. Please try again later.")), { role: "alert" });
     var existing = target.querySelector(".mod-comments");
     if (existing) existing.insertBefore(message, existing.firstChild); // keep the server-rendered copy
-    else add(target, add(el("div", "mod-comments"), message));
+    else add(target, add(themed(el("div", "mod-comments")), message));
   }
 
   stylesheet();

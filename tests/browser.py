@@ -8,6 +8,7 @@ that includes the /embed fragment server-side, as a static site generator would.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import os
 import re
@@ -44,20 +45,27 @@ WIDGET_READY = "#comments .mod-comments .mod-status"
 WIDGET_FAILED = "#comments .mod-comments .mod-error[role=alert]"
 
 
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    """Headless Debian Chromium, closed after the test with every context and page in it."""
+@contextlib.asynccontextmanager
+async def chromium() -> AsyncIterator[Browser]:
+    """Headless Debian Chromium, closed on the way out with every context and page in it."""
     if not os.access(CHROMIUM, os.X_OK):
         # A failure, not a skip: the widget is half of what the service does.
         pytest.fail(
             f"browser tests need Debian's chromium at {CHROMIUM}; run: sudo apt-get install chromium", pytrace=False
         )
     async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        launched = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
-            yield chromium
+            yield launched
         finally:
-            await chromium.close()
+            await launched.close()
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """A Chromium of the test's own."""
+    async with chromium() as launched:
+        yield launched
 
 
 # --- the site: another origin that embeds the comments ----------------------------------------
@@ -73,9 +81,9 @@ def site_csp(service: str, *, worker: bool = True) -> str:
     )
 
 
-def page_html(title: str, comments_html: str) -> str:
+def page_html(title: str, comments_html: str, lang: str = "en") -> str:
     return f"""<!doctype html>
-<html lang="en">
+<html lang="{html.escape(lang)}">
 <head><meta charset="utf-8"><title>{html.escape(title)}</title></head>
 <body>
 <nav><a href="/">Clinic blog</a></nav>
@@ -100,16 +108,20 @@ def site_app(service: str) -> web.Application:
         thread = html.escape(request.path)
         # ?lang=de gives the script tag a data-lang: a page in another language.
         lang = f' data-lang="{html.escape(request.query["lang"])}"' if "lang" in request.query else ""
+        # ?theme=dark gives the script tag a data-theme, ?container_theme=dark the element.
+        theme = f' data-theme="{html.escape(request.query["theme"])}"' if "theme" in request.query else ""
+        held = request.query.get("container_theme")
+        container = f' data-theme="{html.escape(held)}"' if held else ""
         widget = (
-            '<div id="comments"></div>\n'
+            f'<div id="comments"{container}></div>\n'
             f'<script src="{service}/embed.js" data-thread="{thread}" '
-            f'data-title="{html.escape(ARTICLE_TITLE)}"{lang} async></script>'
+            f'data-title="{html.escape(ARTICLE_TITLE)}"{lang}{theme} async></script>'
         )
         # ?csp=no-worker: a policy without worker-src blob:, under which the widget solves on the page.
         policies = {"off": None, "no-worker": site_csp(service, worker=False)}
         policy = policies.get(request.query.get("csp", ""), site_csp(service))
         return web.Response(
-            text=page_html(ARTICLE_TITLE, widget),
+            text=page_html(ARTICLE_TITLE, widget, request.query.get("lang", "en")),
             content_type="text/html",
             headers={"Content-Security-Policy": policy} if policy else {},
         )
@@ -120,13 +132,18 @@ def site_app(service: str) -> web.Application:
         # Included per request, it can show a reader who just posted their own comment: the
         # service's note in this page's address is passed on.
         pending = {"pending": request.query["pending"]} if "pending" in request.query else {}
-        query = urlencode({"thread": request.path, "url": own_url, "title": ARTICLE_TITLE, **pending})
+        # ?lang=de: a page in another language asks for the fragment in it.
+        lang = {"lang": request.query["lang"]} if "lang" in request.query else {}
+        query = urlencode({"thread": request.path, "url": own_url, "title": ARTICLE_TITLE, **lang, **pending})
         async with aiohttp.ClientSession() as session:
             async with session.get(f"{service}/embed?{query}") as response:
                 assert response.status == 200, await response.text()
                 fragment = await response.text()
+        # ?theme=dark: the element around the fragment asks for a theme, as it would for the widget.
+        theme = f' data-theme="{html.escape(request.query["theme"])}"' if "theme" in request.query else ""
+        section = f'<section id="comments"{theme}>\n{fragment}\n</section>'
         return web.Response(
-            text=page_html(ARTICLE_TITLE, f'<section id="comments">\n{fragment}\n</section>'),
+            text=page_html(ARTICLE_TITLE, section, request.query.get("lang", "en")),
             content_type="text/html",
             headers={"Content-Security-Policy": site_csp(service)},
         )

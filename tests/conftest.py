@@ -21,9 +21,9 @@ from moderation.store import Store, open_store
 from tests.receiver import Receiver
 from tests.smtp import SmtpSink
 
-# The browser fixtures (browser, stack, mailbox_stack) and the moderator ones (clock, service)
-# live beside their helpers.
-pytest_plugins = ["tests.browser", "tests.moderators"]
+# The browser fixtures (browser, stack, mailbox_stack), the moderator ones (clock, service) and the
+# table of axe-core results live beside their helpers.
+pytest_plugins = ["tests.browser", "tests.moderators", "tests.axe"]
 
 MODERATORS = ("alice@clinic.example", "bob@clinic.example")
 SITE = "https://blog.clinic.example"
