@@ -31,7 +31,7 @@ from tests.conftest import MODERATORS
 from tests.factories import comment_data, decide, email_link, publish, submit
 from tests.moderators import ask_for_link, sign_in, signin_path
 from tests.readers import line_url, wait_for_mails_to
-from tests.smtp import SmtpSink
+from tests.smtp import SmtpSink, text_of
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -137,6 +137,21 @@ async def seeded(stack: Stack, smtpd: SmtpSink, lang: str) -> Site:
     assert unsubscribe, mail["List-Unsubscribe"]
     site.urls["unsubscribe"] = unsubscribe.group(1)
 
+    # A writer's own link (the 202's "manage"), to a comment that waits and to a published one.
+    for state in ("pending", "published"):
+        answer = await client.post("/api/comments", json=comment_data(thread=stack.thread("mine"), lang=lang))
+        assert answer.status == 202, await answer.text()
+        taken = await answer.json()
+        if state == "published":
+            await decide(client, smtpd, taken["id"], "approve")
+        site.urls[f"mine, {state}"] = taken["manage"]
+    # The reader who asked to hear back asks what is kept under their address: the mailed link.
+    asked = await client.post("/mydata", data={"email": READER, "lang": lang})
+    assert asked.status == 200, await asked.text()
+    data_link = re.search(r"https?://\S+?(/mydata/\S+)", text_of((await wait_for_mails_to(smtpd, READER, 2))[-1]))
+    assert data_link, "no /mydata link in the mail"
+    site.urls["my data link"] = site.service(data_link.group(1))
+
     # A plain form with no page to go back to: the thank-you page.
     form = {**comment_data(thread=stack.thread("thanks"), lang=lang, name="Kim Thanks"), "return_to": ""}
     thanks = await client.post("/api/comments", data=form, allow_redirects=False)
@@ -211,6 +226,10 @@ CHECKS = [
     Check("decided page", lambda s: s.urls["decide"], ready="main form", then=press_the_button),
     Check("subscription confirm page", lambda s: s.urls["subscription"], ready="main form"),
     Check("unsubscribe page", lambda s: s.urls["unsubscribe"], ready="main form"),
+    Check("my comment, waiting", lambda s: s.urls["mine, pending"], ready="main form"),
+    Check("my comment, published", lambda s: s.urls["mine, published"], ready="main form"),
+    Check("my data page", lambda s: s.service(f"/mydata?lang={s.lang}"), ready="main form"),
+    Check("my data link page", lambda s: s.urls["my data link"], ready="main form"),
 ]
 
 
@@ -416,3 +435,21 @@ async def test_the_thread_follows_the_readers_colour_scheme_or_the_pages_data_th
     assert all(colours == light[0] for colours in light), light
     assert all(colours == dark[0] for colours in dark), dark
     assert all(a != b for a, b in zip(light[0], dark[0], strict=True)), (light[0], dark[0])
+
+
+async def test_axe_finds_what_a_page_gets_wrong(browser_once: Browser) -> None:
+    """The check can fail: a page with a picture without words, a field without a label and grey
+    on grey text gets each violation named."""
+    context = await browser_once.new_context()
+    try:
+        page = await context.new_page()
+        await page.set_content(
+            '<!doctype html><html lang="en"><head><title>Wrong</title></head><body><main>'
+            '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">'
+            '<input type="text"><p style="color:#aaa;background:#bbb">Hard to read</p></main></body></html>'
+        )
+        found = {violation["id"] for violation in await axe.violations(page)}
+        print(f"\naxe on a page made wrong: {sorted(found)}")
+        assert {"image-alt", "label", "color-contrast"} <= found
+    finally:
+        await context.close()
