@@ -20,12 +20,14 @@ from typing import Any
 import aiohttp
 import pytest
 
+from moderation.app import service_links
 from moderation.config import ROOT, Config
+from moderation.store import open_store
 from tests import db
-from tests.conftest import MODERATORS
-from tests.factories import comment_data
+from tests.conftest import MODERATORS, TEST_DATA_KEYS, TEST_INDEX_KEY
+from tests.factories import comment_data, held_comment
 from tests.service import Service, run_command, service_env
-from tests.smtp import SmtpSink
+from tests.smtp import SmtpSink, text_of
 from tests.waiting import eventually
 
 WORKERS = 2
@@ -134,7 +136,7 @@ async def test_300_concurrent_submissions_all_get_202_and_one_mail_each(
     assert await workers.terminate() == 0
 
 
-async def test_kill_9_of_a_worker_in_a_burst_loses_nothing_acknowledged_and_mails_each_once(
+async def test_kill_9_of_a_worker_in_a_burst_loses_nothing_acknowledged_and_of_the_supervisor_leaves_no_worker(
     tmp_path: Path, smtpd: SmtpSink
 ) -> None:
     database_url = f"sqlite:///{tmp_path}/comments.sqlite3"
@@ -179,7 +181,12 @@ async def test_kill_9_of_a_worker_in_a_burst_loses_nothing_acknowledged_and_mail
         assert copies <= 1, f"{copies} copies: at most the one mail in flight at the kill goes twice"
         assert re.search(rf"worker 1 \(pid {victim}\) was killed by signal 9; starting it again", service.stderr)
         print(f"\nworker killed: started again and sending {restarted:.1f} s later; {len(retried)} requests cut off")
-        assert await service.terminate() == 0
+
+        # The supervisor killed in its turn, with no chance to stop them: the workers stop by themselves.
+        pids = worker_pids(service)
+        await service.kill9()
+        await eventually(lambda: not any(alive(pid) for pid in pids.values()), 15)
+    assert service.stderr.count("the supervisor (pid") == WORKERS
 
 
 async def test_sigterm_to_the_supervisor_drains_requests_in_flight_and_every_process_exits(
@@ -213,14 +220,28 @@ async def test_sigterm_to_the_supervisor_drains_requests_in_flight_and_every_pro
     assert took < 15
 
 
-async def test_workers_stop_by_themselves_when_the_supervisor_is_killed(tmp_path: Path, smtpd: SmtpSink) -> None:
-    service = Service(workers_env(tmp_path, smtpd.port), tmp_path)
+async def test_the_hours_digest_goes_out_once_though_every_worker_writes_it(tmp_path: Path, smtpd: SmtpSink) -> None:
+    env = workers_env(tmp_path, smtpd.port, NOTIFY="hourly", DATA_KEYS=TEST_DATA_KEYS, INDEX_KEY=TEST_INDEX_KEY)
+    config = Config.from_env(env)
+    # A comment that came in the hour before: each worker, started in mid-hour, writes that
+    # hour's digest at once, both at the same moment.
+    earlier = await open_store(config, clock=lambda: time.time() - 3700, links=service_links(config))
+    try:
+        await earlier.migrate()
+        waiting = await earlier.comments.submit(held_comment(()))
+    finally:
+        await earlier.close()
+    service = Service(env, tmp_path)
     async with service:
         await eventually(lambda: senders_up(service) == WORKERS, 15)
-        pids = worker_pids(service)
-        await service.kill9()
-        await eventually(lambda: not any(alive(pid) for pid in pids.values()), 15)
-    assert service.stderr.count("the supervisor (pid") == WORKERS
+        await smtpd.wait_for(1, timeout=15)
+        await asyncio.sleep(1.0)  # time for a second digest to arrive, if one were written
+        assert await service.terminate() == 0
+    (digest,) = smtpd.messages
+    assert str(digest["Message-ID"]).startswith("<digest-") and str(digest["To"]) == MODERATORS[0]
+    assert "/moderate/" in text_of(digest) and waiting
+    rows = await db.records(config, "SELECT COUNT(*) AS n FROM outbox WHERE kind = 'digest'")
+    assert rows == [{"n": 1}]
 
 
 def test_a_port_in_use_stops_the_supervisor_with_one_line(tmp_path: Path) -> None:
