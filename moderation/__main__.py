@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import NoReturn
 
 from . import setting_parsers
 from .app import create_app, service_links
@@ -25,7 +26,7 @@ from .models import CLI, SYSTEM, ByHand
 from .retention import purge
 from .serving import serve
 from .store import Store, open_store
-from .supervisor import Supervisor, check_port_free
+from .supervisor import check_port_free
 from .validation import TEXT_FIELDS, is_thread_key
 
 log = logging.getLogger("moderation")
@@ -242,6 +243,14 @@ async def migrate_once(config: Config) -> None:
         await store.close()
 
 
+def become_the_supervisor(workers: int) -> NoReturn:
+    """This process, with its pid, becomes the lean supervisor.py: the modules imported here,
+    and what the migrations took, are of no use to a process that waits on its workers."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, [sys.executable, "-m", "moderation.supervisor", str(workers)])
+
+
 def serve_command(config: Config, args: argparse.Namespace) -> int:
     workers = args.workers or config.workers
     if args.worker:
@@ -253,7 +262,7 @@ def serve_command(config: Config, args: argparse.Namespace) -> int:
         check_port_free(config.host, config.port)
         asyncio.run(migrate_once(config))
         log.info("serving on http://%s:%d with %d workers", config.host, config.port, workers)
-        return asyncio.run(Supervisor(workers, os.environ).run())
+        become_the_supervisor(workers)
     app = create_app(config.with_secret_key())
     if not config.worker_name:
         log.info("serving on http://%s:%d (public URL %s)", config.host, config.port, config.public_url)

@@ -1,7 +1,9 @@
 """`moderation serve --workers N`: one supervisor process that keeps N workers serving one port.
 
-The supervisor serves nothing itself. Its caller has applied the migrations (once, before any
-worker starts); it starts each worker as `python -m moderation serve --worker RUN-SLOT`, a
+The supervisor serves nothing itself. `moderation serve` has applied the migrations (once,
+before any worker starts), then became this module (exec, same pid), which imports no more than
+it needs: the service's libraries stay out of a process that only waits (20 MB, not 70). It
+starts each worker as `python -m moderation serve --worker RUN-SLOT`, a
 fresh interpreter rather than a fork (a forked event loop, its threads and its SQLite
 connections are not safe to go on with). The workers bind the port with SO_REUSEPORT, and the
 kernel spreads new connections over them. A worker that dies is started again in its slot,
@@ -22,15 +24,15 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 
-from .serving import SHUTDOWN
-
-log = logging.getLogger(__name__)
+log = logging.getLogger("moderation.supervisor")
 
 FROM_THIS_INTERPRETER = (sys.executable, "-m", "moderation")
 FIRST_PAUSE = 0.5  # seconds before a dead worker is started again, doubled each time it dies soon
 LONGEST_PAUSE = 30.0
 STEADY = 60.0  # a worker that lived this long died of something new: its slot starts over at FIRST_PAUSE
-DRAIN = SHUTDOWN + 5.0  # a worker's answers in flight, then its senders and store closing
+# A worker's answers in flight (serving.SHUTDOWN, 10 s), then its senders and store closing; not
+# imported from there, which would bring aiohttp along.
+DRAIN = 15.0
 CONFIG_REFUSED = 2  # a worker's exit code for a configuration it cannot run with (__main__.py)
 
 
@@ -126,3 +128,13 @@ class Supervisor:
                     with contextlib.suppress(ProcessLookupError):
                         worker.kill()
             await asyncio.wait(late)
+
+
+def main(argv: list[str]) -> int:
+    """`python -m moderation.supervisor N`, as `moderation serve --workers N` becomes once it has migrated."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return asyncio.run(Supervisor(int(argv[0]), os.environ).run())
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
