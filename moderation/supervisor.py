@@ -1,14 +1,14 @@
 """`moderation serve --workers N`: one supervisor process that keeps N workers serving one port.
 
 The supervisor serves nothing itself. `moderation serve` has applied the migrations (once,
-before any worker starts), then became this module (exec, same pid), which imports no more than
-it needs: the service's libraries stay out of a process that only waits (20 MB, not 70). It
-starts each worker as `python -m moderation serve --worker RUN-SLOT`, a
-fresh interpreter rather than a fork (a forked event loop, its threads and its SQLite
-connections are not safe to go on with). The workers bind the port with SO_REUSEPORT, and the
-kernel spreads new connections over them. A worker that dies is started again in its slot,
-after a pause that grows while it keeps dying; SIGTERM or SIGINT is passed on to every worker
-as SIGTERM, and the supervisor exits once they all have drained.
+before any worker starts), then became this module (exec, same pid), which imports no more
+than it needs: the service's libraries stay out of a process that only waits (20 MB, not 70).
+It starts each worker as `python -m moderation serve --worker RUN-SLOT`, a fresh interpreter
+rather than a fork (a forked event loop, its threads and its SQLite connections are not safe to
+go on with). The workers bind the port with SO_REUSEPORT, and the kernel spreads new
+connections over them. A worker that dies is started again in its slot, after a pause that
+grows while it keeps dying; SIGTERM or SIGINT is passed on to every worker as SIGTERM, and the
+supervisor exits once they all have drained.
 """
 
 from __future__ import annotations
