@@ -58,14 +58,20 @@ def query(database: Path, sql: str) -> list[tuple[Any, ...]]:
         return connection.execute(sql).fetchall()
 
 
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def alive(pid: int) -> bool:
     return Path(f"/proc/{pid}").exists() and "zombie" not in Path(f"/proc/{pid}/status").read_text()
 
 
 @pytest.fixture
 async def workers(tmp_path: Path, smtpd: SmtpSink, database_url: str) -> AsyncIterator[Service]:
-    """The supervisor of two workers on a SQLite file or PostgreSQL, both workers up."""
-    service = Service(workers_env(tmp_path, smtpd.port, DATABASE_URL=database_url), tmp_path)
+    """`moderation serve --workers 2` on a SQLite file or PostgreSQL, both workers up."""
+    env = workers_env(tmp_path, smtpd.port, DATABASE_URL=database_url, WORKERS="1")  # the option wins
+    service = Service(env, tmp_path, serve=("--workers", str(WORKERS)))
     try:
         await service.start()
         await eventually(lambda: senders_up(service) == WORKERS, 15)
@@ -110,8 +116,12 @@ async def test_300_concurrent_submissions_all_get_202_and_one_mail_each(
     workers: Service, smtpd: SmtpSink, database_url: str
 ) -> None:
     config = Config(database_url=database_url)
+    pids = worker_pids(workers)
+    before = {pid: cpu_seconds(pid) for pid in pids.values()}
     async with session() as client:
         answers = await asyncio.gather(*(post(client, workers, n) for n in range(SUBMISSIONS)))
+    # The kernel gave both workers connections: each spent time answering.
+    assert all(cpu_seconds(pid) - before[pid] > 0.1 for pid in pids.values()), "a worker answered nothing"
     assert Counter(status for status, _ in answers) == {202: SUBMISSIONS}, [a for a in answers if a[0] != 202][:5]
     accepted = {body["id"] for _, body in answers}
     assert len(accepted) == SUBMISSIONS
