@@ -213,6 +213,10 @@ async def test_sigterm_to_the_supervisor_drains_requests_in_flight_and_every_pro
             async with session() as client:
                 burst = [asyncio.create_task(post(client, service, n)) for n in range(20)]
                 await asyncio.sleep(0.5)  # all of them sent, each waiting for the lock
+                # Reads do not wait for a writer, on either worker.
+                for _ in range(10):
+                    async with client.get(service.url + "/api/comments", params={"thread": "/drain/"}) as read:
+                        assert read.status == 200 and (await read.json())["count"] == 0
                 service.send_sigterm()
                 signalled = time.monotonic()
                 await asyncio.sleep(1.0)  # the workers have stopped listening, and drain
