@@ -4,11 +4,14 @@
     .venv/bin/python bench/run.py --quick             # shorter runs, database sizes up to 100k
     .venv/bin/python bench/run.py --postgres postgresql://postgres@127.0.0.1/test
     .venv/bin/python bench/run.py --quick --only post --concurrency 1,16   # just submissions
+    .venv/bin/python bench/run.py --quick --workers 1,2 --only get,post    # one process, then two
 
 Needs wrk (Debian: apt-get install wrk). Prints a Markdown table: requests per second, p50 and
 p99 latency and errors for each path at concurrency 1, 16 and 64, each as a ratio to the bare
 server measured at the same concurrency; the service's peak memory; with --postgres, the reads
-on PostgreSQL beside those on SQLite; and reading one thread as the database grows.
+on PostgreSQL beside those on SQLite; and reading one thread as the database grows. With
+--workers, each store is measured once per number of worker processes (`moderation serve
+--workers N`); wrk runs on the same cores.
 """
 
 from __future__ import annotations
@@ -49,11 +52,10 @@ PATHS = ("get", "304", "post", "sizes")
 # Two moderators, as on the blog the issue is about: every comment makes two emails.
 MODERATORS = "moderator@localhost,second@localhost"
 SECRET = "bench secret, long enough to sign with"
-# The same keys for the store that fills the database and for the service that reads it: on
-# PostgreSQL both would otherwise generate their own in ./data of their working directories,
-# and the service would refuse a database sealed under other keys.
-DATA_KEYS = "b1:" + base64.b64encode(b"data key of the benchmark, 32 b!").decode()
-INDEX_KEY = "b1:" + base64.b64encode(b"index key of the benchmark, 32 !").decode()
+# Keys of this run's own, given to the store that prepares the database and to the service alike:
+# generated apart, into two data folders (a PostgreSQL store's is ./data), they would not match.
+DATA_KEYS = "b1:" + base64.b64encode(os.urandom(32)).decode()
+INDEX_KEY = "b1:" + base64.b64encode(os.urandom(32)).decode()
 
 
 def free_port() -> int:
@@ -183,9 +185,25 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def service_env(database_url: str, port: int, smtp_port: int) -> dict[str, str]:
+def service_pids(pid: int) -> list[int]:
+    """The service's processes: the one started, and with --workers its workers."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [pid, *(int(child) for child in children)]
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    return sum(cpu_seconds(each) for each in service_pids(pid))
+
+
+def tree_peak_rss_mb(pid: int) -> float:
+    """Peak resident memory of every process of the service, added up (shared pages count in each)."""
+    return sum(peak_rss_mb(each) for each in service_pids(pid))
+
+
+def service_env(database_url: str, port: int, smtp_port: int, workers: int = 1) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MODERATION_")}
     env.update(
+        MODERATION_WORKERS=str(workers),
         MODERATION_PORT=str(port),
         MODERATION_DATABASE_URL=database_url,
         MODERATION_SECRET_KEY=SECRET,
@@ -203,22 +221,43 @@ def service_env(database_url: str, port: int, smtp_port: int) -> dict[str, str]:
     return env
 
 
+async def query_one(database_url: str, sql: str) -> tuple[float, ...]:
+    """One row of numbers, read from the service's database beside it."""
+    if database_url.startswith("sqlite:///"):
+        with closing(sqlite3.connect(database_url.removeprefix("sqlite:///"))) as db:
+            return tuple(db.execute(sql).fetchone())
+    connection = await asyncpg.connect(database_url)  # search_path=... becomes a server setting
+    try:
+        return tuple(await connection.fetchrow(sql))
+    finally:
+        await connection.close()
+
+
+async def every_worker_up(database_url: str, workers: int) -> None:
+    """Each worker's mail sender beats before its worker listens: wait for as many live ones."""
+    if workers == 1:
+        return
+    for _ in range(300):
+        (live,) = await query_one(database_url, f"SELECT COUNT(*) FROM senders WHERE seen_at > {time.time() - 3}")
+        if live >= workers:
+            await asyncio.sleep(1.0)  # and their sites are open
+            return
+        await asyncio.sleep(0.1)
+    raise RuntimeError(f"{workers} workers never came up")
+
+
 async def etag_of(url: str) -> str:
     async with aiohttp.ClientSession() as session, session.get(url) as response:
         assert response.status == 200
         return response.headers["ETag"]
 
 
-async def mail_counts(base: str) -> tuple[float, float]:
-    """(mails sent, comments accepted) so far, from the service's own metrics."""
-    async with aiohttp.ClientSession() as session, session.get(f"{base}/metrics") as response:
-        text = await response.text()
-
-    def total(name: str) -> float:
-        found = re.search(rf"^{name} (\S+)$", text, re.MULTILINE)
-        return float(found.group(1)) if found else 0.0
-
-    return total("moderation_mail_sent_total"), total("moderation_comments_submitted_total")
+async def mail_counts(database_url: str) -> tuple[float, float]:
+    """(mails sent, comments stored) so far, from the database: each worker's metrics are its own."""
+    sent, stored = await query_one(
+        database_url, "SELECT (SELECT COUNT(*) FROM outbox WHERE status = 'sent'), (SELECT COUNT(*) FROM comments)"
+    )
+    return sent, stored
 
 
 def ratio(value: float, base: float) -> str:
@@ -234,11 +273,15 @@ async def main() -> None:
         "--only", metavar="PATHS", default=",".join(PATHS), help=f"comma-separated subset of {','.join(PATHS)}"
     )
     parser.add_argument("--concurrency", metavar="N,N", default=",".join(map(str, CONCURRENCY)))
+    parser.add_argument(
+        "--workers", metavar="N,N", default="1", help="worker processes to measure each store with (e.g. 1,2)"
+    )
     args = parser.parse_args()
     only = set(args.only.split(","))
     if only - set(PATHS):
         parser.error(f"--only: unknown {', '.join(sorted(only - set(PATHS)))}")
     concurrency = tuple(int(n) for n in args.concurrency.split(","))
+    workers = tuple(int(n) for n in args.workers.split(","))
     if shutil.which("wrk") is None:
         sys.exit("bench needs wrk: apt-get install wrk")
     seconds = 2.0 if args.quick else args.seconds
@@ -256,11 +299,20 @@ async def main() -> None:
             admin = await asyncpg.connect(args.postgres)
             await admin.execute(f"CREATE SCHEMA {schema}")
             stores.append(("PostgreSQL", f"{args.postgres}{'&' if '?' in args.postgres else '?'}search_path={schema}"))
+        if workers != (1,):
+            print(
+                f"\nThis machine has {os.cpu_count()} cores, and wrk runs on them too: with as many workers as"
+                " cores, the load generator takes CPU the workers would have. The bare server is one process."
+            )
         try:
-            reads = {
-                name: await bench_store(name, database_url, work, bare_url, smtp_port, seconds, only, concurrency)
-                for name, database_url in stores
-            }
+            reads = {}
+            for name, database_url in stores:
+                await prepare(database_url, 100)
+                for count in workers:
+                    measured = await bench_store(
+                        name, database_url, work, bare_url, smtp_port, seconds, only, concurrency, count
+                    )
+                    reads.setdefault(name, measured)  # the first number of workers asked for
             if args.postgres:
                 compare_reads(reads)
             if "sizes" in only:
@@ -281,19 +333,20 @@ async def bench_store(
     seconds: float,
     only: set[str],
     concurrency_levels: tuple[int, ...],
+    workers: int = 1,
 ) -> dict[tuple[str, int], float]:
     """The table of one store; returns requests/s of its reads, by (path, concurrency)."""
-    await prepare(database_url, 100)
     reads: dict[tuple[str, int], float] = {}
     port = free_port()
-    with process(
-        sys.executable, "-m", "moderation", "serve", env=service_env(database_url, port, smtp_port), cwd=work
-    ) as service:
+    env = service_env(database_url, port, smtp_port, workers)
+    with process(sys.executable, "-m", "moderation", "serve", env=env, cwd=work) as service:
         base = f"http://127.0.0.1:{port}"
         read_url = f"{base}/api/comments?thread={THREAD}"
         await wait_until_up(f"{base}/healthz")
+        await every_worker_up(database_url, workers)
         etag = await etag_of(read_url)
-        print(f"\n### {name}: a thread of 100 approved comments, {seconds:g} s per run\n")
+        processes = f", {workers} workers (wrk shares their {os.cpu_count()} cores)" if workers > 1 else ""
+        print(f"\n### {name}{processes}: a thread of 100 approved comments, {seconds:g} s per run\n")
         mailed: dict[int, float] = {}
         cpu: dict[int, float] = {}
         print("| path | concurrency | requests/s | ratio to bare | p50 ms | p99 ms | errors |")
@@ -306,11 +359,11 @@ async def bench_store(
             if "304" in only:
                 runs["GET thread, 304"] = wrk(read_url, concurrency, seconds, "-H", f"If-None-Match: {etag}")
             if "post" in only:
-                before, cpu_before = await mail_counts(base), cpu_seconds(service.pid)
+                before, cpu_before = await mail_counts(database_url), tree_cpu_seconds(service.pid)
                 runs["POST comment"] = wrk(
                     f"{base}/api/comments", concurrency, seconds, "-s", str(ROOT / "bench" / "post.lua")
                 )
-                cpu_after, after = cpu_seconds(service.pid), await mail_counts(base)
+                cpu_after, after = tree_cpu_seconds(service.pid), await mail_counts(database_url)
                 accepted = max(1.0, after[1] - before[1])
                 mailed[concurrency] = (after[0] - before[0]) / accepted
                 cpu[concurrency] = (cpu_after - cpu_before) * 1000 / accepted
@@ -330,7 +383,13 @@ async def bench_store(
                 "\nCPU time of the service during each POST run, per comment accepted (mail sent meanwhile"
                 " included): " + ", ".join(f"concurrency {c}: {ms:.2f} ms" for c, ms in cpu.items())
             )
-        print(f"\nPeak resident memory of the service: {peak_rss_mb(service.pid):.1f} MB")
+        if workers > 1:
+            print(
+                f"\nPeak resident memory of the service's {workers + 1} processes (the supervisor and"
+                f" {workers} workers) added up: {tree_peak_rss_mb(service.pid):.1f} MB"
+            )
+        else:
+            print(f"\nPeak resident memory of the service: {peak_rss_mb(service.pid):.1f} MB")
     return reads
 
 

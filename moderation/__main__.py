@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import logging
 import os
@@ -14,9 +13,9 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import NoReturn
 
-from aiohttp import web
-
+from . import setting_parsers
 from .app import create_app, service_links
 from .classifier.evaluation import evaluate
 from .config import Config
@@ -27,6 +26,7 @@ from .models import CLI, SYSTEM, ByHand
 from .retention import purge
 from .serving import serve
 from .store import Store, open_store
+from .supervisor import check_port_free
 from .validation import TEXT_FIELDS, is_thread_key
 
 log = logging.getLogger("moderation")
@@ -224,6 +224,53 @@ async def export(store: Store, config: Config, args: argparse.Namespace) -> str:
     return f"exported {count} comments to {path}{private}"
 
 
+def worker_count(value: str) -> int:
+    try:
+        return setting_parsers.workers(value)
+    except ValueError as error:
+        reason = "must be a whole number" if str(error).startswith("invalid literal") else str(error)
+        raise argparse.ArgumentTypeError(reason) from None
+
+
+async def migrate_once(config: Config) -> None:
+    """A supervisor's start: the migrations, before any worker runs (workers do not migrate)."""
+    store = await open_store(config, links=service_links(config), clock=time.time)
+    try:
+        applied = await store.migrate()
+        if applied:
+            log.info("applied migrations: %s", ", ".join(applied))
+    finally:
+        await store.close()
+
+
+def become_the_supervisor(workers: int) -> NoReturn:
+    """This process, with its pid, becomes the lean supervisor.py: the modules imported here,
+    and what the migrations took, are of no use to a process that waits on its workers."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, [sys.executable, "-m", "moderation.supervisor", str(workers)])
+
+
+def serve_command(config: Config, args: argparse.Namespace) -> int:
+    workers = args.workers or config.workers
+    if args.worker:
+        config = config.replace(worker_name=args.worker)
+    elif workers > 1:
+        if config.port == 0:
+            raise ConfigError("MODERATION_WORKERS: the workers share one port: set MODERATION_PORT to one (not 0)")
+        config = config.with_secret_key()  # generated here once, if it must be, and read by every worker
+        check_port_free(config.host, config.port)
+        asyncio.run(migrate_once(config))
+        log.info("serving on http://%s:%d with %d workers", config.host, config.port, workers)
+        become_the_supervisor(workers)
+    app = create_app(config.with_secret_key())
+    if not config.worker_name:
+        log.info("serving on http://%s:%d (public URL %s)", config.host, config.port, config.public_url)
+    # Until SIGTERM or SIGINT; then it finishes what is in flight, and exits 0.
+    asyncio.run(serve(app, config.host, config.port, parent=os.getppid() if config.worker_name else None))
+    return 0
+
+
 COMMANDS = {
     "migrate": migrate,
     "purge": purge_now,
@@ -240,7 +287,14 @@ THREAD_ACTIONS = {"close": ByHand.CLOSED, "open": ByHand.OPEN}
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="moderation", description="Comment moderation service.")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("serve", help="apply pending migrations and serve")
+    serving = commands.add_parser("serve", help="apply pending migrations and serve")
+    serving.add_argument(
+        "--workers",
+        type=worker_count,
+        help="processes serving the port, about one a core (default: MODERATION_WORKERS, or 1)",
+    )
+    # Given by the supervisor to each worker it starts (supervisor.py): its name, RUN-SLOT.
+    serving.add_argument("--worker", help=argparse.SUPPRESS)
     commands.add_parser("migrate", help="apply pending migrations and exit")
     commands.add_parser("purge", help="erase addresses of old rejected and spam comments now (also done daily)")
     commands.add_parser("forget", help="delete everything written with one email address").add_argument("address")
@@ -283,7 +337,9 @@ def main(argv: list[str] | None = None) -> int:
     # Whatever the service writes (the database and its -wal and -shm, the keys, the dev mailbox,
     # an export) holds addresses or keys: readable by its owner only.
     os.umask(0o077)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # A worker's lines say which one it is: they share the supervisor's standard error.
+    worker = f"worker {args.worker.rpartition('-')[2]} " if getattr(args, "worker", None) else ""
+    logging.basicConfig(level=logging.INFO, format=f"%(asctime)s %(levelname)s {worker}%(name)s: %(message)s")
     # Their INFO lines carry client addresses and, for the dev mailbox, email addresses.
     for chatty in ("aiohttp.access", "mail.log"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
@@ -304,10 +360,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "tokens":
             asyncio.run(run_on_store(tokens, config, args))
         else:
-            app = create_app(config.with_secret_key())
-            log.info("serving on http://%s:%d (public URL %s)", config.host, config.port, config.public_url)
-            with contextlib.suppress(web.GracefulExit):  # SIGTERM or SIGINT: shut down, then exit 0
-                asyncio.run(serve(app, config.host, config.port))
+            return serve_command(config, args)
     except (ConfigError, KeyMismatch) as error:  # keys missing, malformed, or not this database's
         print(f"moderation: {error}", file=sys.stderr)
         return 2

@@ -153,11 +153,13 @@ def make_templates(language: Language, *, links: Links) -> jinja2.Environment:
 
 
 async def store_context(app: web.Application) -> AsyncIterator[None]:
-    store = await open_store(app[config_key], app[clock_key], app[links_key])
+    config = app[config_key]
+    store = await open_store(config, app[clock_key], app[links_key])
     try:
-        applied = await store.migrate()
-        if applied:
-            log.info("applied migrations: %s", ", ".join(applied))
+        if not config.worker_name:  # a worker's supervisor has migrated, once for all of them
+            applied = await store.migrate()
+            if applied:
+                log.info("applied migrations: %s", ", ".join(applied))
         app[store_key] = store
         store.on_commit(partial(wake_senders, app))
         yield

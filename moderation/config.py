@@ -219,6 +219,14 @@ class Config:
         secret=True,
     )
 
+    workers: int = setting(
+        "MODERATION_WORKERS",
+        1,
+        "Processes serving the one port (SO_REUSEPORT), each with its own event loop: about one a core."
+        " 1: one process, no supervisor.",
+        read.workers,
+    )
+
     smtp_timeout: float = setting(
         "MODERATION_SMTP_TIMEOUT",
         30.0,
@@ -237,6 +245,9 @@ class Config:
     digest_poll: float = 30.0  # the longest the digest task sleeps before it looks at the clock again
     max_body_bytes: int = 64 * 1024
     body_timeout: float = 30.0  # a request body not all there after this is dropped (408)
+    # Set by the supervisor (supervisor.py) in each worker it starts: "RUN-SLOT". A worker does
+    # not migrate, shares the port, and names its senders' claims after it.
+    worker_name: str = ""
 
     # MODERATION_RATE_LIMIT read once into its numbers; None: off.
     rate: Rate | None = field(init=False, repr=False)

@@ -54,7 +54,10 @@ class OutboxSender(Generic[T]):
         self._poll = pacing.outbox_poll
         self._heartbeat = pacing.heartbeat
         self._silent_after = SILENT_BEATS * pacing.heartbeat
-        self.name = secrets.token_hex(8)  # this sender in the heartbeat table and in its claims
+        # This sender in the heartbeat table and in its claims; a worker's start with its slot's
+        # name, so that the worker that takes the slot next frees them at once (release_stale).
+        self._predecessor = f"{pacing.worker_name}-" if pacing.worker_name else ""
+        self.name = self._predecessor + secrets.token_hex(8)
         self._last_beat = float("-inf")  # time.monotonic() of the last heartbeat written
         self._wake = asyncio.Event()
         self._stopping = False
@@ -96,7 +99,7 @@ class OutboxSender(Generic[T]):
         """On the way out, before the claims are given back."""
 
     async def run(self) -> None:
-        await self._queue.release_stale()
+        await self._queue.release_stale(self._predecessor)
         log.info("%s: sending as %s", self.label, self.name)
         await self._beat()
         beating = asyncio.create_task(self._beat_forever(), name=f"{self.label} heartbeat")

@@ -5,7 +5,10 @@ errors, with its headers and one sentence, and never with the request's bytes.""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
+import signal
 from collections.abc import Mapping
 
 from aiohttp import web
@@ -51,9 +54,12 @@ class Connection(RequestHandler):
 class Site(web.BaseSite):
     """A TCP port whose connections are Connections."""
 
-    def __init__(self, runner: web.AppRunner, host: str, port: int) -> None:
+    def __init__(self, runner: web.AppRunner, host: str, port: int, *, reuse_port: bool = False) -> None:
         super().__init__(runner)
         self.host, self.port = host, port
+        # Only a supervisor's workers share the port: a lone instance started twice must fail
+        # on the port in use, not serve half the connections each.
+        self.reuse_port = reuse_port
         app = runner.app
         language = app[languages_key].site
         self.headers = page_headers(app[config_key]) | {"Cache-Control": "no-store"}
@@ -72,15 +78,41 @@ class Site(web.BaseSite):
             self.host,
             self.port,
             reuse_address=True,
+            reuse_port=self.reuse_port,
         )
 
 
-async def serve(app: web.Application, host: str, port: int) -> None:
-    """Serve until SIGTERM or SIGINT (which raise web.GracefulExit), then shut down gracefully."""
-    runner = web.AppRunner(app, handle_signals=True, shutdown_timeout=SHUTDOWN)
-    await runner.setup()
+async def serve(app: web.Application, host: str, port: int, *, parent: int | None = None) -> None:
+    """Serve until SIGTERM or SIGINT, then answer the requests in flight (SHUTDOWN seconds at
+    most) and clean up.
+
+    Not aiohttp's signal handling: its GracefulExit leaves the event loop, and asyncio.run then
+    cancels every task, the requests being answered with them. `parent`: a worker's supervisor,
+    whose end (killed with no chance to stop the workers) stops the worker too."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)  # a second signal while draining changes nothing
+    runner = web.AppRunner(app, shutdown_timeout=SHUTDOWN)
     try:
-        await Site(runner, host, port).start()
-        await asyncio.Event().wait()
+        await runner.setup()
+        try:
+            await Site(runner, host, port, reuse_port=parent is not None).start()
+            await (stop.wait() if parent is None else outlive(parent, stop))
+        finally:
+            await runner.cleanup()
     finally:
-        await runner.cleanup()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+
+
+ORPHAN_CHECK = 1.0  # seconds between a worker's looks at whether its supervisor is still there
+
+
+async def outlive(parent: int, stop: asyncio.Event) -> None:
+    """Return once `stop` is set, or once the process `parent` is gone."""
+    while os.getppid() == parent:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), ORPHAN_CHECK)
+            return
+    log.warning("the supervisor (pid %d) is gone: this worker stops", parent)

@@ -39,6 +39,16 @@ def positive_float(value: str) -> float:
     return number
 
 
+MAX_WORKERS = 64  # processes on one machine: beyond its cores they only cost memory
+
+
+def workers(value: str) -> int:
+    number = int(value)
+    if not 1 <= number <= MAX_WORKERS:
+        raise ValueError(f"must be a whole number from 1 to {MAX_WORKERS}")
+    return number
+
+
 def count(value: str) -> int:
     number = int(value)
     if number < 0:

@@ -90,10 +90,13 @@ class Service:
 
     _runs = 0
 
-    def __init__(self, env: Mapping[str, str], cwd: Path, command: Sequence[str] = FROM_CHECKOUT):
+    def __init__(
+        self, env: Mapping[str, str], cwd: Path, command: Sequence[str] = FROM_CHECKOUT, serve: Sequence[str] = ()
+    ):
         self.env = dict(env)
         self.cwd = cwd
         self.command = list(command)
+        self.serve_args = list(serve)  # after `serve`, as `--workers 2`
         self.port = int(self.env["MODERATION_PORT"])
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
@@ -130,7 +133,7 @@ class Service:
         self.cwd.mkdir(parents=True, exist_ok=True)
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
             self.process = subprocess.Popen(
-                [*self.command, "serve"],
+                [*self.command, "serve", *self.serve_args],
                 env=self.env,
                 cwd=self.cwd,
                 stdin=subprocess.DEVNULL,

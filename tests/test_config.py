@@ -42,6 +42,7 @@ def test_defaults_are_the_documented_ones() -> None:
     assert config.signin_ttl == 900
     assert config.close_after_days is None  # threads never close by age unless asked
     assert config.spam_auto is None  # the classifier sends nothing to spam by itself unless asked
+    assert config.workers == 1  # one process, no supervisor, unless asked
     assert config.site_name == "127.0.0.1"  # the host of the first allowed origin
 
 
@@ -99,6 +100,7 @@ SAMPLES: dict[str, tuple[str, object]] = {
         ("https://hooks.clinic.example/comments", "http://10.0.0.5:8000/in"),
     ),
     "MODERATION_WEBHOOK_SECRET": ("whsec-1f0e", "whsec-1f0e"),
+    "MODERATION_WORKERS": ("2", 2),
 }
 # What production requires besides, so that MODERATION_ENV=production is read on its own too (and
 # the webhooks' secret, so that MODERATION_WEBHOOKS is).
@@ -199,6 +201,9 @@ def test_allowed_origins_follow_the_public_url_by_default() -> None:
         ("MODERATION_DENY_LINK_DOMAINS", "https://pills.example/"),
         ("MODERATION_DENY_LINK_DOMAINS", "*.pills.example"),
         ("MODERATION_DENY_LINK_DOMAINS", "pills.example:8080"),
+        ("MODERATION_WORKERS", "0"),
+        ("MODERATION_WORKERS", "65"),
+        ("MODERATION_WORKERS", "two"),
     ],
 )
 def test_a_bad_value_is_one_line_naming_the_variable(variable: str, value: str) -> None:

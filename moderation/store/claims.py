@@ -29,9 +29,12 @@ class Claims(Protocol[T]):
         """Give back claims without counting a try: the listed ones, or all of the sender's."""
         ...
 
-    async def release_stale(self) -> None:
-        """At start: free claims of senders that are gone, where the database can tell (SQLite:
-        only this process ever sends; PostgreSQL: other instances may hold live claims)."""
+    async def release_stale(self, predecessor: str = "") -> None:
+        """At start: free claims of senders that are gone, where that is known. `predecessor`:
+        the prefix of the names of the senders this one follows, all of them gone (a worker's
+        slot, which the supervisor fills again only once the process before has exited); without
+        it, SQLite frees every claim (one process sends), PostgreSQL none (other instances may
+        hold live claims)."""
         ...
 
     async def mark_sent(self, row_id: int) -> None: ...
@@ -107,8 +110,14 @@ class ClaimQueue(Generic[T]):
             f"UPDATE {self._table} SET claimed_by = NULL WHERE claimed_by = ?{only}", sender, *ids, durable=False
         )
 
-    async def release_stale(self) -> None:
-        if not self._db.shared:  # every claim left is from a sender of this process, which died
+    async def release_stale(self, predecessor: str = "") -> None:
+        if predecessor:  # the claims of the processes that held this worker's slot before, all gone
+            await self._db.write(
+                f"UPDATE {self._table} SET claimed_by = NULL WHERE status = 'pending' AND claimed_by LIKE ?",
+                predecessor + "%",
+                durable=False,
+            )
+        elif not self._db.shared:  # every claim left is from a sender of this process, which died
             await self._db.write(f"UPDATE {self._table} SET claimed_by = NULL WHERE status = 'pending'", durable=False)
 
     async def mark_sent(self, row_id: int) -> None:

@@ -84,7 +84,8 @@ def _drive(coroutine: Coroutine[object, None, T]) -> T:
 class SqliteDatabase:
     claim_lock = ""
     row_lock = ""
-    # One SQLite file is served by one process: any claim left at a sender's start is from one that died.
+    # One SQLite file is served by one process, or by one supervisor's workers, whose senders name
+    # their slot: a claim left at a lone sender's start is from one that died (claims.release_stale).
     shared = False
 
     def __init__(
