@@ -121,7 +121,7 @@ async def test_300_concurrent_submissions_all_get_202_and_one_mail_each(
     async with session() as client:
         answers = await asyncio.gather(*(post(client, workers, n) for n in range(SUBMISSIONS)))
     # The kernel gave both workers connections: each spent time answering.
-    assert all(cpu_seconds(pid) - before[pid] > 0.1 for pid in pids.values()), "a worker answered nothing"
+    assert all(cpu_seconds(pid) - before[pid] > 0.03 for pid in pids.values()), "a worker answered nothing"
     assert Counter(status for status, _ in answers) == {202: SUBMISSIONS}, [a for a in answers if a[0] != 202][:5]
     accepted = {body["id"] for _, body in answers}
     assert len(accepted) == SUBMISSIONS
