@@ -232,6 +232,10 @@ async def test_erasing_removes_the_addresss_rows_keeps_do_not_mail_and_the_link_
     assert len(await db.records(config, "SELECT 1 FROM do_not_mail WHERE address_key = ?", index)) == 1
     (mark,) = await db.records(config, "SELECT address, token_hash FROM data_links")
     assert mark == {"address": "", "token_hash": None}  # the day's mark alone stays, until its day is over
+    erased = await db.records(
+        config, "SELECT actor, channel FROM audit_log WHERE comment_id = ? AND to_status = 'removed'", theirs
+    )
+    assert erased == [{"actor": "author", "channel": "author"}]  # its owner, not the command line
     others = await db.records(config, "SELECT id, parent_id FROM comments ORDER BY id")
     assert {"id": reply, "parent_id": None} in others and len(others) >= 2  # another's reply stays, moved up
 

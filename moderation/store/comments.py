@@ -11,6 +11,7 @@ from ..errors import InvalidParent, ThreadClosed
 from ..events import CommentDecided, CommentSubmitted, SiteReplied
 from ..holds import audit_reason, holds_json
 from ..models import (
+    AUTHOR,
     CLI,
     REMOVED,
     SYSTEM,
@@ -454,7 +455,10 @@ class Comments:
             )
         return len(erased)
 
-    async def forget(self, email: str) -> Forgotten:
+    async def forget(self, email: str, channel: Channel = Channel.CLI) -> Forgotten:
+        """Delete everything written with `email`: by the command line, or by its owner at /mydata
+        (`channel` AUTHOR), as the audit log then says."""
+        actor = AUTHOR if channel is Channel.AUTHOR else CLI
         now = self._db.now()
         async with self._db.transaction() as tx:
             index = self._db.sealer.index(email)
@@ -482,7 +486,7 @@ class Comments:
             )
             await audit.append(
                 tx,
-                [audit.Change(id_, CommentStatus(status), REMOVED, CLI, Channel.CLI) for id_, _, status in rows],
+                [audit.Change(id_, CommentStatus(status), REMOVED, actor, channel) for id_, _, status in rows],
                 now,
             )
             published = [row for row in rows if row[2] == CommentStatus.APPROVED]

@@ -25,6 +25,7 @@ from ..app_keys import (
 from ..errors import ClientError, StoreUnavailable, TooLong
 from ..forms import read_form
 from ..i18n import N_
+from ..models import Channel
 from ..personal_data import LINK_TTL, DataLink
 from ..rate_limits import client_address
 from ..validation import TEXT_FIELDS
@@ -135,5 +136,5 @@ async def erase(request: web.Request) -> web.Response:
     link = await _link(request)
     if link is None:
         return _dead(request)
-    gone = await request.app[store_key].comments.forget(link.address)
+    gone = await request.app[store_key].comments.forget(link.address, Channel.AUTHOR)  # its owner erased it
     return _link_page(request, "erased", gone=gone)
