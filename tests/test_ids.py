@@ -183,6 +183,9 @@ async def test_an_upgrade_keeps_every_row_and_id_and_never_hands_out_an_id_used_
             assert schema.pop("spam_features") == set()  # the spam classifier's (0018), new
             schema.pop("api_tokens")  # the moderation API's tokens (0019), new
             schema.pop("spam_feature_version")  # which features the classifier's counts are of (0022), new
+            schema.pop("author_links")  # a writer's private links to their own comments (0023), new
+            schema.pop("data_links")  # the /mydata links (0024), new
+            schema.pop("spent_challenges")  # the proofs of work taken (0025), new
             # The queue's orders by score and the replies under a comment (0021), new.
             schema["comments"] -= {f"index comments_by_{name}" for name in ("score", "score_desc", "parent")}
             assert schema == schema_before
