@@ -24,7 +24,7 @@ from tests.test_openapi import assert_documented, document
 
 BOT = "triage-bot"
 KEYS = {"id", "thread", "title", "name", "email", "website", "body", "body_html", "created", "status"}
-KEYS |= {"score", "verdict", "reasons", "holds", "last_decision"}
+KEYS |= {"score", "verdict", "reasons", "holds", "last_decision", "edited"}
 COMMENTS, DECIDE = "/api/moderation/comments", "/api/moderation/decide"
 
 

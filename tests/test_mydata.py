@@ -166,7 +166,7 @@ async def test_the_link_page_shows_what_is_kept_and_opening_it_changes_nothing(
         assert response.status == 200
         assert response.headers["Cache-Control"] == "no-store"
         assert response.headers["Referrer-Policy"] == "no-referrer"
-        assert response.headers["X-Robots-Tag"] == "noindex"
+        assert response.headers["X-Robots-Tag"] == "noindex, nofollow"
         page = await response.text()
         assert f"Gespeichert unter <strong>{READER}</strong>:" in page
         assert "<li>1 Kommentar</li>" in page and "<li>1 Abonnement für Antworten</li>" in page
@@ -251,7 +251,7 @@ async def test_a_bad_token_is_a_clear_404_page_with_the_token_headers(service: T
         assert response.status == 404
         page = await response.text()
         assert "<h1>This link is not valid</h1>" in page and 'href="/mydata?lang=en"' in page
-        assert response.headers["X-Robots-Tag"] == "noindex" and response.headers["Referrer-Policy"] == "no-referrer"
+        assert response.headers["X-Robots-Tag"] == "noindex, nofollow" and response.headers["Referrer-Policy"] == "no-referrer"
     spanish = await service.get("/mydata/not-a-token?lang=es")
     assert "Este enlace no es válido" in await spanish.text()
     wrong = await service.get("/mydata/not-a-token/erase")  # erasing takes a POST

@@ -39,7 +39,7 @@ async def test_a_spanish_reader_in_crisis_sees_where_to_get_help_above_their_com
     )
     # Above the comment it is about, which awaits moderation.
     order = await pending.evaluate("li => Array.from(li.children).map(child => child.className || child.tagName)")
-    assert order == ["mod-safety", "ARTICLE"]
+    assert order == ["mod-safety", "ARTICLE", "mod-manage"]  # and after it, the writer's own link
     await expect(pending.locator(".mod-badge")).to_have_text("Pendiente de moderación")
     assert watch.errors == [] and watch.failed == []
 

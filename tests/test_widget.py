@@ -562,6 +562,8 @@ async def test_keyboard_only_reader_reaches_every_field_in_order_and_posts(
     assert await focused() == "mod-body"
     await expect(comment(page, first).locator("form.mod-form")).to_have_count(1)
     await keyboard.press("Shift+Tab")
+    assert await focused() == "Your data"  # the privacy notes' link, just above the comment field
+    await keyboard.press("Shift+Tab")
     assert await focused() == "Cancel reply"
     await keyboard.press("Enter")
     assert await focused() == "Reply to Ana First"

@@ -185,7 +185,12 @@ class PostgresDatabase:
         try:
             yield
         finally:
-            task.cancel()
+            # Asked again until it ends: a cancellation that comes just as a connection is made
+            # can be lost inside asyncpg's connect (Python 3.11's wait_for), and the task would
+            # go on listening, and its owner wait for it, for ever.
+            while not task.done():
+                task.cancel()
+                await asyncio.wait({task}, timeout=1.0)
             with contextlib.suppress(asyncio.CancelledError):
                 await task
             del self._listeners[topic]
