@@ -15,7 +15,13 @@ from .validation import Submission
 
 
 def reader_comment(
-    config: Config, submission: Submission, verdict: Verdict, *, remote_addr: str, lang: str
+    config: Config,
+    submission: Submission,
+    verdict: Verdict,
+    *,
+    remote_addr: str,
+    lang: str,
+    manage_hash: str | None = None,
 ) -> NewComment:
     """A reader's comment, held for moderation (or as spam, when the checks say so)."""
     return NewComment(
@@ -35,6 +41,7 @@ def reader_comment(
         notify=submission.notify,
         lang=lang,  # the page's: the reader's mail about this comment is written in it
         assessment=verdict.assessment,
+        manage_hash=manage_hash,
     )
 
 

@@ -143,11 +143,16 @@ class PendingNote:
         return comment_id, manage
 
 
-def author_link() -> tuple[str, str]:
-    """A new token for a commenter's private link (/mine/), and the hash that is stored instead of
-    it: random, as reader mail's tokens, and naming nothing (not the comment, not an address)."""
-    token = secrets.token_urlsafe(24)
-    return token, hashlib.sha256(token.encode()).hexdigest()
+def token_hash(token: str) -> str:
+    """What is kept of a random token (a link's, an API client's) instead of the token: a plain
+    hash is enough, since it is random bits, not a password anyone could guess."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token(random_bytes: int = 24) -> tuple[str, str]:
+    """A random token for a link, naming nothing (no comment, no address), and its hash."""
+    token = secrets.token_urlsafe(random_bytes)
+    return token, token_hash(token)
 
 
 class SigninSigner:

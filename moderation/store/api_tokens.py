@@ -3,18 +3,12 @@ carries. A token is shown once, when made; the database keeps its SHA-256 only."
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import UTC, datetime
 
 from ..errors import TokenRefused
 from ..models import ApiToken
+from ..tokens import new_token, token_hash
 from .driver import Database
-
-
-def token_hash(token: str) -> str:
-    # A plain hash is enough: the token is 256 random bits, not a password anyone could guess.
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class ApiTokens:
@@ -23,12 +17,12 @@ class ApiTokens:
 
     async def create(self, name: str) -> str:
         """A new token named `name`, returned this once; TokenRefused if the name is taken."""
-        token = secrets.token_urlsafe(32)
+        token, hashed = new_token(32)  # 256 random bits
         made = await self._db.write(
             "INSERT INTO api_tokens (name, token_hash, created_at) VALUES (?, ?, ?)"
             " ON CONFLICT (name) DO NOTHING RETURNING name",
             name,
-            token_hash(token),
+            hashed,
             self._db.now(),
         )
         if not made:

@@ -18,11 +18,11 @@ from ..holds import holds_from_json, holds_json
 from ..models import AUTHOR, Channel, Comment, CommentStatus, NewComment
 from ..questions import asks_question
 from ..safety.screening import is_crisis
+from ..tokens import new_token, token_hash
 from . import audit, spam_model
 from .comment_rows import COMMENT_COLUMNS, COMMENT_FROM, assessment_columns, body_digest
 from .comment_rows import comment as _comment
 from .driver import Database, Transaction
-from .readers import new_token, token_hash
 from .threads import count_published
 
 if TYPE_CHECKING:  # enqueue.py mints the "published" mail's links with mint_link

@@ -13,9 +13,9 @@ from ..events import DataRequested
 from ..models import MailKind
 from ..personal_data import LINK_TTL, DataLink, Kept, KeptComment, KeptMail, KeptSubscription
 from ..sealer import Sealer
+from ..tokens import new_token, token_hash
 from .driver import Database, Fetch, Transaction
 from .enqueue import Consequences
-from .readers import new_token, token_hash
 
 ASK_EVERY = 86400.0  # an address is mailed at most one link in this time
 

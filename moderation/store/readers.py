@@ -9,8 +9,6 @@ the raw token lives in the outbox row until its mail is sent (see outbox.py: SET
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -18,21 +16,12 @@ from ..mail.payloads import PublishedMail, ReplyMail
 from ..models import Confirmed, MailKind, Unsubscribed
 from ..policy.writes import NO_FACTS, Facts, Published, ReaderMail, Subscribed, Subscriber
 from ..sealer import Sealer, normalised
+from ..tokens import new_token, token_hash
 from . import rekeying
 from .driver import Database, Row, Transaction, marks
 
 CONFIRM_EVERY = 86400.0  # at most one confirmation mail per address in this time
 CONFIRM_WITHIN = 7 * 86400.0  # a subscription not confirmed by then has expired, and so has the link
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def new_token() -> tuple[str, str]:
-    """A random token for a link, and the hash that is stored instead of it."""
-    token = secrets.token_urlsafe(24)
-    return token, token_hash(token)
 
 
 async def _unsubscribe_token(tx: Transaction, subscription_id: int, now: float) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
@@ -33,7 +32,7 @@ from ..rate_limits import client_address
 from ..safety.screening import Notice, notice_of
 from ..spam import Screening, Verdict
 from ..submissions import reader_comment
-from ..tokens import author_link
+from ..tokens import new_token
 from ..validation import Submission, is_thread_key, parse_submission, reserved_names
 from .challenge import ask_for_solution, challenge_needed, spend_solution
 from .requests import ARTICLE, FORM, Article, is_closed, reader_language, render_page
@@ -169,9 +168,10 @@ async def submit(request: web.Request) -> web.Response:
             return ask_for_solution(request, language)
         # A reader without JavaScript cannot solve it: never refused for that, the comment waits.
         verdict = verdict.with_hold(Hold(HoldKind.NO_CHALLENGE))
-    manage, manage_hash = author_link()
-    comment = reader_comment(config, submission, verdict, remote_addr=address, lang=language.code)
-    comment = replace(comment, manage_hash=manage_hash)
+    manage, manage_hash = new_token()  # the writer's private link (/mine/): only its hash is kept
+    comment = reader_comment(
+        config, submission, verdict, remote_addr=address, lang=language.code, manage_hash=manage_hash
+    )
     metrics = request.app[metrics_key]
     try:
         stored = await request.app[store_key].comments.submit(comment)
