@@ -14,9 +14,9 @@ import jinja2
 from aiohttp import web
 
 from .app_keys import (
+    after_answer_tasks_key,
     clock_key,
     config_key,
-    data_request_tasks_key,
     data_requests_key,
     dev_mailbox_key,
     dev_smtp_key,
@@ -32,7 +32,6 @@ from .app_keys import (
     sender_key,
     signer_key,
     signin_limits_key,
-    signin_tasks_key,
     spam_guard_key,
     store_key,
     webhook_sender_key,
@@ -60,8 +59,7 @@ from .spam_score import spam_line
 from .store import open_store
 from .tokens import FormStamp, LinkSigner, PendingNote
 from .views import setup_routes
-from .views.my_data import finish_data_requests
-from .views.signin import finish_link_mail
+from .views.requests import finish_after_answers
 from .webhooks.sender import WebhookSender
 
 log = logging.getLogger(__name__)
@@ -103,12 +101,10 @@ def create_app(config: Config, *, clock: Callable[[], float] = time.time) -> web
         spam_above=config.spam_auto,
     )
     app[signin_limits_key] = SigninLimits(clock)
-    app[signin_tasks_key] = set()
+    app[after_answer_tasks_key] = set()
     app[data_requests_key] = RateLimit(DATA_REQUESTS, clock)
-    app[data_request_tasks_key] = set()
     app.on_response_prepare.append(security_headers)
-    app.on_shutdown.append(finish_link_mail)
-    app.on_shutdown.append(finish_data_requests)
+    app.on_shutdown.append(finish_after_answers)
     # One resource each, in the order they depend on one another; cleanup runs in reverse.
     app.cleanup_ctx.append(store_context)
     app.cleanup_ctx.append(thread_states_context)

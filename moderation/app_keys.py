@@ -40,8 +40,8 @@ dev_smtp_key = web.AppKey("dev_smtp", SmtpSettings)
 rendered_threads_key = web.AppKey("rendered_threads", RenderedThreads)
 in_flight_key = web.AppKey("in_flight", InFlight)
 signin_limits_key = web.AppKey("signin_limits", SigninLimits)
-# Sign-in requests whose link is being written: the answer does not wait for them (see views/signin.py).
-signin_tasks_key: web.AppKey[set[asyncio.Task[None]]] = web.AppKey("signin_tasks")
-# /mydata requests per client address, and those whose link is being written (views/my_data.py).
+# Work done after its answer went (a sign-in link, a /mydata link, written so that the answer's
+# time tells nothing): the answer does not wait for it, shutdown does (views/requests.py).
+after_answer_tasks_key: web.AppKey[set[asyncio.Task[None]]] = web.AppKey("after_answer_tasks")
+# /mydata requests per client address (views/my_data.py).
 data_requests_key = web.AppKey("data_requests", RateLimit)
-data_request_tasks_key: web.AppKey[set[asyncio.Task[None]]] = web.AppKey("data_request_tasks")

@@ -14,7 +14,7 @@ from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 from playwright.async_api import Browser, expect
 
-from moderation.app_keys import data_request_tasks_key
+from moderation.app_keys import after_answer_tasks_key
 from moderation.config import Config
 from tests import db
 from tests.browser import Stack, open_widget, watched_page
@@ -32,7 +32,7 @@ ON_ITS_WAY = "If we keep anything under that address, a link is on its way to it
 async def ask(client: TestClient, address: str, lang: str = "en") -> ClientResponse:
     """Ask for the address's data, and wait until what the answer left to do is done."""
     response = await client.post("/mydata", data={"email": address, "lang": lang})
-    await eventually(lambda: not client.app[data_request_tasks_key], timeout=10.0, interval=0.01)
+    await eventually(lambda: not client.app[after_answer_tasks_key], timeout=10.0, interval=0.01)
     return response
 
 

@@ -13,7 +13,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from moderation.app import create_app
-from moderation.app_keys import signin_tasks_key
+from moderation.app_keys import after_answer_tasks_key
 from moderation.config import Config
 from tests import db
 from tests.conftest import MODERATORS, PUBLIC_URL
@@ -225,7 +225,7 @@ async def test_sign_in_requests_are_limited_per_address_and_per_client_without_t
         pages.add((response.status, await response.text()))
     assert len(pages) == 1, "the fourth answer differs from the first"
     # Each request is handled after its answer; Bob's mail comes after Alice's once they are.
-    await eventually(lambda: not service.app[signin_tasks_key])
+    await eventually(lambda: not service.app[after_answer_tasks_key])
     await ask_for_link(service, smtpd, BOB)
     assert len(signin_mails(smtpd.messages, ALICE)) == 3
 
@@ -233,7 +233,7 @@ async def test_sign_in_requests_are_limited_per_address_and_per_client_without_t
         await service.post("/queue/login", data={"email": f"someone{number}@example.com"})
     response = await service.post("/queue/login", data={"email": BOB})
     assert response.status == 200 and ON_ITS_WAY in await response.text()
-    await eventually(lambda: not service.app[signin_tasks_key])  # judged before the hour passes
+    await eventually(lambda: not service.app[after_answer_tasks_key])  # judged before the hour passes
     clock.advance(3600)
     await ask_for_link(service, smtpd, BOB)
     assert len(signin_mails(smtpd.messages, BOB)) == 2, "a request over the client's limit was mailed"

@@ -7,17 +7,14 @@ link. The link's token is the whole authority over its page: each GET only shows
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-from collections.abc import Coroutine
 
 from aiohttp import web
 
 from ..app_keys import (
     clock_key,
     config_key,
-    data_request_tasks_key,
     data_requests_key,
     links_key,
     store_key,
@@ -29,7 +26,7 @@ from ..models import Channel
 from ..personal_data import LINK_TTL, DataLink
 from ..rate_limits import client_address
 from ..validation import TEXT_FIELDS
-from .requests import language_of, reader_language, render_page
+from .requests import after_the_answer, language_of, reader_language, render_page
 
 log = logging.getLogger(__name__)
 
@@ -63,15 +60,8 @@ async def ask(request: web.Request) -> web.Response:
         error = language.gettext(str(problem), **values)
         # Only what cannot be an address comes back: the answer to any address shows none.
         return _ask_page(request, status=422, error=error, email=typed.strip()[:254])
-    _after_the_answer(request.app, _write_link(request.app, address, language.code))
+    after_the_answer(request.app, _write_link(request.app, address, language.code))
     return _ask_page(request, sent=True)
-
-
-def _after_the_answer(app: web.Application, work: Coroutine[object, None, None]) -> None:
-    task = asyncio.create_task(work)
-    tasks = app[data_request_tasks_key]
-    tasks.add(task)
-    task.add_done_callback(tasks.discard)
 
 
 async def _write_link(app: web.Application, address: str, lang: str) -> None:
@@ -79,13 +69,6 @@ async def _write_link(app: web.Application, address: str, lang: str) -> None:
         await app[store_key].my_data.request(address, lang)
     except StoreUnavailable as error:  # the reader sees no mail and asks again
         log.warning("/mydata link not written: %s", error)
-
-
-async def finish_data_requests(app: web.Application) -> None:
-    """On shutdown: the links already promised are written before the database closes."""
-    tasks = app[data_request_tasks_key]
-    if tasks:
-        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def _link(request: web.Request) -> DataLink | None:

@@ -3,11 +3,21 @@ in that language, an error page or JSON, and whether a thread takes comments."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Coroutine
 from dataclasses import dataclass
 
 from aiohttp import web
 
-from ..app_keys import clock_key, config_key, languages_key, links_key, pending_note_key, store_key
+from ..app_keys import (
+    after_answer_tasks_key,
+    clock_key,
+    config_key,
+    languages_key,
+    links_key,
+    pending_note_key,
+    store_key,
+)
 from ..i18n import Language
 from ..models import Comment, CommentStatus, ThreadState
 from ..safety.screening import crisis_message_in, notice_of
@@ -122,3 +132,20 @@ def not_kept(response: web.Response, pending: Comment | None) -> web.Response:
         # It shows the reader's private link, and its address holds the note: nothing passes them on.
         response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def after_the_answer(app: web.Application, work: Coroutine[object, None, None]) -> None:
+    """Do `work` once the answer has gone, which does not wait for it: how long the answer took
+    then tells nothing of what the work found (is this address known?)."""
+    task = asyncio.create_task(work)
+    tasks = app[after_answer_tasks_key]
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)
+
+
+async def finish_after_answers(app: web.Application) -> None:
+    """On shutdown: the work already promised (the links answered as on their way) is done
+    before the database closes."""
+    tasks = app[after_answer_tasks_key]
+    if tasks:
+        await asyncio.gather(*tasks, return_exceptions=True)

@@ -6,12 +6,11 @@ its mail are written after the answer, so that no one can tell a moderator's add
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from aiohttp import web
 
-from ..app_keys import clock_key, config_key, links_key, signin_limits_key, signin_tasks_key, store_key
+from ..app_keys import clock_key, config_key, links_key, signin_limits_key, store_key
 from ..auth import (
     SESSION_IDLE,
     SESSION_LIFETIME,
@@ -30,7 +29,7 @@ from ..i18n import N_
 from ..models import SigninLink
 from ..rate_limits import client_address
 from ..tokens import SigninSigner
-from .requests import language_of, render_page
+from .requests import after_the_answer, language_of, render_page
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +58,7 @@ async def request_link(request: web.Request) -> web.Response:
     moderator = moderator_named(email, config.moderators)
     client = client_address(request, config.trusted_proxies)
     if request.app[signin_limits_key].allow(client, moderator) and moderator is not None:
-        task = asyncio.create_task(_mail_link(request.app, moderator))
-        tasks = request.app[signin_tasks_key]
-        tasks.add(task)
-        task.add_done_callback(tasks.discard)
+        after_the_answer(request.app, _mail_link(request.app, moderator))
     return signin_page(request, sent=True, email=email)
 
 
@@ -71,13 +67,6 @@ async def _mail_link(app: web.Application, moderator: str) -> None:
         await app[store_key].sessions.add_signin_link(moderator, app[config_key].signin_ttl)
     except StoreUnavailable as error:  # the moderator sees no mail and asks again
         log.warning("sign-in link not written: %s", error)
-
-
-async def finish_link_mail(app: web.Application) -> None:
-    """On shutdown: the links already promised are written before the database closes."""
-    tasks = app[signin_tasks_key]
-    if tasks:
-        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def _link(request: web.Request) -> SigninLink:
