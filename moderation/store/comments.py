@@ -40,6 +40,7 @@ from .comment_rows import COMMENT_COLUMNS, COMMENT_FROM, assessment_columns, bod
 from .comment_rows import comment as _comment
 from .driver import Database, SqlValue, Transaction, marks
 from .enqueue import Consequences
+from .erasure import erase_traces
 from .threads import count_published, start_threads
 
 QUESTION_BATCH = 1000  # comments judged at a time, at the start after an upgrade
@@ -471,19 +472,9 @@ class Comments:
             id_marks = marks(len(ids))
             # Replies by other people stay, moved up to the top of their thread.
             await tx.execute(f"UPDATE comments SET parent_id = NULL WHERE parent_id IN ({id_marks})", *ids)
-            notifications = await tx.fetch(f"DELETE FROM outbox WHERE comment_id IN ({id_marks}) RETURNING id", *ids)
-            # Webhook bodies carry the name and the text: they go with the comments, and what
-            # they taught the spam classifier with them.
-            await tx.execute(f"DELETE FROM webhook_outbox WHERE comment_id IN ({id_marks})", *ids)
-            await spam_model.forget(tx, ids)
+            notifications = await erase_traces(tx, ids)
             await mine.forget_links(tx, ids, id_marks)
             await tx.execute(f"DELETE FROM comments WHERE id IN ({id_marks})", *ids)
-            # The log keeps that each comment existed and was removed, and loses what it said of them.
-            await tx.execute(
-                "DELETE FROM audit_reasons WHERE entry_id IN"
-                f" (SELECT id FROM audit_log WHERE comment_id IN ({id_marks}))",
-                *ids,
-            )
             await audit.append(
                 tx,
                 [audit.Change(id_, CommentStatus(status), REMOVED, actor, channel) for id_, _, status in rows],
@@ -495,7 +486,7 @@ class Comments:
         return Forgotten(
             comments=len(ids),
             published=len(published),
-            notifications=len(notifications),
+            notifications=notifications,
             reader_mail=reader_mail,
             subscriptions=subscriptions,
         )

@@ -19,10 +19,11 @@ from ..models import AUTHOR, Channel, Comment, CommentStatus, NewComment
 from ..questions import asks_question
 from ..safety.screening import is_crisis
 from ..tokens import new_token, token_hash
-from . import audit, spam_model
+from . import audit
 from .comment_rows import COMMENT_COLUMNS, COMMENT_FROM, assessment_columns, body_digest
 from .comment_rows import comment as _comment
 from .driver import Database, Transaction
+from .erasure import erase_traces
 from .threads import count_published
 
 if TYPE_CHECKING:  # enqueue.py mints the "published" mail's links with mint_link
@@ -131,7 +132,7 @@ class Mine:
 
     async def _empty(self, tx: Transaction, comment_id: int, to: CommentStatus) -> None:
         """Everything the comment said, and of whom, goes; its place in the thread stays."""
-        await spam_model.forget(tx, [comment_id])  # what its approval taught the classifier
+        await erase_traces(tx, [comment_id])
         await tx.execute(
             "UPDATE comments SET status = ?, name = '', email = '', email_index = '', website = '', avatar = '',"
             " body = '', body_html = '', body_digest = NULL, remote_addr = '', submitted_title = '', holds = '[]',"
@@ -140,19 +141,13 @@ class Mine:
             to.value,
             comment_id,
         )
-        # Unsent mail about it and webhook bodies carry its name and text; its subscription, the address.
-        await tx.execute("DELETE FROM outbox WHERE comment_id = ?", comment_id)
-        await tx.execute("DELETE FROM webhook_outbox WHERE comment_id = ?", comment_id)
+        # Its subscription holds the address.
         await tx.execute(
             "DELETE FROM unsubscribe_links WHERE subscription_id IN"
             " (SELECT id FROM subscriptions WHERE comment_id = ?)",
             comment_id,
         )
         await tx.execute("DELETE FROM subscriptions WHERE comment_id = ?", comment_id)
-        # The log keeps that it existed and what became of it, not the reasons (they may quote it).
-        await tx.execute(
-            "DELETE FROM audit_reasons WHERE entry_id IN (SELECT id FROM audit_log WHERE comment_id = ?)", comment_id
-        )
 
     async def _locked(self, tx: Transaction, token: str) -> tuple[int, CommentStatus, str] | None:
         """The comment a token names (id, state, holds), locked while it changes (PostgreSQL): a
